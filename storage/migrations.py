@@ -1,0 +1,146 @@
+"""Numbered schema migrations for the local store, applied in order inside a transaction.
+
+Never edit a migration that has shipped: add a new one. Migration 1 is the first schema.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+APPEND_ONLY_TRIGGERS = """
+CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
+BEGIN SELECT RAISE(ABORT, 'records are append-only: a signed record cannot be updated'); END;
+CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
+BEGIN SELECT RAISE(ABORT, 'records are append-only: a signed record cannot be deleted'); END;
+"""
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "first schema: records, devices, profile, roster, drafts",
+        """
+        CREATE TABLE profile (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            supervisor TEXT NOT NULL,
+            name TEXT NOT NULL,
+            device TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE devices (
+            device TEXT PRIMARY KEY,
+            author TEXT NOT NULL,
+            public_key TEXT NOT NULL
+        );
+        CREATE TABLE records (
+            rowid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            schema INTEGER NOT NULL,
+            author TEXT NOT NULL,
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            prev TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            body TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            sig TEXT NOT NULL,
+            staff_id TEXT,
+            cohort_id TEXT,
+            ref_id TEXT,
+            amends TEXT,
+            UNIQUE (device, seq)
+        );
+        CREATE INDEX records_staff ON records (staff_id);
+        CREATE INDEX records_cohort ON records (cohort_id);
+        CREATE INDEX records_ref ON records (ref_id);
+        CREATE INDEX records_amends ON records (amends);
+        CREATE TABLE cohorts (
+            cohort_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL
+        );
+        CREATE TABLE staff (
+            staff_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            cohort_id TEXT NOT NULL REFERENCES cohorts (cohort_id)
+        );
+        CREATE INDEX staff_cohort ON staff (cohort_id);
+        CREATE TABLE drafts (
+            draft_key TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
+        + APPEND_ONLY_TRIGGERS,
+    ),
+    (
+        2,
+        "sync state: central receipts and settings",
+        """
+        CREATE TABLE sync_receipts (
+            hash TEXT PRIMARY KEY,
+            accepted_at TEXT NOT NULL,
+            server TEXT NOT NULL,
+            receipt TEXT NOT NULL
+        );
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE INDEX records_kind ON records (kind);
+        """,
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    row = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+    return row[0] or 0
+
+
+def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> list[int]:
+    """Apply every migration above the current version up to ``target``; return those applied."""
+    applied = []
+    version = current_version(conn)
+    if version > LATEST_VERSION:
+        raise RuntimeError(
+            f"this store was written by a newer supervisor-tui (schema {version} > {LATEST_VERSION})"
+        )
+    for number, name, sql in MIGRATIONS:
+        if number <= version or number > target:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                (number, name),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(number)
+    return applied
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a script into statements, keeping trigger bodies whole."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

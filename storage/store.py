@@ -1,0 +1,456 @@
+"""The local store: one SQLite file (WAL, synchronous=FULL) holding the signed record log.
+
+A save is durable when ``append`` returns. Triggers refuse UPDATE and DELETE of records; the
+hash chain and signatures let ``verify`` catch anyone who edits the file with triggers dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from checklists.loader import Library, shipped_library
+from storage import projections
+from storage.migrations import migrate
+from storage.roster import cohort_display_name, parse_roster
+from supervisor_tui.records import SCHEMA_VERSION, utc_now_iso
+from supervisor_tui.rules import PathwayInfo, RestrictionInfo, prepare_body
+from sync.canonical import canonical_bytes
+from sync.signing import DeviceKey, check_record, seal
+
+DB_NAME = "store.db"
+KEY_NAME = "device.key"
+RECORD_COLUMNS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
+                  "hash", "sig")
+
+
+class StoreError(Exception):
+    """A store operation that cannot be done (no profile, key exists...)."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    supervisor: str
+    name: str
+    device: str
+    created_at: str
+
+
+@dataclass
+class VerifyReport:
+    count: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def uuid7(now: dt.datetime | None = None) -> str:
+    """A time-ordered UUID (version 7, RFC 9562)."""
+    ms = int((now.timestamp() if now else time.time()) * 1000)
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64
+    value |= 0b10 << 62 | rand & ((1 << 62) - 1)
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def index_columns(kind: str, body: dict[str, Any]) -> tuple[Any, ...]:
+    """Unsigned lookup columns derived from a body (re-derived and compared by ``verify``)."""
+    amends = None
+    if kind == "amendment":
+        amends, body = body["amends"], body["body"]
+    ref = body.get("pathway_id") if kind in ("pathway_assigned", "pathway_closed") else None
+    ref = ref or body.get("restriction_id")
+    return body.get("staff_id"), body.get("cohort_id"), ref, amends
+
+
+def row_to_record(row: sqlite3.Row | tuple) -> dict[str, Any]:
+    record = dict(zip(RECORD_COLUMNS, row, strict=False))
+    record["body"] = json.loads(record["body"])
+    return record
+
+
+class Store:
+    """The supervisor's local store in directory ``home``."""
+
+    def __init__(self, home: Path, library: Library | None = None):
+        self.home = Path(home)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.path = self.home / DB_NAME
+        self.key_path = self.home / KEY_NAME
+        self.library = library or shipped_library()
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
+        migrate(conn)
+        self._key: DeviceKey | None = None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- transactions ------------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction; committed (and fsynced) when the block exits."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- profile and key ---------------------------------------------------------------------
+    @property
+    def profile(self) -> Profile | None:
+        row = self.conn.execute("SELECT supervisor, name, device, created_at FROM profile").fetchone()
+        return Profile(*row) if row else None
+
+    def require_profile(self) -> Profile:
+        profile = self.profile
+        if profile is None:
+            raise StoreError(f"no supervisor profile in {self.home}: run 'supervisor-tui init' first")
+        return profile
+
+    def init_profile(self, supervisor: str, name: str) -> Profile:
+        if self.key_path.exists():
+            raise StoreError(f"a device key already exists at {self.key_path}; refusing to overwrite it")
+        if self.profile is not None:
+            raise StoreError(f"a profile already exists in {self.home}")
+        key = DeviceKey.generate()
+        key.save(self.key_path)
+        device = f"dev-{uuid7()[:8]}{os.urandom(2).hex()}"
+        profile = Profile(supervisor, name, device, utc_now_iso())
+        with self.write() as conn:
+            conn.execute("INSERT INTO profile VALUES (1, ?, ?, ?, ?)",
+                         (profile.supervisor, profile.name, profile.device, profile.created_at))
+            conn.execute("INSERT INTO devices VALUES (?, ?, ?)",
+                         (device, supervisor, key.public_key_hex))
+        self._key = key
+        return profile
+
+    @property
+    def key(self) -> DeviceKey:
+        if self._key is None:
+            self._key = DeviceKey.load(self.key_path)
+        return self._key
+
+    def public_keys(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT device, public_key FROM devices"))
+
+    # -- roster ------------------------------------------------------------------------------
+    def import_roster(self, path: Path) -> int:
+        rows = parse_roster(path)
+        self.upsert_roster(rows)
+        return len(rows)
+
+    def upsert_roster(self, rows: Iterable[dict[str, str]], cohort_names: dict[str, str] | None = None) -> None:
+        rows = list(rows)
+        cohort_names = cohort_names or {}
+        with self.write() as conn:
+            for cohort in sorted({r["cohort"] for r in rows}):
+                name = cohort_names.get(cohort) or cohort_display_name(cohort)
+                conn.execute(
+                    "INSERT INTO cohorts VALUES (?, ?) ON CONFLICT(cohort_id) DO UPDATE SET name=excluded.name"
+                    " WHERE ? != ''", (cohort, name, cohort_names.get(cohort, "")))
+            conn.executemany(
+                "INSERT INTO staff VALUES (:staff_id, :name, :role, :cohort) ON CONFLICT(staff_id)"
+                " DO UPDATE SET name=excluded.name, role=excluded.role, cohort_id=excluded.cohort_id",
+                rows,
+            )
+
+    def roster(self, cohort: str | None = None) -> list[dict[str, str]]:
+        sql = "SELECT staff_id, name, role, cohort_id FROM staff"
+        params: tuple = ()
+        if cohort:
+            sql, params = sql + " WHERE cohort_id = ?", (cohort,)
+        return [
+            {"staff_id": s, "name": n, "role": r, "cohort": c}
+            for s, n, r, c in self.conn.execute(sql + " ORDER BY name, staff_id", params)
+        ]
+
+    def staff(self, staff_id: str) -> dict[str, str] | None:
+        row = self.conn.execute(
+            "SELECT staff_id, name, role, cohort_id FROM staff WHERE staff_id = ?", (staff_id,)
+        ).fetchone()
+        return dict(zip(("staff_id", "name", "role", "cohort_id"), row, strict=True)) if row else None
+
+    def cohorts(self) -> list[dict[str, Any]]:
+        return [
+            {"cohort_id": c, "name": n, "staff": k}
+            for c, n, k in self.conn.execute(
+                "SELECT c.cohort_id, c.name, COUNT(s.staff_id) FROM cohorts c"
+                " LEFT JOIN staff s ON s.cohort_id = c.cohort_id GROUP BY c.cohort_id ORDER BY c.name"
+            )
+        ]
+
+    # -- appending ---------------------------------------------------------------------------
+    def _head(self, device: str) -> tuple[int, str]:
+        row = self.conn.execute(
+            "SELECT seq, hash FROM records WHERE device = ? ORDER BY seq DESC LIMIT 1", (device,)
+        ).fetchone()
+        return (row[0], row[1]) if row else (0, "")
+
+    def _insert(self, record: dict[str, Any], body_json: str) -> None:
+        self.conn.execute(
+            "INSERT INTO records (id, kind, schema, author, device, seq, prev, created_at, body,"
+            " hash, sig, staff_id, cohort_id, ref_id, amends)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (record["id"], record["kind"], record["schema"], record["author"], record["device"],
+             record["seq"], record["prev"], record["created_at"], body_json, record["hash"],
+             record["sig"], *index_columns(record["kind"], record["body"])),
+        )
+
+    def _sign_next(self, profile: Profile, kind: str, body: dict[str, Any], now: dt.datetime,
+                   head: tuple[int, str]) -> dict[str, Any]:
+        unsigned = {
+            "id": uuid7(now), "kind": kind, "schema": SCHEMA_VERSION, "author": profile.supervisor,
+            "device": profile.device, "seq": head[0] + 1, "prev": head[1],
+            "created_at": utc_now_iso(now), "body": body,
+        }
+        return seal(unsigned, self.key)
+
+    def append(self, kind: str, raw_body: Any, now: dt.datetime | None = None) -> dict[str, Any]:
+        """Validate, derive, sign and durably append one record; return it."""
+        profile = self.require_profile()
+        now = now or dt.datetime.now(dt.UTC)
+        with self.write():
+            body = prepare_body(kind, raw_body, self.context(now.date()))
+            record = self._sign_next(profile, kind, body, now, self._head(profile.device))
+            self._insert(record, canonical_bytes(body).decode())
+        return record
+
+    def append_many(self, items: Iterable[tuple[str, Any, dt.datetime]]) -> int:
+        """Append many records in one transaction (bulk import and demo data)."""
+        profile = self.require_profile()
+        count = 0
+        with self.write():
+            head = self._head(profile.device)
+            for kind, raw_body, now in items:
+                body = prepare_body(kind, raw_body, self.context(now.date()))
+                record = self._sign_next(profile, kind, body, now, head)
+                self._insert(record, canonical_bytes(body).decode())
+                head = (record["seq"], record["hash"])
+                count += 1
+        return count
+
+    def context(self, today: dt.date) -> StoreContext:
+        return StoreContext(self, today)
+
+    # -- reading -----------------------------------------------------------------------------
+    def _select(self, where: str = "", params: tuple = (), order: str = "rowid") -> list[dict[str, Any]]:
+        sql = f"SELECT {', '.join(RECORD_COLUMNS)} FROM records {where} ORDER BY {order}"
+        return [row_to_record(r) for r in self.conn.execute(sql, params)]
+
+    def records(self, staff: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        """Full records, oldest first; ``staff`` selects every record touching that person."""
+        if staff is not None:
+            found = self.records_touching(staff)
+            return [r for r in found if kind is None or r["kind"] == kind]
+        if kind is not None:
+            return self._select("WHERE kind = ?", (kind,), "created_at, device, seq")
+        return self._select(order="created_at, device, seq")
+
+    def record_by_hash(self, record_hash: str) -> dict[str, Any] | None:
+        found = self._select("WHERE hash = ?", (record_hash,))
+        return found[0] if found else None
+
+    def records_touching(self, staff_id: str) -> list[dict[str, Any]]:
+        """Every record about a person: theirs, their cohort's, and those referring to them."""
+        person = self.staff(staff_id)
+        cohort = person["cohort_id"] if person else None
+        rows = self._select("WHERE staff_id = ? OR (cohort_id IS NOT NULL AND cohort_id = ?)",
+                            (staff_id, cohort))
+        return self._with_references(rows)
+
+    def _with_references(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        by_hash = {r["hash"]: r for r in rows}
+        refs = {index_columns(r["kind"], r["body"])[2] for r in rows} - {None}
+        for chunk in _chunks(sorted(refs), 500):
+            marks = ",".join("?" * len(chunk))
+            for r in self._select(f"WHERE ref_id IN ({marks})", tuple(chunk)):
+                by_hash.setdefault(r["hash"], r)
+        for chunk in _chunks(sorted(by_hash), 500):
+            marks = ",".join("?" * len(chunk))
+            for r in self._select(f"WHERE amends IN ({marks})", tuple(chunk)):
+                by_hash.setdefault(r["hash"], r)
+        return sorted(by_hash.values(), key=lambda r: (r["created_at"], r["device"], r["seq"]))
+
+    def records_by_ref(self, ref_id: str) -> list[dict[str, Any]]:
+        return self._with_references(self._select("WHERE ref_id = ?", (ref_id,)))
+
+    # -- projections -------------------------------------------------------------------------
+    def status(self, staff_id: str, today: dt.date | None = None) -> dict[str, Any]:
+        today = today or dt.date.today()
+        person = self.staff(staff_id)
+        if person is None:
+            raise StoreError(f"staff_id {staff_id!r} is not on the roster")
+        effective = projections.effective_records(self.records_touching(staff_id))
+        members = self._cohort_members(person["cohort_id"], effective)
+        return projections.staff_status(person, effective, members, today)
+
+    def _cohort_members(self, cohort_id: str, effective: list[projections.Effective]) -> dict[str, list]:
+        if not any(e.kind == "pathway_assigned" and e.body.get("cohort_id") == cohort_id for e in effective):
+            return {}
+        members = {}
+        for person in self.roster(cohort_id):
+            members[person["staff_id"]] = projections.effective_records(
+                self._select("WHERE staff_id = ?", (person["staff_id"],))
+                + self._select("WHERE amends IN (SELECT hash FROM records WHERE staff_id = ?)",
+                               (person["staff_id"],))
+            )
+        return members
+
+    def statuses(self, today: dt.date | None = None, cohort: str | None = None) -> list[dict[str, Any]]:
+        return [self.status(p["staff_id"], today) for p in self.roster(cohort)]
+
+    # -- drafts ------------------------------------------------------------------------------
+    def save_draft(self, draft_key: str, kind: str, data: dict[str, Any]) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO drafts VALUES (?, ?, ?, ?) ON CONFLICT(draft_key) DO UPDATE SET"
+                " kind=excluded.kind, data=excluded.data, updated_at=excluded.updated_at",
+                (draft_key, kind, json.dumps(data), utc_now_iso()),
+            )
+
+    def load_draft(self, draft_key: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT data FROM drafts WHERE draft_key = ?", (draft_key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def discard_draft(self, draft_key: str) -> None:
+        with self.write() as conn:
+            conn.execute("DELETE FROM drafts WHERE draft_key = ?", (draft_key,))
+
+    def drafts(self) -> list[dict[str, Any]]:
+        return [
+            {"draft_key": k, "kind": kind, "updated_at": u}
+            for k, kind, u in self.conn.execute("SELECT draft_key, kind, updated_at FROM drafts ORDER BY updated_at")
+        ]
+
+    # -- sync bookkeeping --------------------------------------------------------------------
+    def unsynced_count(self) -> int:
+        profile = self.profile
+        if profile is None:
+            return 0
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM records r WHERE r.device = ? AND NOT EXISTS"
+            " (SELECT 1 FROM sync_receipts s WHERE s.hash = r.hash)", (profile.device,)
+        ).fetchone()[0]
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.write() as conn:
+            conn.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                         (key, value))
+
+    # -- verification ------------------------------------------------------------------------
+    def verify(self, progress: Callable[[int], None] | None = None) -> VerifyReport:
+        """Re-check every record's hash, signature, chain and lookup columns."""
+        report = VerifyReport()
+        keys = self.public_keys()
+        profile = self.profile
+        if profile is not None and self.key_path.exists():
+            try:
+                if keys.get(profile.device) != self.key.public_key_hex:
+                    report.problems.append(f"device {profile.device}: stored public key does not match the key file")
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
+                report.problems.append(f"device key: {exc}")
+        last: dict[str, tuple[int, str]] = {}
+        sql = (f"SELECT {', '.join(RECORD_COLUMNS)}, staff_id, cohort_id, ref_id, amends"
+               " FROM records ORDER BY device, seq")
+        for row in self.conn.execute(sql):
+            report.count += 1
+            label = f"record seq {row[5]} of device {row[4]} (id {row[0]})"
+            try:
+                record = row_to_record(row[:11])
+            except (ValueError, TypeError):
+                report.problems.append(f"{label}: body is not JSON")
+                continue
+            problems = check_record(record, keys.get(record["device"]))
+            prev_seq, prev_hash = last.get(record["device"], (0, ""))
+            if record["seq"] != prev_seq + 1:
+                problems.append(f"chain gap: seq {prev_seq + 1} expected")
+            if record["prev"] != prev_hash:
+                problems.append("chain broken: prev does not match the previous record's hash")
+            try:
+                if tuple(row[11:]) != index_columns(record["kind"], record["body"]):
+                    problems.append("lookup columns do not match the signed body")
+            except (KeyError, TypeError, AttributeError):
+                problems.append("body does not have the shape of its kind")
+            last[record["device"]] = (record["seq"], record["hash"])
+            report.problems += [f"{label}: {p}" for p in problems]
+            if progress and report.count % 1000 == 0:
+                progress(report.count)
+        for (missing,) in self.conn.execute(
+            "SELECT hash FROM sync_receipts WHERE hash NOT IN (SELECT hash FROM records)"
+        ):
+            report.problems.append(f"record {missing[:12]}… was accepted by the central store but is missing here")
+        return report
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class StoreContext:
+    """What ``supervisor_tui.rules`` needs to know, answered from the store."""
+
+    def __init__(self, store: Store, today: dt.date):
+        self.store = store
+        self.library = store.library
+        self.today = today
+
+    def staff_exists(self, staff_id: str) -> bool:
+        return self.store.conn.execute("SELECT 1 FROM staff WHERE staff_id = ?", (staff_id,)).fetchone() is not None
+
+    def cohort_exists(self, cohort_id: str) -> bool:
+        return self.store.conn.execute(
+            "SELECT 1 FROM cohorts WHERE cohort_id = ?", (cohort_id,)).fetchone() is not None
+
+    def restriction(self, restriction_id: str) -> RestrictionInfo | None:
+        effective = projections.effective_records(self.store.records_by_ref(restriction_id))
+        state = projections.restriction_states(effective).get(restriction_id)
+        if state is None:
+            return None
+        return RestrictionInfo(restriction_id, state.lifted_on is not None, state.expires_on, state.started_on)
+
+    def pathway(self, pathway_id: str) -> PathwayInfo | None:
+        refs = projections.effective_records(self.store.records_by_ref(pathway_id))
+        assigned = next((e for e in refs if e.kind == "pathway_assigned"), None)
+        if assigned is None:
+            return None
+        closure = next((e for e in refs if e.kind == "pathway_closed"), None)
+        if "staff_id" in assigned.body:
+            ids = [assigned.body["staff_id"]]
+        else:
+            ids = [p["staff_id"] for p in self.store.roster(assigned.body["cohort_id"])]
+        members = {}
+        for sid in ids:
+            rows = self.store._select("WHERE staff_id = ? AND created_at >= ?", (sid, assigned.record["created_at"]))
+            rows += self.store._select(
+                "WHERE amends IN (SELECT hash FROM records WHERE staff_id = ?)", (sid,))
+            members[sid] = projections.effective_records(rows)
+        view = projections.pathway_view(assigned, closure, members, self.today)
+        return PathwayInfo(pathway_id, closure is not None, view["unmet"])
+
+    def record_by_hash(self, record_hash: str) -> dict[str, Any] | None:
+        return self.store.record_by_hash(record_hash)

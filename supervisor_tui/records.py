@@ -1,0 +1,228 @@
+"""Pydantic models for every record kind's body (DESIGN §4) and the signed envelope.
+
+Bodies hold what the supervisor captured plus fields derived by ``supervisor_tui.rules``; the
+envelope is what gets hashed, signed, stored and synced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+SCHEMA_VERSION = 1
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Ident = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+]
+Endpoint = Literal["on_call_clinician", "supervisor", "emergency_services", "no_escalation"]
+HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    def subject_staff(self) -> str | None:
+        return getattr(self, "staff_id", None)
+
+    def subject_cohort(self) -> str | None:
+        return getattr(self, "cohort_id", None)
+
+
+class _StaffOrCohort(Body):
+    staff_id: Ident | None = None
+    cohort_id: Ident | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Any:
+        if (self.staff_id is None) == (self.cohort_id is None):
+            raise ValueError("give exactly one of staff_id or cohort_id")
+        return self
+
+
+class Requirements(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenarios: list[Ident] = Field(default_factory=list, max_length=20)
+    compliant_samples: int = Field(default=0, ge=0, le=10)
+    first_five: bool = False
+    shadow_shifts: int = Field(default=0, ge=0, le=30)
+
+    @model_validator(mode="after")
+    def _something(self) -> Requirements:
+        if not (self.scenarios or self.compliant_samples or self.first_five or self.shadow_shifts):
+            raise ValueError("a pathway needs at least one requirement")
+        if len(set(self.scenarios)) != len(self.scenarios):
+            raise ValueError("scenarios are listed twice")
+        return self
+
+
+class PathwayAssigned(_StaffOrCohort):
+    pathway_id: Ident
+    incident_ref: ShortText
+    gap: Literal["knowledge", "workflow", "accountability"]
+    owner: ShortText
+    due_on: dt.date
+    requirements: Requirements
+    note: Text | None = None
+
+
+class ItemResult(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    item_id: Ident
+    result: Literal["pass", "fail", "n/a"]
+    note: Text | None = None
+
+
+class ScenarioCheck(Body):
+    staff_id: Ident
+    scenario_id: Ident
+    scenario_version: int | None = Field(default=None, ge=1)
+    setting: Literal["simulated_call", "on_shift"]
+    items: list[ItemResult] = Field(min_length=1, max_length=100)
+    chosen_endpoint: Endpoint
+    decision_seconds: int = Field(ge=0, le=86400)
+    outcome: Literal["pass", "fail"] | None = None
+    remediation: Text | None = None
+    pathway_id: Ident | None = None
+    # derived
+    expected_endpoint: Endpoint | None = None
+    failed_critical: list[Ident] | None = None
+
+
+class ShadowEscalation(Body):
+    staff_id: Ident
+    shift_date: dt.date
+    shift: Literal["day", "evening", "night"]
+    situation: Text
+    staff_choice: Endpoint
+    supervisor_choice: Endpoint
+    agreed: bool | None = None
+    learning_note: Text | None = None
+    pathway_id: Ident | None = None
+
+
+class ElementResult(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    element_id: Ident
+    present: bool
+
+
+class NoteAssessment(Body):
+    staff_id: Ident
+    review: Literal["sample", "first_five"]
+    sequence: int = Field(ge=1, le=5)
+    standard_id: Ident
+    standard_version: int | None = Field(default=None, ge=1)
+    elements: list[ElementResult] = Field(min_length=1, max_length=100)
+    timely: bool
+    attempt: int = Field(default=1, ge=1, le=50)
+    outcome: Literal["compliant", "rework"] | None = None
+    feedback: Text | None = None
+    pathway_id: Ident | None = None
+    # derived
+    missing_elements: list[Ident] | None = None
+
+    @model_validator(mode="after")
+    def _sequence_range(self) -> NoteAssessment:
+        limit = 2 if self.review == "sample" else 5
+        if self.sequence > limit:
+            raise ValueError(f"sequence must be 1-{limit} for a {self.review} review")
+        return self
+
+
+class RestrictionStarted(_StaffOrCohort):
+    restriction_id: Ident
+    restrictions: list[Ident] = Field(min_length=1, max_length=20)
+    reason: Text
+    incident_ref: ShortText
+    review_every_days: int = Field(default=7, ge=1, le=90)
+    expires_on: dt.date
+
+
+class RestrictionReviewed(Body):
+    restriction_id: Ident
+    decision: Literal["continue", "extend"]
+    expires_on: dt.date | None = None
+    note: Text
+
+    @model_validator(mode="after")
+    def _extend_needs_date(self) -> RestrictionReviewed:
+        if self.decision == "extend" and self.expires_on is None:
+            raise ValueError("an 'extend' decision needs a new expires_on")
+        if self.decision == "continue" and self.expires_on is not None:
+            raise ValueError("expires_on is only given with an 'extend' decision")
+        return self
+
+
+class RestrictionLifted(Body):
+    restriction_id: Ident
+    reason: Text
+
+
+class Verification(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    what: Text
+    by: ShortText
+    result: Text
+
+
+class PathwayClosed(Body):
+    pathway_id: Ident
+    verification: Verification
+
+
+class Amendment(Body):
+    amends: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
+    reason: Text
+    body: dict[str, Any]
+
+
+BODY_MODELS: dict[str, type[Body]] = {
+    "pathway_assigned": PathwayAssigned,
+    "scenario_check": ScenarioCheck,
+    "shadow_escalation": ShadowEscalation,
+    "note_assessment": NoteAssessment,
+    "restriction_started": RestrictionStarted,
+    "restriction_reviewed": RestrictionReviewed,
+    "restriction_lifted": RestrictionLifted,
+    "pathway_closed": PathwayClosed,
+    "amendment": Amendment,
+}
+KINDS: tuple[str, ...] = tuple(BODY_MODELS)
+
+
+class Envelope(BaseModel):
+    """A complete signed record as stored, synced and exported."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f-]{36}$")]
+    kind: Literal[
+        "pathway_assigned",
+        "scenario_check",
+        "shadow_escalation",
+        "note_assessment",
+        "restriction_started",
+        "restriction_reviewed",
+        "restriction_lifted",
+        "pathway_closed",
+        "amendment",
+    ]
+    schema_: int = Field(alias="schema", ge=1)
+    author: Ident
+    device: Ident
+    seq: int = Field(ge=1)
+    prev: Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{64})?$")]
+    created_at: str
+    body: dict[str, Any]
+    hash: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
+    sig: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
+
+
+def utc_now_iso(now: dt.datetime | None = None) -> str:
+    """UTC timestamp as ISO 8601 with microseconds and a trailing Z."""
+    now = now or dt.datetime.now(dt.UTC)
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

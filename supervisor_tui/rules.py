@@ -1,0 +1,327 @@
+"""Validate a record body and compute its derived fields.
+
+Derived fields are computed here and never trusted from input: a scenario check's outcome, a
+note assessment's outcome and missing elements, a shadow note's ``agreed``. A value supplied for
+a derived field that contradicts the rule is refused rather than silently overwritten, so an
+assessor can never record a pass that the checklist fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from checklists.loader import Library
+from checklists.models import RestrictionCodes, Scenario, Standard
+from supervisor_tui.records import (
+    BODY_MODELS,
+    Amendment,
+    Body,
+    NoteAssessment,
+    PathwayAssigned,
+    PathwayClosed,
+    RestrictionLifted,
+    RestrictionReviewed,
+    RestrictionStarted,
+    ScenarioCheck,
+    ShadowEscalation,
+)
+
+
+class RecordInvalid(ValueError):
+    """A body that cannot be recorded; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class RestrictionInfo:
+    restriction_id: str
+    lifted: bool
+    expires_on: dt.date
+    started_on: dt.date
+
+
+@dataclass
+class PathwayInfo:
+    pathway_id: str
+    closed: bool
+    unmet: list[str] = field(default_factory=list)
+
+
+class RuleContext(Protocol):
+    """What the rules need to know about the store (implemented by ``storage``)."""
+
+    library: Library
+    today: dt.date
+
+    def staff_exists(self, staff_id: str) -> bool: ...
+    def cohort_exists(self, cohort_id: str) -> bool: ...
+    def restriction(self, restriction_id: str) -> RestrictionInfo | None: ...
+    def pathway(self, pathway_id: str) -> PathwayInfo | None: ...
+    def record_by_hash(self, record_hash: str) -> dict[str, Any] | None: ...
+
+
+def pydantic_problems(exc: ValidationError) -> list[str]:
+    """One readable line per pydantic error: ``field.path: message``."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        lines.append(f"{loc}: {msg}")
+    return lines
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10].upper()}"
+
+
+def prepare_body(kind: str, raw: Any, ctx: RuleContext) -> dict[str, Any]:
+    """Validate ``raw`` as a ``kind`` body, compute derived fields, return the JSON body."""
+    if kind not in BODY_MODELS:
+        raise RecordInvalid([f"kind: unknown kind {kind!r} (one of {', '.join(BODY_MODELS)})"])
+    if not isinstance(raw, dict):
+        raise RecordInvalid(["body: must be a JSON object"])
+    raw = dict(raw)
+    if kind == "pathway_assigned" and not raw.get("pathway_id"):
+        raw["pathway_id"] = new_id("PW")
+    if kind == "restriction_started" and not raw.get("restriction_id"):
+        raw["restriction_id"] = new_id("RS")
+    body = _parse(kind, raw)
+    problems = _RULES[kind](body, ctx, None)
+    if problems:
+        raise RecordInvalid(problems)
+    return body.model_dump(mode="json", exclude_none=True)
+
+
+def _parse(kind: str, raw: dict[str, Any]) -> Body:
+    try:
+        return BODY_MODELS[kind].model_validate(raw)
+    except ValidationError as exc:
+        raise RecordInvalid(pydantic_problems(exc)) from exc
+
+
+def _staff(ctx: RuleContext, staff_id: str | None, cohort_id: str | None = None) -> list[str]:
+    problems = []
+    if staff_id is not None and not ctx.staff_exists(staff_id):
+        problems.append(f"staff_id: {staff_id!r} is not on the roster")
+    if cohort_id is not None and not ctx.cohort_exists(cohort_id):
+        problems.append(f"cohort_id: {cohort_id!r} is not a known cohort")
+    return problems
+
+
+def _linked_pathway(ctx: RuleContext, pathway_id: str | None) -> list[str]:
+    if pathway_id is not None and ctx.pathway(pathway_id) is None:
+        return [f"pathway_id: no pathway {pathway_id!r} in this store"]
+    return []
+
+
+def _pathway_assigned(body: PathwayAssigned, ctx: RuleContext, original: dict | None) -> list[str]:
+    problems = _staff(ctx, body.staff_id, body.cohort_id)
+    for scenario_id in body.requirements.scenarios:
+        if not isinstance(ctx.library.get(scenario_id), Scenario):
+            problems.append(f"requirements.scenarios: no scenario {scenario_id!r}")
+    same_id = original is not None and original.get("pathway_id") == body.pathway_id
+    if not same_id and ctx.pathway(body.pathway_id) is not None:
+        problems.append(f"pathway_id: {body.pathway_id!r} is already used")
+    if original is None and body.due_on < ctx.today:
+        problems.append(f"due_on: {body.due_on} is in the past")
+    return problems
+
+
+def _scenario_check(body: ScenarioCheck, ctx: RuleContext, original: dict | None) -> list[str]:
+    problems = _staff(ctx, body.staff_id) + _linked_pathway(ctx, body.pathway_id)
+    scenario = ctx.library.get(body.scenario_id, body.scenario_version)
+    if not isinstance(scenario, Scenario):
+        version = f" version {body.scenario_version}" if body.scenario_version else ""
+        return problems + [f"scenario_id: no scenario {body.scenario_id!r}{version}"]
+    body.scenario_version = scenario.version
+    given = {item.item_id: item for item in body.items}
+    if len(given) != len(body.items):
+        problems.append("items: an item_id is listed twice")
+    unknown = [i for i in given if scenario.item(i) is None]
+    if unknown:
+        problems.append(f"items: not in {scenario.id} v{scenario.version}: {', '.join(unknown)}")
+    missing = [i.item_id for i in scenario.items if i.item_id not in given]
+    if missing:
+        problems.append(f"items: no result for {', '.join(missing)}")
+    failed_critical = []
+    for item in scenario.items:
+        result = given.get(item.item_id)
+        if item.critical and result is not None:
+            if result.result == "n/a":
+                problems.append(f"items.{item.item_id}: a critical item cannot be n/a")
+            elif result.result == "fail":
+                failed_critical.append(item.item_id)
+    outcome = "pass"
+    reasons = []
+    if failed_critical:
+        outcome = "fail"
+        reasons.append(f"critical item(s) failed: {', '.join(failed_critical)}")
+    if body.chosen_endpoint != scenario.expected_endpoint:
+        outcome = "fail"
+        reasons.append(
+            f"endpoint {body.chosen_endpoint} chosen, {scenario.expected_endpoint} expected"
+        )
+    if body.outcome is not None and body.outcome != outcome:
+        problems.append(
+            f"outcome: '{body.outcome}' contradicts the checklist, which gives '{outcome}'"
+            + (f" ({'; '.join(reasons)})" if reasons else "")
+        )
+    if outcome == "fail" and not body.remediation:
+        problems.append("remediation: required when the check fails")
+    body.outcome = outcome
+    body.expected_endpoint = scenario.expected_endpoint
+    body.failed_critical = failed_critical
+    return problems
+
+
+def _shadow(body: ShadowEscalation, ctx: RuleContext, original: dict | None) -> list[str]:
+    problems = _staff(ctx, body.staff_id) + _linked_pathway(ctx, body.pathway_id)
+    agreed = body.staff_choice == body.supervisor_choice
+    if body.agreed is not None and body.agreed != agreed:
+        problems.append(f"agreed: must be {str(agreed).lower()} for these two choices")
+    if not agreed and not body.learning_note:
+        problems.append("learning_note: required when the choices differ")
+    if body.shift_date > ctx.today + dt.timedelta(days=1):
+        problems.append(f"shift_date: {body.shift_date} is in the future")
+    body.agreed = agreed
+    return problems
+
+
+def _note(body: NoteAssessment, ctx: RuleContext, original: dict | None) -> list[str]:
+    problems = _staff(ctx, body.staff_id) + _linked_pathway(ctx, body.pathway_id)
+    standard = ctx.library.get(body.standard_id, body.standard_version)
+    if not isinstance(standard, Standard):
+        version = f" version {body.standard_version}" if body.standard_version else ""
+        return problems + [f"standard_id: no standard {body.standard_id!r}{version}"]
+    body.standard_version = standard.version
+    given = {e.element_id: e for e in body.elements}
+    if len(given) != len(body.elements):
+        problems.append("elements: an element_id is listed twice")
+    unknown = [e for e in given if standard.element(e) is None]
+    if unknown:
+        problems.append(f"elements: not in {standard.id} v{standard.version}: {', '.join(unknown)}")
+    unanswered = [e.element_id for e in standard.elements if e.required and e.element_id not in given]
+    if unanswered:
+        problems.append(f"elements: no answer for required {', '.join(unanswered)}")
+    missing = [
+        e.element_id
+        for e in standard.elements
+        if e.required and e.element_id in given and not given[e.element_id].present
+    ]
+    outcome = "compliant" if not missing and body.timely else "rework"
+    if body.outcome is not None and body.outcome != outcome:
+        why = ", ".join(missing) + ("" if body.timely else (", " if missing else "") + "late")
+        problems.append(
+            f"outcome: '{body.outcome}' contradicts the standard, which gives '{outcome}'"
+            + (f" (missing: {why})" if outcome == "rework" else "")
+        )
+    if outcome == "rework" and not body.feedback:
+        problems.append("feedback: required when the note needs rework")
+    body.outcome = outcome
+    body.missing_elements = missing
+    return problems
+
+
+def _restriction_started(
+    body: RestrictionStarted, ctx: RuleContext, original: dict | None
+) -> list[str]:
+    problems = _staff(ctx, body.staff_id, body.cohort_id)
+    codes = ctx.library.restriction_codes()
+    known = {c.code for c in codes.codes}
+    unknown = [c for c in body.restrictions if c not in known]
+    if unknown:
+        problems.append(f"restrictions: unknown code(s) {', '.join(unknown)}")
+    if len(set(body.restrictions)) != len(body.restrictions):
+        problems.append("restrictions: a code is listed twice")
+    same_id = original is not None and original.get("restriction_id") == body.restriction_id
+    if not same_id and ctx.restriction(body.restriction_id) is not None:
+        problems.append(f"restriction_id: {body.restriction_id!r} is already used")
+    problems += _expiry(body.expires_on, ctx.today, codes, "expires_on")
+    return problems
+
+
+def _expiry(expires_on: dt.date, start: dt.date, codes: RestrictionCodes, name: str) -> list[str]:
+    if expires_on <= start:
+        return [f"{name}: {expires_on} must be after {start} (restrictions are time limited)"]
+    limit = start + dt.timedelta(days=codes.max_duration_days)
+    if expires_on > limit:
+        return [f"{name}: at most {codes.max_duration_days} days ahead (by {limit})"]
+    return []
+
+
+def _active_restriction(ctx: RuleContext, restriction_id: str) -> tuple[RestrictionInfo | None, list[str]]:
+    info = ctx.restriction(restriction_id)
+    if info is None:
+        return None, [f"restriction_id: no restriction {restriction_id!r} in this store"]
+    if info.lifted:
+        return info, [f"restriction_id: {restriction_id} has already been lifted"]
+    return info, []
+
+
+def _restriction_reviewed(
+    body: RestrictionReviewed, ctx: RuleContext, original: dict | None
+) -> list[str]:
+    info, problems = _active_restriction(ctx, body.restriction_id)
+    if info is not None and body.expires_on is not None:
+        if body.expires_on <= info.expires_on:
+            problems.append(f"expires_on: an extension must be after the current {info.expires_on}")
+        else:
+            problems += _expiry(body.expires_on, ctx.today, ctx.library.restriction_codes(), "expires_on")
+    return problems
+
+
+def _restriction_lifted(body: RestrictionLifted, ctx: RuleContext, original: dict | None) -> list[str]:
+    return _active_restriction(ctx, body.restriction_id)[1]
+
+
+def _pathway_closed(body: PathwayClosed, ctx: RuleContext, original: dict | None) -> list[str]:
+    info = ctx.pathway(body.pathway_id)
+    if info is None:
+        return [f"pathway_id: no pathway {body.pathway_id!r} in this store"]
+    if info.closed and original is None:
+        return [f"pathway_id: {body.pathway_id} is already closed"]
+    if info.unmet:
+        return [f"pathway {body.pathway_id} cannot be closed, unmet: {u}" for u in info.unmet]
+    return []
+
+
+def _amendment(body: Amendment, ctx: RuleContext, original: dict | None) -> list[str]:
+    target = ctx.record_by_hash(body.amends)
+    if target is None:
+        return [f"amends: no record with hash {body.amends[:12]}… in this store"]
+    if target["kind"] == "amendment":
+        return ["amends: amend the original record, not an amendment"]
+    kind = target["kind"]
+    try:
+        corrected = _parse(kind, body.body)
+    except RecordInvalid as exc:
+        return [f"body.{p}" for p in exc.problems]
+    for key in ("pathway_id", "restriction_id"):
+        if key in target["body"] and getattr(corrected, key, None) != target["body"][key]:
+            return [f"body.{key}: an amendment cannot change {key}"]
+    problems = _RULES[kind](corrected, ctx, target["body"])
+    body.body = corrected.model_dump(mode="json", exclude_none=True)
+    return [f"body.{p}" for p in problems]
+
+
+_RULES: dict[str, Any] = {
+    "pathway_assigned": _pathway_assigned,
+    "scenario_check": _scenario_check,
+    "shadow_escalation": _shadow,
+    "note_assessment": _note,
+    "restriction_started": _restriction_started,
+    "restriction_reviewed": _restriction_reviewed,
+    "restriction_lifted": _restriction_lifted,
+    "pathway_closed": _pathway_closed,
+    "amendment": _amendment,
+}

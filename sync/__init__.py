@@ -1,0 +1,1 @@
+"""Canonical encoding, signing and verification, the sync client and the central store."""

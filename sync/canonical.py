@@ -1,0 +1,61 @@
+"""Canonical JSON: the exact bytes that are hashed and signed.
+
+The rule follows RFC 8785 (JCS) restricted to the values records use: objects with keys sorted,
+no insignificant whitespace, UTF-8, strings escaped as JSON.stringify does, integers only
+(no floats) within +/-(2**53 - 1). Every key in a record is ASCII, so sorting by code point equals
+JCS's UTF-16 ordering; non-ASCII keys are refused rather than risk a mismatch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+)
+
+
+class CanonicalError(ValueError):
+    """A value that has no canonical encoding (float, huge integer, non-ASCII key...)."""
+
+
+def _check(value: Any, path: str) -> None:
+    if isinstance(value, str) or value is None or isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise CanonicalError(f"{path}: integer {value} outside +/-(2**53-1)")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise CanonicalError(f"{path}: object key {key!r} is not a string")
+            if not key.isascii():
+                raise CanonicalError(f"{path}: object key {key!r} is not ASCII")
+            _check(item, f"{path}.{key}")
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check(item, f"{path}[{index}]")
+        return
+    if isinstance(value, float):
+        raise CanonicalError(f"{path}: floats are not allowed in records (use integers or strings)")
+    raise CanonicalError(f"{path}: {type(value).__name__} cannot be encoded")
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """Return the canonical UTF-8 JSON encoding of ``value``."""
+    _check(value, "$")
+    try:
+        return _ENCODER.encode(value).encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates
+        raise CanonicalError(f"$: string is not valid Unicode ({exc.reason})") from exc
+
+
+def sha256_hex(data: bytes) -> str:
+    """Lower-case hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,92 @@
+"""Shared fixtures: real SQLite stores in temporary directories, and an in-process CLI runner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from storage.store import Store
+from supervisor_tui.cli import main as cli_main
+from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
+
+NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def store(home: Path) -> Store:
+    """A store with a profile and the 24-person demo roster, no records."""
+    s = Store(home)
+    s.init_profile("SUP01", "Alex Morgan")
+    s.upsert_roster(demo_roster(24), COHORT_NAMES)
+    yield s
+    s.close()
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(home: Path, capsys):
+    """Run ``supervisor-tui --home HOME ARGS...`` in-process and capture its output."""
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        try:
+            code = cli_main(["--home", str(home), *args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def scenario_body(staff_id: str = "S001", **overrides) -> dict:
+    """A passing new-confusion-news2 check."""
+    body = {
+        "staff_id": staff_id,
+        "scenario_id": "new-confusion-news2",
+        "setting": "simulated_call",
+        "items": [
+            {"item_id": i, "result": "pass"}
+            for i in ("recognised-change", "observations", "threshold", "endpoint", "sbar", "handover")
+        ],
+        "chosen_endpoint": "on_call_clinician",
+        "decision_seconds": 48,
+    }
+    body.update(overrides)
+    return body
+
+
+def note_body(staff_id: str = "S007", missing=(), timely=True, **overrides) -> dict:
+    from checklists.loader import shipped_library
+
+    std = shipped_library().get("progress-note")
+    body = {
+        "staff_id": staff_id,
+        "review": "sample",
+        "sequence": 1,
+        "standard_id": "progress-note",
+        "elements": [{"element_id": e.element_id, "present": e.element_id not in missing}
+                     for e in std.elements],
+        "timely": timely,
+        "attempt": 1,
+    }
+    body.update(overrides)
+    return body

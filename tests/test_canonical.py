@@ -1,0 +1,58 @@
+"""Canonical encoding and the signing rule."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sync.canonical import CanonicalError, canonical_bytes
+from sync.signing import DeviceKey, check_record, seal, verify_signature
+
+keys = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=12)
+scalars = st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=40).filter(
+    lambda s: not any(0xD800 <= ord(c) <= 0xDFFF for c in s))
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+                      max_leaves=20)
+
+
+def test_known_vector():
+    assert canonical_bytes({"b": 1, "a": [True, None, "é\n"]}) == '{"a":[true,null,"é\\n"],"b":1}'.encode()
+
+
+@given(values)
+def test_encoding_is_stable_and_round_trips(value):
+    data = canonical_bytes(value)
+    assert json.loads(data) == value
+    assert canonical_bytes(json.loads(data)) == data
+
+
+@given(st.dictionaries(keys, scalars, max_size=6))
+def test_key_order_does_not_matter(d):
+    reversed_d = dict(reversed(list(d.items())))
+    assert canonical_bytes(d) == canonical_bytes(reversed_d)
+
+
+@pytest.mark.parametrize("bad", [1.5, {"x": 2**53}, {"é": 1}, {1: 2}, "\ud800", {"x": float("nan")}])
+def test_refuses_values_without_a_canonical_form(bad):
+    with pytest.raises(CanonicalError):
+        canonical_bytes(bad)
+
+
+@given(values)
+def test_sign_verify_round_trip(body):
+    key = DeviceKey.generate()
+    unsigned = {"id": "x", "kind": "k", "schema": 1, "author": "a", "device": "d", "seq": 1, "prev": "",
+                "created_at": "2026-01-01T00:00:00.000000Z", "body": body}
+    record = seal(unsigned, key)
+    assert record["hash"] == hashlib.sha256(canonical_bytes(unsigned)).hexdigest()
+    assert check_record(record, key.public_key_hex) == []
+    assert verify_signature(key.public_key_hex, canonical_bytes(unsigned), record["sig"])
+    other = DeviceKey.generate()
+    assert "bad signature" in check_record(record, other.public_key_hex)
+    tampered = {**record, "seq": 2}
+    assert "hash mismatch" in check_record(tampered, key.public_key_hex)
+    assert "bad signature" in check_record(tampered, key.public_key_hex)
