@@ -19,7 +19,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
 def ensure_venv(extras: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may run under an old python3
         sys.exit("supervisor-tui needs Python 3.11 or newer")
     if not (BIN / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
