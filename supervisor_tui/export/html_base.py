@@ -21,6 +21,7 @@ th { background: #eee; }
 .entry dl { display: grid; grid-template-columns: 12em 1fr; margin: .3em 0; gap: 1px 8px; }
 .entry dt { font-weight: bold; } .entry dd { margin: 0; }
 .hash { font-family: "DejaVu Sans Mono", monospace; font-size: 8pt; word-break: break-all; }
+svg.chart { max-width: 100%; height: auto; display: block; margin: .5em 0; }
 .chart .ct { font-size: 12px; font-weight: bold; } .chart .cl { font-size: 10px; }
 .pathway { break-before: page; }
 @media print {

@@ -15,10 +15,10 @@ def sparkline(values: list[float | None]) -> str:
     for v in values:
         if v is None:
             out.append(" ")
-        elif top <= 0:
+        elif top <= 0 or v <= 0:
             out.append(BLOCKS[1])
         else:
-            out.append(BLOCKS[max(1, round(v / top * (len(BLOCKS) - 1)))])
+            out.append(BLOCKS[max(2, round(v / top * (len(BLOCKS) - 1)))])
     return "".join(out)
 
 
