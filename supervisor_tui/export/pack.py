@@ -20,6 +20,7 @@ Format (``"format": "supervisor-tui/evidence-pack"``, ``"format_version": 1``; R
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from sync.signing import SIGNED_FIELDS, check_record, verify_signature
 FORMAT = "supervisor-tui/evidence-pack"
 FORMAT_VERSION = 1
 RECORD_FIELDS = (*SIGNED_FIELDS, "hash", "sig")
+_HEX = {"hash": re.compile(r"[0-9a-f]{64}"), "sig": re.compile(r"[0-9a-f]{128}"),
+        "prev": re.compile(r"([0-9a-f]{64})?")}
 Signer = Callable[[bytes], str]
 
 
@@ -143,7 +146,7 @@ def verify_pack(pack: Any) -> PackReport:
         report.count += 1
         label = _label(index, record)
         problems = _check_one(record, devices)
-        if not problems:
+        if _shaped(record):
             chain = chains[record["device"]]
             if record["seq"] in chain:
                 problems.append(f"seq {record['seq']} appears twice for device {record['device']}")
@@ -154,6 +157,12 @@ def verify_pack(pack: Any) -> PackReport:
     _check_order(records, report)
     _check_manifest(pack, records, report)
     return report
+
+
+def _shaped(record: Any) -> bool:
+    return (isinstance(record, dict) and isinstance(record.get("device"), str)
+            and isinstance(record.get("seq"), int) and not isinstance(record.get("seq"), bool)
+            and isinstance(record.get("hash"), str) and isinstance(record.get("prev"), str))
 
 
 def _check_one(record: Any, devices: dict[str, Any]) -> list[str]:
@@ -169,9 +178,11 @@ def _check_one(record: Any, devices: dict[str, Any]) -> list[str]:
         return ["seq is not a positive integer"]
     if not isinstance(record["device"], str) or not isinstance(record["created_at"], str):
         return ["device and created_at must be strings"]
+    problems = [f"{name} is not lower-case hex of the right length" for name, pattern in _HEX.items()
+                if not isinstance(record[name], str) or not pattern.fullmatch(record[name])]
     device = devices.get(record["device"])
     key = device.get("public_key") if isinstance(device, dict) else None
-    problems = check_record(record, key if isinstance(key, str) else None)
+    problems += check_record(record, key if isinstance(key, str) else None)
     if isinstance(device, dict) and device.get("author") != record["author"]:
         problems.append(f"author {record['author']!r} is not the supervisor of device {record['device']}")
     return problems

@@ -48,7 +48,8 @@ def text_lines(c: dict[str, Any]) -> list[str]:
         out.append(f"  {p['pathway_id']} closed {p['closed_on']} by {v.get('by', '')}: {v.get('result', '')}")
     inc = c["incidents"]
     if inc["quarters"]:
-        out.append(f"Incidents per quarter ({inc['quarters'][0]} to {inc['quarters'][-1]}):")
+        out.append(f"Incidents per quarter ({inc['quarters'][0]} to {inc['quarters'][-1]}):"
+                   + ("" if inc["by_category"] else " none in this cohort"))
         for category, counts in inc["by_category"].items():
             out.append(f"  {category[:30]:30} {sparkline(counts)} {counts}")
         for p in inc["pathways"]:
