@@ -78,6 +78,24 @@ def seal(unsigned: dict[str, Any], key: DeviceKey) -> dict[str, Any]:
     return {**unsigned, "hash": sha256_hex(data), "sig": key.sign(data)}
 
 
+def seal_with_body_json(unsigned: dict[str, Any], body_json: str, key: DeviceKey) -> dict[str, Any]:
+    # The envelope fields other than body are set by the store itself (str and int only).
+    """``seal`` for a body already canonically encoded as ``body_json``.
+
+    The envelope's canonical form is composed from the body's canonical text and the other
+    fields, so the body is walked and encoded once (the hot path of every save).
+    """
+    if set(unsigned) != set(SIGNED_FIELDS):
+        raise ValueError("unsigned record must hold exactly the signed fields")
+    head = canonical_bytes({k: v for k, v in unsigned.items() if k != "body"}, trusted=True).decode()
+    # Sorted keys: "author" < "body" < "created_at", so the body goes right after the author.
+    prefix = '{"author":' + canonical_bytes(unsigned["author"]).decode() + ","
+    if not head.startswith(prefix):
+        raise ValueError("unexpected canonical envelope layout")
+    data = (prefix + '"body":' + body_json + "," + head[len(prefix):]).encode()
+    return {**unsigned, "hash": sha256_hex(data), "sig": key.sign(data)}
+
+
 def verify_signature(public_key_hex: str, message: bytes, sig_hex: str) -> bool:
     """True when ``sig_hex`` is a valid Ed25519 signature of ``message``."""
     try:
