@@ -99,6 +99,7 @@ class Store:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: index inserts stay in memory at 100k+ records
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
         migrate(conn)
@@ -258,8 +259,10 @@ class Store:
         count = 0
         with self.write():
             head = self._head(profile.device)
+            context = self.context(dt.date.min)
             for kind, raw_body, now in items:
-                body = prepare_body(kind, raw_body, self.context(now.date()))
+                context.today = now.date()
+                body = prepare_body(kind, raw_body, context)
                 record, body_json = self._sign_next(profile, kind, body, now, head)
                 self._insert(record, body_json)
                 head = (record["seq"], record["hash"])
@@ -445,9 +448,12 @@ class StoreContext:
         self.store = store
         self.library = store.library
         self.today = today
+        self._staff: set[str] | None = None  # the roster does not change inside one transaction
 
     def staff_exists(self, staff_id: str) -> bool:
-        return self.store.conn.execute("SELECT 1 FROM staff WHERE staff_id = ?", (staff_id,)).fetchone() is not None
+        if self._staff is None:
+            self._staff = {s for (s,) in self.store.conn.execute("SELECT staff_id FROM staff")}
+        return staff_id in self._staff
 
     def cohort_exists(self, cohort_id: str) -> bool:
         return self.store.conn.execute(
