@@ -191,3 +191,14 @@ def test_console_script_runs_without_traceback(tmp_path):
     assert done.returncode == 2 and "supervisor-tui init" in done.stderr and "Traceback" not in done.stderr
     help_ = subprocess.run([str(exe.parent / "governance-store"), "--help"], capture_output=True, text=True)
     assert help_.returncode == 0 and "governance" in help_.stdout.lower()
+
+
+def test_demo_staff_grows_the_roster_and_story_works_on_small_rosters(cli):
+    init(cli)
+    assert cli("demo", "--staff", "5").code == 0
+    assert len(cli("roster", "list", "--json").json()) == 5
+    assert cli("verify").code == 0
+    result = cli("demo", "--staff", "200", "--records", "50", "--json")
+    assert result.code == 0 and result.json()["staff_added"] == 195
+    assert len(cli("roster", "list", "--json").json()) == 200
+    assert cli("demo", "--staff", "0").code == 2
