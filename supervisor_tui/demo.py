@@ -208,7 +208,10 @@ def load_story(store: Store, now: dt.datetime | None = None) -> int:
     now = now or dt.datetime.now(dt.UTC)
     items = sorted(story(store, now), key=lambda item: item[2])
     count = store.append_many(items)
-    target = next(r for r in reversed(store.records(kind="scenario_check")) if r["body"]["setting"] == "on_shift")
+    targets = [r for r in store.records(kind="scenario_check") if r["body"]["setting"] == "on_shift"]
+    if not targets:
+        return count
+    target = targets[-1]
     corrected = {**target["body"], "decision_seconds": target["body"]["decision_seconds"] + 60}
     for derived in ("outcome", "expected_endpoint", "failed_critical"):
         corrected.pop(derived, None)
@@ -218,11 +221,14 @@ def load_story(store: Store, now: dt.datetime | None = None) -> int:
     return count + 1
 
 
-def ensure_demo_roster(store: Store, size: int = 24) -> int:
-    if store.roster():
+def ensure_demo_roster(store: Store, size: int | None = None) -> int:
+    """Add demo staff: the full 24 on an empty roster, or up to ``size`` people; returns how many."""
+    present = {p["staff_id"] for p in store.roster()}
+    if present and size is None:
         return 0
-    rows = demo_roster(size)
-    store.upsert_roster(rows, COHORT_NAMES)
+    rows = [r for r in demo_roster(size or 24) if r["staff_id"] not in present]
+    if rows:
+        store.upsert_roster(rows, COHORT_NAMES)
     return len(rows)
 
 

@@ -29,7 +29,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     store.require_profile()
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
-    staff_added = ensure_demo_roster(store, args.staff or 24)
+    staff_added = ensure_demo_roster(store, args.staff)
     if args.records is None:
         if store.records(kind="pathway_assigned"):
             raise CliError("this store already has pathways; use --records N to add more records")
