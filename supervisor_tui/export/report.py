@@ -20,6 +20,7 @@ Definitions (README "Governance report"):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -47,7 +48,12 @@ def pct(part: int, whole: int) -> float | None:
 
 
 def week_of(created_at: str) -> str:
-    day = dt.date.fromisoformat(created_at[:10])
+    return _monday(created_at[:10])
+
+
+@functools.lru_cache(maxsize=4096)
+def _monday(day_text: str) -> str:
+    day = dt.date.fromisoformat(day_text)
     return (day - dt.timedelta(days=day.weekday())).isoformat()
 
 
@@ -74,8 +80,8 @@ class _Accumulator:
     def __init__(self, staff_cohort: dict[str, str]):
         self.staff_cohort = staff_cohort
         self.control: list[Effective] = []
-        self.latest_check: dict[tuple[str, str], Effective] = {}
-        self.latest_note: dict[tuple[str, str, int], Effective] = {}
+        self.latest_check: dict[str, dict[str, tuple[dict, dict]]] = defaultdict(dict)
+        self.latest_note: dict[str, dict[tuple[str, int], tuple[dict, dict]]] = defaultdict(dict)
         self.shifts: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
         self.first: dict[tuple[str, str], str] = {}
         self.shadow: dict[str, Counter] = defaultdict(Counter)
@@ -90,20 +96,19 @@ class _Accumulator:
 
     def add(self, record: dict[str, Any], body: dict[str, Any]) -> None:
         kind = record["kind"]
-        eff = Effective(record=record, body=body)
         if kind in CONTROL_KINDS:
-            self.control.append(eff)
+            self.control.append(Effective(record=record, body=body))
             return
         staff = body.get("staff_id", "")
         cohort = self.cohort(body)
         week = self.weekly[cohort][week_of(record["created_at"])]
         if kind == "scenario_check":
-            self.latest_check[(staff, body["scenario_id"])] = eff
+            self.latest_check[staff][body["scenario_id"]] = (record, body)
             self.first.setdefault((staff, body["scenario_id"]), body.get("outcome", ""))
             week["checks"] += 1
             week["checks_passed"] += body.get("outcome") == "pass"
         elif kind == "note_assessment":
-            self.latest_note[(staff, body["review"], body["sequence"])] = eff
+            self.latest_note[staff][(body["review"], body["sequence"])] = (record, body)
             counts = self.notes[cohort]
             counts["assessments"] += 1
             counts["rework"] += body.get("outcome") == "rework"
@@ -126,8 +131,8 @@ class _Accumulator:
 
     def reduced(self, staff: str) -> list[Effective]:
         """The few records of one person that decide requirement progress (see module doc)."""
-        out = [e for (s, _), e in self.latest_check.items() if s == staff]
-        out += [e for (s, _, _), e in self.latest_note.items() if s == staff]
+        out = [Effective(record=r, body=b) for r, b in self.latest_check.get(staff, {}).values()]
+        out += [Effective(record=r, body=b) for r, b in self.latest_note.get(staff, {}).values()]
         for (day, shift), created_at in self.shifts.get(staff, {}).items():
             out.append(Effective(record={"created_at": created_at, "kind": "shadow_escalation", "device": "",
                                          "seq": 0, "hash": ""}, body={"shift_date": day, "shift": shift}))
