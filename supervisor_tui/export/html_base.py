@@ -11,6 +11,7 @@ h3 { font-size: 12pt; margin-bottom: .3em; }
 table { border-collapse: collapse; margin: .5em 0; width: 100%; }
 th, td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #eee; }
+table.kv th { width: 11em; text-align: left; font-weight: bold; }
 .muted { color: #555; font-size: 9pt; }
 .ok { color: #1b5e20; font-weight: bold; } .bad { color: #b71c1c; font-weight: bold; }
 .box { border: 2px solid #333; padding: .6em 1em; margin: 1em 0; }
@@ -36,6 +37,12 @@ svg.chart { max-width: 100%; height: auto; display: block; margin: .5em 0; }
 def page(title: str, body: str) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(title)}</title><style>{CSS}</style></head>\n<body>\n{body}\n</body></html>\n")
+
+
+def kv_table(rows: list[tuple[str, str]]) -> str:
+    """A two-column label/value table without a header; values are raw HTML."""
+    body = "".join(f'<tr><th scope="row">{escape(k)}</th><td>{v}</td></tr>' for k, v in rows)
+    return f'<table class="kv"><tbody>{body}</tbody></table>'
 
 
 def table(headers: list[str], rows: list[list[str]], raw: bool = False) -> str:

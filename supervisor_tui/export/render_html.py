@@ -12,7 +12,7 @@ from collections import defaultdict
 from html import escape
 from typing import Any
 
-from supervisor_tui.export.html_base import page, table
+from supervisor_tui.export.html_base import kv_table, page, table
 from supervisor_tui.export.svg import bar_chart, progress_bar
 
 STATE_TEXT = {
@@ -40,16 +40,17 @@ def _entry(entry: dict[str, Any]) -> str:
     sig = ('<span class="ok">signature verified</span>' if entry["signature_ok"]
            else f'<span class="bad">{escape(entry["signature"])}</span>')
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in entry["details"])
-    html = [f'<div class="entry {cls}" id="r{entry["hash"][:12]}">',
+    short = escape(str(entry["hash"])[:12])
+    html = [f'<div class="entry {cls}" id="r{short}">',
             f'<div><b>{escape(entry["created_at"][:16].replace("T", " "))} UTC</b> · {escape(entry["kind_label"])}'
-            f' · record {entry["hash"][:12]}</div>',
+            f' · record {short}</div>',
             f'<h3>{escape(entry["title"])}</h3><dl>{rows}</dl>']
     if entry["current"] is not None:
         html.append('<p class="muted">This record was later amended; the amendment below gives the '
                     "corrected reading. The original stays on file unchanged.</p>")
     html.append(f'<div class="muted">Assessor: {escape(_who(entry))} · device {escape(entry["device"])} '
                 f'seq {entry["seq"]} · {sig} · {escape(_central(entry))}</div>')
-    html.append(f'<div class="hash">SHA-256 {entry["hash"]}</div></div>')
+    html.append(f'<div class="hash">SHA-256 {escape(str(entry["hash"]))}</div></div>')
     for amendment in entry["amendments"]:
         html.append(_entry(amendment))
     return "".join(html)
@@ -75,7 +76,7 @@ def _summary(h: dict[str, Any]) -> str:
         ["Exported", f"{h['generated_at']} from the {h['source']} store"],
     ]
     return ('<div class="box"><h2 style="margin-top:0">Summary</h2>'
-            + table(["", ""], [[escape(a), b] for a, b in rows], raw=True) + _activity_chart(h) + "</div>")
+            + kv_table([(a, b if a == "Integrity" else escape(b)) for a, b in rows]) + _activity_chart(h) + "</div>")
 
 
 def _activity_chart(h: dict[str, Any]) -> str:
@@ -127,7 +128,7 @@ def _pathway(p: dict[str, Any]) -> str:
             req.append([label, progress_bar(item["done"], item["required"]), f"{item['done']} of {item['required']}"])
     entries = "".join(_entry(e) for e in p["entries"]) or "<p>No records for this pathway yet.</p>"
     return (f'<section class="pathway"><h2>Pathway {escape(p["pathway_id"])}</h2>'
-            + table(["", ""], [[escape(a), escape(b)] for a, b in rows], raw=True)
+            + kv_table([(a, escape(b)) for a, b in rows])
             + "<h3>Requirements for this person</h3>"
             + table(["Requirement", "Progress", "Status"], [[escape(a), b, escape(c)] for a, b, c in req], raw=True)
             + f"<h3>Records ({len(p['entries'])})</h3>{entries}</section>")
@@ -135,12 +136,13 @@ def _pathway(p: dict[str, Any]) -> str:
 
 def _appendix(h: dict[str, Any]) -> str:
     keys = [[d, h["device_authors"].get(d, ""), k] for d, k in h["public_keys"].items()]
-    rows = [[e["created_at"][:19].replace("T", " "), e["kind"], f'<span class="hash">{e["hash"]}</span>',
+    rows = [[escape(e["created_at"][:19].replace("T", " ")), escape(e["kind"]),
+             f'<span class="hash">{escape(str(e["hash"]))}</span>',
              '<span class="ok">verified</span>' if e["signature_ok"] else f'<span class="bad">{escape(e["signature"])}</span>',
              "yes" if e["central"] else "no"] for e in h["entries"]]
     return ('<section class="pathway"><h2>Appendix: keys and record hashes</h2>'
             "<p>Device public keys (Ed25519, hex) used to check the signatures:</p>"
-            + table(["Device", "Supervisor", "Public key"], [[escape(a), escape(b), f'<span class="hash">{c}</span>']
+            + table(["Device", "Supervisor", "Public key"], [[escape(a), escape(b), f'<span class="hash">{escape(c)}</span>']
                                                               for a, b, c in keys], raw=True)
             + table(["Time (UTC)", "Kind", "SHA-256", "Signature", "Central"], rows, raw=True) + "</section>")
 
