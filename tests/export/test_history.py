@@ -129,3 +129,22 @@ def test_two_supervisors_records_about_one_person(store, data, tmp_path):
     bad = verify_pack(json.loads(json.dumps(pack)))
     assert list(bad.failing) and all("bad signature" in p for ps in bad.failing.values() for p in ps)
     other.close()
+
+
+def test_a_record_edited_in_the_database_is_shown_as_failed(store, data, cli, tmp_path):
+    target = data["c2"]
+    store.conn.execute("DROP TRIGGER records_no_update")
+    body = dict(target["body"], decision_seconds=30)
+    store.conn.execute("UPDATE records SET body = ? WHERE hash = ?",
+                       (json.dumps(body, sort_keys=True, separators=(",", ":")), target["hash"]))
+    history = build_history(gather_local(store, "S002", NOW))
+    failed = [e for e in history["entries"] if not e["signature_ok"]]
+    assert [e["hash"] for e in failed] == [target["hash"]]
+    assert failed[0]["signature"].startswith("FAILED: hash mismatch")
+    assert history["summary"]["signatures_failed"] == [target["hash"]]
+    rows = list(csv.DictReader(io.StringIO(render_csv(history))))
+    assert [r["signature"][:6] for r in rows].count("FAILED") == 1
+    out = tmp_path / "p.json"
+    assert cli("export", "--staff", "S002", "--format", "json", "--out", str(out)).code == 0
+    result = cli("verify-export", str(out))
+    assert result.code == 1 and target["id"] in result.err and "hash mismatch" in result.err
