@@ -39,3 +39,13 @@ async def test_report_screen_shows_each_cohort_and_filters(store, data):
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ReportScreen)
+
+
+def test_report_screen_snapshot(store, data, snap_compare):
+    async def ready(pilot):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        pilot.app.screen.query_one("#cohort").value = "overnight-float"
+        await pilot.pause()
+
+    assert snap_compare(_App(store), terminal_size=(120, 40), run_before=ready)
