@@ -90,7 +90,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from supervisor_tui.commands.core import parse_today
     from supervisor_tui.export.incidents import IncidentsError, parse_incidents
     from supervisor_tui.export.report_local import local_report
-    from supervisor_tui.export.report_render import render_report_html, render_report_text
+    from supervisor_tui.export.report_render import render_report
 
     today = parse_today(args.today)
     incidents = []
@@ -103,7 +103,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.cohort and args.cohort not in {c["cohort_id"] for c in store.cohorts()}:
         raise CliError(f"cohort {args.cohort!r} is not on the roster (see 'supervisor-tui roster list')")
     report = local_report(store, today, args.cohort, incidents)
-    text = render_report_html(report) if args.format == "html" else render_report_text(report)
+    text = render_report(report, args.format)
     try:
         path = _emit(text, args.out)
     except ExportError as exc:

@@ -146,3 +146,13 @@ def render_report_html(report: dict[str, Any]) -> str:
                       len(c["pathways_closed"])] for c in report["cohorts"]])
     body = intro + '<div class="box"><h2 style="margin-top:0">Summary</h2>' + summary + "</div>"
     return page(title, body + "".join(_cohort_html(c) for c in report["cohorts"]))
+
+
+REPORT_FORMATS = ("text", "html")
+
+
+def render_report(report: dict[str, Any], fmt: str) -> str:
+    """``text`` or ``html`` rendering of a report model (the central store's entry point)."""
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(f"format {fmt!r}: use one of {', '.join(REPORT_FORMATS)}")
+    return render_report_html(report) if fmt == "html" else render_report_text(report)
