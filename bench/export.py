@@ -59,6 +59,17 @@ def best(fn, repeat: int) -> float:
     return min(times)
 
 
+def peak_rss_mb() -> float:
+    """Peak RSS of this process since exec (VmHWM; ru_maxrss would include the forked parent's)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def measure(home: Path, staff_id: str, what: str, repeat: int) -> dict:
     """Run in a child process: time one operation and report peak RSS."""
     from supervisor_tui.export import render_local
@@ -82,7 +93,7 @@ def measure(home: Path, staff_id: str, what: str, repeat: int) -> dict:
         seconds = best(scan, repeat)
     else:
         seconds = best(lambda: local_report(store, today), repeat)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()
     records = len(store.records_touching(staff_id)) if what in ("json", "html") else None
     python_peak = None
     if what in ("json", "html", "report"):
