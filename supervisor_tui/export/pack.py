@@ -139,6 +139,8 @@ def verify_pack(pack: Any) -> PackReport:
     if not isinstance(records, list) or not isinstance(devices, dict):
         report.pack_problems.append("records must be a list and devices an object")
         return report
+    if not records:
+        report.pack_problems.append("the pack holds no records")
     keys = {d: v.get("public_key") for d, v in devices.items() if isinstance(v, dict)}
     report.devices = {d: k for d, k in keys.items() if isinstance(k, str)}
     chains: dict[str, dict[int, tuple[int, dict]]] = defaultdict(dict)

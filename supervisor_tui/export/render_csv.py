@@ -53,6 +53,16 @@ def _row(entry: dict[str, Any], amended_by: list[str]) -> dict[str, Any]:
     }
 
 
+FREE_TEXT = ("summary", "remediation_or_feedback", "author_name", "incident_ref", "central_receipt")
+
+
+def _safe(value: Any) -> Any:
+    """Spreadsheet-safe free text: a leading = + - @ (a formula in Excel/LibreOffice) gets a '."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def render_csv(history: dict[str, Any]) -> str:
     """CSV text with a header row and one row per record in time order."""
     amended_by: dict[str, list[str]] = {}
@@ -63,5 +73,6 @@ def render_csv(history: dict[str, Any]) -> str:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for entry in history["entries"]:
-        writer.writerow(_row(entry, amended_by.get(entry["hash"], [])))
+        row = _row(entry, amended_by.get(entry["hash"], []))
+        writer.writerow({k: _safe(v) if k in FREE_TEXT else v for k, v in row.items()})
     return out.getvalue()

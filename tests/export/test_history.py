@@ -148,3 +148,15 @@ def test_a_record_edited_in_the_database_is_shown_as_failed(store, data, cli, tm
     assert cli("export", "--staff", "S002", "--format", "json", "--out", str(out)).code == 0
     result = cli("verify-export", str(out))
     assert result.code == 1 and target["id"] in result.err and "hash mismatch" in result.err
+
+
+def test_csv_neutralises_spreadsheet_formulas(store, data):
+    from tests.export.dataset import at, check
+
+    body = check(store, "S003", "new-confusion-news2", False)
+    body["remediation"] = '=HYPERLINK("x")'
+    record = store.append("scenario_check", body, now=at(9, 15))
+    rows = list(csv.DictReader(io.StringIO(render_csv(build_history(gather_local(store, "S003", NOW))))))
+    row = next(r for r in rows if r["hash"] == record["hash"])
+    assert row["remediation_or_feedback"] == "'=HYPERLINK(\"x\")"
+    assert json.loads(row["body_json"])["remediation"] == body["remediation"]
