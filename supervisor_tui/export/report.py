@@ -22,16 +22,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from storage import projections
 from storage.projections import Effective
+from supervisor_tui.export.facts import WORK_KINDS, Fact, fact_from_record
 
 UNKNOWN = "(not on roster)"
 DUE_WINDOW_DAYS = 2
-CONTROL_KINDS = ("pathway_assigned", "pathway_closed", "restriction_started", "restriction_reviewed",
-                 "restriction_lifted")
 
 
 def amended_bodies(amendments: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -80,8 +79,9 @@ class _Accumulator:
     def __init__(self, staff_cohort: dict[str, str]):
         self.staff_cohort = staff_cohort
         self.control: list[Effective] = []
-        self.latest_check: dict[str, dict[str, tuple[dict, dict]]] = defaultdict(dict)
-        self.latest_note: dict[str, dict[tuple[str, int], tuple[dict, dict]]] = defaultdict(dict)
+        self.latest_check: dict[str, dict[str, Fact]] = defaultdict(dict)
+        self.latest_note: dict[str, dict[tuple[str, int], Fact]] = defaultdict(dict)
+        self.seen_elements: set[tuple[str, ...]] = set()
         self.shifts: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
         self.first: dict[tuple[str, str], str] = {}
         self.shadow: dict[str, Counter] = defaultdict(Counter)
@@ -90,53 +90,61 @@ class _Accumulator:
         self.weekly: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
 
     def cohort(self, body: dict[str, Any]) -> str:
+        """Cohort of a control record's body (a person's cohort, or the body's cohort)."""
         if body.get("staff_id"):
             return self.staff_cohort.get(body["staff_id"], UNKNOWN)
         return body.get("cohort_id") or UNKNOWN
 
-    def add(self, record: dict[str, Any], body: dict[str, Any]) -> None:
-        kind = record["kind"]
-        if kind in CONTROL_KINDS:
-            self.control.append(Effective(record=record, body=body))
-            return
-        staff = body.get("staff_id", "")
-        cohort = self.cohort(body)
-        week = self.weekly[cohort][week_of(record["created_at"])]
-        if kind == "scenario_check":
-            self.latest_check[staff][body["scenario_id"]] = (record, body)
-            self.first.setdefault((staff, body["scenario_id"]), body.get("outcome", ""))
+    def add_control(self, record: dict[str, Any], body: dict[str, Any]) -> None:
+        self.control.append(Effective(record=record, body=body))
+
+    def add(self, f: Fact) -> None:
+        staff = f.staff_id
+        cohort = self.staff_cohort.get(staff, UNKNOWN)
+        week = self.weekly[cohort][week_of(f.created_at)]
+        if f.kind == "scenario_check":
+            self.latest_check[staff][f.scenario_id] = f
+            self.first.setdefault((staff, f.scenario_id), f.outcome)
             week["checks"] += 1
-            week["checks_passed"] += body.get("outcome") == "pass"
-        elif kind == "note_assessment":
-            self.latest_note[staff][(body["review"], body["sequence"])] = (record, body)
+            week["checks_passed"] += f.outcome == "pass"
+        elif f.kind == "note_assessment":
+            self.latest_note[staff][(f.review, f.sequence)] = f
             counts = self.notes[cohort]
             counts["assessments"] += 1
-            counts["rework"] += body.get("outcome") == "rework"
-            missing = body.get("missing_elements")
-            if missing is None:
-                missing = [e["element_id"] for e in body.get("elements", []) if not e.get("present")]
-            for element in body.get("elements", []):
-                self.missing[cohort][element["element_id"]] += 0
-            for element in missing:
-                self.missing[cohort][element] += 1
+            counts["rework"] += f.outcome == "rework"
+            missing = self.missing[cohort]
+            if f.elements not in self.seen_elements:
+                self.seen_elements.add(f.elements)
+                for element in f.elements:
+                    missing[element] += 0
+            for element in f.missing:
+                missing[element] += 1
             week["notes"] += 1
-            week["notes_compliant"] += body.get("outcome") == "compliant"
-        elif kind == "shadow_escalation":
-            key = (body["shift_date"], body["shift"])
-            self.shifts[staff][key] = max(self.shifts[staff].get(key, ""), record["created_at"])
+            week["notes_compliant"] += f.outcome == "compliant"
+        elif f.kind == "shadow_escalation":
+            key = (f.shift_date, f.shift)
+            shifts = self.shifts[staff]
+            shifts[key] = max(shifts.get(key, ""), f.created_at)
             self.shadow[cohort]["notes"] += 1
-            self.shadow[cohort]["agreed"] += bool(body.get("agreed"))
+            self.shadow[cohort]["agreed"] += f.agreed
             week["shadows"] += 1
-            week["agreed"] += bool(body.get("agreed"))
+            week["agreed"] += f.agreed
 
     def reduced(self, staff: str) -> list[Effective]:
         """The few records of one person that decide requirement progress (see module doc)."""
-        out = [Effective(record=r, body=b) for r, b in self.latest_check.get(staff, {}).values()]
-        out += [Effective(record=r, body=b) for r, b in self.latest_note.get(staff, {}).values()]
+        out = [_effective(f, {"scenario_id": f.scenario_id, "outcome": f.outcome})
+               for f in self.latest_check.get(staff, {}).values()]
+        out += [_effective(f, {"review": f.review, "sequence": f.sequence, "outcome": f.outcome})
+                for f in self.latest_note.get(staff, {}).values()]
         for (day, shift), created_at in self.shifts.get(staff, {}).items():
             out.append(Effective(record={"created_at": created_at, "kind": "shadow_escalation", "device": "",
                                          "seq": 0, "hash": ""}, body={"shift_date": day, "shift": shift}))
         return sorted(out, key=lambda e: e.record["created_at"])
+
+
+def _effective(f: Fact, body: dict[str, Any]) -> Effective:
+    record = {"created_at": f.created_at, "kind": f.kind, "device": f.device, "seq": f.seq, "hash": f.hash}
+    return Effective(record=record, body={"staff_id": f.staff_id, **body})
 
 
 def review_status(state: dict[str, Any], today: dt.date) -> str:
@@ -160,14 +168,41 @@ def build_report(records: Iterable[dict[str, Any]], roster: list[dict[str, str]]
                  incidents: list[dict[str, Any]], today: dt.date, amended: dict[str, dict] | None = None,
                  cohort: str | None = None, cohort_names: dict[str, str] | None = None,
                  generated_at: str = "") -> dict[str, Any]:
-    """The report model: ``{"today", "generated_at", "cohorts": [...]}`` (see module doc)."""
+    """The report model from full records in time order (amendments are skipped; ``amended``
+    gives corrected bodies by hash). See :func:`build_report_from_facts`."""
     amended = amended or {}
+    control: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    def facts() -> Iterator[Fact]:
+        for record in records:
+            kind = record["kind"]
+            if kind == "amendment":
+                continue
+            body = amended.get(record["hash"], record["body"])
+            if kind in WORK_KINDS:
+                yield fact_from_record(record, body)
+            else:
+                control.append((record, body))
+
+    return build_report_from_facts(facts(), control, roster, incidents, today, cohort, cohort_names, generated_at)
+
+
+def build_report_from_facts(facts: Iterable[Fact], control: list[tuple[dict[str, Any], dict[str, Any]]],
+                            roster: list[dict[str, str]], incidents: list[dict[str, Any]], today: dt.date,
+                            cohort: str | None = None, cohort_names: dict[str, str] | None = None,
+                            generated_at: str = "") -> dict[str, Any]:
+    """The report model: ``{"today", "generated_at", "cohorts": [...]}`` (see module doc).
+
+    ``facts``: work-record facts in time order, amended bodies applied. ``control``: (record,
+    effective body) of pathway and restriction records (few; any order, sorted here). ``control``
+    may be filled while ``facts`` is consumed."""
     cohort_names = cohort_names or {}
     staff_cohort = {p["staff_id"]: p["cohort"] for p in roster}
     acc = _Accumulator(staff_cohort)
-    for record in records:
-        if record["kind"] != "amendment":
-            acc.add(record, amended.get(record["hash"], record["body"]))
+    for fact in facts:
+        acc.add(fact)
+    for record, body in sorted(control, key=lambda rb: (rb[0]["created_at"], rb[0]["device"], rb[0]["seq"])):
+        acc.add_control(record, body)
     members: dict[str, list[str]] = defaultdict(list)
     for p in roster:
         members[p["cohort"]].append(p["staff_id"])

@@ -135,3 +135,30 @@ def test_report_cli(cli, data, tmp_path):
     inc.write_text("date,category,cohort\n2026-99-01,x,y\n")
     result = cli("report", "--incidents", str(inc))
     assert result.code == 2 and "line 2: date" in result.err
+
+
+def _pure(store, today, generated_at):
+    from supervisor_tui.export.report import amended_bodies
+
+    records = store.records()
+    return build_report([r for r in records if r["kind"] != "amendment"], store.roster(), [], today,
+                        amended_bodies([r for r in records if r["kind"] == "amendment"]), None,
+                        {c["cohort_id"]: c["name"] for c in store.cohorts()}, generated_at)
+
+
+def test_sql_facts_match_the_reference_definition(store, data):
+    """local_report (facts extracted by SQLite) == build_report over full records."""
+    fast = local_report(store, TODAY)
+    assert fast == _pure(store, TODAY, fast["generated_at"])
+
+
+def test_sql_facts_match_on_demo_data(store):
+    from supervisor_tui.demo import bulk_items, load_story
+
+    now = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+    load_story(store, now - dt.timedelta(days=31))
+    store.append_many(list(bulk_items(store, 1500, now)))
+    today = now.date()
+    fast = local_report(store, today)
+    assert fast == _pure(store, today, fast["generated_at"])
+    assert sum(c["rework"]["assessments"] for c in fast["cohorts"]) > 100
