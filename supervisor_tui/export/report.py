@@ -1,11 +1,13 @@
-"""The governance report: pure functions over records + roster + incidents.
+"""The governance report: pure functions over records (or facts) + roster + incidents.
 
 ``build_report(records, roster, incidents, today, amended=...)`` consumes ``records`` as an
-iterable in time order ``(created_at, device, seq)`` WITHOUT amendments, and ``amended`` mapping
-an amended record's hash to its corrected body (see :func:`amended_bodies`). It keeps only
-aggregates plus, per person, the latest check per scenario, the latest note per review slot and
-the distinct shadow shifts, so memory grows with staff and calendar, not with records. Pathway
-and restriction state comes from ``storage.projections`` (those records are few and are kept).
+iterable in time order ``(created_at, device, seq)``, skipping amendments; ``amended`` maps an
+amended record's hash to its corrected body (see :func:`amended_bodies`). It turns each work
+record into a :class:`~supervisor_tui.export.facts.Fact` and calls
+:func:`build_report_from_facts`, which a database can feed directly. Only aggregates are kept,
+plus, per person, the latest check per scenario, the latest note per review slot and the
+distinct shadow shifts, so memory grows with staff and calendar, not with records. Pathway and
+restriction state comes from ``storage.projections`` (those records are few and are kept).
 
 Definitions (README "Governance report"):
 * review status of an active restriction: ``overdue`` when today is after the next review date
