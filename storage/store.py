@@ -269,6 +269,20 @@ class Store:
                 count += 1
         return count
 
+    def append_prepared(self, items: Iterable[tuple[str, dict[str, Any], dt.datetime]]) -> int:
+        """Sign and append bodies that ``rules.prepare_body`` already validated against this
+        store (the bulk demo path validates in a worker process). One transaction."""
+        profile = self.require_profile()
+        count = 0
+        with self.write():
+            head = self._head(profile.device)
+            for kind, body, now in items:
+                record, body_json = self._sign_next(profile, kind, body, now, head)
+                self._insert(record, body_json)
+                head = (record["seq"], record["hash"])
+                count += 1
+        return count
+
     def context(self, today: dt.date) -> StoreContext:
         return StoreContext(self, today)
 
