@@ -177,7 +177,7 @@ def evaluate_batch(
                 out.quarantine.append((rec, fate.reason))
             continue
         if blocked is not None:
-            fate.reason = blocked
+            fate.status, fate.reason = ("gap" if out.resume_from else "rejected"), blocked
             continue
         if seq > out.head_seq + 1:
             fate.status = "gap"

@@ -222,5 +222,7 @@ def create_app(central: CentralStore, server_key: DeviceKey, library: Library | 
         Route("/v1/push", api.push, methods=["POST"]),
         Route("/v1/pull", api.pull, methods=["GET"]),
     ]
-    return Starlette(routes=routes, exception_handlers={
+    app = Starlette(routes=routes, exception_handlers={
         Refused: refused, CentralError: central_error, HTTPException: not_found, Exception: crashed})
+    app.state.api = api
+    return app
