@@ -197,8 +197,12 @@ class DropProxy:
         except OSError:
             pass
         finally:
-            client.close()
-            upstream.close()
+            for sock in (client, upstream):  # shutdown wakes the other thread's recv
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                sock.close()
 
     def close(self) -> None:
         self.sock.close()
