@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import asdict
 
@@ -18,6 +19,8 @@ from supervisor_tui.commands.common import (
     open_store,
     print_json,
 )
+
+ENV_RETRY = "SUPERVISOR_TUI_SYNC_RETRY_SECONDS"  # how long to retry an unreachable server (default 30)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -76,11 +79,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
     store.require_profile()
     bar = None if args.json or not sys.stdout.isatty() else _ProgressBar()
     try:
+        budget = float(os.environ.get(ENV_RETRY, "30"))
+    except ValueError as exc:
+        raise CliError(f"${ENV_RETRY} must be a number of seconds") from exc
+    try:
         if bar:
             with bar:
-                result = sync_store(store, url, bar.update)
+                result = sync_store(store, url, bar.update, retry_budget=budget)
         else:
-            result = sync_store(store, url)
+            result = sync_store(store, url, retry_budget=budget)
     except SyncConfigError as exc:
         raise CliError(str(exc), EXIT_INVALID) from exc
     rejected = [asdict(r) for r in result.rejected]

@@ -117,7 +117,7 @@ class CentralStore(ABC):
 
     # -- tokens and devices ------------------------------------------------------------------
     def create_token(self, supervisor: str, valid_hours: int = 72) -> str:
-        token = secrets.token_urlsafe(24)
+        token = secrets.token_hex(20)  # hex: never starts with "-" (argparse would read a flag)
         now = dt.datetime.now(dt.UTC)
         with self.transaction() as tx:
             tx.execute("INSERT INTO enrol_tokens (token_hash, supervisor, created_at, expires_at)"
