@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from storage.store import RECORD_COLUMNS, Store, index_columns, row_to_record
-from sync.canonical import canonical_bytes
 
 SETTING_SERVER = "server_url"
 SETTING_SERVER_KEY = "server_key"
@@ -77,10 +76,15 @@ def insert_pulled(store: Store, records: list[dict[str, Any]], devices: dict[str
                 " body, hash, sig, staff_id, cohort_id, ref_id, amends)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (r["id"], r["kind"], r["schema"], r["author"], r["device"], r["seq"], r["prev"],
-                 r["created_at"], canonical_bytes(r["body"]).decode(), r["hash"], r["sig"],
+                 r["created_at"], _body_json(r["body"]), r["hash"], r["sig"],
                  *index_columns(r["kind"], r["body"])))
             added += cur.rowcount
     return added
+
+
+def _body_json(body: dict[str, Any]) -> str:
+    """The canonical JSON of an already-verified body (same bytes as ``canonical_bytes``)."""
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def outbox(store: Store) -> dict[str, Any]:
