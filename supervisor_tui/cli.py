@@ -12,12 +12,19 @@ from checklists.loader import ChecklistError
 from storage.roster import RosterError
 from storage.store import StoreError
 from supervisor_tui import __version__
-from supervisor_tui.commands import checklists_cmd, core, demo_cmd, records_cmd, roster_cmd
+from supervisor_tui.commands import (
+    checklists_cmd,
+    core,
+    demo_cmd,
+    records_cmd,
+    roster_cmd,
+    sync_cmd,
+)
 from supervisor_tui.commands.common import EXIT_FAILED, EXIT_INVALID, CliError
 from supervisor_tui.rules import RecordInvalid
 from sync.signing import KeyFileError
 
-COMMAND_MODULES = [core, roster_cmd, checklists_cmd, records_cmd, demo_cmd]
+COMMAND_MODULES = [core, roster_cmd, checklists_cmd, records_cmd, demo_cmd, sync_cmd]
 
 
 class _Parser(argparse.ArgumentParser):
