@@ -16,6 +16,7 @@ from supervisor_tui.commands import (
     checklists_cmd,
     core,
     demo_cmd,
+    export_cmd,
     records_cmd,
     roster_cmd,
     sync_cmd,
@@ -24,7 +25,7 @@ from supervisor_tui.commands.common import EXIT_FAILED, EXIT_INVALID, CliError
 from supervisor_tui.rules import RecordInvalid
 from sync.signing import KeyFileError
 
-COMMAND_MODULES = [core, roster_cmd, checklists_cmd, records_cmd, demo_cmd, sync_cmd]
+COMMAND_MODULES = [core, roster_cmd, checklists_cmd, records_cmd, demo_cmd, sync_cmd, export_cmd]
 
 
 class _Parser(argparse.ArgumentParser):
