@@ -232,21 +232,27 @@ def ensure_demo_roster(store: Store, size: int | None = None) -> int:
     return len(rows)
 
 
-def bulk_items(store: Store, count: int, now: dt.datetime, seed: int = 7) -> Iterator[Item]:
-    """``count`` realistic on-shift records (checks, shadow notes, note assessments) spread over
-    the time since the latest record (at most 30 days), oldest first."""
-    rng = random.Random(seed)
-    staff = [p["staff_id"] for p in store.roster()]
-    scenarios = store.library.scenarios()
-    std = store.library.get("progress-note")
-    required = [e.element_id for e in std.elements if e.required]
+def bulk_window(store: Store, count: int, now: dt.datetime) -> tuple[dt.datetime, dt.timedelta]:
+    """Bulk records are spread from the latest record (at most 30 days back) up to ``now``."""
     row = store.conn.execute("SELECT MAX(created_at) FROM records").fetchone()
     begin = now - dt.timedelta(days=30)
     if row and row[0]:
         latest = dt.datetime.fromisoformat(row[0].replace("Z", "+00:00"))
         begin = max(begin, min(latest, now))
-    step = (now - begin) / max(count, 1)
-    for index in range(count):
+    return begin, (now - begin) / max(count, 1)
+
+
+def bulk_items(store: Store, count: int, now: dt.datetime, seed: int = 7,
+               first: int = 0, window: tuple[dt.datetime, dt.timedelta] | None = None) -> Iterator[Item]:
+    """``count`` realistic on-shift records (checks, shadow notes, note assessments), oldest
+    first; ``first`` and ``window`` let several processes build consecutive slices."""
+    rng = random.Random(seed * 1_000_003 + first)
+    staff = [p["staff_id"] for p in store.roster()]
+    scenarios = store.library.scenarios()
+    std = store.library.get("progress-note")
+    required = [e.element_id for e in std.elements if e.required]
+    begin, step = window or bulk_window(store, count, now)
+    for index in range(first, first + count):
         when = begin + step * (index + 1)
         sid = rng.choice(staff)
         roll = rng.random()

@@ -1,16 +1,227 @@
-"""The ``governance-store`` command (the central store; built out by the sync work)."""
+"""The ``governance-store`` command: serve the API and administer the central store.
+
+Every command takes ``--db URL`` (``sqlite:///PATH`` or ``postgresql://...``; default
+``$GOVERNANCE_STORE_DB`` or a SQLite file in the user data dir). Invalid input prints one line on
+stderr and exits 2; a failed ``verify`` exits 1.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sqlite3
+import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from storage.roster import RosterError, parse_roster
+from sync.central import CentralError, CentralStore, default_url, open_central
+from sync.central import DatabaseURLError as _URLError
+from sync.signing import KeyFileError
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:
+        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        raise SystemExit(EXIT_INVALID)
+
+
+class AdminError(Exception):
+    def __init__(self, message: str, code: int = EXIT_INVALID):
+        super().__init__(message)
+        self.code = code
+
+
+def _db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="sqlite:///PATH or postgresql://USER@HOST:PORT/DB (default: $GOVERNANCE_STORE_DB"
+                        " or a SQLite file in the user data dir)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="governance-store", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
+    p = sub.add_parser("serve", help="run the HTTP API (bind to 127.0.0.1 behind a TLS proxy)")
+    _db(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--key", metavar="PATH", default=None,
+                   help="receipt signing key (default: $GOVERNANCE_STORE_KEY or beside the SQLite file)")
+    p.add_argument("--checklists", metavar="DIR", default=None, help="extra checklist files to serve")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(handler=cmd_serve)
+    p = sub.add_parser("enrol-token", help="issue a one-time enrolment token for a supervisor")
+    _db(p)
+    p.add_argument("--supervisor", required=True, metavar="ID")
+    p.add_argument("--valid-hours", type=int, default=72, metavar="N")
+    p.set_defaults(handler=cmd_enrol_token)
+    p = sub.add_parser("roster", help="import the staff roster")
+    rsub = p.add_subparsers(dest="roster_command", required=True, metavar="{import}", parser_class=_Parser)
+    i = rsub.add_parser("import", help="import FILE.csv with columns staff_id,name,role,cohort")
+    _db(i)
+    i.add_argument("file", metavar="FILE.csv")
+    i.set_defaults(handler=cmd_roster_import)
+    p = sub.add_parser("revoke", help="revoke a device's key (a lost laptop) from now on")
+    _db(p)
+    p.add_argument("--device", required=True, metavar="ID")
+    p.add_argument("--reason", default="revoked by an administrator")
+    p.set_defaults(handler=cmd_revoke)
+    p = sub.add_parser("records", help="every held record (full signed envelope)")
+    _db(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--staff", metavar="ID", help="only records touching this staff member")
+    p.set_defaults(handler=cmd_records)
+    p = sub.add_parser("verify", help="re-check every held record's hash, signature and chain")
+    _db(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_verify)
+    p = sub.add_parser("devices", help="enrolled devices and their revocation state")
+    _db(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_devices)
+    p = sub.add_parser("quarantine", help="forked records kept for governance review")
+    _db(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_quarantine)
+    return parser
+
+
+def _open(args: argparse.Namespace) -> CentralStore:
+    return open_central(args.db or default_url())
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from checklists.loader import load_library
+    from sync.server.app import create_app
+    from sync.server.keys import default_key_path, load_or_create
+
+    if not 0 < args.port < 65536:
+        raise AdminError("--port must be 1-65535")
+    url = args.db or default_url()
+    central = open_central(url)
+    key_path = Path(args.key) if args.key else default_key_path(url)
+    key = load_or_create(key_path)
+    library = load_library(Path(args.checklists)) if args.checklists else None
+    app = create_app(central, key, library)
+    sys.stderr.write(f"governance-store: serving {url} on http://{args.host}:{args.port}/v1"
+                     f" (receipt key {key_path})\n")
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                    limit_concurrency=200, timeout_keep_alive=30)
+    finally:
+        central.close()
+    return EXIT_OK
+
+
+def cmd_enrol_token(args: argparse.Namespace) -> int:
+    import re
+
+    if not re.match(_ID, args.supervisor):
+        raise AdminError(f"--supervisor {args.supervisor!r}: use 1-64 letters, digits or _.:-")
+    if not 1 <= args.valid_hours <= 24 * 30:
+        raise AdminError("--valid-hours must be 1-720")
+    token = _open(args).create_token(args.supervisor, args.valid_hours)
+    print(f"One-time enrolment token for {args.supervisor} (valid {args.valid_hours} h). On the laptop run:")
+    print(f"  supervisor-tui enrol --server URL --token {token}")
+    print(token)
+    return EXIT_OK
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    rows = parse_roster(Path(args.file))
+    count = _open(args).import_roster(rows)
+    print(f"Imported {count} staff")
+    return EXIT_OK
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    info = _open(args).revoke(args.device, args.reason)
+    print(f"Device {info.device} ({info.supervisor}) revoked at {info.revoked_at}; its key is refused from now on")
+    return EXIT_OK
+
+
+def cmd_records(args: argparse.Namespace) -> int:
+    central = _open(args)
+    records = central.records(args.staff)
+    if args.json:
+        _print_json(records)
+    else:
+        for r in records:
+            subject = r["body"].get("staff_id") or r["body"].get("cohort_id") or ""
+            print(f"{r['created_at']}  {r['author']:8} {r['device']:20} {r['seq']:>6}  {r['kind']:20} {subject}")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    report = _open(args).verify()
+    if args.json:
+        _print_json({"ok": report.ok, "count": report.count, "devices": report.devices,
+                     "problems": report.problems})
+    elif report.ok:
+        print(f"OK: {report.count} records from {report.devices} devices verified (hash, signature, key, chain)")
+    if not report.ok:
+        for problem in report.problems[:50]:
+            sys.stderr.write(f"governance-store: {problem}\n")
+        sys.stderr.write(f"governance-store: {len(report.problems)} problem(s) in {report.count} records\n")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    devices = _open(args).devices()
+    if args.json:
+        _print_json([d.__dict__ for d in devices])
+    for d in [] if args.json else devices:
+        state = f"REVOKED {d.revoked_at}" if d.revoked_at else "active"
+        print(f"{d.device:22} {d.supervisor:10} enrolled {d.enrolled_at}  {state}")
+    return EXIT_OK
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    rows = _open(args).quarantined()
+    if args.json:
+        _print_json(rows)
+    else:
+        for q in rows:
+            print(f"{q['received_at']}  {q['device']} seq {q['seq']}  {q['reason']}")
+        print(f"{len(rows)} quarantined record(s)")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="governance-store",
-        description="Central governance store: receives signed records from supervisors' laptops.",
-    )
-    parser.parse_args(argv)
-    parser.print_help()
-    return 0
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (AdminError, CentralError) as exc:
+        sys.stderr.write(f"governance-store: {exc}\n")
+        return getattr(exc, "code", EXIT_INVALID)
+    except (_URLError, RosterError, KeyFileError) as exc:
+        sys.stderr.write(f"governance-store: {exc}\n")
+        return EXIT_INVALID
+    except sqlite3.Error as exc:
+        sys.stderr.write(f"governance-store: database error: {exc}\n")
+        return EXIT_FAILED
+    except OSError as exc:
+        sys.stderr.write(f"governance-store: {exc.strerror or exc}: {exc.filename or ''}\n")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # psycopg errors without importing psycopg for SQLite users
+        if type(exc).__module__.startswith("psycopg"):
+            sys.stderr.write(f"governance-store: database error: {str(exc).strip().splitlines()[0]}\n")
+            return EXIT_FAILED
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

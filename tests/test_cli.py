@@ -202,3 +202,13 @@ def test_demo_staff_grows_the_roster_and_story_works_on_small_rosters(cli):
     assert result.code == 0 and result.json()["staff_added"] == 195
     assert len(cli("roster", "list", "--json").json()) == 200
     assert cli("demo", "--staff", "0").code == 2
+
+
+def test_demo_records_in_parallel_chunks_stay_one_valid_chain(cli):
+    init(cli)
+    result = cli("demo", "--records", "5050", "--json")
+    assert result.code == 0 and result.json()["records_added"] == 5050
+    records = cli("record", "list", "--json").json()
+    assert [r["seq"] for r in records] == list(range(1, 5051))
+    assert records == sorted(records, key=lambda r: r["created_at"])
+    assert cli("verify").code == 0

@@ -1,0 +1,93 @@
+"""Sync bookkeeping in the local store: what to push, receipts, pulled records, the outbox.
+
+A record of this device is *synced* when ``sync_receipts`` holds a receipt for its hash (signed by
+the central store). Records pulled from other devices are inserted only after the caller has
+verified their signatures, together with their device's public key.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from storage.store import RECORD_COLUMNS, Store, index_columns, row_to_record
+
+SETTING_SERVER = "server_url"
+SETTING_SERVER_KEY = "server_key"
+SETTING_LAST_SYNC = "last_sync"
+SETTING_DEVICE_TOKEN = "device_token"
+_COLUMNS = ", ".join(f"r.{c}" for c in RECORD_COLUMNS)
+
+
+def unsynced_records(store: Store) -> list[dict[str, Any]]:
+    """This device's records without a central receipt, in ``seq`` order."""
+    profile = store.require_profile()
+    rows = store.conn.execute(
+        f"SELECT {_COLUMNS} FROM records r WHERE r.device = ? AND NOT EXISTS"
+        " (SELECT 1 FROM sync_receipts s WHERE s.hash = r.hash) ORDER BY r.seq", (profile.device,))
+    return [row_to_record(r) for r in rows]
+
+
+def own_records_from(store: Store, seq: int) -> list[dict[str, Any]]:
+    """This device's records from ``seq`` on (receipts or not), in ``seq`` order."""
+    profile = store.require_profile()
+    rows = store.conn.execute(f"SELECT {_COLUMNS} FROM records r WHERE r.device = ? AND r.seq >= ?"
+                              " ORDER BY r.seq", (profile.device, seq))
+    return [row_to_record(r) for r in rows]
+
+
+def save_receipts(store: Store, hashes: list[str], server: str, receipt: dict[str, Any]) -> None:
+    """Record that the central store at ``server`` holds ``hashes`` (one receipt covers them)."""
+    text = json.dumps(receipt, sort_keys=True, separators=(",", ":"))
+    with store.write() as conn:
+        conn.executemany(
+            "INSERT INTO sync_receipts (hash, accepted_at, server, receipt) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(hash) DO UPDATE SET accepted_at=excluded.accepted_at, server=excluded.server,"
+            " receipt=excluded.receipt",
+            [(h, receipt["accepted_at"], server, text) for h in hashes])
+
+
+def synced_hashes(store: Store) -> set[str]:
+    return {h for (h,) in store.conn.execute("SELECT hash FROM sync_receipts")}
+
+
+def known_hashes(store: Store) -> set[str]:
+    return {h for (h,) in store.conn.execute("SELECT hash FROM records")}
+
+
+def device_key(store: Store, device: str) -> str | None:
+    row = store.conn.execute("SELECT public_key FROM devices WHERE device = ?", (device,)).fetchone()
+    return row[0] if row else None
+
+
+def insert_pulled(store: Store, records: list[dict[str, Any]], devices: dict[str, tuple[str, str]]) -> int:
+    """Insert verified records of other devices (``devices``: device -> (author, public key)).
+
+    Records already held are skipped; returns how many were added. One transaction.
+    """
+    added = 0
+    with store.write() as conn:
+        for device, (author, key) in devices.items():
+            conn.execute("INSERT INTO devices (device, author, public_key) VALUES (?, ?, ?)"
+                         " ON CONFLICT(device) DO NOTHING", (device, author, key))
+        for r in records:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO records (id, kind, schema, author, device, seq, prev, created_at,"
+                " body, hash, sig, staff_id, cohort_id, ref_id, amends)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (r["id"], r["kind"], r["schema"], r["author"], r["device"], r["seq"], r["prev"],
+                 r["created_at"], _body_json(r["body"]), r["hash"], r["sig"],
+                 *index_columns(r["kind"], r["body"])))
+            added += cur.rowcount
+    return added
+
+
+def _body_json(body: dict[str, Any]) -> str:
+    """The canonical JSON of an already-verified body (same bytes as ``canonical_bytes``)."""
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def outbox(store: Store) -> dict[str, Any]:
+    """``{"unsynced": N, "last_sync": ISO time or None, "server": URL or None}``."""
+    return {"unsynced": store.unsynced_count(), "last_sync": store.get_setting(SETTING_LAST_SYNC),
+            "server": store.get_setting(SETTING_SERVER)}

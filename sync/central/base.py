@@ -1,0 +1,349 @@
+"""The central store: one interface, SQL shared by the SQLite and PostgreSQL backends.
+
+SQL here is written with ``?`` placeholders; the PostgreSQL backend rewrites them to ``%s``.
+Every push runs in one transaction (all of a batch's writes or none), holding a per-device lock so
+that concurrent pushes from the same device (or several server instances) cannot interleave.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from storage.store import index_columns
+from supervisor_tui.records import utc_now_iso
+from sync.central.checks import BatchOutcome, Verifier, envelope_problem, evaluate_batch
+from sync.signing import check_record
+
+RECORD_FIELDS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
+                 "hash", "sig")
+_SELECT = "SELECT id, kind, schema, author, device, seq, prev, created_at, body, hash, sig FROM records"
+RESTRICTION_KINDS = ("restriction_started", "restriction_reviewed", "restriction_lifted")
+PATHWAY_KINDS = ("pathway_assigned", "pathway_closed")
+
+
+class CentralError(Exception):
+    """A request the central store refuses; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    device: str
+    supervisor: str
+    public_key: str
+    enrolled_at: str
+    revoked_at: str | None = None
+
+
+@dataclass
+class CentralVerifyReport:
+    count: int = 0
+    devices: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def row_to_record(row: Any) -> dict[str, Any]:
+    record = dict(zip(RECORD_FIELDS, row, strict=True))
+    record["body"] = json.loads(record["body"])
+    return record
+
+
+class Tx:
+    """A thin cursor facade over either driver inside one transaction."""
+
+    def __init__(self, conn: Any, rewrite: bool):
+        self.conn = conn
+        self.rewrite = rewrite
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.rewrite else sql
+
+    def execute(self, sql: str, params: tuple | list = ()) -> Any:
+        return self.conn.execute(self._sql(sql), params)
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if self.rewrite:
+            with self.conn.cursor() as cur:
+                cur.executemany(self._sql(sql), rows)
+        else:
+            self.conn.executemany(sql, rows)
+
+    def one(self, sql: str, params: tuple | list = ()) -> Any:
+        return self.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: tuple | list = ()) -> list[Any]:
+        return list(self.execute(sql, params).fetchall())
+
+
+class CentralStore(ABC):
+    """The organisation's store of signed records, devices, tokens and roster."""
+
+    url: str
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Tx]:
+        """One write transaction (committed on exit, rolled back on error)."""
+
+    @abstractmethod
+    def lock_device(self, tx: Tx, device: str) -> None:
+        """Serialise pushes of one device until the transaction ends."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def reading(self) -> AbstractContextManager[Tx]:
+        return self.transaction()
+
+    # -- tokens and devices ------------------------------------------------------------------
+    def create_token(self, supervisor: str, valid_hours: int = 72) -> str:
+        token = secrets.token_hex(20)  # hex: never starts with "-" (argparse would read a flag)
+        now = dt.datetime.now(dt.UTC)
+        with self.transaction() as tx:
+            tx.execute("INSERT INTO enrol_tokens (token_hash, supervisor, created_at, expires_at)"
+                       " VALUES (?, ?, ?, ?)", (token_hash(token), supervisor, utc_now_iso(now),
+                                                utc_now_iso(now + dt.timedelta(hours=valid_hours))))
+        return token
+
+    def enrol(self, token: str, device: str, supervisor: str, public_key: str) -> DeviceInfo:
+        """Register ``device`` with ``public_key`` for the token's supervisor (token used once)."""
+        now = utc_now_iso()
+        with self.transaction() as tx:
+            row = tx.one("SELECT supervisor, expires_at, used_at, used_by FROM enrol_tokens"
+                         " WHERE token_hash = ?", (token_hash(token),))
+            if row is None:
+                raise CentralError("enrolment token not recognised", 403)
+            token_sup, expires_at, used_at, used_by = row
+            existing = self._device(tx, device)
+            if used_at is not None and not (used_by == device and existing
+                                            and existing.public_key == public_key):
+                raise CentralError("enrolment token was already used", 403)
+            if expires_at < now:
+                raise CentralError("enrolment token has expired; ask for a new one", 403)
+            if token_sup != supervisor:
+                raise CentralError(f"this token was issued for supervisor {token_sup}, not {supervisor}", 403)
+            if existing is not None:
+                if existing.public_key != public_key or existing.supervisor != supervisor:
+                    raise CentralError(f"device {device} is already enrolled with another key", 409)
+                return existing
+            if tx.one("SELECT 1 FROM devices WHERE public_key = ?", (public_key,)):
+                raise CentralError("this public key is already enrolled for another device", 409)
+            tx.execute("INSERT INTO devices (device, supervisor, public_key, enrolled_at) VALUES (?, ?, ?, ?)",
+                       (device, supervisor, public_key, now))
+            tx.execute("UPDATE enrol_tokens SET used_at = ?, used_by = ? WHERE token_hash = ?",
+                       (now, device, token_hash(token)))
+            return DeviceInfo(device, supervisor, public_key, now)
+
+    def _device(self, tx: Tx, device: str) -> DeviceInfo | None:
+        row = tx.one("SELECT d.device, d.supervisor, d.public_key, d.enrolled_at, r.revoked_at"
+                     " FROM devices d LEFT JOIN revocations r ON r.device = d.device"
+                     " WHERE d.device = ?", (device,))
+        return DeviceInfo(*row) if row else None
+
+    def device(self, device: str) -> DeviceInfo | None:
+        with self.reading() as tx:
+            return self._device(tx, device)
+
+    def devices(self) -> list[DeviceInfo]:
+        with self.reading() as tx:
+            rows = tx.all("SELECT d.device, d.supervisor, d.public_key, d.enrolled_at, r.revoked_at"
+                          " FROM devices d LEFT JOIN revocations r ON r.device = d.device"
+                          " ORDER BY d.enrolled_at, d.device")
+        return [DeviceInfo(*r) for r in rows]
+
+    def revoke(self, device: str, reason: str = "revoked by an administrator") -> DeviceInfo:
+        with self.transaction() as tx:
+            info = self._device(tx, device)
+            if info is None:
+                raise CentralError(f"no enrolled device {device!r}", 404)
+            if info.revoked_at is None:
+                tx.execute("INSERT INTO revocations (device, revoked_at, reason) VALUES (?, ?, ?)",
+                           (device, utc_now_iso(), reason))
+            return self._device(tx, device)  # type: ignore[return-value]
+
+    # -- push --------------------------------------------------------------------------------
+    def push(self, device: DeviceInfo, records: list[Any], verifier: Verifier | None = None) -> BatchOutcome:
+        """Check and store one batch in one transaction; return every record's fate."""
+        problems = [f"records[{i}]: {p}" for i, r in enumerate(records) if (p := envelope_problem(r))]
+        if problems:
+            raise CentralError("; ".join(problems[:10]), 400)
+        verifier = verifier or Verifier()
+        now = utc_now_iso()
+        with self.transaction() as tx:
+            self.lock_device(tx, device.device)
+            if tx.one("SELECT 1 FROM revocations WHERE device = ?", (device.device,)):
+                raise CentralError(f"device {device.device} has been revoked", 403)
+            row = tx.one("SELECT seq, hash FROM records WHERE device = ? ORDER BY seq DESC LIMIT 1",
+                         (device.device,))
+            head = (row[0], row[1]) if row else (0, "")
+            held = {}
+            low = [r["seq"] for r in records if r["seq"] <= head[0]]
+            if low:
+                held = dict(tx.all("SELECT seq, hash FROM records WHERE device = ? AND seq BETWEEN ? AND ?",
+                                   (device.device, min(low), max(low))))
+            outcome = evaluate_batch(records, device.device, device.supervisor, device.public_key,
+                                     head, held, verifier)
+            tx.executemany(
+                "INSERT INTO records (id, kind, schema, author, device, seq, prev, created_at, body,"
+                " hash, sig, staff_id, cohort_id, ref_id, amends, received_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(r["id"], r["kind"], r["schema"], r["author"], r["device"], r["seq"], r["prev"],
+                  r["created_at"], body, r["hash"], r["sig"], *_index(r), now)
+                 for r, body in outcome.insert])
+            self.insert_quarantine(tx, [
+                (r["device"], r["seq"], r["hash"], reason, json.dumps(r, ensure_ascii=False), now)
+                for r, reason in outcome.quarantine])
+        return outcome
+
+    @abstractmethod
+    def insert_quarantine(self, tx: Tx, rows: list[tuple]) -> None:
+        """Insert quarantined records, ignoring ones already held (by hash)."""
+
+    def quarantined(self) -> list[dict[str, Any]]:
+        with self.reading() as tx:
+            rows = tx.all("SELECT device, seq, hash, reason, record, received_at FROM quarantine ORDER BY qid")
+        return [{"device": d, "seq": s, "hash": h, "reason": r, "record": json.loads(rec), "received_at": t}
+                for d, s, h, r, rec, t in rows]
+
+    # -- roster ------------------------------------------------------------------------------
+    def import_roster(self, rows: list[dict[str, str]], cohort_names: dict[str, str] | None = None) -> int:
+        from storage.roster import cohort_display_name
+
+        names = cohort_names or {}
+        with self.transaction() as tx:
+            for cohort in sorted({r["cohort"] for r in rows}):
+                name = names.get(cohort) or cohort_display_name(cohort)
+                if tx.one("SELECT 1 FROM cohorts WHERE cohort_id = ?", (cohort,)):
+                    if cohort in names:
+                        tx.execute("UPDATE cohorts SET name = ? WHERE cohort_id = ?", (name, cohort))
+                else:
+                    tx.execute("INSERT INTO cohorts (cohort_id, name) VALUES (?, ?)", (cohort, name))
+            tx.executemany("INSERT INTO staff (staff_id, name, role, cohort_id) VALUES (?, ?, ?, ?)"
+                           " ON CONFLICT (staff_id) DO UPDATE SET name = excluded.name,"
+                           " role = excluded.role, cohort_id = excluded.cohort_id",
+                           [(r["staff_id"], r["name"], r["role"], r["cohort"]) for r in rows])
+        return len(rows)
+
+    def roster(self) -> tuple[list[dict[str, str]], dict[str, str]]:
+        with self.reading() as tx:
+            staff = tx.all("SELECT staff_id, name, role, cohort_id FROM staff ORDER BY staff_id")
+            cohorts = tx.all("SELECT cohort_id, name FROM cohorts ORDER BY cohort_id")
+        rows = [{"staff_id": s, "name": n, "role": r, "cohort": c} for s, n, r, c in staff]
+        return rows, dict(cohorts)
+
+    # -- reading -----------------------------------------------------------------------------
+    def records(self, staff: str | None = None) -> list[dict[str, Any]]:
+        """Every held record (full envelope), or those touching one staff member."""
+        with self.reading() as tx:
+            if staff is None:
+                return [row_to_record(r) for r in tx.all(_SELECT + " ORDER BY pos")]
+            cohort = tx.one("SELECT cohort_id FROM staff WHERE staff_id = ?", (staff,))
+            rows = tx.all(_SELECT + " WHERE staff_id = ? OR (cohort_id IS NOT NULL AND cohort_id = ?)",
+                          (staff, cohort[0] if cohort else None))
+            found = {r[9]: row_to_record(r) for r in rows}
+            refs = sorted({_index(r)[2] for r in found.values()} - {None})
+            for ref in refs:
+                for r in tx.all(_SELECT + " WHERE ref_id = ?", (ref,)):
+                    found.setdefault(r[9], row_to_record(r))
+            for h in sorted(found):
+                for r in tx.all(_SELECT + " WHERE amends = ?", (h,)):
+                    found.setdefault(r[9], row_to_record(r))
+        return sorted(found.values(), key=lambda r: (r["created_at"], r["device"], r["seq"]))
+
+    def count(self) -> int:
+        with self.reading() as tx:
+            return tx.one("SELECT COUNT(*) FROM records")[0]
+
+    def head(self, device: str) -> tuple[int, str]:
+        with self.reading() as tx:
+            row = tx.one("SELECT seq, hash FROM records WHERE device = ? ORDER BY seq DESC LIMIT 1", (device,))
+        return (row[0], row[1]) if row else (0, "")
+
+    def pull(self, device: DeviceInfo, after: int = 0, limit: int = 1000) -> dict[str, Any]:
+        """Other devices' records this supervisor needs, in arrival order after ``after``."""
+        kinds = RESTRICTION_KINDS + PATHWAY_KINDS
+        marks = ",".join("?" * len(kinds))
+        with self.reading() as tx:
+            rows = tx.all(
+                "SELECT pos, id, kind, schema, author, device, seq, prev, created_at, body, hash, sig"
+                " FROM records WHERE pos > ? AND device <> ? AND ("
+                f" kind IN ({marks})"
+                " OR staff_id IN (SELECT staff_id FROM records WHERE author = ? AND staff_id IS NOT NULL)"
+                " OR cohort_id IN (SELECT s.cohort_id FROM staff s WHERE s.staff_id IN"
+                "   (SELECT staff_id FROM records WHERE author = ? AND staff_id IS NOT NULL))"
+                " OR (kind = 'amendment' AND ref_id IS NOT NULL))"
+                " ORDER BY pos LIMIT ?",
+                (after, device.device, *kinds, device.supervisor, device.supervisor, limit + 1))
+            more = len(rows) > limit
+            rows = rows[:limit]
+            records = [row_to_record(r[1:]) for r in rows]
+            devices = sorted({r["device"] for r in records})
+            keys = {}
+            for d in devices:
+                info = self._device(tx, d)
+                if info is not None:
+                    keys[d] = {"supervisor": info.supervisor, "public_key": info.public_key,
+                               "revoked_at": info.revoked_at}
+        return {"records": records, "devices": keys, "more": more,
+                "next_after": rows[-1][0] if rows else after}
+
+    # -- verification ------------------------------------------------------------------------
+    def verify(self) -> CentralVerifyReport:
+        """Re-check every held record's hash, signature, device binding, chain and lookups."""
+        report = CentralVerifyReport()
+        with self.reading() as tx:
+            devices = {d: (s, k) for d, s, k in tx.all("SELECT device, supervisor, public_key FROM devices")}
+            report.devices = len(devices)
+            last: dict[str, tuple[int, str]] = {}
+            cur = tx.execute(_SELECT.replace("FROM records", ", staff_id, cohort_id, ref_id, amends FROM records")
+                             + " ORDER BY device, seq")
+            for row in cur:
+                report.count += 1
+                record = row_to_record(row[:11])
+                label = f"device {record['device']} seq {record['seq']} (id {record['id']})"
+                owner = devices.get(record["device"])
+                problems = check_record(record, owner[1] if owner else None)
+                if owner and owner[0] != record["author"]:
+                    problems.append(f"author {record['author']} is not the device's supervisor {owner[0]}")
+                prev_seq, prev_hash = last.get(record["device"], (0, ""))
+                if record["seq"] != prev_seq + 1:
+                    problems.append(f"chain gap: seq {prev_seq + 1} expected")
+                if record["prev"] != prev_hash:
+                    problems.append("chain broken: prev does not match the previous record's hash")
+                if tuple(row[11:]) != _index(record):
+                    problems.append("lookup columns do not match the signed body")
+                last[record["device"]] = (record["seq"], record["hash"])
+                report.problems += [f"{label}: {p}" for p in problems]
+        return report
+
+
+def _index(record: dict[str, Any]) -> tuple[Any, ...]:
+    try:
+        return index_columns(record["kind"], record["body"])
+    except (KeyError, TypeError, AttributeError):
+        return (None, None, None, None)
+
+
+def iter_chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

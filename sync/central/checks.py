@@ -1,0 +1,214 @@
+"""Per-record checks the central store makes on a pushed batch (pure functions, no database).
+
+The server trusts nothing the client says: the envelope's types, the hash (recomputed from the
+canonical bytes), the Ed25519 signature (with the key registered for that device), the binding
+of device and author to the authenticated device, the chain (``seq`` and ``prev``) and the body's
+shape (the same pydantic models the laptop uses) are all re-checked here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import nacl.exceptions
+import nacl.signing
+from pydantic import ValidationError
+
+from sync.canonical import CanonicalError, canonical_bytes, sha256_hex
+from sync.signing import SIGNED_FIELDS
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX128 = re.compile(r"^[0-9a-f]{128}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+ENVELOPE_FIELDS = (*SIGNED_FIELDS, "hash", "sig")
+SUPPORTED_SCHEMAS = {1}
+
+
+def envelope_problem(record: Any) -> str | None:
+    """Why ``record`` is not a well-typed envelope (None when it is). Cheap: no crypto."""
+    if not isinstance(record, dict):
+        return "a record must be a JSON object"
+    missing = [f for f in ENVELOPE_FIELDS if f not in record]
+    if missing:
+        return f"missing field(s): {', '.join(missing)}"
+    extra = sorted(set(record) - set(ENVELOPE_FIELDS))
+    if extra:
+        return f"unknown field(s): {', '.join(extra)}"
+    for name in ("id", "kind", "author", "device", "prev", "created_at", "hash", "sig"):
+        if not isinstance(record[name], str):
+            return f"{name}: must be a string"
+    for name in ("schema", "seq"):
+        value = record[name]
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 2**53 - 1:
+            return f"{name}: must be a positive integer"
+    if not isinstance(record["body"], dict):
+        return "body: must be a JSON object"
+    if not _UUID.match(record["id"]):
+        return "id: must be a lower-case UUID"
+    if not _ID.match(record["author"]) or not _ID.match(record["device"]):
+        return "author/device: must be 1-64 letters, digits or _.:-"
+    if not _HEX64.match(record["hash"]):
+        return "hash: must be 64 lower-case hex digits"
+    if not _HEX128.match(record["sig"]):
+        return "sig: must be 128 lower-case hex digits"
+    if record["prev"] and not _HEX64.match(record["prev"]):
+        return "prev: must be empty or 64 lower-case hex digits"
+    if (record["seq"] == 1) != (record["prev"] == ""):
+        return "prev: must be empty exactly when seq is 1"
+    if not _TIME.match(record["created_at"]):
+        return "created_at: must be UTC ISO 8601 (YYYY-MM-DDTHH:MM:SS.ffffffZ)"
+    return None
+
+
+def computed_hash(record: dict[str, Any]) -> tuple[bytes | None, str | None]:
+    """The canonical bytes and their SHA-256 (None, reason-less) when not encodable."""
+    try:
+        data = canonical_bytes({name: record[name] for name in SIGNED_FIELDS})
+    except CanonicalError:
+        return None, None
+    return data, sha256_hex(data)
+
+
+class Verifier:
+    """Ed25519 verification with one ``VerifyKey`` per public key (built once)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, nacl.signing.VerifyKey] = {}
+
+    def verify(self, public_key_hex: str, data: bytes, sig_hex: str) -> bool:
+        key = self._keys.get(public_key_hex)
+        if key is None:
+            key = self._keys[public_key_hex] = nacl.signing.VerifyKey(bytes.fromhex(public_key_hex))
+        try:
+            key.verify(data, bytes.fromhex(sig_hex))
+            return True
+        except (ValueError, nacl.exceptions.CryptoError):
+            return False
+
+
+def body_problem(kind: str, schema: int, body: dict[str, Any]) -> str | None:
+    """Why a signed body does not fit its kind's model (None when it fits)."""
+    from supervisor_tui.records import BODY_MODELS  # pydantic models shared with the laptop
+
+    model = BODY_MODELS.get(kind)
+    if model is None:
+        return f"kind: unknown kind {kind!r}"
+    if schema not in SUPPORTED_SCHEMAS:
+        return f"schema: version {schema} of {kind} is not supported by this server"
+    try:
+        model.model_validate(body)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        return f"body.{loc}: {err['msg']}"
+    return None
+
+
+@dataclass
+class Fate:
+    """What happened to one pushed record."""
+
+    index: int
+    id: str
+    seq: int
+    hash: str
+    status: str  # accepted | duplicate | rejected | fork | gap
+    reason: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        out = {"id": self.id, "seq": self.seq, "hash": self.hash, "status": self.status}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass
+class BatchOutcome:
+    """The fates of a batch plus what to write (records to insert, forks to quarantine)."""
+
+    fates: list[Fate] = field(default_factory=list)
+    insert: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (record, body json)
+    quarantine: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (record, reason)
+    head_seq: int = 0
+    head_hash: str = ""
+    resume_from: int | None = None
+
+
+def evaluate_batch(
+    records: list[dict[str, Any]],
+    device: str,
+    supervisor: str,
+    public_key: str,
+    head: tuple[int, str],
+    held: dict[int, str],
+    verifier: Verifier,
+) -> BatchOutcome:
+    """Decide every record's fate. ``held`` maps seq -> stored hash for seqs at or below head."""
+    out = BatchOutcome(head_seq=head[0], head_hash=head[1])
+    blocked: str | None = None
+    for index, rec in enumerate(records):
+        fate = Fate(index, rec["id"], rec["seq"], rec["hash"], "rejected")
+        out.fates.append(fate)
+        if rec["device"] != device or rec["author"] != supervisor:
+            fate.reason = (f"unknown key: record claims device {rec['device']} / author {rec['author']},"
+                           f" but was pushed by device {device} of {supervisor}")
+            continue
+        data, digest = computed_hash(rec)
+        if data is None:
+            fate.reason = "not canonically encodable (floats or invalid strings)"
+            continue
+        seq = rec["seq"]
+        if seq <= out.head_seq:
+            stored = held.get(seq)
+            if digest == rec["hash"] == stored:
+                fate.status = "duplicate"
+            elif digest != rec["hash"]:
+                fate.reason = "hash mismatch: the record was altered after it was signed"
+            elif not verifier.verify(public_key, data, rec["sig"]):
+                fate.reason = "bad signature"
+            else:
+                fate.status = "fork"
+                fate.reason = (f"fork: seq {seq} is already held with a different record"
+                               f" ({(stored or '')[:12]}…); quarantined for governance review")
+                out.quarantine.append((rec, fate.reason))
+            continue
+        if blocked is not None:
+            fate.status, fate.reason = ("gap" if out.resume_from else "rejected"), blocked
+            continue
+        if seq > out.head_seq + 1:
+            fate.status = "gap"
+            fate.reason = f"gap: the server holds up to seq {out.head_seq}; resend from {out.head_seq + 1}"
+            out.resume_from = out.head_seq + 1
+            blocked = fate.reason
+            continue
+        problem = None
+        if digest != rec["hash"]:
+            problem = "hash mismatch: the record was altered after it was signed"
+        elif not verifier.verify(public_key, data, rec["sig"]):
+            problem = "bad signature"
+        elif rec["prev"] != out.head_hash:
+            fate.status = "fork"
+            fate.reason = (f"fork: prev does not match the held record at seq {seq - 1};"
+                           " quarantined for governance review")
+            out.quarantine.append((rec, fate.reason))
+            blocked = f"follows a rejected record (seq {seq})"
+            continue
+        else:
+            problem = body_problem(rec["kind"], rec["schema"], rec["body"])
+        if problem:
+            fate.reason = problem
+            blocked = f"follows a rejected record (seq {seq})"
+            continue
+        fate.status = "accepted"
+        body_json = data_body(rec)
+        out.insert.append((rec, body_json))
+        out.head_seq, out.head_hash = seq, rec["hash"]
+    return out
+
+
+def data_body(record: dict[str, Any]) -> str:
+    return canonical_bytes(record["body"]).decode("utf-8")

@@ -1,0 +1,74 @@
+"""PostgreSQL backend of the central store (psycopg 3), safe for several server instances.
+
+Connections are kept in a small pool. A push locks its device's row (``SELECT ... FOR UPDATE``)
+so two instances receiving the same device's batches serialise; other devices proceed in parallel.
+Schema creation is guarded by a transaction-scoped advisory lock.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+from sync.central import schema
+from sync.central.base import CentralStore, Tx
+
+_MIGRATE_LOCK = 727_001
+
+
+class PostgresCentral(CentralStore):
+    def __init__(self, url: str, pool_size: int = 8):
+        self.url = url
+        self._pool: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
+        self._size = pool_size
+        with self.transaction() as tx:
+            tx.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATE_LOCK,))
+            exists = tx.one("SELECT to_regclass('records') IS NOT NULL")[0]
+            if not exists:
+                tx.conn.execute(schema.POSTGRES)
+                tx.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+                           (str(schema.SCHEMA_VERSION),))
+
+    def _get(self) -> psycopg.Connection:
+        try:
+            conn = self._pool.get_nowait()
+            if not conn.closed:
+                return conn
+        except queue.Empty:
+            pass
+        return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+
+    def _put(self, conn: psycopg.Connection) -> None:
+        if conn.closed or conn.broken or self._pool.qsize() >= self._size:
+            conn.close()
+        else:
+            self._pool.put(conn)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        conn = self._get()
+        try:
+            with conn.transaction():
+                yield Tx(conn, rewrite=True)
+        except psycopg.OperationalError:
+            conn.close()
+            raise
+        finally:
+            self._put(conn)
+
+    def lock_device(self, tx: Tx, device: str) -> None:
+        tx.execute("SELECT device FROM devices WHERE device = ? FOR UPDATE", (device,))
+
+    def insert_quarantine(self, tx: Tx, rows: list[tuple]) -> None:
+        tx.executemany("INSERT INTO quarantine (device, seq, hash, reason, record, received_at)"
+                       " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING", rows)
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                return

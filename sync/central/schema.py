@@ -1,0 +1,110 @@
+"""Central store schema (DDL) for SQLite and PostgreSQL.
+
+The two dialects hold the same tables. ``records`` is append-only (triggers refuse UPDATE and
+DELETE); ``pos`` is the order of arrival, used to page pulls. Revocation is an inserted row in
+``revocations``, never an update of ``devices``.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+_COMMON = """
+CREATE TABLE IF NOT EXISTS devices (
+    device TEXT PRIMARY KEY,
+    supervisor TEXT NOT NULL,
+    public_key TEXT NOT NULL UNIQUE,
+    enrolled_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS revocations (
+    device TEXT PRIMARY KEY REFERENCES devices (device),
+    revoked_at TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS enrol_tokens (
+    token_hash TEXT PRIMARY KEY,
+    supervisor TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT,
+    used_by TEXT
+);
+CREATE TABLE IF NOT EXISTS cohorts (
+    cohort_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS staff (
+    staff_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    cohort_id TEXT NOT NULL REFERENCES cohorts (cohort_id)
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+_RECORD_COLUMNS = """
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    schema INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    device TEXT NOT NULL REFERENCES devices (device),
+    seq BIGINT NOT NULL,
+    prev TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    body TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    sig TEXT NOT NULL,
+    staff_id TEXT,
+    cohort_id TEXT,
+    ref_id TEXT,
+    amends TEXT,
+    received_at TEXT NOT NULL,
+    UNIQUE (device, seq)
+"""
+
+_QUARANTINE_COLUMNS = """
+    device TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    reason TEXT NOT NULL,
+    record TEXT NOT NULL,
+    received_at TEXT NOT NULL
+"""
+
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS records_staff ON records (staff_id);
+CREATE INDEX IF NOT EXISTS records_cohort ON records (cohort_id);
+CREATE INDEX IF NOT EXISTS records_ref ON records (ref_id);
+CREATE INDEX IF NOT EXISTS records_author ON records (author);
+CREATE INDEX IF NOT EXISTS records_kind ON records (kind);
+"""
+
+SQLITE = (
+    _COMMON
+    + f"CREATE TABLE IF NOT EXISTS records (pos INTEGER PRIMARY KEY AUTOINCREMENT, {_RECORD_COLUMNS});\n"
+    + f"CREATE TABLE IF NOT EXISTS quarantine (qid INTEGER PRIMARY KEY AUTOINCREMENT, {_QUARANTINE_COLUMNS});\n"
+    + _INDEXES
+    + """
+CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
+BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
+BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;
+"""
+)
+
+POSTGRES = (
+    _COMMON
+    + f"CREATE TABLE IF NOT EXISTS records (pos BIGSERIAL PRIMARY KEY, {_RECORD_COLUMNS});\n"
+    + f"CREATE TABLE IF NOT EXISTS quarantine (qid BIGSERIAL PRIMARY KEY, {_QUARANTINE_COLUMNS});\n"
+    + _INDEXES
+    + """
+CREATE OR REPLACE FUNCTION records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'records are append-only'; END; $$;
+DROP TRIGGER IF EXISTS records_no_change ON records;
+CREATE TRIGGER records_no_change BEFORE UPDATE OR DELETE ON records
+FOR EACH ROW EXECUTE FUNCTION records_append_only();
+"""
+)

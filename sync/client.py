@@ -1,0 +1,268 @@
+"""The sync client: enrol a laptop, push unsynced records in batches, pull reference data.
+
+Public API (used by the CLI and by the TUI's sync screen; no Textual here):
+
+* ``sync_store(store, server=None, progress=None) -> SyncResult``
+* ``server_reachable(url, timeout=2.0) -> bool``
+* ``enrol_store(store, server, token) -> dict``
+
+A push is idempotent and resumable: a record is only marked synced when the server's signed
+receipt covers it, so an interrupted sync just runs again; a lost answer is resent and
+acknowledged as a duplicate; a gap makes the client resend from where the server says.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from storage import sync_state
+from storage.store import Store
+from supervisor_tui.records import utc_now_iso
+from sync.signing import check_record
+from sync.transport import ServerRefused, Transport, Unreachable
+from sync.wire import receipt_valid
+
+BATCH_SIZE = 500
+PULL_PAGE = 1000
+CHECKLISTS_FILE = "central-checklists.json"
+
+
+class SyncConfigError(Exception):
+    """Sync cannot start: no profile, no server configured..."""
+
+
+@dataclass
+class SyncProgress:
+    sent: int
+    total: int
+    accepted: int
+    rejected: int
+    message: str
+
+
+@dataclass
+class RejectedRecord:
+    seq: int
+    id: str
+    kind: str
+    reason: str
+
+
+@dataclass
+class SyncResult:
+    ok: bool = False
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[RejectedRecord] = field(default_factory=list)
+    unreachable: bool = False
+    message: str = ""
+    pulled: int = 0
+
+
+def server_reachable(url: str, timeout: float = 2.0) -> bool:
+    """True when ``url`` answers its health check within ``timeout`` seconds (no retries)."""
+    try:
+        response = httpx.get(url.rstrip("/") + "/v1/health", timeout=timeout)
+        return response.status_code == 200 and response.json().get("status") == "ok"
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+def enrol_store(store: Store, server: str, token: str, clock: Callable[[], float] = time.time,
+                retry_budget: float = 30.0) -> dict[str, Any]:
+    """Register this laptop's device key with the server using a one-time ``token``."""
+    profile = store.require_profile()
+    with Transport(server, store.key, profile.device, clock=clock, retry_budget=retry_budget) as t:
+        health = t.health()
+        answer = t.call("POST", "/v1/enrol", {
+            "token": token, "device": profile.device, "supervisor": profile.supervisor,
+            "public_key": store.key.public_key_hex})
+    if answer.get("server_key") != health.get("server_key"):
+        raise ServerRefused(502, "the server's key changed during enrolment")
+    store.set_setting(sync_state.SETTING_SERVER, t.url)
+    store.set_setting(sync_state.SETTING_SERVER_KEY, answer["server_key"])
+    return {"server": t.url, "device": answer["device"], "supervisor": answer["supervisor"],
+            "enrolled_at": answer["enrolled_at"], "server_key": answer["server_key"]}
+
+
+def sync_store(store: Store, server: str | None = None,
+               progress: Callable[[SyncProgress], None] | None = None,
+               *, clock: Callable[[], float] = time.time, retry_budget: float = 30.0,
+               batch_size: int = BATCH_SIZE) -> SyncResult:
+    """Push every unsynced record of this device, then pull reference data. Never raises for
+    network trouble: an unreachable server gives ``SyncResult(unreachable=True)``."""
+    profile = store.require_profile()
+    url = server or store.get_setting(sync_state.SETTING_SERVER)
+    if not url:
+        raise SyncConfigError("no server: run 'supervisor-tui enrol --server URL --token T' first,"
+                              " or pass --server URL")
+    run = _Run(store, profile.device, url.rstrip("/"), progress, batch_size)
+    with Transport(url, store.key, profile.device, clock=clock, retry_budget=retry_budget) as t:
+        t.on_retry = lambda message: run.report(message)
+        try:
+            run.pinned_key(t.health())
+            run.push(t)
+            run.pull(t)
+        except Unreachable as exc:
+            run.result.unreachable = True
+            run.result.message = f"{exc}; nothing was lost, sync again later"
+        except ServerRefused as exc:
+            run.result.message = str(exc)
+        if not run.result.unreachable:
+            store.set_setting(sync_state.SETTING_LAST_SYNC, utc_now_iso())
+    result = run.result
+    result.ok = not result.unreachable and not result.rejected and not result.message
+    if result.rejected and not result.message:
+        result.message = (f"{len(result.rejected)} record(s) rejected, {result.accepted} accepted,"
+                          f" {result.duplicates} already held")
+    if result.ok:
+        result.message = (f"synced: {result.accepted} accepted, {result.duplicates} already held,"
+                          f" {result.pulled} pulled")
+    run.report(result.message)
+    return result
+
+
+class _Run:
+    def __init__(self, store: Store, device: str, url: str,
+                 progress: Callable[[SyncProgress], None] | None, batch_size: int):
+        self.store, self.device, self.url = store, device, url
+        self.progress, self.batch_size = progress, batch_size
+        self.result = SyncResult()
+        self.sent = self.total = 0
+        self.server_key: str | None = None
+
+    def report(self, message: str) -> None:
+        if self.progress:
+            self.progress(SyncProgress(self.sent, self.total, self.result.accepted,
+                                       len(self.result.rejected), message))
+
+    def pinned_key(self, health: dict[str, Any]) -> None:
+        pinned = self.store.get_setting(sync_state.SETTING_SERVER_KEY)
+        same_server = self.store.get_setting(sync_state.SETTING_SERVER) == self.url
+        if pinned and same_server and health.get("server_key") != pinned:
+            raise ServerRefused(495, f"the server's receipt key {str(health.get('server_key'))[:12]}…"
+                                f" is not the one pinned at enrolment ({pinned[:12]}…); not syncing")
+        self.server_key = pinned if (pinned and same_server) else health.get("server_key")
+
+    # -- push --------------------------------------------------------------------------------
+    def push(self, t: Transport) -> None:
+        pending = sync_state.unsynced_records(self.store)
+        self.total = len(pending)
+        self.report(f"{self.total} record(s) to send")
+        resumes, index = 0, 0
+        while index < len(pending):
+            batch = pending[index:index + self.batch_size]
+            try:
+                answer = t.call("POST", "/v1/push", {"records": batch})
+            except ServerRefused as exc:
+                if exc.status == 413 and len(batch) > 1:
+                    self.batch_size = max(1, len(batch) // 2)
+                    continue
+                if exc.status in (403, 413):
+                    self._reject_rest(pending[index:], exc.reason)
+                    return
+                raise
+            blocked = self._apply(batch, answer)
+            self.sent = min(self.total, self.sent + len(batch))
+            self.report(f"sent {self.sent} of {self.total}")
+            resume = answer.get("resume_from")
+            if resume is not None:
+                resumes += 1
+                if resumes > 5:
+                    raise ServerRefused(409, f"the server keeps asking to resume from seq {resume}")
+                pending = sync_state.own_records_from(self.store, int(resume))
+                self.total = max(self.total, self.sent + len(pending))
+                index = 0
+                self.report(f"server holds up to seq {int(resume) - 1}; resending from {resume}")
+                continue
+            if blocked is not None:
+                later = pending[index + len(batch):]
+                self._reject_rest(later, f"not sent: follows rejected record seq {blocked}")
+                return
+            index += len(batch)
+
+    def _apply(self, batch: list[dict[str, Any]], answer: dict[str, Any]) -> int | None:
+        """Store receipts and collect rejections; return the first rejected seq, if any."""
+        receipt = answer.get("receipt")
+        by_hash = {r["hash"]: r for r in batch}
+        covered: list[str] = []
+        blocked = None
+        if receipt is not None and not receipt_valid(receipt, self.server_key):
+            raise ServerRefused(502, "the server's receipt does not verify with its key; not marking"
+                                " anything synced")
+        for fate in answer.get("results", []):
+            record = by_hash.get(fate.get("hash"), {})
+            status = fate.get("status")
+            if status in ("accepted", "duplicate") and receipt and fate.get("seq", 0) <= receipt["seq"]:
+                covered.append(fate["hash"])
+                if status == "accepted":
+                    self.result.accepted += 1
+                else:
+                    self.result.duplicates += 1
+            elif status in ("rejected", "fork"):
+                self.result.rejected.append(RejectedRecord(
+                    fate.get("seq", 0), fate.get("id", ""), record.get("kind", "?"),
+                    fate.get("reason", status)))
+                blocked = fate.get("seq") if blocked is None else blocked
+        if covered:
+            sync_state.save_receipts(self.store, covered, self.url, receipt)
+        return blocked
+
+    def _reject_rest(self, records: list[dict[str, Any]], reason: str) -> None:
+        for r in records:
+            self.result.rejected.append(RejectedRecord(r["seq"], r["id"], r["kind"], reason))
+
+    # -- pull --------------------------------------------------------------------------------
+    def pull(self, t: Transport) -> None:
+        after, known = 0, sync_state.known_hashes(self.store)
+        while True:
+            page = t.call("GET", f"/v1/pull?after={after}&limit={PULL_PAGE}")
+            if after == 0:
+                self._reference(page)
+            self._records(page, known)
+            if not page.get("more"):
+                return
+            after = int(page["next_after"])
+
+    def _reference(self, page: dict[str, Any]) -> None:
+        roster = page.get("roster") or []
+        if roster:
+            self.store.upsert_roster(roster, page.get("cohorts") or {})
+        checklists = page.get("checklists") or []
+        if checklists:
+            path = self.store.home / CHECKLISTS_FILE
+            path.write_text(json.dumps(checklists, indent=1, ensure_ascii=False), "utf-8")
+            local = set(self.store.library.by_key)
+            missing = sorted({(c["id"], c["version"]) for c in checklists} - local)
+            if missing:
+                names = ", ".join(f"{i} v{v}" for i, v in missing[:5])
+                self.report(f"the central store has checklist(s) this laptop lacks: {names}")
+
+    def _records(self, page: dict[str, Any], known: set[str]) -> None:
+        devices = page.get("devices") or {}
+        good, keys = [], {}
+        for record in page.get("records") or []:
+            if record.get("hash") in known:
+                continue
+            info = devices.get(record.get("device"))
+            if not info:
+                continue
+            local = sync_state.device_key(self.store, record["device"])
+            if local is not None and local != info["public_key"]:
+                self.report(f"skipped a record of device {record['device']}: key differs from the one held")
+                continue
+            if check_record(record, info["public_key"]) or record["author"] != info["supervisor"]:
+                self.report(f"skipped a pulled record of {record.get('device')} that does not verify")
+                continue
+            keys[record["device"]] = (info["supervisor"], info["public_key"])
+            good.append(record)
+            known.add(record["hash"])
+        if good:
+            self.result.pulled += sync_state.insert_pulled(self.store, good, keys)
+            self.report(f"pulled {self.result.pulled} record(s) from other devices")

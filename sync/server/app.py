@@ -1,0 +1,228 @@
+"""The governance store ASGI app (starlette): health, OpenAPI, enrol, push, pull under ``/v1``.
+
+Stateless: everything lives in the central database, so several instances can serve one
+PostgreSQL. Bad input is answered with 4xx and a JSON ``{"error": reason}``; nothing is written
+unless the whole batch is well formed, and a batch is written in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from checklists.loader import Library, shipped_library
+from supervisor_tui import __version__
+from supervisor_tui.records import utc_now_iso
+from sync.central import CentralError, CentralStore, DeviceInfo
+from sync.central.checks import Verifier
+from sync.server.openapi import openapi_document
+from sync.signing import DeviceKey, verify_signature
+from sync.wire import (
+    H_DEVICE,
+    H_SIGNATURE,
+    H_TIMESTAMP,
+    MAX_BATCH,
+    MAX_BODY_BYTES,
+    REPLAY_WINDOW,
+    check_request,
+    make_receipt,
+    request_message,
+)
+
+log = logging.getLogger("governance_store")
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str, **extra: Any):
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    length = request.headers.get("content-length")
+    if length is not None:
+        if not length.isdigit():
+            raise Refused(400, "Content-Length is not a number")
+        if int(length) > limit:
+            raise Refused(413, f"request body of {length} bytes is over the limit of {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refused(413, f"request body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_json(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Refused(400, f"malformed JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise Refused(400, "the request body must be a JSON object")
+    return value
+
+
+def signed_path(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _timestamp(request: Request) -> int:
+    raw = request.headers.get(H_TIMESTAMP, "")
+    try:
+        stamp = int(raw)
+    except ValueError as exc:
+        raise Refused(401, f"{H_TIMESTAMP} must be Unix seconds") from exc
+    now = int(time.time())
+    if abs(now - stamp) > REPLAY_WINDOW:
+        raise Refused(401, f"request timestamp is {stamp - now:+d} s from the server clock (allowed"
+                      f" +/-{REPLAY_WINDOW} s)", server_time=now)
+    return stamp
+
+
+class Api:
+    """Route handlers bound to one central store and receipt key."""
+
+    def __init__(self, central: CentralStore, server_key: DeviceKey, library: Library | None = None):
+        self.central = central
+        self.key = server_key
+        self.library = library or shipped_library()
+        self.verifier = Verifier()
+        self.checklists = [c.model_dump(mode="json") for c in self.library.by_key.values()]
+
+    async def authenticate(self, request: Request, body: bytes) -> DeviceInfo:
+        device, sig = request.headers.get(H_DEVICE), request.headers.get(H_SIGNATURE)
+        if not device or not sig or H_TIMESTAMP.lower() not in request.headers:
+            raise Refused(401, f"signed request required ({H_DEVICE}, {H_TIMESTAMP}, {H_SIGNATURE} headers)")
+        stamp = _timestamp(request)
+        info = await run_in_threadpool(self.central.device, device)
+        if info is None:
+            raise Refused(401, f"unknown device {device!r}: enrol it first")
+        if not check_request(info.public_key, request.method, signed_path(request), device, stamp, body, sig):
+            raise Refused(401, "bad request signature")
+        if info.revoked_at is not None:
+            raise Refused(403, f"device {device} was revoked at {info.revoked_at}")
+        return info
+
+    async def health(self, request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "api": "v1", "version": __version__,
+                             "server_time": int(time.time()), "server_key": self.key.public_key_hex})
+
+    async def openapi(self, request: Request) -> JSONResponse:
+        return JSONResponse(openapi_document(__version__))
+
+    async def enrol(self, request: Request) -> JSONResponse:
+        body = await read_body(request, 64 * 1024)
+        data = parse_json(body)
+        fields = ("token", "device", "supervisor", "public_key")
+        bad = [f for f in fields if not isinstance(data.get(f), str) or not data[f]]
+        if bad:
+            raise Refused(400, f"missing or non-string field(s): {', '.join(bad)}")
+        key = data["public_key"]
+        if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+            raise Refused(400, "public_key must be 64 lower-case hex digits")
+        stamp = _timestamp(request)
+        sig = request.headers.get(H_SIGNATURE, "")
+        message = request_message(request.method, signed_path(request), data["device"], stamp, body)
+        if request.headers.get(H_DEVICE) != data["device"] or not verify_signature(key, message, sig):
+            raise Refused(401, "enrolment must be signed by the key being enrolled")
+        info = await run_in_threadpool(self.central.enrol, data["token"], data["device"],
+                                       data["supervisor"], key)
+        log.info("enrolled device %s for %s", info.device, info.supervisor)
+        return JSONResponse({"device": info.device, "supervisor": info.supervisor,
+                             "enrolled_at": info.enrolled_at, "server_key": self.key.public_key_hex})
+
+    async def push(self, request: Request) -> JSONResponse:
+        body = await read_body(request)
+        info = await self.authenticate(request, body)
+        data = parse_json(body)
+        records = data.get("records")
+        if not isinstance(records, list):
+            raise Refused(400, "'records' must be a list of records")
+        if len(records) > MAX_BATCH:
+            raise Refused(413, f"batch of {len(records)} records is over the limit of {MAX_BATCH}")
+        outcome = await run_in_threadpool(self.central.push, info, records, self.verifier)
+        counts = {s: 0 for s in ("accepted", "duplicate", "rejected", "fork", "gap")}
+        for fate in outcome.fates:
+            counts[fate.status] += 1
+        receipt = None
+        if outcome.head_seq:
+            receipt = make_receipt(self.key, info.device, outcome.head_seq, outcome.head_hash, utc_now_iso())
+        return JSONResponse({
+            "results": [f.as_json() for f in outcome.fates],
+            "accepted": counts["accepted"], "duplicates": counts["duplicate"],
+            "rejected": counts["rejected"] + counts["fork"], "gaps": counts["gap"],
+            "resume_from": outcome.resume_from,
+            "head": {"seq": outcome.head_seq, "hash": outcome.head_hash},
+            "receipt": receipt,
+        })
+
+    async def pull(self, request: Request) -> JSONResponse:
+        info = await self.authenticate(request, b"")
+        try:
+            after = int(request.query_params.get("after", "0"))
+            limit = int(request.query_params.get("limit", "1000"))
+        except ValueError as exc:
+            raise Refused(400, "after and limit must be integers") from exc
+        if after < 0 or not 1 <= limit <= 5000:
+            raise Refused(400, "after must be >= 0 and limit 1-5000")
+        page = await run_in_threadpool(self.central.pull, info, after, limit)
+        if after == 0:
+            roster, cohorts = await run_in_threadpool(self.central.roster)
+            page.update(roster=roster, cohorts=cohorts, checklists=self.checklists)
+        page["head"] = dict(zip(("seq", "hash"), await run_in_threadpool(self.central.head, info.device),
+                                strict=True))
+        return JSONResponse(page)
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def create_app(central: CentralStore, server_key: DeviceKey, library: Library | None = None) -> Starlette:
+    api = Api(central, server_key, library)
+
+    async def refused(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Refused)
+        return _error(exc.status, exc.message, **exc.extra)
+
+    async def central_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, CentralError)
+        return _error(exc.status, str(exc))
+
+    async def not_found(request: Request, exc: Exception) -> JSONResponse:
+        status = getattr(exc, "status_code", 404)
+        return _error(status, "no such endpoint (see /v1/openapi.json)" if status == 404
+                      else str(getattr(exc, "detail", "refused")))
+
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return _error(503, "the store could not complete the request; nothing was written, retry later")
+
+    from starlette.exceptions import HTTPException
+
+    routes = [
+        Route("/v1/health", api.health, methods=["GET"]),
+        Route("/v1/openapi.json", api.openapi, methods=["GET"]),
+        Route("/v1/enrol", api.enrol, methods=["POST"]),
+        Route("/v1/push", api.push, methods=["POST"]),
+        Route("/v1/pull", api.pull, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={
+        Refused: refused, CentralError: central_error, HTTPException: not_found, Exception: crashed})
+    app.state.api = api
+    return app

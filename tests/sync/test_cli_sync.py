@@ -1,0 +1,136 @@
+"""The enrol / sync / outbox commands and the governance-store admin commands (exit codes,
+JSON keys, one-line errors)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sync.server_cli import main as gs_main
+from tests.sync.helpers import make_laptop, own_hashes
+
+
+@pytest.fixture
+def gs(capsys, db_url):
+    """Run ``governance-store ARGS... --db URL`` in-process."""
+
+    def run(*args: str, db: str | None = None):
+        capsys.readouterr()
+        try:
+            code = gs_main([*args, "--db", db or db_url])
+        except SystemExit as exc:
+            code = exc.code
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+@pytest.fixture
+def laptop_home(home: Path):
+    store = make_laptop(home, records=30)
+    store.close()
+    return home
+
+
+def test_enrol_sync_outbox_round_trip(cli, gs, server, laptop_home):
+    code, out, _ = gs("enrol-token", "--supervisor", "SUP01")
+    assert code == 0
+    token = out.strip().splitlines()[-1]
+    assert cli("outbox", "--json").json() == {"unsynced": 30, "last_sync": None}
+    enrolled = cli("enrol", "--server", server.url, "--token", token, "--json")
+    assert enrolled.code == 0 and enrolled.json()["server"] == server.url
+    again = cli("enrol", "--server", server.url, "--token", "not-a-token")
+    assert again.code == 2 and "not recognised" in again.err and again.err.count("\n") == 1
+    synced = cli("sync", "--json")
+    assert synced.code == 0
+    data = synced.json()
+    assert data["ok"] and data["accepted"] == 30 and data["rejected"] == [] and data["unsynced"] == 0
+    outbox = cli("outbox", "--json").json()
+    assert outbox["unsynced"] == 0 and outbox["last_sync"]
+    code, out, _ = gs("records", "--json")
+    held = json.loads(out)
+    assert code == 0 and len(held) == 30
+    assert set(held[0]) == {"id", "kind", "schema", "author", "device", "seq", "prev", "created_at",
+                            "body", "hash", "sig"}
+    staff = held[0]["body"]["staff_id"]
+    code, out, _ = gs("records", "--json", "--staff", staff)
+    assert {r["body"]["staff_id"] for r in json.loads(out)} == {staff}
+    code, out, _ = gs("verify")
+    assert code == 0 and out.startswith("OK: 30 records")
+
+
+def test_sync_exit_codes(cli, gs, server, laptop_home):
+    no_server = cli("sync")
+    assert no_server.code == 2 and "enrol" in no_server.err
+    bad_url = cli("sync", "--server", "ftp://x")
+    assert bad_url.code == 2
+    token = gs("enrol-token", "--supervisor", "SUP01")[1].strip().splitlines()[-1]
+    assert cli("enrol", "--server", server.url, "--token", token).code == 0
+    device = cli("whoami", "--json").json()["device"]
+    assert gs("revoke", "--device", device)[0] == 0
+    rejected = cli("sync", "--json")
+    assert rejected.code == 1
+    data = rejected.json()
+    assert len(data["rejected"]) == 30 and set(data["rejected"][0]) == {"seq", "id", "kind", "reason"}
+    assert "revoked" in data["rejected"][0]["reason"]
+    text = cli("sync")
+    assert text.code == 1 and text.err.count("rejected seq") == 30
+
+
+def test_sync_unreachable_exits_3(cli, home, laptop_home, monkeypatch):
+    from storage import sync_state
+    from storage.store import Store
+    from tests.pg import free_port
+
+    store = Store(home)
+    store.set_setting(sync_state.SETTING_SERVER, f"http://127.0.0.1:{free_port()}")
+    store.close()
+    monkeypatch.setenv("SUPERVISOR_TUI_SYNC_RETRY_SECONDS", "1")
+    result = cli("sync", "--json")
+    assert result.code == 3
+    assert result.json()["unreachable"] is True and result.json()["unsynced"] == 30
+
+
+def test_admin_errors_are_one_line_exit_2(gs, tmp_path):
+    code, _, err = gs("revoke", "--device", "dev-nope")
+    assert code == 2 and err.strip() == "governance-store: no enrolled device 'dev-nope'"
+    code, _, err = gs("enrol-token", "--supervisor", "bad id")
+    assert code == 2 and err.count("\n") == 1
+    bad = tmp_path / "roster.csv"
+    bad.write_text("staff_id,name\nS1,Ann\n")
+    code, _, err = gs("roster", "import", str(bad))
+    assert code == 2 and "missing column" in err
+    code, _, err = gs("verify", db="mysql://nope")
+    assert code == 2 and "sqlite:///PATH" in err
+    code, _, err = gs("records")
+    assert code == 0
+
+
+def test_roster_import_and_verify_failure(gs, db_url, tmp_path, laptop_home, home):
+    roster = tmp_path / "staff.csv"
+    roster.write_text("staff_id,name,role,cohort\nS001,Amara Okafor,Support worker,overnight-float\n")
+    code, out, _ = gs("roster", "import", str(roster))
+    assert code == 0 and "Imported 1 staff" in out
+    from storage.store import Store
+    from sync.central import open_central
+
+    central = open_central(db_url)
+    store = Store(home)
+    p = store.require_profile()
+    info = central.enrol(central.create_token(p.supervisor), p.device, p.supervisor, store.key.public_key_hex)
+    central.push(info, store.records())
+    with central.transaction() as tx:
+        tx.execute("DELETE FROM revocations")  # harmless; then break a record behind the triggers' back
+        if db_url.startswith("sqlite"):
+            tx.execute("DROP TRIGGER records_no_update")
+        else:
+            tx.execute("ALTER TABLE records DISABLE TRIGGER records_no_change")
+        tx.execute("UPDATE records SET sig = ? WHERE hash = ?", ("0" * 128, own_hashes(store)[4]))
+    central.close()
+    code, _, err = gs("verify")
+    assert code == 1 and "seq 5" in err and "bad signature" in err
+    code, out, _ = gs("devices", "--json")
+    assert json.loads(out)[0]["device"] == p.device
