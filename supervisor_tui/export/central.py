@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from storage.store import index_columns
 from supervisor_tui.export.facts import WORK_KINDS, Fact, fact_from_record
 from supervisor_tui.export.inputs import ExportError, ExportInputs, checklist_titles
 from supervisor_tui.export.report import amended_bodies, build_report_from_facts
@@ -46,6 +47,33 @@ def _record(row: Any) -> dict[str, Any]:
     return record
 
 
+def _select_in(tx: Any, column: str, values: list[str], where: str = "") -> list[dict[str, Any]]:
+    out = []
+    for start in range(0, len(values), 500):
+        chunk = values[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        out += [_record(r) for r in tx.all(f"SELECT {FIELDS} FROM records WHERE {where}{column} IN ({marks})", tuple(chunk))]
+    return out
+
+
+def records_touching(tx: Any, staff_id: str, cohort: str | None) -> list[dict[str, Any]]:
+    """Every held record about a person: theirs, their cohort's, those referring to their
+    pathways and restrictions, and the amendments of all of those (same shape as the local
+    ``Store.records_touching``; lookups go by the indexed staff_id, cohort_id and ref_id columns,
+    in chunks, so the cost follows the person's history, not the store)."""
+    found = {r["hash"]: r for r in (_record(row) for row in tx.all(
+        f"SELECT {FIELDS} FROM records WHERE staff_id = ? OR (cohort_id IS NOT NULL AND cohort_id = ?)",
+        (staff_id, cohort)))}
+    refs = sorted({index_columns(r["kind"], r["body"])[2] for r in found.values()} - {None})
+    for r in _select_in(tx, "ref_id", refs):
+        found.setdefault(r["hash"], r)
+    # amendments carry the corrected body's staff/cohort/ref columns, so the queries above find
+    # them; this catches the rest through the (indexed) kind column, never a full scan
+    for r in _select_in(tx, "amends", sorted(found), "kind = 'amendment' AND "):
+        found.setdefault(r["hash"], r)
+    return sorted(found.values(), key=lambda r: (r["created_at"], r["device"], r["seq"]))
+
+
 def _now(now: dt.datetime | None) -> dt.datetime:
     return now or dt.datetime.now(dt.UTC)
 
@@ -60,7 +88,8 @@ def gather_central(central: Any, staff_id: str, now: dt.datetime | None = None,
     person = next((p for p in roster if p["staff_id"] == staff_id), None)
     if person is None:
         raise ExportError(f"staff id {staff_id!r} is not on the central roster (see 'governance-store roster import')")
-    records = central.records(staff_id)
+    with central.reading() as tx:
+        records = records_touching(tx, staff_id, person["cohort"])
     if not records:
         raise ExportError(f"staff id {staff_id!r} ({person['name']}) has no re-validation records to export")
     devices = {d.device: d for d in central.devices() if d.device in {r["device"] for r in records}}
