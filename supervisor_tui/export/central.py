@@ -118,10 +118,15 @@ def gather_central(central: Any, staff_id: str, now: dt.datetime | None = None,
 
 
 def _facts_sql(postgres: bool) -> str:
+    """One narrow row per non-amended check, note and shadow note, in time order. PostgreSQL
+    parses each body once (``body::jsonb`` in a subquery); SQLite uses ``json_extract``."""
     def j(field: str) -> str:
-        return f"((body::jsonb)->>'{field}')" if postgres else f"json_extract(body, '$.{field}')"
+        return f"(b->>'{field}')" if postgres else f"json_extract(body, '$.{field}')"
 
-    missing = "((body::jsonb)->'missing_elements')::text" if postgres else "json_extract(body, '$.missing_elements')"
+    missing = "(b->'missing_elements')::text" if postgres else "json_extract(body, '$.missing_elements')"
+    source = (f"(SELECT created_at, device, seq, hash, kind, staff_id, body::jsonb AS b FROM records"
+              f" WHERE kind IN {KINDS_SQL} AND hash NOT IN {AMENDED_SQL}) AS r" if postgres else
+              f"records WHERE kind IN {KINDS_SQL} AND hash NOT IN {AMENDED_SQL}")
     return f"""
 SELECT created_at, device, seq, hash, kind, staff_id,
   CASE kind WHEN 'scenario_check' THEN {j('scenario_id')} WHEN 'note_assessment' THEN {j('review')}
@@ -131,7 +136,7 @@ SELECT created_at, device, seq, hash, kind, staff_id,
   CASE kind WHEN 'note_assessment' THEN {j('standard_id')} END,
   CASE kind WHEN 'note_assessment' THEN {j('standard_version')} END,
   CASE WHEN kind = 'note_assessment' AND {j('outcome')} = 'rework' THEN {missing} END
-FROM records WHERE kind IN {KINDS_SQL} AND hash NOT IN {AMENDED_SQL}
+FROM {source}
 ORDER BY created_at, device, seq
 """
 
