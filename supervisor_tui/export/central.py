@@ -124,7 +124,7 @@ def _facts_sql(postgres: bool) -> str:
         return f"(b->>'{field}')" if postgres else f"json_extract(body, '$.{field}')"
 
     missing = "(b->'missing_elements')::text" if postgres else "json_extract(body, '$.missing_elements')"
-    source = (f"(SELECT created_at, device, seq, hash, kind, staff_id, body::jsonb AS b FROM records"
+    source = (f"(SELECT created_at, device, seq, hash, kind, staff_id, body::json AS b FROM records"
               f" WHERE kind IN {KINDS_SQL} AND hash NOT IN {AMENDED_SQL}) AS r" if postgres else
               f"records WHERE kind IN {KINDS_SQL} AND hash NOT IN {AMENDED_SQL}")
     return f"""
