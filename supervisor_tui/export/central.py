@@ -119,7 +119,7 @@ def gather_central(central: Any, staff_id: str, now: dt.datetime | None = None,
 
 def _facts_sql(postgres: bool) -> str:
     """One narrow row per non-amended check, note and shadow note, in time order. PostgreSQL
-    parses each body once (``body::jsonb`` in a subquery); SQLite uses ``json_extract``."""
+    casts each body once (``body::json`` in a subquery); SQLite uses ``json_extract``."""
     def j(field: str) -> str:
         return f"(b->>'{field}')" if postgres else f"json_extract(body, '$.{field}')"
 
