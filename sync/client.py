@@ -152,14 +152,15 @@ class _Run:
 
     # -- push --------------------------------------------------------------------------------
     def push(self, t: Transport) -> None:
-        pending = sync_state.unsynced_records(self.store)
+        pending = sync_state.pending_wire(self.store)
         self.total = len(pending)
         self.report(f"{self.total} record(s) to send")
         resumes, index = 0, 0
         while index < len(pending):
             batch = pending[index:index + self.batch_size]
             try:
-                answer = t.call("POST", "/v1/push", {"records": batch})
+                raw = ('{"records":[' + ",".join(r["json"] for r in batch) + "]}").encode("utf-8")
+                answer = t.call("POST", "/v1/push", raw=raw)
             except ServerRefused as exc:
                 if exc.status == 413 and len(batch) > 1:
                     self.batch_size = max(1, len(batch) // 2)
@@ -176,7 +177,7 @@ class _Run:
                 resumes += 1
                 if resumes > 5:
                     raise ServerRefused(409, f"the server keeps asking to resume from seq {resume}")
-                pending = sync_state.own_records_from(self.store, int(resume))
+                pending = sync_state.pending_wire(self.store, int(resume))
                 self.total = max(self.total, self.sent + len(pending))
                 index = 0
                 self.report(f"server holds up to seq {int(resume) - 1}; resending from {resume}")

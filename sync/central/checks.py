@@ -8,6 +8,7 @@ shape (the same pydantic models the laptop uses) are all re-checked here.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ import nacl.exceptions
 import nacl.signing
 from pydantic import ValidationError
 
-from sync.canonical import CanonicalError, canonical_bytes, sha256_hex
+from sync.canonical import MAX_SAFE_INTEGER, CanonicalError, canonical_bytes, sha256_hex
 from sync.signing import SIGNED_FIELDS
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -64,13 +65,45 @@ def envelope_problem(record: Any) -> str | None:
     return None
 
 
-def computed_hash(record: dict[str, Any]) -> tuple[bytes | None, str | None]:
-    """The canonical bytes and their SHA-256 (None, reason-less) when not encodable."""
+_FAST = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def computed_hash(record: dict[str, Any], strict_json: bool = False) -> tuple[bytes | None, str | None]:
+    """The canonical bytes and their SHA-256 ((None, None) when not encodable).
+
+    ``strict_json`` says the record came from ``parse_strict`` (no floats, integers within
+    +/-(2**53-1)); then, except for amendments (whose nested bodies may hold any keys), the
+    plain encoder gives the canonical bytes without walking every value again.
+    """
+    unsigned = {name: record[name] for name in SIGNED_FIELDS}
     try:
-        data = canonical_bytes({name: record[name] for name in SIGNED_FIELDS})
-    except CanonicalError:
+        if strict_json and record["kind"] != "amendment":
+            data = _FAST.encode(unsigned).encode("utf-8")
+        else:
+            data = canonical_bytes(unsigned)
+    except (CanonicalError, UnicodeEncodeError, ValueError, TypeError):
         return None, None
     return data, sha256_hex(data)
+
+
+def _no_float(text: str) -> Any:
+    raise ValueError(f"floats are not allowed in records ({text})")
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise ValueError(f"integer {text} outside +/-(2**53-1)")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_strict(body: bytes) -> Any:
+    """Parse a request body, refusing floats, NaN/Infinity and integers beyond 2**53-1."""
+    return json.loads(body, parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_constant)
 
 
 class Verifier:
@@ -146,6 +179,7 @@ def evaluate_batch(
     head: tuple[int, str],
     held: dict[int, str],
     verifier: Verifier,
+    strict_json: bool = False,
 ) -> BatchOutcome:
     """Decide every record's fate. ``held`` maps seq -> stored hash for seqs at or below head."""
     out = BatchOutcome(head_seq=head[0], head_hash=head[1])
@@ -157,7 +191,7 @@ def evaluate_batch(
             fate.reason = (f"unknown key: record claims device {rec['device']} / author {rec['author']},"
                            f" but was pushed by device {device} of {supervisor}")
             continue
-        data, digest = computed_hash(rec)
+        data, digest = computed_hash(rec, strict_json)
         if data is None:
             fate.reason = "not canonically encodable (floats or invalid strings)"
             continue
@@ -204,11 +238,12 @@ def evaluate_batch(
             blocked = f"follows a rejected record (seq {seq})"
             continue
         fate.status = "accepted"
-        body_json = data_body(rec)
-        out.insert.append((rec, body_json))
+        out.insert.append((rec, data_body(rec, strict_json)))
         out.head_seq, out.head_hash = seq, rec["hash"]
     return out
 
 
-def data_body(record: dict[str, Any]) -> str:
+def data_body(record: dict[str, Any], strict_json: bool = False) -> str:
+    if strict_json and record["kind"] != "amendment":
+        return _FAST.encode(record["body"])
     return canonical_bytes(record["body"]).decode("utf-8")
