@@ -68,22 +68,29 @@ def envelope_problem(record: Any) -> str | None:
 _FAST = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
-def computed_hash(record: dict[str, Any], strict_json: bool = False) -> tuple[bytes | None, str | None]:
-    """The canonical bytes and their SHA-256 ((None, None) when not encodable).
+def computed_hash(record: dict[str, Any], strict_json: bool = False) -> tuple[bytes | None, str | None, str]:
+    """The canonical bytes, their SHA-256 and the body's canonical JSON ((None, None, "") when
+    not encodable).
 
     ``strict_json`` says the record came from ``parse_strict`` (no floats, integers within
-    +/-(2**53-1)); then, except for amendments (whose nested bodies may hold any keys), the
-    plain encoder gives the canonical bytes without walking every value again.
+    +/-(2**53-1)) and passed ``envelope_problem`` (its string fields are plain ASCII); then,
+    except for amendments (whose nested bodies may hold any keys), the body is encoded once with
+    the plain encoder and the envelope spliced around it, in sorted key order.
     """
-    unsigned = {name: record[name] for name in SIGNED_FIELDS}
     try:
         if strict_json and record["kind"] != "amendment":
-            data = _FAST.encode(unsigned).encode("utf-8")
+            body = _FAST.encode(record["body"])
+            r = record
+            text = (f'{{"author":"{r["author"]}","body":{body},"created_at":"{r["created_at"]}",'
+                    f'"device":"{r["device"]}","id":"{r["id"]}","kind":{_FAST.encode(r["kind"])},'
+                    f'"prev":"{r["prev"]}","schema":{int(r["schema"])},"seq":{int(r["seq"])}}}')
+            data = text.encode("utf-8")
         else:
-            data = canonical_bytes(unsigned)
+            data = canonical_bytes({name: record[name] for name in SIGNED_FIELDS})
+            body = canonical_bytes(record["body"]).decode("utf-8")
     except (CanonicalError, UnicodeEncodeError, ValueError, TypeError):
-        return None, None
-    return data, sha256_hex(data)
+        return None, None, ""
+    return data, sha256_hex(data), body
 
 
 def _no_float(text: str) -> Any:
@@ -191,7 +198,7 @@ def evaluate_batch(
             fate.reason = (f"unknown key: record claims device {rec['device']} / author {rec['author']},"
                            f" but was pushed by device {device} of {supervisor}")
             continue
-        data, digest = computed_hash(rec, strict_json)
+        data, digest, body_json = computed_hash(rec, strict_json)
         if data is None:
             fate.reason = "not canonically encodable (floats or invalid strings)"
             continue
@@ -238,12 +245,7 @@ def evaluate_batch(
             blocked = f"follows a rejected record (seq {seq})"
             continue
         fate.status = "accepted"
-        out.insert.append((rec, data_body(rec, strict_json)))
+        out.insert.append((rec, body_json))
         out.head_seq, out.head_hash = seq, rec["hash"]
     return out
 
-
-def data_body(record: dict[str, Any], strict_json: bool = False) -> str:
-    if strict_json and record["kind"] != "amendment":
-        return _FAST.encode(record["body"])
-    return canonical_bytes(record["body"]).decode("utf-8")
