@@ -51,9 +51,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             UNIQUE (device, seq)
         );
         CREATE INDEX records_staff ON records (staff_id);
-        CREATE INDEX records_cohort ON records (cohort_id);
-        CREATE INDEX records_ref ON records (ref_id);
-        CREATE INDEX records_amends ON records (amends);
+        CREATE INDEX records_cohort ON records (cohort_id) WHERE cohort_id IS NOT NULL;
+        CREATE INDEX records_ref ON records (ref_id) WHERE ref_id IS NOT NULL;
+        CREATE INDEX records_amends ON records (amends) WHERE amends IS NOT NULL;
         CREATE TABLE cohorts (
             cohort_id TEXT PRIMARY KEY,
             name TEXT NOT NULL
@@ -88,7 +88,6 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
-        CREATE INDEX records_kind ON records (kind);
         """,
     ),
 ]

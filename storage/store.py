@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -21,12 +22,12 @@ import sqlite_utils
 
 from checklists.loader import Library, shipped_library
 from storage import projections
-from storage.migrations import migrate
+from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
 from storage.roster import cohort_display_name, parse_roster
 from supervisor_tui.records import SCHEMA_VERSION, utc_now_iso
 from supervisor_tui.rules import PathwayInfo, RestrictionInfo, prepare_body
 from sync.canonical import canonical_bytes
-from sync.signing import DeviceKey, check_record, seal
+from sync.signing import DeviceKey, check_record, seal_with_body_json
 
 DB_NAME = "store.db"
 KEY_NAME = "device.key"
@@ -56,10 +57,13 @@ class VerifyReport:
         return not self.problems
 
 
+_RANDOM = random.Random(os.urandom(32))
+
+
 def uuid7(now: dt.datetime | None = None) -> str:
-    """A time-ordered UUID (version 7, RFC 9562)."""
+    """A time-ordered UUID (version 7, RFC 9562); uniqueness, not secrecy, is what matters."""
     ms = int((now.timestamp() if now else time.time()) * 1000)
-    rand = int.from_bytes(os.urandom(10), "big")
+    rand = _RANDOM.getrandbits(80)
     value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64
     value |= 0b10 << 62 | rand & ((1 << 62) - 1)
     h = f"{value:032x}"
@@ -95,10 +99,23 @@ class Store:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: index inserts stay in memory at 100k+ records
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
         migrate(conn)
+        self.triggers_were_missing = self._restore_triggers()
         self._key: DeviceKey | None = None
+
+    def _restore_triggers(self) -> bool:
+        """Re-create the append-only triggers if someone dropped them; say so in verify."""
+        names = {n for (n,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        if {"records_no_update", "records_no_delete"} <= names:
+            return False
+        self.conn.executescript(APPEND_ONLY_TRIGGERS)
+        self.conn.execute(
+            "INSERT INTO settings VALUES ('triggers_restored_at', strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        return True
 
     def close(self) -> None:
         self.conn.close()
@@ -217,13 +234,14 @@ class Store:
         )
 
     def _sign_next(self, profile: Profile, kind: str, body: dict[str, Any], now: dt.datetime,
-                   head: tuple[int, str]) -> dict[str, Any]:
+                   head: tuple[int, str]) -> tuple[dict[str, Any], str]:
         unsigned = {
             "id": uuid7(now), "kind": kind, "schema": SCHEMA_VERSION, "author": profile.supervisor,
             "device": profile.device, "seq": head[0] + 1, "prev": head[1],
             "created_at": utc_now_iso(now), "body": body,
         }
-        return seal(unsigned, self.key)
+        body_json = canonical_bytes(body, trusted=True).decode()  # built by pydantic models
+        return seal_with_body_json(unsigned, body_json, self.key), body_json
 
     def append(self, kind: str, raw_body: Any, now: dt.datetime | None = None) -> dict[str, Any]:
         """Validate, derive, sign and durably append one record; return it."""
@@ -231,8 +249,8 @@ class Store:
         now = now or dt.datetime.now(dt.UTC)
         with self.write():
             body = prepare_body(kind, raw_body, self.context(now.date()))
-            record = self._sign_next(profile, kind, body, now, self._head(profile.device))
-            self._insert(record, canonical_bytes(body).decode())
+            record, body_json = self._sign_next(profile, kind, body, now, self._head(profile.device))
+            self._insert(record, body_json)
         return record
 
     def append_many(self, items: Iterable[tuple[str, Any, dt.datetime]]) -> int:
@@ -241,10 +259,26 @@ class Store:
         count = 0
         with self.write():
             head = self._head(profile.device)
+            context = self.context(dt.date.min)
             for kind, raw_body, now in items:
-                body = prepare_body(kind, raw_body, self.context(now.date()))
-                record = self._sign_next(profile, kind, body, now, head)
-                self._insert(record, canonical_bytes(body).decode())
+                context.today = now.date()
+                body = prepare_body(kind, raw_body, context)
+                record, body_json = self._sign_next(profile, kind, body, now, head)
+                self._insert(record, body_json)
+                head = (record["seq"], record["hash"])
+                count += 1
+        return count
+
+    def append_prepared(self, items: Iterable[tuple[str, dict[str, Any], dt.datetime]]) -> int:
+        """Sign and append bodies that ``rules.prepare_body`` already validated against this
+        store (the bulk demo path validates in a worker process). One transaction."""
+        profile = self.require_profile()
+        count = 0
+        with self.write():
+            head = self._head(profile.device)
+            for kind, body, now in items:
+                record, body_json = self._sign_next(profile, kind, body, now, head)
+                self._insert(record, body_json)
                 head = (record["seq"], record["hash"])
                 count += 1
         return count
@@ -373,6 +407,11 @@ class Store:
                     report.problems.append(f"device {profile.device}: stored public key does not match the key file")
             except Exception as exc:  # noqa: BLE001 - reported, not raised
                 report.problems.append(f"device key: {exc}")
+        restored = self.get_setting("triggers_restored_at")
+        if restored:
+            report.problems.append(
+                f"the append-only triggers had been dropped (found and restored at {restored}):"
+                " the file was edited outside the app")
         last: dict[str, tuple[int, str]] = {}
         sql = (f"SELECT {', '.join(RECORD_COLUMNS)}, staff_id, cohort_id, ref_id, amends"
                " FROM records ORDER BY device, seq")
@@ -385,6 +424,11 @@ class Store:
                 report.problems.append(f"{label}: body is not JSON")
                 continue
             problems = check_record(record, keys.get(record["device"]))
+            try:
+                if canonical_bytes(record["body"]).decode() != row[8]:
+                    problems.append("stored body is not in canonical form (edited outside the app?)")
+            except ValueError as exc:
+                problems.append(f"body cannot be canonically encoded: {exc}")
             prev_seq, prev_hash = last.get(record["device"], (0, ""))
             own = profile is not None and record["device"] == profile.device
             # Other devices' records are pulled selectively: their chains may have gaps here
@@ -421,9 +465,12 @@ class StoreContext:
         self.store = store
         self.library = store.library
         self.today = today
+        self._staff: set[str] | None = None  # the roster does not change inside one transaction
 
     def staff_exists(self, staff_id: str) -> bool:
-        return self.store.conn.execute("SELECT 1 FROM staff WHERE staff_id = ?", (staff_id,)).fetchone() is not None
+        if self._staff is None:
+            self._staff = {s for (s,) in self.store.conn.execute("SELECT staff_id FROM staff")}
+        return staff_id in self._staff
 
     def cohort_exists(self, cohort_id: str) -> bool:
         return self.store.conn.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from supervisor_tui.commands import (
     checklists_cmd,
     core,
     demo_cmd,
+    export_cmd,
     records_cmd,
     roster_cmd,
     sync_cmd,
@@ -23,7 +25,7 @@ from supervisor_tui.commands.common import EXIT_FAILED, EXIT_INVALID, CliError
 from supervisor_tui.rules import RecordInvalid
 from sync.signing import KeyFileError
 
-COMMAND_MODULES = [core, roster_cmd, checklists_cmd, records_cmd, demo_cmd, sync_cmd]
+COMMAND_MODULES = [core, roster_cmd, checklists_cmd, records_cmd, demo_cmd, sync_cmd, export_cmd]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,7 +35,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="supervisor-tui", description=__doc__)
+    parser = _Parser(
+        prog="supervisor-tui",
+        description="Offline-first re-validation checklists for supervisors. With no command it "
+        "opens the app; the commands below script it.",
+    )
     parser.add_argument("--version", action="version", version=f"supervisor-tui {__version__}")
     parser.add_argument("--home", metavar="DIR", default=None,
                         help="store directory (default: $SUPERVISOR_TUI_HOME or the user data dir)")
@@ -67,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StoreError, KeyFileError, ChecklistError, RosterError) as exc:
         sys.stderr.write(f"supervisor-tui: {exc}\n")
         return EXIT_INVALID
+    except BrokenPipeError:  # output piped into head & co.: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except sqlite3.DatabaseError as exc:
         sys.stderr.write(f"supervisor-tui: database error: {exc}\n")
         return EXIT_FAILED

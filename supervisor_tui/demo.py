@@ -208,7 +208,10 @@ def load_story(store: Store, now: dt.datetime | None = None) -> int:
     now = now or dt.datetime.now(dt.UTC)
     items = sorted(story(store, now), key=lambda item: item[2])
     count = store.append_many(items)
-    target = next(r for r in reversed(store.records(kind="scenario_check")) if r["body"]["setting"] == "on_shift")
+    targets = [r for r in store.records(kind="scenario_check") if r["body"]["setting"] == "on_shift"]
+    if not targets:
+        return count
+    target = targets[-1]
     corrected = {**target["body"], "decision_seconds": target["body"]["decision_seconds"] + 60}
     for derived in ("outcome", "expected_endpoint", "failed_critical"):
         corrected.pop(derived, None)
@@ -218,29 +221,38 @@ def load_story(store: Store, now: dt.datetime | None = None) -> int:
     return count + 1
 
 
-def ensure_demo_roster(store: Store, size: int = 24) -> int:
-    if store.roster():
+def ensure_demo_roster(store: Store, size: int | None = None) -> int:
+    """Add demo staff: the full 24 on an empty roster, or up to ``size`` people; returns how many."""
+    present = {p["staff_id"] for p in store.roster()}
+    if present and size is None:
         return 0
-    rows = demo_roster(size)
-    store.upsert_roster(rows, COHORT_NAMES)
+    rows = [r for r in demo_roster(size or 24) if r["staff_id"] not in present]
+    if rows:
+        store.upsert_roster(rows, COHORT_NAMES)
     return len(rows)
 
 
-def bulk_items(store: Store, count: int, now: dt.datetime, seed: int = 7) -> Iterator[Item]:
-    """``count`` realistic on-shift records (checks, shadow notes, note assessments) spread over
-    the time since the latest record (at most 30 days), oldest first."""
-    rng = random.Random(seed)
-    staff = [p["staff_id"] for p in store.roster()]
-    scenarios = store.library.scenarios()
-    std = store.library.get("progress-note")
-    required = [e.element_id for e in std.elements if e.required]
+def bulk_window(store: Store, count: int, now: dt.datetime) -> tuple[dt.datetime, dt.timedelta]:
+    """Bulk records are spread from the latest record (at most 30 days back) up to ``now``."""
     row = store.conn.execute("SELECT MAX(created_at) FROM records").fetchone()
     begin = now - dt.timedelta(days=30)
     if row and row[0]:
         latest = dt.datetime.fromisoformat(row[0].replace("Z", "+00:00"))
         begin = max(begin, min(latest, now))
-    step = (now - begin) / max(count, 1)
-    for index in range(count):
+    return begin, (now - begin) / max(count, 1)
+
+
+def bulk_items(store: Store, count: int, now: dt.datetime, seed: int = 7,
+               first: int = 0, window: tuple[dt.datetime, dt.timedelta] | None = None) -> Iterator[Item]:
+    """``count`` realistic on-shift records (checks, shadow notes, note assessments), oldest
+    first; ``first`` and ``window`` let several processes build consecutive slices."""
+    rng = random.Random(seed * 1_000_003 + first)
+    staff = [p["staff_id"] for p in store.roster()]
+    scenarios = store.library.scenarios()
+    std = store.library.get("progress-note")
+    required = [e.element_id for e in std.elements if e.required]
+    begin, step = window or bulk_window(store, count, now)
+    for index in range(first, first + count):
         when = begin + step * (index + 1)
         sid = rng.choice(staff)
         roll = rng.random()

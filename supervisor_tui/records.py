@@ -10,7 +10,15 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
 SCHEMA_VERSION = 1
 
@@ -47,9 +55,9 @@ class _StaffOrCohort(Body):
 class Requirements(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scenarios: list[Ident] = Field(default_factory=list, max_length=20)
-    compliant_samples: int = Field(default=0, ge=0, le=10)
-    first_five: bool = False
-    shadow_shifts: int = Field(default=0, ge=0, le=30)
+    compliant_samples: StrictInt = Field(default=0, ge=0, le=10)
+    first_five: StrictBool = False
+    shadow_shifts: StrictInt = Field(default=0, ge=0, le=30)
 
     @model_validator(mode="after")
     def _something(self) -> Requirements:
@@ -80,11 +88,11 @@ class ItemResult(BaseModel):
 class ScenarioCheck(Body):
     staff_id: Ident
     scenario_id: Ident
-    scenario_version: int | None = Field(default=None, ge=1)
+    scenario_version: StrictInt | None = Field(default=None, ge=1)
     setting: Literal["simulated_call", "on_shift"]
     items: list[ItemResult] = Field(min_length=1, max_length=100)
     chosen_endpoint: Endpoint
-    decision_seconds: int = Field(ge=0, le=86400)
+    decision_seconds: StrictInt = Field(ge=0, le=86400)
     outcome: Literal["pass", "fail"] | None = None
     remediation: Text | None = None
     pathway_id: Ident | None = None
@@ -100,7 +108,7 @@ class ShadowEscalation(Body):
     situation: Text
     staff_choice: Endpoint
     supervisor_choice: Endpoint
-    agreed: bool | None = None
+    agreed: StrictBool | None = None
     learning_note: Text | None = None
     pathway_id: Ident | None = None
 
@@ -108,18 +116,18 @@ class ShadowEscalation(Body):
 class ElementResult(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     element_id: Ident
-    present: bool
+    present: StrictBool
 
 
 class NoteAssessment(Body):
     staff_id: Ident
     review: Literal["sample", "first_five"]
-    sequence: int = Field(ge=1, le=5)
+    sequence: StrictInt = Field(ge=1, le=5)
     standard_id: Ident
-    standard_version: int | None = Field(default=None, ge=1)
+    standard_version: StrictInt | None = Field(default=None, ge=1)
     elements: list[ElementResult] = Field(min_length=1, max_length=100)
-    timely: bool
-    attempt: int = Field(default=1, ge=1, le=50)
+    timely: StrictBool
+    attempt: StrictInt = Field(default=1, ge=1, le=50)
     outcome: Literal["compliant", "rework"] | None = None
     feedback: Text | None = None
     pathway_id: Ident | None = None
@@ -139,7 +147,7 @@ class RestrictionStarted(_StaffOrCohort):
     restrictions: list[Ident] = Field(min_length=1, max_length=20)
     reason: Text
     incident_ref: ShortText
-    review_every_days: int = Field(default=7, ge=1, le=90)
+    review_every_days: StrictInt = Field(default=7, ge=1, le=90)
     expires_on: dt.date
 
 
@@ -211,10 +219,10 @@ class Envelope(BaseModel):
         "pathway_closed",
         "amendment",
     ]
-    schema_: int = Field(alias="schema", ge=1)
+    schema_: StrictInt = Field(alias="schema", ge=1)
     author: Ident
     device: Ident
-    seq: int = Field(ge=1)
+    seq: StrictInt = Field(ge=1)
     prev: Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{64})?$")]
     created_at: str
     body: dict[str, Any]
@@ -224,5 +232,5 @@ class Envelope(BaseModel):
 
 def utc_now_iso(now: dt.datetime | None = None) -> str:
     """UTC timestamp as ISO 8601 with microseconds and a trailing Z."""
-    now = now or dt.datetime.now(dt.UTC)
-    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    return now.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"

@@ -147,7 +147,8 @@ def _scenario_check(body: ScenarioCheck, ctx: RuleContext, original: dict | None
     given = {item.item_id: item for item in body.items}
     if len(given) != len(body.items):
         problems.append("items: an item_id is listed twice")
-    unknown = [i for i in given if scenario.item(i) is None]
+    known = {item.item_id for item in scenario.items}
+    unknown = [i for i in given if i not in known]
     if unknown:
         problems.append(f"items: not in {scenario.id} v{scenario.version}: {', '.join(unknown)}")
     missing = [i.item_id for i in scenario.items if i.item_id not in given]
@@ -207,7 +208,8 @@ def _note(body: NoteAssessment, ctx: RuleContext, original: dict | None) -> list
     given = {e.element_id: e for e in body.elements}
     if len(given) != len(body.elements):
         problems.append("elements: an element_id is listed twice")
-    unknown = [e for e in given if standard.element(e) is None]
+    known = {e.element_id for e in standard.elements}
+    unknown = [e for e in given if e not in known]
     if unknown:
         problems.append(f"elements: not in {standard.id} v{standard.version}: {', '.join(unknown)}")
     unanswered = [e.element_id for e in standard.elements if e.required and e.element_id not in given]

@@ -12,6 +12,7 @@ Signing rule (README "Record format" repeats it for auditors):
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ import nacl.signing
 from sync.canonical import canonical_bytes, sha256_hex
 
 SIGNED_FIELDS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body")
+_SIGNED_SET = frozenset(SIGNED_FIELDS)
+_PLAIN = re.compile(r"[A-Za-z0-9_.:\-]*")  # strings whose JSON form is just "…"
 
 
 class KeyFileError(Exception):
@@ -75,6 +78,29 @@ def unsigned_part(record: dict[str, Any]) -> dict[str, Any]:
 def seal(unsigned: dict[str, Any], key: DeviceKey) -> dict[str, Any]:
     """Return ``unsigned`` completed with its ``hash`` and ``sig``."""
     data = canonical_bytes(unsigned)
+    return {**unsigned, "hash": sha256_hex(data), "sig": key.sign(data)}
+
+
+def seal_with_body_json(unsigned: dict[str, Any], body_json: str, key: DeviceKey) -> dict[str, Any]:
+    """``seal`` for a body already canonically encoded as ``body_json``.
+
+    The envelope's canonical form is composed from the body's canonical text and the other
+    fields, so the body is walked and encoded once (the hot path of every save).
+    """
+    if unsigned.keys() != _SIGNED_SET:
+        raise ValueError("unsigned record must hold exactly the signed fields")
+    strings = [unsigned[k] for k in ("author", "created_at", "device", "id", "kind", "prev")]
+    if not all(type(v) is str and _PLAIN.fullmatch(v) for v in strings):
+        return seal(unsigned, key)
+    author, created_at, device, record_id, kind, prev = strings
+    schema, seq = unsigned["schema"], unsigned["seq"]
+    if type(schema) is not int or type(seq) is not int:
+        return seal(unsigned, key)
+    # Keys in sorted order; the plain strings need no escaping, so this is the canonical form.
+    data = (
+        f'{{"author":"{author}","body":{body_json},"created_at":"{created_at}","device":"{device}",'
+        f'"id":"{record_id}","kind":"{kind}","prev":"{prev}","schema":{schema},"seq":{seq}}}'
+    ).encode()
     return {**unsigned, "hash": sha256_hex(data), "sig": key.sign(data)}
 
 

@@ -56,3 +56,14 @@ def test_sign_verify_round_trip(body):
     tampered = {**record, "seq": 2}
     assert "hash mismatch" in check_record(tampered, key.public_key_hex)
     assert "bad signature" in check_record(tampered, key.public_key_hex)
+
+
+@given(values)
+def test_composed_envelope_equals_plain_seal(body):
+    from sync.signing import seal_with_body_json
+
+    key = DeviceKey.generate()
+    unsigned = {"id": "x", "kind": "k", "schema": 1, "author": "SUP-1", "device": "d", "seq": 3,
+                "prev": "ab", "created_at": "2026-01-01T00:00:00.000000Z", "body": body}
+    composed = seal_with_body_json(unsigned, canonical_bytes(body).decode(), key)
+    assert composed == seal(unsigned, key)

@@ -7,7 +7,8 @@ import datetime as dt
 import time
 
 from supervisor_tui.commands.common import CliError, add_home, add_json, open_store, print_json
-from supervisor_tui.demo import bulk_items, ensure_demo_roster, load_story
+from supervisor_tui.demo import ensure_demo_roster, load_story
+from supervisor_tui.demo_bulk import add_bulk_records
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,20 +30,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     store.require_profile()
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
-    staff_added = ensure_demo_roster(store, args.staff or 24)
+    staff_added = ensure_demo_roster(store, args.staff)
     if args.records is None:
         if store.records(kind="pathway_assigned"):
             raise CliError("this store already has pathways; use --records N to add more records")
         added = load_story(store, now)
     else:
-        added = 0
-        batch = 20_000
-        items = bulk_items(store, args.records, now)
-        while True:
-            chunk = [item for _, item in zip(range(batch), items, strict=False)]
-            if not chunk:
-                break
-            added += store.append_many(chunk)
+        added = add_bulk_records(store, args.records, now)
     elapsed = time.perf_counter() - started
     result = {"staff_added": staff_added, "records_added": added, "seconds": round(elapsed, 2)}
     if args.json:

@@ -45,8 +45,9 @@ def read_json_arg(source: str) -> object:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    body = read_json_arg(args.json_file)
     store = open_store(args)
+    store.require_profile()
+    body = read_json_arg(args.json_file)
     record = store.append(args.kind, body)
     print_json({"id": record["id"], "hash": record["hash"], "seq": record["seq"]})
     return 0

@@ -1,0 +1,185 @@
+"""Benchmark the per-staff export and the governance report on a local SQLite store.
+
+Builds a store (demo roster of ``--staff`` people, the demo story, then ``--records`` bulk
+records in two steps: a quarter, then the rest), and after each step measures in a FRESH child
+process (so peak RSS belongs to the measured work only):
+
+* one person's history export as JSON (evidence pack) and HTML, against a floor: a bare
+  ``SELECT`` of that person's rows (``Store.records_touching``'s plain query, no parsing);
+* the full cohort report (all cohorts, streamed), against a floor: a bare streamed
+  ``SELECT`` of every record row in time order;
+* peak RSS of each child, to show memory does not grow with the store.
+
+The issue's real target is the central store with 1,000,000 records on SQLite and PostgreSQL;
+see README "Governance report" for how to run it there. The last line is JSON.
+
+    python -m bench.export [--records 100000] [--staff 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from storage.store import RECORD_COLUMNS, Store
+from supervisor_tui.demo import bulk_items, ensure_demo_roster, load_story
+
+
+def build(home: Path, staff: int) -> Store:
+    store = Store(home)
+    store.init_profile("SUP01", "Bench Supervisor")
+    ensure_demo_roster(store, staff)
+    load_story(store, dt.datetime.now(dt.UTC) - dt.timedelta(days=31))
+    return store
+
+
+def grow(store: Store, count: int, seed: int) -> None:
+    items = bulk_items(store, count, dt.datetime.now(dt.UTC), seed=seed)
+    while True:
+        chunk = [item for _, item in zip(range(20_000), items, strict=False)]
+        if not chunk:
+            return
+        store.append_many(chunk)
+
+
+def best(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def peak_rss_mb() -> float:
+    """Peak RSS of this process since exec (VmHWM; ru_maxrss would include the forked parent's)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(home: Path, staff_id: str, what: str, repeat: int) -> dict:
+    """Run in a child process: time one operation and report peak RSS."""
+    from supervisor_tui.export import render_local
+    from supervisor_tui.export.report_local import local_report
+
+    store = Store(home)
+    today = dt.date.today()
+    if what == "history_floor":
+        cohort = store.staff(staff_id)["cohort_id"]
+        sql = (f"SELECT {', '.join(RECORD_COLUMNS)} FROM records"
+               " WHERE staff_id = ? OR (cohort_id IS NOT NULL AND cohort_id = ?) ORDER BY rowid")
+        seconds = best(lambda: store.conn.execute(sql, (staff_id, cohort)).fetchall(), repeat)
+    elif what in ("json", "html"):
+        seconds = best(lambda: render_local(store, staff_id, what), repeat)
+    elif what == "report_floor":
+        def scan():
+            cursor = store.conn.execute(f"SELECT {', '.join(RECORD_COLUMNS)} FROM records"
+                                        " ORDER BY created_at, device, seq")
+            while cursor.fetchmany(2000):
+                pass
+        seconds = best(scan, repeat)
+    else:
+        seconds = best(lambda: local_report(store, today), repeat)
+    rss = peak_rss_mb()
+    records = len(store.records_touching(staff_id)) if what in ("json", "html") else None
+    python_peak = None
+    if what in ("json", "html", "report"):
+        tracemalloc.start()
+        if what == "report":
+            local_report(store, today)
+        else:
+            render_local(store, staff_id, what)
+        python_peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return {"seconds": seconds, "peak_rss_mb": rss, "python_peak_mb": python_peak, "history_records": records}
+
+
+def child(home: Path, staff_id: str, what: str, repeat: int) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.export", "--child", what, "--home", str(home),
+                          "--person", staff_id, "--repeat", str(repeat)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_step(home: Path, staff_id: str, total: int) -> dict:
+    result = {"records": total}
+    for what, repeat in (("history_floor", 5), ("json", 5), ("html", 5), ("report_floor", 2), ("report", 1)):
+        result[what] = child(home, staff_id, what, repeat)
+    h, j, m = result["history_floor"], result["json"], result["html"]
+    r, rf = result["report"], result["report_floor"]
+    print(f"store of {total:,} records; person {staff_id} has {j['history_records']} records in their history")
+    print(f"  history JSON {j['seconds'] * 1e3:.1f} ms, HTML {m['seconds'] * 1e3:.1f} ms; floor (bare SELECT) "
+          f"{h['seconds'] * 1e3:.2f} ms; ratio JSON {j['seconds'] / h['seconds']:.0f}x  (goal: under 200 ms)")
+    print(f"  full report {r['seconds']:.2f} s; floor (bare streamed SELECT of every row) {rf['seconds']:.2f} s; "
+          f"ratio {r['seconds'] / rf['seconds']:.1f}x  (goal: under 2 s)")
+    print(f"  Python heap peak: history JSON {j['python_peak_mb']:.1f} MB, HTML {m['python_peak_mb']:.1f} MB, "
+          f"report {r['python_peak_mb']:.1f} MB")
+    print(f"  peak RSS (includes SQLite's page cache, capped at 64 MiB): history JSON {j['peak_rss_mb']:.0f} MB,"
+          f" HTML {m['peak_rss_mb']:.0f} MB, report {r['peak_rss_mb']:.0f} MB (floor process {h['peak_rss_mb']:.0f} MB)")
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000, help="bulk records at the last step")
+    parser.add_argument("--staff", type=int, default=500, help="roster size")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--home", help=argparse.SUPPRESS)
+    parser.add_argument("--person", default="S001", help=argparse.SUPPRESS)
+    parser.add_argument("--repeat", type=int, default=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(Path(args.home), args.person, args.child, args.repeat)))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
+        home = Path(tmp) / "home"
+        store = build(home, args.staff)
+        steps = []
+        done = 0
+        for index, target in enumerate((args.records // 4, args.records)):
+            started = time.perf_counter()
+            grow(store, target - done, seed=7 + index)
+            print(f"(signed and stored {target - done:,} more records in {time.perf_counter() - started:.1f} s)")
+            done = target
+            total = store.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+            steps.append(run_step(home, "S001", total))
+        store.close()
+    small, large = steps
+    growth = large["records"] / small["records"]
+    rss_growth = large["report"]["peak_rss_mb"] / small["report"]["peak_rss_mb"]
+    heap_growth = large["report"]["python_peak_mb"] / small["report"]["python_peak_mb"]
+    print(f"store grew {growth:.1f}x; report Python heap peak grew {heap_growth:.2f}x, RSS {rss_growth:.2f}x "
+          f"(report memory independent of store size: {'yes' if heap_growth < 1.5 else 'NO'})")
+    print(json.dumps({
+        "benchmark": "export", "backend": "sqlite-local", "staff": args.staff,
+        "steps": [{
+            "records": s["records"], "history_records": s["json"]["history_records"],
+            "history_json_ms": round(s["json"]["seconds"] * 1e3, 2),
+            "history_html_ms": round(s["html"]["seconds"] * 1e3, 2),
+            "history_floor_ms": round(s["history_floor"]["seconds"] * 1e3, 3),
+            "history_ratio": round(s["json"]["seconds"] / s["history_floor"]["seconds"], 1),
+            "report_s": round(s["report"]["seconds"], 3), "report_floor_s": round(s["report_floor"]["seconds"], 3),
+            "report_ratio": round(s["report"]["seconds"] / s["report_floor"]["seconds"], 2),
+            "rss_mb": {k: round(s[k]["peak_rss_mb"], 1) for k in ("history_floor", "json", "html", "report")},
+            "python_heap_mb": {k: round(s[k]["python_peak_mb"], 2) for k in ("json", "html", "report")},
+        } for s in steps],
+        "report_rss_growth": round(rss_growth, 2), "report_heap_growth": round(heap_growth, 2),
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,147 @@
+"""Benchmark the local store: durable signed saves and bulk signed appends against a floor.
+
+Floor, measured in the same run: a bare Ed25519 sign of the same canonical bytes plus a raw
+``sqlite3`` insert of those bytes into a one-table database with the same pragmas (WAL,
+synchronous=FULL); one commit per row for durable saves, one transaction for bulk.
+Also times ``supervisor-tui demo --records N`` end to end. The last line is JSON.
+
+    python -m bench.store [--saves 500] [--bulk 20000] [--demo-records 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from storage.store import Store
+from supervisor_tui.demo import bulk_items, ensure_demo_roster
+from sync.canonical import canonical_bytes
+from sync.signing import DeviceKey
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def floor_db(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, data BLOB NOT NULL, sig BLOB NOT NULL)")
+    return conn
+
+
+def bench_saves(tmp: Path, items: list, key: DeviceKey) -> dict:
+    store = Store(tmp / "saves")
+    store.init_profile("SUP01", "Bench")
+    ensure_demo_roster(store)
+    latencies = []
+    for kind, body, _ in items:
+        start = time.perf_counter()
+        store.append(kind, body)
+        latencies.append(time.perf_counter() - start)
+    payloads = [canonical_bytes(r["body"]) for r in store.records()]
+    store.close()
+    conn = floor_db(tmp / "floor-saves.db")
+    floor = []
+    for data in payloads:
+        start = time.perf_counter()
+        sig = key.signing_key.sign(data).signature
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO t (data, sig) VALUES (?, ?)", (data, sig))
+        conn.execute("COMMIT")
+        floor.append(time.perf_counter() - start)
+    conn.close()
+    return {"ours": latencies, "floor": floor}
+
+
+def bench_bulk(tmp: Path, count: int, key: DeviceKey) -> dict:
+    store = Store(tmp / "bulk")
+    store.init_profile("SUP01", "Bench")
+    ensure_demo_roster(store)
+    items = list(bulk_items(store, count, dt.datetime.now(dt.UTC)))
+    start = time.perf_counter()
+    store.append_many(items)
+    ours = time.perf_counter() - start
+    payloads = [canonical_bytes(r["body"]) for r in store.records()]
+    store.close()
+    conn = floor_db(tmp / "floor-bulk.db")
+    start = time.perf_counter()
+    conn.execute("BEGIN")
+    for data in payloads:
+        conn.execute("INSERT INTO t (data, sig) VALUES (?, ?)", (data, key.signing_key.sign(data).signature))
+    conn.execute("COMMIT")
+    floor = time.perf_counter() - start
+    conn.close()
+    return {"ours": ours, "floor": floor}
+
+
+def bench_demo(tmp: Path, count: int) -> float:
+    home = tmp / "demo"
+    exe = Path(sys.executable).parent / "supervisor-tui"
+    subprocess.run([str(exe), "--home", str(home), "init", "--supervisor", "SUP01", "--name", "Bench"],
+                   check=True, capture_output=True)
+    start = time.perf_counter()
+    subprocess.run([str(exe), "--home", str(home), "demo", "--records", str(count)], check=True,
+                   capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--saves", type=int, default=500)
+    parser.add_argument("--bulk", type=int, default=20_000)
+    parser.add_argument("--demo-records", type=int, default=100_000)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-store-"))
+    try:
+        key = DeviceKey.generate()
+        probe = Store(tmp / "probe")
+        probe.init_profile("SUP01", "Probe")
+        ensure_demo_roster(probe)
+        items = list(bulk_items(probe, args.saves, dt.datetime.now(dt.UTC), seed=3))
+        probe.close()
+        saves = bench_saves(tmp, items, key)
+        p50, p99 = percentile(saves["ours"], 0.5), percentile(saves["ours"], 0.99)
+        f50, f99 = percentile(saves["floor"], 0.5), percentile(saves["floor"], 0.99)
+        save_rate = len(saves["ours"]) / sum(saves["ours"])
+        floor_rate = len(saves["floor"]) / sum(saves["floor"])
+        print(f"durable signed save: {save_rate:,.0f}/s  p50 {p50 * 1e3:.3f} ms  p99 {p99 * 1e3:.3f} ms")
+        print(f"  floor (sign + raw insert, commit per row): {floor_rate:,.0f}/s  p50 {f50 * 1e3:.3f} ms"
+              f"  p99 {f99 * 1e3:.3f} ms")
+        print(f"  ratio p50 {p50 / f50:.2f}x  p99 {p99 / f99:.2f}x  (goal: p99 < 1 ms and within 3x)")
+        bulk = bench_bulk(tmp, args.bulk, key)
+        bulk_rate, bulk_floor = args.bulk / bulk["ours"], args.bulk / bulk["floor"]
+        print(f"bulk signed append: {bulk_rate:,.0f}/s  floor {bulk_floor:,.0f}/s  ratio "
+              f"{bulk_floor / bulk_rate:.2f}x (goal: within 2x)")
+        demo_seconds = bench_demo(tmp, args.demo_records) if args.demo_records else None
+        if demo_seconds is not None:
+            print(f"demo --records {args.demo_records}: {demo_seconds:.1f} s (goal: under 15 s for 100,000)")
+        print(json.dumps({
+            "bench": "store", "cpus": os.cpu_count(),
+            "save_per_s": round(save_rate), "save_p50_ms": round(p50 * 1e3, 3),
+            "save_p99_ms": round(p99 * 1e3, 3), "floor_save_p50_ms": round(f50 * 1e3, 3),
+            "floor_save_p99_ms": round(f99 * 1e3, 3), "save_p99_ratio": round(p99 / f99, 2),
+            "save_p50_ratio": round(p50 / f50, 2), "save_mean_ratio": round(floor_rate / save_rate, 2),
+            "bulk_per_s": round(bulk_rate), "bulk_floor_per_s": round(bulk_floor),
+            "bulk_ratio": round(bulk_floor / bulk_rate, 2),
+            "demo_records": args.demo_records, "demo_seconds": round(demo_seconds, 2) if demo_seconds else None,
+            "stdev_save_ms": round(statistics.pstdev(saves["ours"]) * 1e3, 3),
+        }))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""The governance report screen: the supervisor's own cohorts (the local roster).
+
+The report is computed in a thread worker over a separate SQLite connection and posted back as a
+message, so the screen never blocks. ``ReportScreen(store)`` is pushed by the app; escape goes
+back, ``r`` refreshes, and the cohort selector narrows the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Select, Static
+
+from storage.store import Store
+from supervisor_tui.export.report_local import local_report
+from supervisor_tui.export.report_render import text_lines
+
+ALL = "__all__"
+
+
+class ReportScreen(Screen):
+    """Per cohort: restrictions, completion, pass and agreement rates, rework, pathways, trends."""
+
+    CSS_PATH = "report.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", tooltip="Back to the previous screen"),
+        Binding("r", "refresh_report", "Refresh", tooltip="Recompute the report from the store"),
+    ]
+
+    class Ready(Message):
+        """The report model computed by the worker (or the error it met)."""
+
+        def __init__(self, report: dict[str, Any] | None, error: str | None = None):
+            super().__init__()
+            self.report = report
+            self.error = error
+
+    def __init__(self, store: Store, today: dt.date | None = None,
+                 incidents: list[dict[str, Any]] | None = None):
+        super().__init__()
+        self.store = store
+        self.today = today
+        self.incidents = incidents or []
+        self.report: dict[str, Any] | None = None
+        self.cohort: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        options = [(c["name"], c["cohort_id"]) for c in self.store.cohorts()]
+        yield Select([("All my cohorts", ALL), *options], value=ALL, allow_blank=False, id="cohort")
+        with VerticalScroll(id="report-body"):
+            yield Static("Computing the governance report…", id="report-text", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Governance report"
+        self.compute()
+
+    def action_refresh_report(self) -> None:
+        self.query_one("#report-text", Static).update("Computing the governance report…")
+        self.compute()
+
+    @work(thread=True, exclusive=True)
+    def compute(self) -> None:
+        store = Store(self.store.home, self.store.library)
+        try:
+            report = local_report(store, self.today or dt.date.today(), None, self.incidents)
+            self.post_message(self.Ready(report))
+        except Exception as exc:  # noqa: BLE001 - shown on screen, never crashes the app
+            self.post_message(self.Ready(None, f"Could not compute the report: {exc}"))
+        finally:
+            store.close()
+
+    @on(Ready)
+    def show_report(self, message: Ready) -> None:
+        self.report = message.report
+        if message.error:
+            self.query_one("#report-text", Static).update(message.error)
+            return
+        self._show_report_text()
+
+    @on(Select.Changed, "#cohort")
+    def cohort_changed(self, event: Select.Changed) -> None:
+        self.cohort = None if event.value == ALL else str(event.value)
+        if self.report is not None:
+            self._show_report_text()
+
+    def _show_report_text(self) -> None:
+        assert self.report is not None
+        lines = [f"Governance report as of {self.report['today']}"]
+        shown = [c for c in self.report["cohorts"] if self.cohort in (None, c["cohort_id"])]
+        for c in shown:
+            lines += [""] + text_lines(c)
+        if not shown:
+            lines.append("No cohorts on the roster: import a roster first.")
+        self.query_one("#report-text", Static).update("\n".join(lines))
+
+    @property
+    def report_text(self) -> str:
+        """The report text currently shown (for tests and copy)."""
+        return str(self.query_one("#report-text", Static).content)

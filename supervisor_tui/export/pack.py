@@ -1,0 +1,277 @@
+"""The JSON evidence pack: build it, and verify it offline with nothing but the pack.
+
+Format (``"format": "supervisor-tui/evidence-pack"``, ``"format_version": 1``; README
+"Exporting a re-validation history" documents it for auditors):
+
+* ``records``: the signed records exactly as signed (11 envelope fields), in time order
+  ``(created_at, device, seq)``.
+* ``devices``: device id -> ``{"author", "public_key", "seqs"}``; ``seqs`` lists the seqs of that
+  device's records present in the pack (a person's history skips other people's records, so gaps
+  are expected).
+* ``receipts``: record hash -> central store receipt (``accepted_at``, ``server``, ``receipt``).
+* ``summary``: counts for people (not trusted by the verifier; its hash is in the manifest).
+* ``manifest``: ``{"staff_id", "generated_at", "source", "record_count", "records": [[device, seq,
+  hash], ...] in pack order, "devices_sha256", "receipts_sha256", "summary_sha256"}``;
+  ``manifest_sha256`` is SHA-256 of the manifest's canonical bytes; ``manifest_signature`` (when
+  the exporter has a device key) is ``{"device", "public_key", "sig"}`` with ``sig`` an Ed25519
+  signature of those canonical bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sync.canonical import CanonicalError, canonical_bytes, sha256_hex
+from sync.signing import SIGNED_FIELDS, check_record, verify_signature
+
+FORMAT = "supervisor-tui/evidence-pack"
+FORMAT_VERSION = 1
+RECORD_FIELDS = (*SIGNED_FIELDS, "hash", "sig")
+_HEX = {"hash": re.compile(r"[0-9a-f]{64}"), "sig": re.compile(r"[0-9a-f]{128}"),
+        "prev": re.compile(r"([0-9a-f]{64})?")}
+Signer = Callable[[bytes], str]
+
+
+def _digest(value: Any) -> str:
+    return sha256_hex(canonical_bytes(value))
+
+
+def _order(record: dict[str, Any]) -> tuple:
+    return (record["created_at"], record["device"], record["seq"])
+
+
+def build_pack(history: dict[str, Any], signer: Signer | None = None,
+               signer_device: str | None = None, signer_public_key: str | None = None) -> dict[str, Any]:
+    """The evidence pack for a history built by ``build_history``.
+
+    ``signer`` (with its device id and public key) signs the manifest: the exporting
+    supervisor's device key locally; the central store may pass its own key, or None."""
+    records = [{k: e["record"][k] for k in RECORD_FIELDS} for e in history["entries"]]
+    records.sort(key=_order)
+    seqs: dict[str, list[int]] = defaultdict(list)
+    for r in records:
+        seqs[r["device"]].append(r["seq"])
+    devices = {
+        d: {"author": history["device_authors"].get(d) or next(r["author"] for r in records if r["device"] == d),
+            "public_key": history["public_keys"].get(d, ""), "seqs": sorted(s)}
+        for d, s in sorted(seqs.items())
+    }
+    receipts = {e["hash"]: e["central"] for e in history["entries"] if e["central"]}
+    summary = {
+        "staff": {k: history["staff"].get(k, "") for k in ("staff_id", "name", "role", "cohort", "cohort_name")},
+        **{k: history["summary"][k] for k in ("records", "by_kind", "first", "last", "central_held", "state",
+                                              "pathways_open", "pathways_closed", "restrictions_active",
+                                              "amendments")},
+        "author_names": history["author_names"],
+    }
+    manifest = {
+        "staff_id": history["staff"]["staff_id"],
+        "generated_at": history["generated_at"],
+        "source": history["source"],
+        "record_count": len(records),
+        "records": [[r["device"], r["seq"], r["hash"]] for r in records],
+        "devices_sha256": _digest(devices),
+        "receipts_sha256": _digest(receipts),
+        "summary_sha256": _digest(summary),
+    }
+    data = canonical_bytes(manifest)
+    pack: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "summary": summary,
+        "devices": devices,
+        "records": records,
+        "receipts": receipts,
+        "manifest": manifest,
+        "manifest_sha256": sha256_hex(data),
+    }
+    if signer is not None:
+        pack["manifest_signature"] = {"device": signer_device, "public_key": signer_public_key,
+                                      "sig": signer(data)}
+    return pack
+
+
+def dumps(pack: dict[str, Any]) -> str:
+    return json.dumps(pack, indent=1, ensure_ascii=False) + "\n"
+
+
+@dataclass
+class PackReport:
+    """Result of ``verify_pack``: ``failing`` maps a record label to its problems."""
+
+    count: int = 0
+    failing: dict[str, list[str]] = field(default_factory=dict)
+    pack_problems: list[str] = field(default_factory=list)
+    signed_by: str | None = None
+    devices: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failing and not self.pack_problems
+
+    def lines(self) -> list[str]:
+        out = [f"record {label}: {'; '.join(p)}" for label, p in self.failing.items()]
+        return out + [f"pack: {p}" for p in self.pack_problems]
+
+
+def _label(index: int, record: Any) -> str:
+    if not isinstance(record, dict):
+        return f"#{index + 1}"
+    return f"#{index + 1} id {record.get('id')} (device {record.get('device')} seq {record.get('seq')})"
+
+
+def verify_pack(pack: Any) -> PackReport:
+    """Re-verify a pack using only what it holds. Never raises on malformed input."""
+    report = PackReport()
+    if not isinstance(pack, dict) or pack.get("format") != FORMAT:
+        report.pack_problems.append(f"not an evidence pack (expected \"format\": \"{FORMAT}\")")
+        return report
+    if pack.get("format_version") != FORMAT_VERSION:
+        report.pack_problems.append(f"unsupported format_version {pack.get('format_version')!r}")
+        return report
+    records = pack.get("records")
+    devices = pack.get("devices")
+    if not isinstance(records, list) or not isinstance(devices, dict):
+        report.pack_problems.append("records must be a list and devices an object")
+        return report
+    if not records:
+        report.pack_problems.append("the pack holds no records")
+    keys = {d: v.get("public_key") for d, v in devices.items() if isinstance(v, dict)}
+    report.devices = {d: k for d, k in keys.items() if isinstance(k, str)}
+    chains: dict[str, dict[int, tuple[int, dict]]] = defaultdict(dict)
+    for index, record in enumerate(records):
+        report.count += 1
+        label = _label(index, record)
+        problems = _check_one(record, devices)
+        if _shaped(record):
+            chain = chains[record["device"]]
+            if record["seq"] in chain:
+                problems.append(f"seq {record['seq']} appears twice for device {record['device']}")
+            chain[record["seq"]] = (index, record)
+        if problems:
+            report.failing[label] = problems
+    _check_chains(records, chains, devices, report)
+    _check_order(records, report)
+    _check_manifest(pack, records, report)
+    return report
+
+
+def _shaped(record: Any) -> bool:
+    return (isinstance(record, dict) and isinstance(record.get("device"), str)
+            and isinstance(record.get("seq"), int) and not isinstance(record.get("seq"), bool)
+            and isinstance(record.get("hash"), str) and isinstance(record.get("prev"), str))
+
+
+def _check_one(record: Any, devices: dict[str, Any]) -> list[str]:
+    if not isinstance(record, dict):
+        return ["not a JSON object"]
+    extra = sorted(set(record) - set(RECORD_FIELDS))
+    missing = [f for f in RECORD_FIELDS if f not in record]
+    if missing:
+        return [f"missing field(s): {', '.join(missing)}"]
+    if extra:
+        return [f"unexpected field(s): {', '.join(extra)}"]
+    if not isinstance(record["seq"], int) or isinstance(record["seq"], bool) or record["seq"] < 1:
+        return ["seq is not a positive integer"]
+    if not isinstance(record["device"], str) or not isinstance(record["created_at"], str):
+        return ["device and created_at must be strings"]
+    problems = [f"{name} is not lower-case hex of the right length" for name, pattern in _HEX.items()
+                if not isinstance(record[name], str) or not pattern.fullmatch(record[name])]
+    device = devices.get(record["device"])
+    key = device.get("public_key") if isinstance(device, dict) else None
+    problems += check_record(record, key if isinstance(key, str) else None)
+    if isinstance(device, dict) and device.get("author") != record["author"]:
+        problems.append(f"author {record['author']!r} is not the supervisor of device {record['device']}")
+    return problems
+
+
+def _check_chains(records: list, chains: dict, devices: dict[str, Any], report: PackReport) -> None:
+    for device, chain in chains.items():
+        for seq, (index, record) in chain.items():
+            label = _label(index, record)
+            if seq == 1 and record["prev"] != "":
+                report.failing.setdefault(label, []).append("chain broken: seq 1 must have an empty prev")
+            before = chain.get(seq - 1)
+            if before is not None and record["prev"] != before[1]["hash"]:
+                report.failing.setdefault(label, []).append(
+                    f"chain broken: prev is not the hash of seq {seq - 1} of device {device}")
+    for device, info in devices.items():
+        listed = info.get("seqs") if isinstance(info, dict) else None
+        present = sorted(chains.get(device, {}))
+        if listed != present:
+            gone = sorted(set(listed or []) - set(present)) if isinstance(listed, list) else []
+            what = f"seq(s) {', '.join(map(str, gone))} listed but missing" if gone else "seq list does not match the records"
+            report.pack_problems.append(f"device {device}: {what}")
+    for device in chains:
+        if device not in devices:
+            report.pack_problems.append(f"device {device}: not listed under devices")
+
+
+def _check_order(records: list, report: PackReport) -> None:
+    last_key = None
+    last_by_device: dict[str, tuple[int, str]] = {}
+    for index, record in enumerate(records):
+        if not isinstance(record, dict) or not all(
+                isinstance(record.get(f), t) for f, t in (("created_at", str), ("device", str), ("seq", int))):
+            continue
+        key = _order(record)
+        if last_key is not None and key < last_key:
+            report.failing.setdefault(_label(index, record), []).append("out of time order (records reordered)")
+        last_key = max(key, last_key) if last_key else key
+        seen = last_by_device.get(record["device"])
+        if seen and record["seq"] < seen[0]:
+            report.failing.setdefault(_label(index, record), []).append(
+                f"seq {record['seq']} comes after seq {seen[0]} of the same device")
+        last_by_device[record["device"]] = (record["seq"], record["created_at"])
+
+
+def _check_manifest(pack: dict[str, Any], records: list, report: PackReport) -> None:
+    manifest = pack.get("manifest")
+    if not isinstance(manifest, dict):
+        report.pack_problems.append("manifest missing")
+        return
+    try:
+        data = canonical_bytes(manifest)
+        expected = {
+            "record_count": len(records),
+            "records": [[r.get("device"), r.get("seq"), r.get("hash")] if isinstance(r, dict) else None
+                        for r in records],
+            "devices_sha256": _digest(pack.get("devices")),
+            "receipts_sha256": _digest(pack.get("receipts", {})),
+            "summary_sha256": _digest(pack.get("summary")),
+        }
+    except CanonicalError as exc:
+        report.pack_problems.append(f"manifest or a section cannot be encoded canonically: {exc}")
+        return
+    if sha256_hex(data) != pack.get("manifest_sha256"):
+        report.pack_problems.append("manifest_sha256 does not match the manifest")
+    for name, value in expected.items():
+        if manifest.get(name) != value:
+            if name == "records":
+                listed = {tuple(x) for x in manifest.get("records") or [] if isinstance(x, list)}
+                present = {tuple(x) for x in value if x}
+                gone = listed - present
+                if gone:
+                    report.pack_problems.append("manifest lists record(s) not in the pack: " + ", ".join(
+                        f"device {d} seq {s} hash {h[:12]}" for d, s, h in sorted(gone, key=str)))
+                else:
+                    report.pack_problems.append("manifest record list does not match the records (added, changed or reordered)")
+            else:
+                report.pack_problems.append(f"manifest {name} does not match the pack")
+    signature = pack.get("manifest_signature")
+    if signature is None:
+        return
+    if not isinstance(signature, dict) or not all(isinstance(signature.get(k), str) for k in ("device", "public_key", "sig")):
+        report.pack_problems.append("manifest_signature is malformed")
+        return
+    if not verify_signature(signature["public_key"], data, signature["sig"]):
+        report.pack_problems.append("manifest signature does not verify")
+    elif report.devices.get(signature["device"], signature["public_key"]) != signature["public_key"]:
+        report.pack_problems.append("manifest signed with a key other than the device's listed key")
+    else:
+        report.signed_by = signature["device"]

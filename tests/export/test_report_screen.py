@@ -1,0 +1,51 @@
+"""ReportScreen mounted in a minimal App and driven by Pilot."""
+
+from __future__ import annotations
+
+from textual.app import App
+
+from screens.report import ReportScreen
+from tests.export.dataset import TODAY
+
+
+class _App(App):
+    def __init__(self, store):
+        super().__init__()
+        self.store = store
+
+    def on_mount(self) -> None:
+        self.push_screen(ReportScreen(self.store, today=TODAY))
+
+
+async def test_report_screen_shows_each_cohort_and_filters(store, data):
+    app = _App(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReportScreen)
+        text = screen.report_text
+        assert "Overnight float staff (overnight-float)" in text and "New starters" in text
+        assert "RS-A" in text and "review overdue" in text and "OVERDUE PW-A" in text
+        select = screen.query_one("#cohort")
+        select.value = "new-starters"
+        await pilot.pause()
+        assert "New starters" in screen.report_text and "Overnight float" not in screen.report_text
+        assert "Note rework: 1/4 = 25%" in screen.report_text
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Note rework: 1/4 = 25%" in screen.report_text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ReportScreen)
+
+
+def test_report_screen_snapshot(store, data, snap_compare):
+    async def ready(pilot):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        pilot.app.screen.query_one("#cohort").value = "overnight-float"
+        await pilot.pause()
+
+    assert snap_compare(_App(store), terminal_size=(120, 40), run_before=ready)
