@@ -28,7 +28,7 @@ from sync.signing import check_record
 from sync.transport import ServerRefused, Transport, Unreachable
 from sync.wire import receipt_valid
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 PULL_PAGE = 1000
 CHECKLISTS_FILE = "central-checklists.json"
 
