@@ -194,10 +194,13 @@ class _Run:
         by_hash = {r["hash"]: r for r in batch}
         covered: list[str] = []
         blocked = None
+        results = answer.get("results")
+        if not isinstance(results, list) or len(results) != len(batch):
+            raise ServerRefused(502, "the server's answer does not list every record of the batch")
         if receipt is not None and not receipt_valid(receipt, self.server_key):
             raise ServerRefused(502, "the server's receipt does not verify with its key; not marking"
                                 " anything synced")
-        for fate in answer.get("results", []):
+        for fate in results:
             record = by_hash.get(fate.get("hash"), {})
             status = fate.get("status")
             if status in ("accepted", "duplicate") and receipt and fate.get("seq", 0) <= receipt["seq"]:
