@@ -9,8 +9,8 @@ few indexed queries:
   are read whole and projected with ``storage.projections``;
 * for pathway progress only light columns of the members' activity records (scenario checks,
   shadow notes, note assessments made since the pathway opened) are read, with the fields the
-  requirement rules need pulled out by SQLite's ``json_extract``; the bodies are never parsed in
-  Python. Amendments of those records are applied on top.
+  requirement rules need are read from ``record_activity``, a lookup table kept by triggers
+  (migration 3) with amendments applied, and aggregated per person in SQL.
 
 ``tests/storage/test_overview.py`` checks the answers against ``projections.staff_status``.
 """
@@ -28,8 +28,6 @@ from storage.store import RECORD_COLUMNS, Store, row_to_record
 
 CONTROL_KINDS = ("pathway_assigned", "pathway_closed", "restriction_started",
                  "restriction_reviewed", "restriction_lifted")
-ACTIVITY_KINDS = ("scenario_check", "shadow_escalation", "note_assessment")
-_ACTIVITY_FIELDS = ("scenario_id", "outcome", "shift_date", "shift", "review", "sequence", "staff_id")
 
 
 @dataclass
@@ -87,39 +85,34 @@ def _control(store: Store) -> _Control:
     )
 
 
-def _activity(store: Store, staff_ids: list[str], since: str) -> dict[str, list[Effective]]:
-    """Light activity records per person made at or after ``since``, amendments applied."""
+_ORDER = "ord"
+
+
+def _member_activity(store: Store, staff_ids: list[str], since: str) -> dict[str, list[Effective]]:
+    """Per person, the few light records that decide pathway progress since ``since``: the
+    latest check per scenario, one entry per distinct shadow shift, the latest assessment per
+    note review and sequence. Read from ``record_activity`` (migration 3, kept by triggers,
+    amendments applied), so no record body is parsed."""
     found: dict[str, list[Effective]] = {sid: [] for sid in staff_ids}
-    if not staff_ids:
-        return found
-    extract = ", ".join(f"json_extract(body, '$.{f}')" for f in _ACTIVITY_FIELDS[:-1])
-    kinds = ",".join("?" * len(ACTIVITY_KINDS))
-    by_hash: dict[str, Effective] = {}
+    queries = [
+        ("scenario_check", "scenario_id, outcome", "scenario_id", ("scenario_id", "outcome")),
+        ("shadow_escalation", "shift_date, shift", "shift_date, shift", ("shift_date", "shift")),
+        ("note_assessment", "review, sequence, outcome", "review, sequence",
+         ("review", "sequence", "outcome")),
+    ]
     for start in range(0, len(staff_ids), 500):
         chunk = staff_ids[start:start + 500]
-        q = ",".join("?" * len(chunk))
-        for row in store.conn.execute(
-            f"SELECT staff_id, kind, created_at, device, seq, hash, {extract} FROM records"
-            f" WHERE staff_id IN ({q}) AND kind IN ({kinds}) AND created_at >= ?",
-            (*chunk, *ACTIVITY_KINDS, since),
-        ):
-            body = {k: v for k, v in zip(_ACTIVITY_FIELDS[:-1], row[6:], strict=True) if v is not None}
-            body["staff_id"] = row[0]
-            record = {"kind": row[1], "created_at": row[2], "device": row[3], "seq": row[4],
-                      "hash": row[5]}
-            eff = Effective(record=record, body=body)
-            by_hash[row[5]] = eff
-            found[row[0]].append(eff)
-    if by_hash:
-        for amends, body in store.conn.execute(
-            "SELECT amends, json_extract(body, '$.body') FROM records"
-            " WHERE kind = 'amendment' ORDER BY created_at, device, seq"
-        ):
-            target = by_hash.get(amends)
-            if target is not None:
-                target.body = json.loads(body)
-    for items in found.values():
-        items.sort(key=lambda e: (e.record["created_at"], e.record["device"], e.record["seq"]))
+        marks = ",".join("?" * len(chunk))
+        for kind, columns, group, names in queries:
+            sql = (f"SELECT staff_id, {columns}, MAX({_ORDER}) FROM record_activity"
+                   f" WHERE staff_id IN ({marks}) AND kind = ? AND created_at >= ?"
+                   f" GROUP BY staff_id, {group}")
+            for row in store.conn.execute(sql, (*chunk, kind, since)):
+                body = dict(zip(names, row[1:-1], strict=True))
+                body["staff_id"] = row[0]
+                created_at, device, seq = row[-1].split(" ")
+                record = {"kind": kind, "created_at": created_at, "device": device, "seq": int(seq)}
+                found[row[0]].append(Effective(record=record, body=body))
     return found
 
 
@@ -129,22 +122,16 @@ def _pathway_views(store: Store, control: _Control, today: dt.date,
     by_cohort: dict[str, list[str]] = {}
     for person in roster:
         by_cohort.setdefault(person["cohort"], []).append(person["staff_id"])
-    wanted: dict[str, list[str]] = {}
-    for eff in control.assigned:
-        body = eff.body
-        ids = [body["staff_id"]] if "staff_id" in body else by_cohort.get(body["cohort_id"], [])
-        wanted[body["pathway_id"]] = ids
-    open_ids = [e for e in control.assigned if e.body["pathway_id"] not in control.closures]
-    need = sorted({sid for e in open_ids for sid in wanted[e.body["pathway_id"]]})
-    since = min((e.record["created_at"] for e in open_ids), default="")
-    activity = _activity(store, need, since) if open_ids else {}
     views = []
     for eff in control.assigned:
-        pid = eff.body["pathway_id"]
+        body = eff.body
+        pid = body["pathway_id"]
+        ids = [body["staff_id"]] if "staff_id" in body else by_cohort.get(body["cohort_id"], [])
         closure = control.closures.get(pid)
-        members = {sid: activity.get(sid, []) for sid in wanted[pid]} if closure is None else {}
-        if closure is not None and "cohort_id" in eff.body:
-            members = {sid: [] for sid in wanted[pid]}
+        if closure is None:
+            members = _member_activity(store, ids, eff.record["created_at"])
+        else:
+            members = {sid: [] for sid in ids}
         view = projections.pathway_view(eff, closure, members, today)
         if closure is not None:
             view["unmet"], view["met"] = [], True
@@ -242,27 +229,23 @@ def staff_detail(store: Store, staff_id: str, today: dt.date) -> dict[str, Any] 
 
 def latest_scenarios(store: Store, staff_id: str) -> dict[str, dict[str, Any]]:
     """Latest outcome per scenario for one person (amendments applied)."""
-    rows = store.conn.execute(
-        "SELECT hash, created_at, json_extract(body, '$.scenario_id'), json_extract(body, '$.outcome'),"
-        " json_extract(body, '$.scenario_version'), json_extract(body, '$.setting') FROM records"
-        " WHERE staff_id = ? AND kind = 'scenario_check' ORDER BY created_at, device, seq",
-        (staff_id,)).fetchall()
-    amended = {}
-    if rows:
-        for amends, body in store.conn.execute(
-            "SELECT amends, json_extract(body, '$.body') FROM records WHERE kind = 'amendment'"
-            " AND amends IN (SELECT hash FROM records WHERE staff_id = ? AND kind = 'scenario_check')"
-            " ORDER BY created_at, device, seq", (staff_id,)
-        ):
-            amended[amends] = json.loads(body)
+    hashes = [h for _sid, h, _o in store.conn.execute(
+        "SELECT scenario_id, hash, MAX(ord) FROM record_activity WHERE staff_id = ?"
+        " AND kind = 'scenario_check' GROUP BY scenario_id", (staff_id,))]
     latest: dict[str, dict[str, Any]] = {}
-    for record_hash, created_at, scenario_id, outcome, version, setting in rows:
-        body = amended.get(record_hash)
-        if body is not None:
-            scenario_id, outcome = body["scenario_id"], body.get("outcome", outcome)
-            version, setting = body.get("scenario_version", version), body["setting"]
-        latest[scenario_id] = {"outcome": outcome, "version": version, "on": created_at[:10],
-                               "setting": setting}
+    for record_hash in hashes:
+        record = store.record_by_hash(record_hash)
+        if record is None:
+            continue
+        body = record["body"]
+        amended = store.conn.execute(
+            "SELECT body FROM records WHERE kind = 'amendment' AND amends = ?"
+            " ORDER BY created_at DESC, device DESC, seq DESC LIMIT 1", (record_hash,)).fetchone()
+        if amended:
+            body = json.loads(amended[0])["body"]
+        latest[body["scenario_id"]] = {"outcome": body["outcome"],
+                                       "version": body.get("scenario_version"),
+                                       "on": record["created_at"][:10], "setting": body["setting"]}
     return dict(sorted(latest.items()))
 
 
