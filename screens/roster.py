@@ -68,8 +68,8 @@ class RosterScreen(Screen):
                           ("Validated", "validated"), ("No pathway", "none"),
                           ("Overdue", "overdue")], prompt="All states", id="state")
         table = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
-        table.add_columns("ID", "Name", "Cohort", "State", "Pathway progress", "Restrictions",
-                          "Next due")
+        table.add_columns("ID", "Name", "Cohort", "State", "Pathway progress", "Next due",
+                          "Restrictions")
         yield table
         yield Static("Loading roster…", id="pageinfo")
         yield Footer()
@@ -138,8 +138,8 @@ class RosterScreen(Screen):
             due.append(" OVERDUE", style="bold red reverse")
         return [
             Text(row.staff_id, style=style), Text(row.name, style=style), row.cohort,
-            Text(STATE_LABELS[row.state], style=STATE_STYLES[row.state]), progress,
-            ", ".join(row.codes), due,
+            Text(STATE_LABELS[row.state], style=STATE_STYLES[row.state]), progress, due,
+            ", ".join(row.codes),
         ]
 
     def on_input_changed(self, event: Input.Changed) -> None:

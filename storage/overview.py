@@ -255,3 +255,10 @@ def timeline_page(store: Store, staff_id: str, offset: int = 0, limit: int = 100
     records = store.records_touching(staff_id)
     records.reverse()
     return records[offset:offset + limit], len(records)
+
+
+def all_restrictions(store: Store, today: dt.date) -> list[dict[str, Any]]:
+    """Every restriction (active first, soonest review first), as ``RestrictionState.as_dict``."""
+    states = [s.as_dict(today) for s in _control(store).restrictions.values()]
+    return sorted(states, key=lambda r: (r["status"] != "active", r["next_review_on"] or "9999",
+                                         r["restriction_id"]))

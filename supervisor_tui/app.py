@@ -32,7 +32,7 @@ class SupervisorApp(App):
     COMMANDS = App.COMMANDS | {SupervisorCommands}
     BINDINGS = [
         Binding("f2", "decision_aid", "Decision aid", priority=True),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
     ]
 
     unsynced: reactive[int] = reactive(0)
