@@ -33,7 +33,7 @@ class AmendScreen(FormScreen):
         yield AppHeader(f"amend {KIND_LABELS[record['kind']]}")
         with VerticalScroll(classes="form"):
             yield Static(f"{KIND_LABELS[record['kind']]} of {record['created_at'][:16]} by "
-                         f"{record['author']} (seq {record['seq']}, hash {record['hash'][:12]}…)\n"
+                         f"{record['author']} (seq {record['seq']})\n"
                          f"{summarise(record)}", classes="hint")
             yield Label("Corrected body (JSON; derived fields are recomputed)", classes="section-title")
             yield make_textarea(app, id="body", text=json.dumps(editable, indent=2, ensure_ascii=False),

@@ -50,7 +50,7 @@ def summarise(record: dict[str, Any], body: dict[str, Any] | None = None) -> str
     if kind == "restriction_lifted":
         return f"{b['restriction_id']} lifted: {b['reason']}"
     if kind == "amendment":
-        return f"corrects {b['amends'][:10]}…: {b['reason']}"
+        return f"correction: {b['reason']}"
     return kind
 
 

@@ -85,6 +85,7 @@ class RestrictionsScreen(Screen):
     def _loaded(self, rows: list[dict[str, Any]], cohorts: list[str]) -> None:
         self.cohorts = cohorts
         table = self.query_one(DataTable)
+        keep = self._selected()
         table.clear()
         self.items = {r["restriction_id"]: r for r in rows}
         for r in rows:
@@ -97,6 +98,8 @@ class RestrictionsScreen(Screen):
             table.add_row(r["restriction_id"], f"{r['scope']} {r['subject']}", ", ".join(r["codes"]),
                           Text(r["status"], style="bold yellow" if active else "dim"), left, review,
                           r["incident_ref"], key=r["restriction_id"])
+        if keep and keep["restriction_id"] in self.items:
+            table.move_cursor(row=list(self.items).index(keep["restriction_id"]))
         overdue = sum(1 for r in rows if r["review_overdue"])
         self.query_one("#pageinfo", Static).update(
             f"{len(rows)} restrictions · {overdue} review(s) overdue · n new, v review, l lift")
