@@ -15,6 +15,8 @@ from textual.widgets import Checkbox, Input, RadioSet, Select, SelectionList, St
 from screens.common import LeaveFormModal
 from supervisor_tui.rules import RecordInvalid
 
+DRAFT_DELAY = 0.4  # seconds of no typing before the draft is written
+
 
 def make_input(app: Any, **kwargs: Any) -> Input:
     """An Input honouring the app's cursor-blink setting (off in snapshot tests)."""
@@ -48,6 +50,7 @@ class FormScreen(Screen):
         self._pending: dict[str, Any] | None = None
         self._draft_lock = threading.Lock()
         self._done = False
+        self._draft_timer: Any = None
         self.restored = False
 
     # -- values --------------------------------------------------------------------------
@@ -147,6 +150,14 @@ class FormScreen(Screen):
             return
         self.values_changed()
         self._pending = self.collect()
+        # Debounced: one durable write per pause in typing; quitting or leaving flushes at once.
+        if self._draft_timer is not None:
+            self._draft_timer.reset()
+        else:
+            self._draft_timer = self.set_timer(DRAFT_DELAY, self._draft_due)
+
+    def _draft_due(self) -> None:
+        self._draft_timer = None
         self._save_draft()
 
     def on_input_changed(self, event: Input.Changed) -> None:

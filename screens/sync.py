@@ -33,6 +33,7 @@ class SyncScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).display = False
+        self.query_one(ProgressBar).display = False  # shown once a sync runs (no idle animation)
         self._describe_server()
 
     @work(thread=True, group="sync-info")
@@ -51,6 +52,7 @@ class SyncScreen(Screen):
 
     def action_sync(self) -> None:
         self.query_one("#message", Static).update("Syncing…")
+        self.query_one(ProgressBar).display = True
         self.run_sync()
 
     @work(thread=True, exclusive=True, group="sync")

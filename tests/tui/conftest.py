@@ -42,7 +42,9 @@ def make_app(home: Path, now: dt.datetime = FIXED) -> SupervisorApp:
 
 async def settle(pilot) -> None:
     """Let thread workers finish and the screen repaint."""
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    if pilot.app.workers._workers:  # a worker started by the repaint (e.g. a screen resume)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
