@@ -20,7 +20,7 @@ from screens.describe import KIND_LABELS, requirement_lines, summarise
 from screens.header import AppHeader
 from storage.overview import staff_detail, timeline_page
 
-PAGE_SIZE = 100
+PAGE_SIZE = 40
 STATE_TEXT = {"restricted": ("RESTRICTED", "bold yellow"), "in_progress": ("IN PROGRESS", "cyan"),
               "validated": ("VALIDATED", "green"), "none": ("NO PATHWAY", "dim")}
 
@@ -48,8 +48,11 @@ class StaffScreen(Screen):
         self.page = 0
         self.total = 0
         self.records: dict[str, dict[str, Any]] = {}
+        self._mounted = False
+        self._early: tuple | None = None
 
     def compose(self) -> ComposeResult:
+        self.load()  # start reading while the widgets are built
         yield AppHeader(f"staff {self.staff_id}")
         yield Static("Loading…", id="summary")
         with Horizontal(id="body"):
@@ -66,7 +69,9 @@ class StaffScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
-        self.load()
+        self._mounted = True
+        if self._early is not None:
+            self._loaded(*self._early)
 
     def on_screen_resume(self) -> None:
         if self.detail is not None:
@@ -81,6 +86,9 @@ class StaffScreen(Screen):
         app.call_from_thread(self._loaded, detail, records, total)
 
     def _loaded(self, detail: dict[str, Any] | None, records: list[dict[str, Any]], total: int) -> None:
+        if not self._mounted:
+            self._early = (detail, records, total)  # arrived before on_mount: applied there
+            return
         if detail is None:
             self.query_one("#summary", Static).update(f"{self.staff_id} is not on the roster.")
             return

@@ -156,11 +156,32 @@ def _own_progress(view: dict[str, Any], staff_id: str) -> tuple[int, int]:
     return done, total
 
 
-def roster_overview(store: Store, today: dt.date, cohort: str | None = None) -> list[StaffOverview]:
-    """One row per person on the roster (optionally one cohort), ordered by name."""
+_CACHE: dict[int, tuple[tuple, _Control, list[dict[str, Any]], list[dict[str, str]]]] = {}
+
+
+def _state_key(store: Store, today: dt.date) -> tuple:
+    """Changes whenever anything is written to the store, by this connection or another."""
+    version = store.conn.execute("PRAGMA data_version").fetchone()[0]
+    return (store.conn.total_changes, version, today)
+
+
+def _everything(store: Store, today: dt.date) -> tuple[_Control, list[dict[str, Any]], list[dict[str, str]]]:
+    """Control records, every pathway view and the roster, cached until the store changes (so
+    opening a staff member right after the roster reuses the roster's work)."""
+    key = _state_key(store, today)
+    cached = _CACHE.get(id(store))
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2], cached[3]
     everyone = store.roster()
     control = _control(store)
     views = _pathway_views(store, control, today, everyone)
+    _CACHE[id(store)] = (key, control, views, everyone)
+    return control, views, everyone
+
+
+def roster_overview(store: Store, today: dt.date, cohort: str | None = None) -> list[StaffOverview]:
+    """One row per person on the roster (optionally one cohort), ordered by name."""
+    control, views, everyone = _everything(store, today)
     rows = []
     for person in everyone:
         if cohort and person["cohort"] != cohort:
@@ -204,13 +225,10 @@ def staff_detail(store: Store, staff_id: str, today: dt.date) -> dict[str, Any] 
     if person is None:
         return None
     person = {**person, "cohort": person["cohort_id"]}
-    control = _control(store)
-    roster = store.roster(person["cohort"]) if any(
-        e.body.get("cohort_id") == person["cohort"] for e in control.assigned) else [person]
-    control.assigned = [e for e in control.assigned
-                        if e.body.get("staff_id") == staff_id
-                        or e.body.get("cohort_id") == person["cohort"]]
-    views = _pathway_views(store, control, today, roster)
+    control, all_views, _everyone = _everything(store, today)
+    views = [dict(v) for v in all_views
+             if (v["scope"] == "staff" and v["subject"] == staff_id)
+             or (v["scope"] == "cohort" and v["subject"] == person["cohort"])]
     row = _row(person, control, views, today)
     restrictions = [
         s.as_dict(today) for s in control.restrictions.values()
@@ -251,10 +269,35 @@ def latest_scenarios(store: Store, staff_id: str) -> dict[str, dict[str, Any]]:
 
 def timeline_page(store: Store, staff_id: str, offset: int = 0, limit: int = 100
                   ) -> tuple[list[dict[str, Any]], int]:
-    """A page of every record touching a person, newest first, and the total count."""
-    records = store.records_touching(staff_id)
-    records.reverse()
-    return records[offset:offset + limit], len(records)
+    """A page of every record touching a person (as ``Store.records_touching``), newest first,
+    and the total count. Only the page's records are read whole."""
+    person = store.staff(staff_id)
+    cohort = person["cohort_id"] if person else None
+    light = "rowid, created_at, device, seq, hash, ref_id"
+    rows = {r[0]: r for r in store.conn.execute(
+        f"SELECT {light} FROM records WHERE staff_id = ?"
+        f" UNION SELECT {light} FROM records WHERE cohort_id IS NOT NULL AND cohort_id = ?",
+        (staff_id, cohort))}
+    refs = sorted({r[5] for r in rows.values()} - {None})
+    for start in range(0, len(refs), 500):
+        chunk = refs[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in store.conn.execute(f"SELECT {light} FROM records WHERE ref_id IN ({marks})", chunk):
+            rows.setdefault(r[0], r)
+    hashes = sorted(r[4] for r in rows.values())
+    for start in range(0, len(hashes), 500):
+        chunk = hashes[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in store.conn.execute(f"SELECT {light} FROM records WHERE amends IN ({marks})", chunk):
+            rows.setdefault(r[0], r)
+    ordered = sorted(rows.values(), key=lambda r: (r[1], r[2], r[3]), reverse=True)
+    page = [r[0] for r in ordered[offset:offset + limit]]
+    if not page:
+        return [], len(ordered)
+    marks = ",".join("?" * len(page))
+    full = {r[0]: row_to_record(r[1:]) for r in store.conn.execute(
+        f"SELECT rowid, {', '.join(RECORD_COLUMNS)} FROM records WHERE rowid IN ({marks})", page)}
+    return [full[rowid] for rowid in page], len(ordered)
 
 
 def all_restrictions(store: Store, today: dt.date) -> list[dict[str, Any]]:
@@ -262,3 +305,17 @@ def all_restrictions(store: Store, today: dt.date) -> list[dict[str, Any]]:
     states = [s.as_dict(today) for s in _control(store).restrictions.values()]
     return sorted(states, key=lambda r: (r["status"] != "active", r["next_review_on"] or "9999",
                                          r["restriction_id"]))
+
+
+def unsynced_count(store: Store) -> int:
+    """Same answer as ``Store.unsynced_count`` without scanning every record: this device's
+    record count (from the (device, seq) index) minus its records the central store holds."""
+    profile = store.profile
+    if profile is None:
+        return 0
+    total = store.conn.execute("SELECT COUNT(*) FROM records WHERE device = ?",
+                               (profile.device,)).fetchone()[0]
+    synced = store.conn.execute(
+        "SELECT COUNT(*) FROM sync_receipts s JOIN records r ON r.hash = s.hash WHERE r.device = ?",
+        (profile.device,)).fetchone()[0]
+    return total - synced

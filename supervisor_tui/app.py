@@ -18,6 +18,7 @@ from textual.reactive import reactive
 
 from screens.form import FormScreen
 from screens.palette import SupervisorCommands
+from storage.overview import unsynced_count
 from storage.store import Store
 from supervisor_tui.settings import resolve_home
 
@@ -66,7 +67,7 @@ class SupervisorApp(App):
             self.push_screen(FirstRunScreen())
         else:
             self.supervisor_label = f"{profile.name} ({profile.supervisor})"
-            self.push_screen(RosterScreen())
+            self.push_screen(RosterScreen())  # its worker refreshes the unsynced count after
         self.refresh_unsynced()
         if self.health_interval:
             self.check_server()
@@ -84,7 +85,7 @@ class SupervisorApp(App):
     @work(thread=True, exclusive=True, group="unsynced")
     def refresh_unsynced(self) -> None:
         with self.store_lock:
-            count = self.store.unsynced_count()
+            count = unsynced_count(self.store)
         self.call_from_thread(setattr, self, "unsynced", count)
 
     @work(thread=True, exclusive=True, group="health")

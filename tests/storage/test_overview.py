@@ -64,3 +64,26 @@ def test_staff_detail_matches_status(demo_store: Store) -> None:
             if theirs["status"] == "open":
                 assert sorted(mine["unmet"]) == sorted(theirs["unmet"])
     assert staff_detail(demo_store, "NOPE", NOW.date()) is None
+
+
+def test_fast_unsynced_count_matches_store(demo_store: Store) -> None:
+    from storage.overview import unsynced_count
+
+    assert unsynced_count(demo_store) == demo_store.unsynced_count() > 0
+    some = demo_store.records()[:5]
+    with demo_store.write() as conn:
+        for r in some:
+            conn.execute("INSERT INTO sync_receipts VALUES (?, '2026-11-02T09:00:00Z', 'test', '{}')",
+                         (r["hash"],))
+    assert unsynced_count(demo_store) == demo_store.unsynced_count()
+
+
+def test_timeline_page_matches_records_touching(demo_store: Store) -> None:
+    from storage.overview import timeline_page
+
+    for sid in ("S001", "S007", "S013", "S024"):
+        expected = list(reversed(demo_store.records_touching(sid)))
+        first, total = timeline_page(demo_store, sid, 0, 10)
+        rest, _ = timeline_page(demo_store, sid, 10, 10_000)
+        assert total == len(expected)
+        assert [r["hash"] for r in first + rest] == [r["hash"] for r in expected]
