@@ -28,6 +28,29 @@ def unsynced_records(store: Store) -> list[dict[str, Any]]:
     return [row_to_record(r) for r in rows]
 
 
+_WIRE = ("json_object('id', r.id, 'kind', r.kind, 'schema', r.schema, 'author', r.author,"
+         " 'device', r.device, 'seq', r.seq, 'prev', r.prev, 'created_at', r.created_at,"
+         " 'body', json(r.body), 'hash', r.hash, 'sig', r.sig)")
+
+
+def pending_wire(store: Store, from_seq: int | None = None) -> list[dict[str, Any]]:
+    """This device's records to push, as ``{"seq", "id", "kind", "hash", "json"}`` in seq order.
+
+    ``json`` is the record's JSON text built by SQLite from the stored canonical body, so a push
+    does not decode and re-encode every body. Without ``from_seq``: those without a receipt;
+    with it: every record from that seq on (to refill a gap the server reports).
+    """
+    profile = store.require_profile()
+    if from_seq is None:
+        where, params = ("AND NOT EXISTS (SELECT 1 FROM sync_receipts s WHERE s.hash = r.hash)",
+                         (profile.device,))
+    else:
+        where, params = "AND r.seq >= ?", (profile.device, from_seq)
+    rows = store.conn.execute(f"SELECT r.seq, r.id, r.kind, r.hash, {_WIRE} FROM records r"
+                              f" WHERE r.device = ? {where} ORDER BY r.seq", params)
+    return [{"seq": s, "id": i, "kind": k, "hash": h, "json": j} for s, i, k, h, j in rows]
+
+
 def own_records_from(store: Store, seq: int) -> list[dict[str, Any]]:
     """This device's records from ``seq`` on (receipts or not), in ``seq`` order."""
     profile = store.require_profile()

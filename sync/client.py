@@ -28,7 +28,7 @@ from sync.signing import check_record
 from sync.transport import ServerRefused, Transport, Unreachable
 from sync.wire import receipt_valid
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 PULL_PAGE = 1000
 CHECKLISTS_FILE = "central-checklists.json"
 
@@ -152,14 +152,15 @@ class _Run:
 
     # -- push --------------------------------------------------------------------------------
     def push(self, t: Transport) -> None:
-        pending = sync_state.unsynced_records(self.store)
+        pending = sync_state.pending_wire(self.store)
         self.total = len(pending)
         self.report(f"{self.total} record(s) to send")
         resumes, index = 0, 0
         while index < len(pending):
             batch = pending[index:index + self.batch_size]
             try:
-                answer = t.call("POST", "/v1/push", {"records": batch})
+                raw = ('{"records":[' + ",".join(r["json"] for r in batch) + "]}").encode("utf-8")
+                answer = t.call("POST", "/v1/push", raw=raw)
             except ServerRefused as exc:
                 if exc.status == 413 and len(batch) > 1:
                     self.batch_size = max(1, len(batch) // 2)
@@ -176,7 +177,7 @@ class _Run:
                 resumes += 1
                 if resumes > 5:
                     raise ServerRefused(409, f"the server keeps asking to resume from seq {resume}")
-                pending = sync_state.own_records_from(self.store, int(resume))
+                pending = sync_state.pending_wire(self.store, int(resume))
                 self.total = max(self.total, self.sent + len(pending))
                 index = 0
                 self.report(f"server holds up to seq {int(resume) - 1}; resending from {resume}")
@@ -193,10 +194,13 @@ class _Run:
         by_hash = {r["hash"]: r for r in batch}
         covered: list[str] = []
         blocked = None
+        results = answer.get("results")
+        if not isinstance(results, list) or len(results) != len(batch):
+            raise ServerRefused(502, "the server's answer does not list every record of the batch")
         if receipt is not None and not receipt_valid(receipt, self.server_key):
             raise ServerRefused(502, "the server's receipt does not verify with its key; not marking"
                                 " anything synced")
-        for fate in answer.get("results", []):
+        for fate in results:
             record = by_hash.get(fate.get("hash"), {})
             status = fate.get("status")
             if status in ("accepted", "duplicate") and receipt and fate.get("seq", 0) <= receipt["seq"]:

@@ -81,10 +81,15 @@ class Transport:
         return data
 
     def call(self, method: str, path: str, payload: Any = None, signed: bool = True,
-             device: str | None = None, key: DeviceKey | None = None) -> Any:
-        """One request; returns the decoded JSON answer or raises ServerRefused / Unreachable."""
-        body = b"" if payload is None else json.dumps(payload, separators=(",", ":"),
-                                                      ensure_ascii=False).encode("utf-8")
+             device: str | None = None, key: DeviceKey | None = None, raw: bytes | None = None) -> Any:
+        """One request; returns the decoded JSON answer or raises ServerRefused / Unreachable.
+
+        ``raw`` is an already-encoded JSON body (used instead of ``payload``)."""
+        if raw is not None:
+            body = raw
+        else:
+            body = b"" if payload is None else json.dumps(payload, separators=(",", ":"),
+                                                          ensure_ascii=False).encode("utf-8")
         response = self._send(method, path, body, signed, device, key)
         if response.status_code == 401 and "server_time" in response.text:
             data = response.json()  # our clock drifted since health(): resynchronise once

@@ -58,7 +58,8 @@ class PostgresCluster:
         return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=120)
 
     @classmethod
-    def start(cls) -> PostgresCluster:
+    def start(cls, durable: bool = False) -> PostgresCluster:
+        """Start a cluster; ``durable`` keeps fsync on (benchmarks), tests run without it."""
         root = Path(tempfile.mkdtemp(prefix="pgtest-"))
         os.chmod(root, 0o755)
         if os.geteuid() == 0:
@@ -68,7 +69,9 @@ class PostgresCluster:
         cluster._run(str(PG_BIN / "initdb"), "-D", str(cluster.data), "-U", "postgres",
                      "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
         options = (f"-c listen_addresses=127.0.0.1 -c port={cluster.port} -c unix_socket_directories={root}"
-                   " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                   " -c max_connections=200")
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         cluster._run(str(PG_BIN / "pg_ctl"), "-D", str(cluster.data), "-l", str(root / "log"),
                      "-o", options, "-w", "-t", "60", "start")
         return cluster

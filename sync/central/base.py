@@ -182,8 +182,12 @@ class CentralStore(ABC):
             return self._device(tx, device)  # type: ignore[return-value]
 
     # -- push --------------------------------------------------------------------------------
-    def push(self, device: DeviceInfo, records: list[Any], verifier: Verifier | None = None) -> BatchOutcome:
-        """Check and store one batch in one transaction; return every record's fate."""
+    def push(self, device: DeviceInfo, records: list[Any], verifier: Verifier | None = None,
+             strict_json: bool = False) -> BatchOutcome:
+        """Check and store one batch in one transaction; return every record's fate.
+
+        ``strict_json``: the records were parsed by ``checks.parse_strict`` (allows a faster
+        canonical encoding)."""
         problems = [f"records[{i}]: {p}" for i, r in enumerate(records) if (p := envelope_problem(r))]
         if problems:
             raise CentralError("; ".join(problems[:10]), 400)
@@ -202,7 +206,7 @@ class CentralStore(ABC):
                 held = dict(tx.all("SELECT seq, hash FROM records WHERE device = ? AND seq BETWEEN ? AND ?",
                                    (device.device, min(low), max(low))))
             outcome = evaluate_batch(records, device.device, device.supervisor, device.public_key,
-                                     head, held, verifier)
+                                     head, held, verifier, strict_json)
             tx.executemany(
                 "INSERT INTO records (id, kind, schema, author, device, seq, prev, created_at, body,"
                 " hash, sig, staff_id, cohort_id, ref_id, amends, received_at)"

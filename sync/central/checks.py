@@ -8,7 +8,10 @@ shape (the same pydantic models the laptop uses) are all re-checked here.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +19,7 @@ import nacl.exceptions
 import nacl.signing
 from pydantic import ValidationError
 
-from sync.canonical import CanonicalError, canonical_bytes, sha256_hex
+from sync.canonical import MAX_SAFE_INTEGER, CanonicalError, canonical_bytes, sha256_hex
 from sync.signing import SIGNED_FIELDS
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -64,13 +67,52 @@ def envelope_problem(record: Any) -> str | None:
     return None
 
 
-def computed_hash(record: dict[str, Any]) -> tuple[bytes | None, str | None]:
-    """The canonical bytes and their SHA-256 (None, reason-less) when not encodable."""
+_FAST = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def computed_hash(record: dict[str, Any], strict_json: bool = False) -> tuple[bytes | None, str | None, str]:
+    """The canonical bytes, their SHA-256 and the body's canonical JSON ((None, None, "") when
+    not encodable).
+
+    ``strict_json`` says the record came from ``parse_strict`` (no floats, integers within
+    +/-(2**53-1)) and passed ``envelope_problem`` (its string fields are plain ASCII); then,
+    except for amendments (whose nested bodies may hold any keys), the body is encoded once with
+    the plain encoder and the envelope spliced around it, in sorted key order.
+    """
     try:
-        data = canonical_bytes({name: record[name] for name in SIGNED_FIELDS})
-    except CanonicalError:
-        return None, None
-    return data, sha256_hex(data)
+        if strict_json and record["kind"] != "amendment":
+            body = _FAST.encode(record["body"])
+            r = record
+            text = (f'{{"author":"{r["author"]}","body":{body},"created_at":"{r["created_at"]}",'
+                    f'"device":"{r["device"]}","id":"{r["id"]}","kind":{_FAST.encode(r["kind"])},'
+                    f'"prev":"{r["prev"]}","schema":{int(r["schema"])},"seq":{int(r["seq"])}}}')
+            data = text.encode("utf-8")
+        else:
+            data = canonical_bytes({name: record[name] for name in SIGNED_FIELDS})
+            body = canonical_bytes(record["body"]).decode("utf-8")
+    except (CanonicalError, UnicodeEncodeError, ValueError, TypeError):
+        return None, None, ""
+    return data, sha256_hex(data), body
+
+
+def _no_float(text: str) -> Any:
+    raise ValueError(f"floats are not allowed in records ({text})")
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise ValueError(f"integer {text} outside +/-(2**53-1)")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_strict(body: bytes) -> Any:
+    """Parse a request body, refusing floats, NaN/Infinity and integers beyond 2**53-1."""
+    return json.loads(body, parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_constant)
 
 
 class Verifier:
@@ -88,6 +130,28 @@ class Verifier:
             return True
         except (ValueError, nacl.exceptions.CryptoError):
             return False
+
+    def verify_many(self, public_key_hex: str, items: list[tuple[bytes, str]]) -> list[bool]:
+        """Verify many (message, signature) pairs, spread over the CPU cores (libsodium runs
+        without the GIL) when there are enough of them to be worth it."""
+        workers = min(_WORKERS, len(items) // 64)
+        if workers < 2:
+            return [self.verify(public_key_hex, data, sig) for data, sig in items]
+        size = -(-len(items) // workers)
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        results = _pool().map(lambda chunk: [self.verify(public_key_hex, d, s) for d, s in chunk], chunks)
+        return [ok for chunk in results for ok in chunk]
+
+
+_WORKERS = max(1, os.cpu_count() or 1)
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="verify")
+    return _POOL
 
 
 def body_problem(kind: str, schema: int, body: dict[str, Any]) -> str | None:
@@ -146,10 +210,18 @@ def evaluate_batch(
     head: tuple[int, str],
     held: dict[int, str],
     verifier: Verifier,
+    strict_json: bool = False,
 ) -> BatchOutcome:
     """Decide every record's fate. ``held`` maps seq -> stored hash for seqs at or below head."""
     out = BatchOutcome(head_seq=head[0], head_hash=head[1])
     blocked: str | None = None
+    encoded = [computed_hash(r, strict_json) if r["device"] == device and r["author"] == supervisor
+               else (None, None, "") for r in records]
+    # signatures worth checking: well-encoded, hash intact, not an exact copy of a held record
+    check = [i for i, (data, digest, _) in enumerate(encoded)
+             if data is not None and digest == records[i]["hash"] and held.get(records[i]["seq"]) != digest]
+    valid = dict(zip(check, verifier.verify_many(public_key, [(encoded[i][0], records[i]["sig"])
+                                                              for i in check]), strict=True))
     for index, rec in enumerate(records):
         fate = Fate(index, rec["id"], rec["seq"], rec["hash"], "rejected")
         out.fates.append(fate)
@@ -157,7 +229,7 @@ def evaluate_batch(
             fate.reason = (f"unknown key: record claims device {rec['device']} / author {rec['author']},"
                            f" but was pushed by device {device} of {supervisor}")
             continue
-        data, digest = computed_hash(rec)
+        data, digest, body_json = encoded[index]
         if data is None:
             fate.reason = "not canonically encodable (floats or invalid strings)"
             continue
@@ -168,7 +240,7 @@ def evaluate_batch(
                 fate.status = "duplicate"
             elif digest != rec["hash"]:
                 fate.reason = "hash mismatch: the record was altered after it was signed"
-            elif not verifier.verify(public_key, data, rec["sig"]):
+            elif not valid.get(index, False):
                 fate.reason = "bad signature"
             else:
                 fate.status = "fork"
@@ -188,7 +260,7 @@ def evaluate_batch(
         problem = None
         if digest != rec["hash"]:
             problem = "hash mismatch: the record was altered after it was signed"
-        elif not verifier.verify(public_key, data, rec["sig"]):
+        elif not valid.get(index, False):
             problem = "bad signature"
         elif rec["prev"] != out.head_hash:
             fate.status = "fork"
@@ -204,11 +276,7 @@ def evaluate_batch(
             blocked = f"follows a rejected record (seq {seq})"
             continue
         fate.status = "accepted"
-        body_json = data_body(rec)
         out.insert.append((rec, body_json))
         out.head_seq, out.head_hash = seq, rec["hash"]
     return out
 
-
-def data_body(record: dict[str, Any]) -> str:
-    return canonical_bytes(record["body"]).decode("utf-8")

@@ -7,7 +7,6 @@ unless the whole batch is well formed, and a batch is written in one transaction
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
@@ -22,7 +21,7 @@ from checklists.loader import Library, shipped_library
 from supervisor_tui import __version__
 from supervisor_tui.records import utc_now_iso
 from sync.central import CentralError, CentralStore, DeviceInfo
-from sync.central.checks import Verifier
+from sync.central.checks import Verifier, parse_strict
 from sync.server.openapi import openapi_document
 from sync.signing import DeviceKey, verify_signature
 from sync.wire import (
@@ -46,10 +45,6 @@ class Refused(Exception):
         self.status, self.message, self.extra = status, message, extra
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     length = request.headers.get("content-length")
     if length is not None:
@@ -68,7 +63,9 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
 
 def parse_json(body: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(body, parse_constant=_reject_constant)
+        value = parse_strict(body)
+    except RecursionError as exc:
+        raise Refused(400, "malformed JSON: nested too deeply") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise Refused(400, f"malformed JSON: {exc}") from exc
     if not isinstance(value, dict):
@@ -155,7 +152,7 @@ class Api:
             raise Refused(400, "'records' must be a list of records")
         if len(records) > MAX_BATCH:
             raise Refused(413, f"batch of {len(records)} records is over the limit of {MAX_BATCH}")
-        outcome = await run_in_threadpool(self.central.push, info, records, self.verifier)
+        outcome = await run_in_threadpool(self.central.push, info, records, self.verifier, True)
         counts = {s: 0 for s in ("accepted", "duplicate", "rejected", "fork", "gap")}
         for fate in outcome.fates:
             counts[fate.status] += 1

@@ -64,6 +64,9 @@ def test_push_answers_each_record_with_a_signed_receipt(server, laptop):
     (b'{"records": [{"id": 1}]}', "records[0]: missing field(s)"),
     (b'{"records": [NaN]}', "malformed JSON"),
     (b'{"records": [1]}', "records[0]: a record must be a JSON object"),
+    (b'{"records": [{"seq": 1.5}]}', "floats are not allowed"),
+    (b'{"records": [{"seq": 9007199254740993}]}', "outside +/-(2**53-1)"),
+    (b'{"records": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "malformed JSON"),
 ])
 def test_malformed_requests_are_400_and_write_nothing(server, laptop, body, reason):
     response = _post(server, laptop, "/v1/push", body)

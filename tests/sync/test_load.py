@@ -31,3 +31,38 @@ def test_twenty_devices_sync_concurrently(server, tmp_path):
     assert all(r.pulled == 0 for r in results)  # no shared staff: nothing to pull
     for store in laptops:
         store.close()
+
+
+def test_two_server_instances_on_one_database(server, db_url, tmp_path):
+    """Stateless servers: the same device pushing the same batches to two instances at once, and
+    other devices syncing through either, still give each record once."""
+    from sync.central import open_central
+    from sync.transport import Transport
+    from tests.sync.helpers import ThreadServer
+
+    other = ThreadServer(open_central(db_url), server.key).start()
+    try:
+        racer = make_laptop(tmp_path / "racer", "SUP01", records=400, team="A")
+        quiet = make_laptop(tmp_path / "quiet", "SUP02", records=300, team="B")
+        enrol(racer, server.central, server.url)
+        enrol(quiet, server.central, other.url)
+        from storage import sync_state
+
+        records = sync_state.own_records_from(racer, 1)
+        batches = [records[i:i + 50] for i in range(0, len(records), 50)]
+
+        def push_all(url: str) -> None:
+            with Transport(url, racer.key, racer.require_profile().device) as t:
+                for batch in batches:
+                    t.call("POST", "/v1/push", {"records": batch})
+
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            jobs = [pool.submit(push_all, server.url), pool.submit(push_all, other.url),
+                    pool.submit(sync_store, quiet, other.url, None)]
+            for job in jobs:
+                job.result()
+        assert sync_store(racer, other.url).ok  # receipts for what the racing pushes stored
+        assert_converged(server.central, racer, quiet)
+    finally:
+        other.stop()
+        other.central.close()
