@@ -4,8 +4,8 @@ Reads a ``sync.central.CentralStore`` (SQLite or PostgreSQL) through its transac
 feeds the same pure functions the local store uses: :func:`gather_central` fills
 :class:`ExportInputs` with every supervisor's records touching a person, the enrolled device
 keys and, as the receipt, when the central store accepted each record; :func:`central_report`
-streams report facts extracted by the database (``json_extract`` on SQLite, ``jsonb`` on
-PostgreSQL, through a server-side cursor) so memory does not grow with the store; incidents
+aggregates the ``record_facts`` table in the database (``central_facts``; the older
+:func:`central_report_streamed` streams facts extracted from JSON at report time); incidents
 live in an ``incidents`` table this module creates on first import.
 """
 
@@ -179,9 +179,36 @@ def _facts(tx: Any, library: Any) -> Iterator[Fact]:
                        agreed=c in (1, True, "1", "true"))
 
 
+def _control(tx: Any) -> tuple[dict[str, dict[str, Any]], list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """Corrected bodies by amended hash, and the (few) pathway and restriction records."""
+    amended = amended_bodies(_record(r) for r in tx.all(
+        f"SELECT {FIELDS} FROM records WHERE kind = 'amendment' ORDER BY created_at, device, seq"))
+    control = [(r, amended.get(r["hash"], r["body"])) for r in (_record(row) for row in tx.all(
+        f"SELECT {FIELDS} FROM records WHERE kind NOT IN {KINDS_SQL} AND kind <> 'amendment'"))]
+    return amended, control
+
+
 def central_report(central: Any, today: dt.date, cohort: str | None = None,
                    incidents: list[dict[str, Any]] | None = None, library: Any = None) -> dict[str, Any]:
-    """The governance report over every record the central store holds."""
+    """The governance report over every record the central store holds, aggregated in the
+    database from the ``record_facts`` table (``central_facts``)."""
+    from checklists.loader import shipped_library
+    from supervisor_tui.export.central_facts import report_in_database
+
+    library = library or shipped_library()
+    roster, cohort_names = central.roster()
+    if cohort and cohort not in cohort_names:
+        raise ExportError(f"cohort {cohort!r} is not on the central roster")
+    incidents = load_incidents(central) if incidents is None else incidents
+    with central.reading() as tx:
+        _, control = _control(tx)
+    return report_in_database(central, control, roster, cohort_names, incidents, today, cohort, library)
+
+
+def central_report_streamed(central: Any, today: dt.date, cohort: str | None = None,
+                            incidents: list[dict[str, Any]] | None = None, library: Any = None) -> dict[str, Any]:
+    """The same report as one streamed pass over facts extracted from the JSON bodies at report
+    time (the previous implementation; kept as a second reference and for the benchmark)."""
     from checklists.loader import shipped_library
 
     library = library or shipped_library()
@@ -190,10 +217,7 @@ def central_report(central: Any, today: dt.date, cohort: str | None = None,
         raise ExportError(f"cohort {cohort!r} is not on the central roster")
     incidents = load_incidents(central) if incidents is None else incidents
     with central.reading() as tx:
-        amended = amended_bodies(_record(r) for r in tx.all(
-            f"SELECT {FIELDS} FROM records WHERE kind = 'amendment' ORDER BY created_at, device, seq"))
-        control = [(r, amended.get(r["hash"], r["body"])) for r in (_record(row) for row in tx.all(
-            f"SELECT {FIELDS} FROM records WHERE kind NOT IN {KINDS_SQL} AND kind <> 'amendment'"))]
+        amended, control = _control(tx)
         corrected = sorted((fact_from_record(r, amended[r["hash"]]) for r in (_record(row) for row in tx.all(
             f"SELECT {FIELDS} FROM records WHERE kind IN {KINDS_SQL} AND hash IN {AMENDED_SQL}"))),
             key=lambda f: f.order)

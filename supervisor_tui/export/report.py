@@ -83,7 +83,7 @@ class _Accumulator:
         self.control: list[Effective] = []
         self.latest_check: dict[str, dict[str, Fact]] = defaultdict(dict)
         self.latest_note: dict[str, dict[tuple[str, int], Fact]] = defaultdict(dict)
-        self.seen_elements: set[tuple[str, ...]] = set()
+        self.seen_elements: set[tuple[str, tuple[str, ...]]] = set()
         self.shifts: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
         self.first: dict[tuple[str, str], str] = {}
         self.shadow: dict[str, Counter] = defaultdict(Counter)
@@ -115,8 +115,8 @@ class _Accumulator:
             counts["assessments"] += 1
             counts["rework"] += f.outcome == "rework"
             missing = self.missing[cohort]
-            if f.elements not in self.seen_elements:
-                self.seen_elements.add(f.elements)
+            if (cohort, f.elements) not in self.seen_elements:
+                self.seen_elements.add((cohort, f.elements))
                 for element in f.elements:
                     missing[element] += 0
             for element in f.missing:
@@ -198,11 +198,24 @@ def build_report_from_facts(facts: Iterable[Fact], control: list[tuple[dict[str,
     ``facts``: work-record facts in time order, amended bodies applied. ``control``: (record,
     effective body) of pathway and restriction records (few; any order, sorted here). ``control``
     may be filled while ``facts`` is consumed."""
-    cohort_names = cohort_names or {}
-    staff_cohort = {p["staff_id"]: p["cohort"] for p in roster}
-    acc = _Accumulator(staff_cohort)
+    acc = new_accumulator(roster)
     for fact in facts:
         acc.add(fact)
+    return report_from_accumulator(acc, control, roster, incidents, today, cohort, cohort_names, generated_at)
+
+
+def new_accumulator(roster: list[dict[str, str]]) -> _Accumulator:
+    """An empty accumulator: fill it with ``add(fact)`` or directly (a database's aggregates)."""
+    return _Accumulator({p["staff_id"]: p["cohort"] for p in roster})
+
+
+def report_from_accumulator(acc: _Accumulator, control: list[tuple[dict[str, Any], dict[str, Any]]],
+                            roster: list[dict[str, str]], incidents: list[dict[str, Any]], today: dt.date,
+                            cohort: str | None = None, cohort_names: dict[str, str] | None = None,
+                            generated_at: str = "") -> dict[str, Any]:
+    """The report model from filled aggregates (per cohort and week, first attempts, element
+    misses) plus, for the people pathways cover, their latest rows (see :class:`_Accumulator`)."""
+    cohort_names = cohort_names or {}
     for record, body in sorted(control, key=lambda rb: (rb[0]["created_at"], rb[0]["device"], rb[0]["seq"])):
         acc.add_control(record, body)
     members: dict[str, list[str]] = defaultdict(list)

@@ -108,3 +108,10 @@ CREATE TRIGGER records_no_change BEFORE UPDATE OR DELETE ON records
 FOR EACH ROW EXECUTE FUNCTION records_append_only();
 """
 )
+
+# The report's fact table, its triggers and the index on records.amends (sync/central/facts.py):
+# added after the tables above; a store made before them gets them from facts.ensure_facts.
+from sync.central import facts as _facts  # noqa: E402
+
+SQLITE += _facts.SQLITE
+POSTGRES += _facts.POSTGRES_NEW

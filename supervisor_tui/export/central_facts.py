@@ -1,0 +1,143 @@
+"""The central governance report computed in the database from the ``record_facts`` table.
+
+The fact table (``sync.central.facts``: typed columns filled by triggers when a record is
+accepted, amendments applied) is aggregated with ``GROUP BY`` queries: per cohort and week
+(checks, passes, notes, compliant and rework notes, shadow notes, agreements), per cohort and
+element (misses), per cohort and standard (which elements to list with zero misses), and each
+person's first check of each scenario (a window function). Only the people that pathways cover
+get per-person rows: their latest check per scenario, latest note per review slot and their
+distinct shadow shifts — the rows requirement progress needs. Those aggregates fill the same
+accumulator ``report.build_report_from_facts`` fills from a stream, so both give the same model;
+Python memory follows staff, cohorts and weeks, never the number of records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from supervisor_tui.export.facts import Fact
+from supervisor_tui.export.report import UNKNOWN, new_accumulator, report_from_accumulator
+from sync.central.facts import ensure_facts
+
+_COHORT = f"COALESCE(s.cohort_id, '{UNKNOWN}')"
+_JOIN = "record_facts f LEFT JOIN staff s ON s.staff_id = f.staff_id"
+
+
+def _sum(condition: str) -> str:
+    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+WEEKLY_SQL = f"""
+SELECT {_COHORT}, f.week,
+  {_sum("f.kind = 'scenario_check'")}, {_sum("f.kind = 'scenario_check' AND f.outcome = 'pass'")},
+  {_sum("f.kind = 'note_assessment'")}, {_sum("f.kind = 'note_assessment' AND f.outcome = 'compliant'")},
+  {_sum("f.kind = 'note_assessment' AND f.outcome = 'rework'")},
+  {_sum("f.kind = 'shadow_escalation'")}, {_sum("f.kind = 'shadow_escalation' AND f.agreed = 1")}
+FROM {_JOIN} GROUP BY {_COHORT}, f.week"""
+
+STANDARDS_SQL = f"""
+SELECT DISTINCT {_COHORT}, g.standard_id, g.standard_version
+FROM (SELECT staff_id, standard_id, standard_version FROM record_facts WHERE kind = 'note_assessment'
+      GROUP BY staff_id, standard_id, standard_version) g LEFT JOIN staff s ON s.staff_id = g.staff_id"""
+
+
+def _missing_sql(postgres: bool) -> str:
+    each = "json_array_elements_text(f.missing::json) AS e(value)" if postgres else "json_each(f.missing) AS e"
+    return (f"SELECT {_COHORT}, e.value, COUNT(*) FROM {_JOIN}, {each}"
+            f" WHERE f.missing IS NOT NULL GROUP BY {_COHORT}, e.value")
+
+
+def _order(postgres: bool, desc: bool = False) -> str:
+    c = ' COLLATE "C"' if postgres else ""
+    d = " DESC" if desc else ""
+    return f"created_at{c}{d}, device{c}{d}, seq{d}"
+
+
+def _first_sql(postgres: bool) -> str:
+    return f"""
+SELECT staff_id, scenario_id, outcome FROM (
+  SELECT staff_id, scenario_id, outcome,
+         ROW_NUMBER() OVER (PARTITION BY staff_id, scenario_id ORDER BY {_order(postgres)}) AS n
+  FROM record_facts WHERE kind = 'scenario_check') t WHERE n = 1"""
+
+
+def _latest_sql(postgres: bool, kind: str, key: str, marks: str) -> str:
+    return f"""
+SELECT created_at, device, seq, hash, staff_id, scenario_id, outcome, review, sequence FROM (
+  SELECT created_at, device, seq, hash, staff_id, scenario_id, outcome, review, sequence,
+         ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {_order(postgres, desc=True)}) AS n
+  FROM record_facts WHERE kind = '{kind}' AND staff_id IN ({marks})) t WHERE n = 1"""
+
+
+def _shifts_sql(postgres: bool, marks: str) -> str:
+    c = ' COLLATE "C"' if postgres else ""
+    return (f"SELECT staff_id, shift_date, shift, MAX(created_at{c}) FROM record_facts"
+            f" WHERE kind = 'shadow_escalation' AND staff_id IN ({marks}) GROUP BY staff_id, shift_date, shift")
+
+
+def pathway_staff(control: list[tuple[dict[str, Any], dict[str, Any]]], roster: list[dict[str, str]]) -> list[str]:
+    """Everyone a pathway covers (its person, or its cohort's members on the roster)."""
+    members: dict[str, list[str]] = {}
+    for p in roster:
+        members.setdefault(p["cohort"], []).append(p["staff_id"])
+    out: set[str] = set()
+    for record, body in control:
+        if record["kind"] != "pathway_assigned":
+            continue
+        if body.get("staff_id"):
+            out.add(body["staff_id"])
+        else:
+            out.update(members.get(body.get("cohort_id"), []))
+    return sorted(out)
+
+
+def fill_accumulator(tx: Any, acc: Any, library: Any, people: list[str]) -> None:
+    """Fill ``acc`` (``report.new_accumulator``) from the fact table, in the database."""
+    pg = bool(tx.rewrite)
+    for cohort, week, checks, passed, notes, compliant, rework, shadows, agreed in tx.all(WEEKLY_SQL):
+        acc.weekly[cohort][week].update({"checks": checks, "checks_passed": passed, "notes": notes,
+                                         "notes_compliant": compliant, "shadows": shadows, "agreed": agreed})
+        acc.notes[cohort].update({"assessments": notes, "rework": rework})
+        acc.shadow[cohort].update({"notes": shadows, "agreed": agreed})
+    cache: dict[tuple, tuple[str, ...]] = {}
+    for cohort, standard_id, version in tx.all(STANDARDS_SQL):
+        key = (standard_id, version)
+        if key not in cache:
+            standard = library.get(str(standard_id), int(version) if version is not None else None)
+            cache[key] = tuple(e.element_id for e in getattr(standard, "elements", []))
+        missing: Counter = acc.missing[cohort]
+        for element in cache[key]:
+            missing[element] += 0
+    for cohort, element, count in tx.all(_missing_sql(pg)):
+        acc.missing[cohort][element] += count
+    for staff, scenario, outcome in tx.all(_first_sql(pg)):
+        acc.first[(staff, scenario)] = outcome
+    for start in range(0, len(people), 500):
+        chunk = people[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for created, device, seq, h, staff, scenario, outcome, _, _ in tx.all(
+                _latest_sql(pg, "scenario_check", "staff_id, scenario_id", marks), chunk):
+            acc.latest_check[staff][scenario] = Fact(created, device, seq, h, "scenario_check", staff,
+                                                     scenario, outcome)
+        for created, device, seq, h, staff, _, outcome, review, sequence in tx.all(
+                _latest_sql(pg, "note_assessment", "staff_id, review, sequence", marks), chunk):
+            acc.latest_note[staff][(review, sequence)] = Fact(created, device, seq, h, "note_assessment", staff,
+                                                              None, outcome, review, sequence)
+        for staff, day, shift, created in tx.all(_shifts_sql(pg, marks), chunk):
+            acc.shifts[staff][(day, shift)] = created
+
+
+def report_in_database(central: Any, control: list[tuple[dict[str, Any], dict[str, Any]]],
+                       roster: list[dict[str, str]], cohort_names: dict[str, str],
+                       incidents: list[dict[str, Any]], today: dt.date, cohort: str | None,
+                       library: Any) -> dict[str, Any]:
+    """The report model: aggregates from the fact table plus ``control`` (pathway and
+    restriction records with their effective bodies, read by the caller)."""
+    ensure_facts(central)
+    acc = new_accumulator(roster)
+    with central.reading() as tx:
+        fill_accumulator(tx, acc, library, pathway_staff(control, roster))
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return report_from_accumulator(acc, control, roster, incidents, today, cohort, cohort_names, now)

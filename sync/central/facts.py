@@ -1,0 +1,178 @@
+"""The central fact table: the few typed fields of each work record the governance report needs.
+
+``record_facts`` holds one row per scenario check, shadow-escalation note and note assessment,
+filled by database triggers when a record is inserted into ``records`` (SQLite: ``json_extract``
+in row triggers; PostgreSQL: one ``json_to_record`` per row in a statement-level trigger over
+the inserted rows, so a ``COPY`` of a million rows is one set-based insert). An amendment
+replaces the facts of the record it amends with those of its corrected body (the latest
+amendment in time order wins, whichever arrives first), so the report never parses JSON.
+
+The row is derived data like the ``staff_id`` lookup column, never signed; the reference
+definition is ``supervisor_tui.export.facts.fact_from_record`` (the tests compare the two).
+``ensure_facts`` installs the table, triggers and a one-time backfill on a store created before
+the table existed; new stores get them with the schema (``sync.central.schema``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FACTS_VERSION = "1"
+WORK_KINDS = ("scenario_check", "shadow_escalation", "note_assessment")
+_KINDS = "(" + ",".join(f"'{k}'" for k in WORK_KINDS) + ")"
+COLUMNS = ("hash", "kind", "created_at", "device", "seq", "week", "staff_id", "scenario_id", "outcome",
+           "review", "sequence", "standard_id", "standard_version", "missing", "shift_date", "shift", "agreed")
+
+TABLE = """
+CREATE TABLE IF NOT EXISTS record_facts (
+    hash TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    device TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    week TEXT,
+    staff_id TEXT NOT NULL,
+    scenario_id TEXT,
+    outcome TEXT,
+    review TEXT,
+    sequence BIGINT,
+    standard_id TEXT,
+    standard_version BIGINT,
+    missing TEXT,
+    shift_date TEXT,
+    shift TEXT,
+    agreed INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS record_facts_staff ON record_facts (staff_id, kind);
+CREATE INDEX IF NOT EXISTS record_facts_missing ON record_facts (staff_id) WHERE missing IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_amends ON records (amends);
+"""
+
+
+def _latest_amendment(body_expr: str) -> str:
+    return (f"(SELECT {body_expr} FROM records a WHERE a.amends = r.hash AND a.kind = 'amendment'"
+            " ORDER BY a.created_at DESC, a.device DESC, a.seq DESC LIMIT 1)")
+
+
+def sqlite_select(where: str) -> str:
+    """Fact rows of the work records ``r`` matching ``where`` (their latest amendment applied)."""
+    def j(field: str) -> str:
+        return f"json_extract(b, '$.{field}')"
+
+    missing = (f"NULLIF(COALESCE({j('missing_elements')}, (SELECT json_group_array(json_extract(e.value,"
+               " '$.element_id')) FROM json_each(b, '$.elements') e"
+               " WHERE NOT COALESCE(json_extract(e.value, '$.present'), 0))), '[]')")
+    agreed = (f"CASE json_type(b, '$.agreed') WHEN 'true' THEN 1 WHEN 'integer' THEN {j('agreed')} <> 0"
+              f" WHEN 'real' THEN {j('agreed')} <> 0 WHEN 'text' THEN {j('agreed')} <> '' ELSE 0 END")
+    return f"""
+SELECT hash, kind, created_at, device, seq, date(substr(created_at, 1, 10), '-6 days', 'weekday 1'),
+  COALESCE({j('staff_id')}, ''),
+  CASE kind WHEN 'scenario_check' THEN {j('scenario_id')} END,
+  CASE WHEN kind <> 'shadow_escalation' THEN {j('outcome')} END,
+  CASE kind WHEN 'note_assessment' THEN {j('review')} END,
+  CASE kind WHEN 'note_assessment' THEN {j('sequence')} END,
+  CASE kind WHEN 'note_assessment' THEN {j('standard_id')} END,
+  CASE kind WHEN 'note_assessment' THEN {j('standard_version')} END,
+  CASE kind WHEN 'note_assessment' THEN {missing} END,
+  CASE kind WHEN 'shadow_escalation' THEN {j('shift_date')} END,
+  CASE kind WHEN 'shadow_escalation' THEN {j('shift')} END,
+  CASE kind WHEN 'shadow_escalation' THEN {agreed} ELSE 0 END
+FROM (SELECT r.hash, r.kind, r.created_at, r.device, r.seq,
+             COALESCE({_latest_amendment("json_extract(a.body, '$.body')")}, r.body) AS b
+      FROM records r WHERE r.kind IN {_KINDS} AND ({where})) AS src WHERE true"""
+
+
+_INSERT = f"INSERT OR REPLACE INTO record_facts ({', '.join(COLUMNS)})"
+
+SQLITE = TABLE + f"""
+CREATE TRIGGER IF NOT EXISTS records_facts_work AFTER INSERT ON records WHEN new.kind IN {_KINDS}
+BEGIN {_INSERT} {sqlite_select("r.hash = new.hash")}; END;
+CREATE TRIGGER IF NOT EXISTS records_facts_amend AFTER INSERT ON records
+WHEN new.kind = 'amendment' AND new.amends IS NOT NULL
+BEGIN {_INSERT} {sqlite_select("r.hash = new.amends")}; END;
+{_INSERT} {sqlite_select("NOT EXISTS (SELECT 1 FROM meta WHERE key = 'facts_version')")};
+INSERT INTO meta (key, value) VALUES ('facts_version', '{FACTS_VERSION}') ON CONFLICT (key) DO NOTHING;
+"""
+
+
+def _int(expr: str) -> str:
+    return f"CASE WHEN {expr} ~ '^-?[0-9]{{1,18}}$' THEN ({expr})::bigint END"
+
+
+def postgres_select(where: str) -> str:
+    """PostgreSQL fact rows of the work records ``r`` matching ``where`` (one JSON parse each)."""
+    day = "substr(r.created_at, 1, 10)"
+    date = (f"(make_date(greatest(substr({day}, 1, 4)::int, 1), least(greatest(substr({day}, 6, 2)::int, 1), 12), 1)"
+            f" + (substr({day}, 9, 2)::int - 1))")
+    week = f"to_char({date} - (extract(isodow FROM {date})::int - 1), 'YYYY-MM-DD')"
+    missing = ("NULLIF(CASE WHEN x.missing_elements IS NOT NULL AND json_typeof(x.missing_elements) <> 'null'"
+               " THEN x.missing_elements::text ELSE (SELECT json_agg(e->>'element_id')::text FROM"
+               " json_array_elements(CASE WHEN json_typeof(x.elements) = 'array' THEN x.elements END) e"
+               " WHERE COALESCE(e->>'present', 'false') IN ('false', '0', '')) END, '[]')")
+    agreed = "CASE WHEN x.agreed IS NULL OR x.agreed IN ('false', '0', '') THEN 0 ELSE 1 END"
+    return f"""
+SELECT r.hash, r.kind, r.created_at, r.device, r.seq, {week},
+  COALESCE(x.staff_id, ''),
+  CASE r.kind WHEN 'scenario_check' THEN x.scenario_id END,
+  CASE WHEN r.kind <> 'shadow_escalation' THEN x.outcome END,
+  CASE r.kind WHEN 'note_assessment' THEN x.review END,
+  CASE r.kind WHEN 'note_assessment' THEN {_int('x.sequence')} END,
+  CASE r.kind WHEN 'note_assessment' THEN x.standard_id END,
+  CASE r.kind WHEN 'note_assessment' THEN {_int('x.standard_version')} END,
+  CASE r.kind WHEN 'note_assessment' THEN {missing} END,
+  CASE r.kind WHEN 'shadow_escalation' THEN x.shift_date END,
+  CASE r.kind WHEN 'shadow_escalation' THEN x.shift END,
+  CASE r.kind WHEN 'shadow_escalation' THEN {agreed} ELSE 0 END
+FROM records r,
+  LATERAL (SELECT COALESCE({_latest_amendment("(a.body::json)->'body'")}, r.body::json) AS b) eff,
+  LATERAL json_to_record(CASE WHEN json_typeof(eff.b) = 'object' THEN eff.b ELSE '{{}}'::json END) AS x(
+    staff_id text, scenario_id text, outcome text, review text, sequence text, standard_id text,
+    standard_version text, missing_elements json, elements json, shift_date text, shift text, agreed text)
+WHERE r.kind IN {_KINDS} AND ({where})"""
+
+
+_UPSERT = (" ON CONFLICT (hash) DO UPDATE SET "
+           + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:]))
+
+POSTGRES = TABLE + f"""
+CREATE OR REPLACE FUNCTION records_facts_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO record_facts ({', '.join(COLUMNS)})
+  {postgres_select("r.hash IN (SELECT i.hash FROM inserted i WHERE i.kind IN " + _KINDS
+                   + " UNION SELECT i.amends FROM inserted i WHERE i.kind = 'amendment' AND i.amends IS NOT NULL)")}
+  {_UPSERT};
+  RETURN NULL;
+END; $$;
+DROP TRIGGER IF EXISTS records_facts ON records;
+CREATE TRIGGER records_facts AFTER INSERT ON records REFERENCING NEW TABLE AS inserted
+FOR EACH STATEMENT EXECUTE FUNCTION records_facts_refresh();
+"""
+POSTGRES_NEW = POSTGRES + f"INSERT INTO meta (key, value) VALUES ('facts_version', '{FACTS_VERSION}') ON CONFLICT (key) DO NOTHING;\n"
+
+POSTGRES_BACKFILL = (f"INSERT INTO record_facts ({', '.join(COLUMNS)}) {postgres_select('true')}"
+                     + _UPSERT)
+
+
+def ensure_facts(central: Any) -> None:
+    """Install the fact table and its triggers and backfill it once (a store made before them).
+
+    Cheap when already done (one ``meta`` lookup). On PostgreSQL the install takes a lock that
+    blocks concurrent pushes, so no record can slip between the backfill and the trigger."""
+    with central.reading() as tx:
+        row = tx.one("SELECT value FROM meta WHERE key = 'facts_version'")
+    if row and row[0] == FACTS_VERSION:
+        return
+    with central.transaction() as tx:
+        if tx.rewrite:
+            tx.execute("LOCK TABLE records IN SHARE ROW EXCLUSIVE MODE")
+            if tx.one("SELECT value FROM meta WHERE key = 'facts_version'"):
+                return
+            tx.conn.execute(POSTGRES)
+            tx.conn.execute(POSTGRES_BACKFILL)
+            tx.execute("INSERT INTO meta (key, value) VALUES ('facts_version', ?) ON CONFLICT (key) DO NOTHING",
+                       (FACTS_VERSION,))
+        else:
+            from sync.central.sqlite_backend import _statements
+
+            for statement in _statements(SQLITE):
+                tx.execute(statement)
