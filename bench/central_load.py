@@ -1,0 +1,53 @@
+"""Bulk-load already signed records straight into a central store's ``records`` table.
+
+For benchmarks and tests only: the records are NOT re-checked (a real store accepts records
+only through ``CentralStore.push``). Rows are written as ``push`` writes them (body as canonical
+JSON, lookup columns from ``index_columns``) with ``executemany`` on SQLite and ``COPY`` on
+PostgreSQL, so the database's own triggers (append-only, ``record_facts``) fire as on a push.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from storage.store import index_columns
+
+COLUMNS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body", "hash", "sig",
+           "staff_id", "cohort_id", "ref_id", "amends", "received_at")
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode
+
+
+def record_row(record: dict[str, Any], received_at: str) -> tuple:
+    body = record["body"]
+    return (record["id"], record["kind"], record["schema"], record["author"], record["device"], record["seq"],
+            record["prev"], record["created_at"], _ENCODE(body), record["hash"], record["sig"],
+            *index_columns(record["kind"], body), received_at)
+
+
+def bulk_insert(central: Any, records: Iterable[dict[str, Any]], received_at: str, batch: int = 50_000) -> int:
+    """Insert ``records`` (full envelopes) in batches of ``batch``; returns how many."""
+    count = 0
+    rows: list[tuple] = []
+
+    def flush() -> None:
+        if not rows:
+            return
+        with central.transaction() as tx:
+            if tx.rewrite:
+                with tx.conn.cursor() as cur, cur.copy(f"COPY records ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                tx.executemany(f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})",
+                               rows)
+        rows.clear()
+
+    for record in records:
+        rows.append(record_row(record, received_at))
+        count += 1
+        if len(rows) >= batch:
+            flush()
+    flush()
+    return count
