@@ -19,7 +19,7 @@ from supervisor_tui.export.facts import WORK_KINDS, fact_from_record
 from supervisor_tui.export.report import amended_bodies, build_report, week_of
 from sync.central import open_central
 from sync.central.facts import COLUMNS, ensure_facts
-from tests.export.dataset import TODAY, at, note
+from tests.export.dataset import at, note
 from tests.export.test_central import central, central_url, push_all  # noqa: F401  (fixtures)
 from tests.sync.conftest import pg_cluster  # noqa: F401  (session fixture: a throwaway PostgreSQL 15)
 
