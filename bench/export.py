@@ -188,6 +188,32 @@ def push_to_central(central, store: Store, done: dict) -> None:
         head = rows[-1]["seq"]
 
 
+def bulk_load(central, store: Store, upto: int, done: dict) -> None:
+    """Insert the laptop's records with ``seq <= upto`` the central store does not hold yet,
+    straight into its tables (``bench.central_load``: executemany / COPY, triggers fire, no
+    signature checks) — the fast way to a million-record central store."""
+    from bench.central_load import bulk_insert
+
+    profile = store.require_profile()
+    if "info" not in done:
+        central.import_roster(store.roster(), {c["cohort_id"]: c["name"] for c in store.cohorts()})
+        done["info"] = central.enrol(central.create_token(profile.supervisor), profile.device,
+                                     profile.supervisor, store.key.public_key_hex)
+    head = central.head(profile.device)[0]
+
+    def rows():
+        after = head
+        while after < upto:
+            chunk = store._select("WHERE device = ? AND seq > ? AND seq <= ?", (profile.device, after, upto),
+                                  "seq LIMIT 20000")
+            if not chunk:
+                return
+            yield from chunk
+            after = chunk[-1]["seq"]
+
+    bulk_insert(central, rows(), dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+
+
 def run_step(home: Path, staff_id: str, total: int) -> dict:
     result = {"records": total}
     for what, repeat in (("history_floor", 5), ("json", 5), ("html", 5), ("report_floor", 2), ("report", 1)):
@@ -212,6 +238,10 @@ def main() -> int:
     parser.add_argument("--staff", type=int, default=500, help="roster size")
     parser.add_argument("--central", choices=("sqlite", "postgresql"),
                         help="measure the central store (records pushed from the bench laptop)")
+    parser.add_argument("--bulk", action="store_true",
+                        help="with --central: insert the signed records straight into the central tables "
+                             "(executemany / COPY) instead of pushing them through the checks")
+    parser.add_argument("--cache", help="keep the signed laptop store here and reuse it (with --bulk)")
     parser.add_argument("--central-url", help=argparse.SUPPRESS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--home", help=argparse.SUPPRESS)
@@ -228,8 +258,9 @@ def main() -> int:
     cluster = central = None
     pushed: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
-        home = Path(tmp) / "home"
-        store = build(home, args.staff)
+        home = Path(args.cache) / f"home-{args.records}" if args.cache else Path(tmp) / "home"
+        reuse = args.bulk and (home / "store.db").exists()
+        store = Store(home) if reuse else build(home, args.staff)
         if args.central == "postgresql":
             from tests.pg import PostgresCluster, pg_unavailable
 
@@ -247,7 +278,25 @@ def main() -> int:
             central = open_central(CENTRAL_URL)
         steps = []
         done = 0
+        base = 0
+        if args.bulk and central is not None:
+            if not reuse:
+                started = time.perf_counter()
+                grow(store, args.records, seed=7)
+                print(f"(signed and stored {args.records:,} records in {time.perf_counter() - started:.1f} s)")
+            base = store.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0] - args.records
+            if base < 0:
+                print(f"{home} holds fewer than {args.records:,} bulk records; delete it")
+                return 1
         for index, target in enumerate((args.records // 4, args.records)):
+            if args.bulk and central is not None:
+                started = time.perf_counter()
+                bulk_load(central, store, base + target, pushed)
+                print(f"(bulk-inserted into the central store up to {base + target:,} records in "
+                      f"{time.perf_counter() - started:.1f} s)")
+                done = target
+                steps.append(run_step(home, "S001", central.count()))
+                continue
             started = time.perf_counter()
             grow(store, target - done, seed=7 + index)
             print(f"(signed and stored {target - done:,} more records in {time.perf_counter() - started:.1f} s)")

@@ -19,7 +19,7 @@ from typing import Any
 
 from supervisor_tui.export.facts import Fact
 from supervisor_tui.export.report import UNKNOWN, new_accumulator, report_from_accumulator
-from sync.central.facts import ensure_facts
+from sync.central.facts import ensure_facts, refresh_amended
 
 _COHORT = f"COALESCE(s.cohort_id, '{UNKNOWN}')"
 _JOIN = "record_facts f LEFT JOIN staff s ON s.staff_id = f.staff_id"
@@ -136,6 +136,7 @@ def report_in_database(central: Any, control: list[tuple[dict[str, Any], dict[st
     """The report model: aggregates from the fact table plus ``control`` (pathway and
     restriction records with their effective bodies, read by the caller)."""
     ensure_facts(central)
+    refresh_amended(central)
     acc = new_accumulator(roster)
     with central.reading() as tx:
         fill_accumulator(tx, acc, library, pathway_staff(control, roster))
