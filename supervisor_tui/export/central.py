@@ -22,9 +22,12 @@ from storage.store import index_columns
 from supervisor_tui.export.facts import WORK_KINDS, Fact, fact_from_record
 from supervisor_tui.export.inputs import ExportError, ExportInputs, checklist_titles
 from supervisor_tui.export.report import amended_bodies, build_report_from_facts
+from supervisor_tui.records import KINDS
 
 FIELDS = "id, kind, schema, author, device, seq, prev, created_at, body, hash, sig"
 KINDS_SQL = "(" + ",".join(f"'{k}'" for k in WORK_KINDS) + ")"
+# pathway and restriction kinds, listed so the kind index is used (NOT IN would scan every row)
+CONTROL_SQL = "(" + ",".join(f"'{k}'" for k in KINDS if k not in WORK_KINDS and k != "amendment") + ")"
 AMENDED_SQL = "(SELECT amends FROM records WHERE kind = 'amendment' AND amends IS NOT NULL)"
 INCIDENTS_DDL = """
 CREATE TABLE IF NOT EXISTS incidents (
@@ -184,7 +187,7 @@ def _control(tx: Any) -> tuple[dict[str, dict[str, Any]], list[tuple[dict[str, A
     amended = amended_bodies(_record(r) for r in tx.all(
         f"SELECT {FIELDS} FROM records WHERE kind = 'amendment' ORDER BY created_at, device, seq"))
     control = [(r, amended.get(r["hash"], r["body"])) for r in (_record(row) for row in tx.all(
-        f"SELECT {FIELDS} FROM records WHERE kind NOT IN {KINDS_SQL} AND kind <> 'amendment'"))]
+        f"SELECT {FIELDS} FROM records WHERE kind IN {CONTROL_SQL}"))]
     return amended, control
 
 

@@ -30,17 +30,16 @@ def _sum(condition: str) -> str:
 
 
 WEEKLY_SQL = f"""
-SELECT {_COHORT}, f.week,
-  {_sum("f.kind = 'scenario_check'")}, {_sum("f.kind = 'scenario_check' AND f.outcome = 'pass'")},
-  {_sum("f.kind = 'note_assessment'")}, {_sum("f.kind = 'note_assessment' AND f.outcome = 'compliant'")},
-  {_sum("f.kind = 'note_assessment' AND f.outcome = 'rework'")},
-  {_sum("f.kind = 'shadow_escalation'")}, {_sum("f.kind = 'shadow_escalation' AND f.agreed = 1")}
-FROM {_JOIN} GROUP BY {_COHORT}, f.week"""
-
-STANDARDS_SQL = f"""
-SELECT DISTINCT {_COHORT}, g.standard_id, g.standard_version
-FROM (SELECT staff_id, standard_id, standard_version FROM record_facts WHERE kind = 'note_assessment'
-      GROUP BY staff_id, standard_id, standard_version) g LEFT JOIN staff s ON s.staff_id = g.staff_id"""
+SELECT {_COHORT}, g.week, g.standard_id, g.standard_version, CAST(SUM(g.checks) AS BIGINT), CAST(SUM(g.passed) AS BIGINT), CAST(SUM(g.notes) AS BIGINT),
+  CAST(SUM(g.compliant) AS BIGINT), CAST(SUM(g.rework) AS BIGINT), CAST(SUM(g.shadows) AS BIGINT), CAST(SUM(g.agreed) AS BIGINT)
+FROM (SELECT staff_id, week, standard_id, standard_version,
+        {_sum("kind = 'scenario_check'")} AS checks, {_sum("kind = 'scenario_check' AND outcome = 'pass'")} AS passed,
+        {_sum("kind = 'note_assessment'")} AS notes,
+        {_sum("kind = 'note_assessment' AND outcome = 'compliant'")} AS compliant,
+        {_sum("kind = 'note_assessment' AND outcome = 'rework'")} AS rework,
+        {_sum("kind = 'shadow_escalation'")} AS shadows, {_sum("kind = 'shadow_escalation' AND agreed = 1")} AS agreed
+      FROM record_facts GROUP BY staff_id, week, standard_id, standard_version) g
+LEFT JOIN staff s ON s.staff_id = g.staff_id GROUP BY {_COHORT}, g.week, g.standard_id, g.standard_version"""
 
 
 def _missing_sql(postgres: bool) -> str:
@@ -56,19 +55,27 @@ def _order(postgres: bool, desc: bool = False) -> str:
 
 
 def _first_sql(postgres: bool) -> str:
-    return f"""
-SELECT staff_id, scenario_id, outcome FROM (
-  SELECT staff_id, scenario_id, outcome,
-         ROW_NUMBER() OVER (PARTITION BY staff_id, scenario_id ORDER BY {_order(postgres)}) AS n
-  FROM record_facts WHERE kind = 'scenario_check') t WHERE n = 1"""
+    """Each person's first check of each scenario, from the ``record_facts_checks`` index
+    (PostgreSQL: ``DISTINCT ON``; SQLite: ``MIN`` of a key ordered as (created_at, device, seq),
+    whose row gives the bare ``outcome`` column)."""
+    if postgres:
+        return (f"SELECT DISTINCT ON (staff_id, scenario_id) staff_id, scenario_id, outcome FROM record_facts"
+                f" WHERE kind = 'scenario_check' ORDER BY staff_id, scenario_id, {_order(True)}")
+    return ("SELECT staff_id, scenario_id, outcome, MIN(created_at || char(1) || device || char(1)"
+            " || printf('%020d', seq)) FROM record_facts WHERE kind = 'scenario_check' GROUP BY staff_id, scenario_id")
 
 
-def _latest_sql(postgres: bool, kind: str, key: str, marks: str) -> str:
+def _latest_sql(postgres: bool, kind: str, key: tuple[str, ...], marks: str) -> str:
+    """Each person's latest row per ``key``: the keys (a scan of those people's index entries),
+    then one index seek per key for its latest row."""
+    same = "IS NOT DISTINCT FROM" if postgres else "IS"
+    match = " AND ".join(f"x.{k} {same} k.{k}" for k in key)
+    c = ' COLLATE "C"' if postgres else ""
     return f"""
-SELECT created_at, device, seq, hash, staff_id, scenario_id, outcome, review, sequence FROM (
-  SELECT created_at, device, seq, hash, staff_id, scenario_id, outcome, review, sequence,
-         ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {_order(postgres, desc=True)}) AS n
-  FROM record_facts WHERE kind = '{kind}' AND staff_id IN ({marks})) t WHERE n = 1"""
+SELECT f.created_at, f.device, f.seq, f.hash, f.staff_id, f.scenario_id, f.outcome, f.review, f.sequence
+FROM (SELECT DISTINCT {', '.join(key)} FROM record_facts WHERE kind = '{kind}' AND staff_id IN ({marks})) k
+JOIN record_facts f ON f.hash = (SELECT x.hash FROM record_facts x WHERE x.kind = '{kind}' AND {match}
+                                 ORDER BY x.created_at{c} DESC, x.device{c} DESC, x.seq DESC LIMIT 1)"""
 
 
 def _shifts_sql(postgres: bool, marks: str) -> str:
@@ -96,13 +103,16 @@ def pathway_staff(control: list[tuple[dict[str, Any], dict[str, Any]]], roster: 
 def fill_accumulator(tx: Any, acc: Any, library: Any, people: list[str]) -> None:
     """Fill ``acc`` (``report.new_accumulator``) from the fact table, in the database."""
     pg = bool(tx.rewrite)
-    for cohort, week, checks, passed, notes, compliant, rework, shadows, agreed in tx.all(WEEKLY_SQL):
+    standards: set[tuple[str, Any, Any]] = set()
+    for cohort, week, std, version, checks, passed, notes, compliant, rework, shadows, agreed in tx.all(WEEKLY_SQL):
         acc.weekly[cohort][week].update({"checks": checks, "checks_passed": passed, "notes": notes,
                                          "notes_compliant": compliant, "shadows": shadows, "agreed": agreed})
         acc.notes[cohort].update({"assessments": notes, "rework": rework})
         acc.shadow[cohort].update({"notes": shadows, "agreed": agreed})
+        if notes:
+            standards.add((cohort, std, version))
     cache: dict[tuple, tuple[str, ...]] = {}
-    for cohort, standard_id, version in tx.all(STANDARDS_SQL):
+    for cohort, standard_id, version in sorted(standards, key=str):
         key = (standard_id, version)
         if key not in cache:
             standard = library.get(str(standard_id), int(version) if version is not None else None)
@@ -112,17 +122,17 @@ def fill_accumulator(tx: Any, acc: Any, library: Any, people: list[str]) -> None
             missing[element] += 0
     for cohort, element, count in tx.all(_missing_sql(pg)):
         acc.missing[cohort][element] += count
-    for staff, scenario, outcome in tx.all(_first_sql(pg)):
+    for staff, scenario, outcome, *_ in tx.all(_first_sql(pg)):
         acc.first[(staff, scenario)] = outcome
     for start in range(0, len(people), 500):
         chunk = people[start:start + 500]
         marks = ",".join("?" * len(chunk))
         for created, device, seq, h, staff, scenario, outcome, _, _ in tx.all(
-                _latest_sql(pg, "scenario_check", "staff_id, scenario_id", marks), chunk):
+                _latest_sql(pg, "scenario_check", ("staff_id", "scenario_id"), marks), chunk):
             acc.latest_check[staff][scenario] = Fact(created, device, seq, h, "scenario_check", staff,
                                                      scenario, outcome)
         for created, device, seq, h, staff, _, outcome, review, sequence in tx.all(
-                _latest_sql(pg, "note_assessment", "staff_id, review, sequence", marks), chunk):
+                _latest_sql(pg, "note_assessment", ("staff_id", "review", "sequence"), marks), chunk):
             acc.latest_note[staff][(review, sequence)] = Fact(created, device, seq, h, "note_assessment", staff,
                                                               None, outcome, review, sequence)
         for staff, day, shift, created in tx.all(_shifts_sql(pg, marks), chunk):

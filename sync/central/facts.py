@@ -43,7 +43,10 @@ CREATE TABLE IF NOT EXISTS record_facts (
     shift TEXT,
     agreed INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS record_facts_staff ON record_facts (staff_id, kind);
+CREATE INDEX IF NOT EXISTS record_facts_week ON record_facts
+  (staff_id, week, kind, outcome, agreed, standard_id, standard_version);
+CREATE INDEX IF NOT EXISTS record_facts_shifts ON record_facts (staff_id, shift_date, shift, created_at)
+  WHERE kind = 'shadow_escalation';
 CREATE INDEX IF NOT EXISTS record_facts_missing ON record_facts (staff_id) WHERE missing IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_amends ON records (amends);
 """
@@ -85,6 +88,10 @@ FROM (SELECT r.hash, r.kind, r.created_at, r.device, r.seq,
 _INSERT = f"INSERT OR REPLACE INTO record_facts ({', '.join(COLUMNS)})"
 
 SQLITE = TABLE + f"""
+CREATE INDEX IF NOT EXISTS record_facts_checks ON record_facts (staff_id, scenario_id, created_at, device, seq, outcome)
+  WHERE kind = 'scenario_check';
+CREATE INDEX IF NOT EXISTS record_facts_notes ON record_facts (staff_id, review, sequence, created_at, device, seq)
+  WHERE kind = 'note_assessment';
 CREATE TRIGGER IF NOT EXISTS records_facts_work AFTER INSERT ON records WHEN new.kind IN {_KINDS}
 BEGIN {_INSERT} {sqlite_select("r.hash = new.hash")}; END;
 CREATE TRIGGER IF NOT EXISTS records_facts_amend AFTER INSERT ON records
@@ -135,6 +142,11 @@ _UPSERT = (" ON CONFLICT (hash) DO UPDATE SET "
            + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:]))
 
 POSTGRES = TABLE + f"""
+CREATE INDEX IF NOT EXISTS record_facts_checks ON record_facts
+  (staff_id, scenario_id, created_at COLLATE "C", device COLLATE "C", seq) INCLUDE (outcome)
+  WHERE kind = 'scenario_check';
+CREATE INDEX IF NOT EXISTS record_facts_notes ON record_facts
+  (staff_id, review, sequence, created_at COLLATE "C", device COLLATE "C", seq) WHERE kind = 'note_assessment';
 CREATE OR REPLACE FUNCTION records_facts_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO record_facts ({', '.join(COLUMNS)})

@@ -138,7 +138,10 @@ def test_backfill_of_a_store_made_before_the_table(central_url, laptop):  # noqa
         assert len(table_facts(c)) == sum(r["kind"] in WORK_KINDS for r in records)
         ensure_facts(c)  # a second call changes nothing
         fast = central_report(c, now.date(), incidents=[])
-        assert fast == reference(c, now.date(), (), fast["generated_at"])
+        slow = reference(c, now.date(), (), fast["generated_at"])
+        for a, b in zip(fast["cohorts"], slow["cohorts"], strict=True):
+            assert {k: v for k, v in a.items() if a[k] != b[k]} == {k: v for k, v in b.items() if a[k] != b[k]}
+        assert fast == slow
     finally:
         c.close()
 
