@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS record_facts (
     agreed INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS record_facts_week ON record_facts
-  (staff_id, week, kind, outcome, agreed, standard_id, standard_version);
+  (staff_id, week, standard_id, standard_version, kind, outcome, agreed);
 CREATE INDEX IF NOT EXISTS record_facts_shifts ON record_facts (staff_id, shift_date, shift, created_at)
   WHERE kind = 'shadow_escalation';
 CREATE INDEX IF NOT EXISTS record_facts_missing ON record_facts (staff_id) WHERE missing IS NOT NULL;
