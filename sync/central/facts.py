@@ -85,6 +85,47 @@ FROM (SELECT r.hash, r.kind, r.created_at, r.device, r.seq,
       FROM records r WHERE r.kind IN {_KINDS} AND ({where})) AS src WHERE true"""
 
 
+def sqlite_select_one(where: str) -> str:
+    """The same rows as :func:`sqlite_select`, for the triggers (one record at a time): the body
+    is parsed once (``json_each`` over its top-level keys, pivoted) instead of once per field,
+    about half the cost per record; for a whole table (the backfill) the per-field form is
+    faster (no GROUP BY)."""
+    def v(field: str) -> str:
+        return f"MAX(CASE j.key WHEN '{field}' THEN j.value END) AS {field}"
+
+    def t(field: str) -> str:
+        return f"MAX(CASE j.key WHEN '{field}' THEN j.type END) AS {field}_type"
+
+    fields = ", ".join(v(f) for f in ("staff_id", "scenario_id", "outcome", "review", "sequence", "standard_id",
+                                      "standard_version", "missing_elements", "elements", "shift_date", "shift",
+                                      "agreed"))
+    types = ", ".join(t(f) for f in ("missing_elements", "elements", "agreed"))
+    missing = ("NULLIF(CASE WHEN missing_elements_type IS NOT NULL AND missing_elements_type <> 'null'"
+               " THEN missing_elements WHEN elements_type = 'array' THEN (SELECT json_group_array("
+               "json_extract(e.value, '$.element_id')) FROM json_each(elements) e"
+               " WHERE NOT COALESCE(json_extract(e.value, '$.present'), 0)) END, '[]')")
+    agreed = ("CASE agreed_type WHEN 'true' THEN 1 WHEN 'integer' THEN agreed <> 0 WHEN 'real' THEN agreed <> 0"
+              " WHEN 'text' THEN agreed <> '' ELSE 0 END")
+    return f"""
+SELECT hash, kind, created_at, device, seq, date(substr(created_at, 1, 10), '-6 days', 'weekday 1'),
+  COALESCE(staff_id, ''),
+  CASE kind WHEN 'scenario_check' THEN scenario_id END,
+  CASE WHEN kind <> 'shadow_escalation' THEN outcome END,
+  CASE kind WHEN 'note_assessment' THEN review END,
+  CASE kind WHEN 'note_assessment' THEN sequence END,
+  CASE kind WHEN 'note_assessment' THEN standard_id END,
+  CASE kind WHEN 'note_assessment' THEN standard_version END,
+  CASE kind WHEN 'note_assessment' THEN {missing} END,
+  CASE kind WHEN 'shadow_escalation' THEN shift_date END,
+  CASE kind WHEN 'shadow_escalation' THEN shift END,
+  CASE kind WHEN 'shadow_escalation' THEN {agreed} ELSE 0 END
+FROM (SELECT src.hash, src.kind, src.created_at, src.device, src.seq, {fields}, {types}
+      FROM (SELECT r.hash, r.kind, r.created_at, r.device, r.seq,
+                   COALESCE({_latest_amendment("json_extract(a.body, '$.body')")}, r.body) AS b
+            FROM records r WHERE r.kind IN {_KINDS} AND ({where})) AS src
+      LEFT JOIN json_each(src.b) AS j GROUP BY src.hash) AS p WHERE true"""
+
+
 _INSERT = f"INSERT OR REPLACE INTO record_facts ({', '.join(COLUMNS)})"
 
 SQLITE = TABLE + f"""
@@ -93,10 +134,10 @@ CREATE INDEX IF NOT EXISTS record_facts_checks ON record_facts (staff_id, scenar
 CREATE INDEX IF NOT EXISTS record_facts_notes ON record_facts (staff_id, review, sequence, created_at, device, seq)
   WHERE kind = 'note_assessment';
 CREATE TRIGGER IF NOT EXISTS records_facts_work AFTER INSERT ON records WHEN new.kind IN {_KINDS}
-BEGIN {_INSERT} {sqlite_select("r.hash = new.hash")}; END;
+BEGIN {_INSERT} {sqlite_select_one("r.hash = new.hash")}; END;
 CREATE TRIGGER IF NOT EXISTS records_facts_amend AFTER INSERT ON records
 WHEN new.kind = 'amendment' AND new.amends IS NOT NULL
-BEGIN {_INSERT} {sqlite_select("r.hash = new.amends")}; END;
+BEGIN {_INSERT} {sqlite_select_one("r.hash = new.amends")}; END;
 {_INSERT} {sqlite_select("NOT EXISTS (SELECT 1 FROM meta WHERE key = 'facts_version')")};
 INSERT INTO meta (key, value) VALUES ('facts_version', '{FACTS_VERSION}') ON CONFLICT (key) DO NOTHING;
 """
