@@ -1,9 +1,8 @@
 """The central fact table: the few typed fields of each work record the governance report needs.
 
 ``record_facts`` holds one row per scenario check, shadow-escalation note and note assessment,
-filled by database triggers when a record is inserted into ``records`` (SQLite: ``json_extract``
-in row triggers; PostgreSQL: one ``json_to_record`` per row in a statement-level trigger over
-the inserted rows, so a ``COPY`` of a million rows is one set-based insert). An amendment
+filled by database triggers when a record is inserted into ``records`` (row triggers; SQLite
+parses the body once with ``json_each``, PostgreSQL once with ``json_to_record``). An amendment
 replaces the facts of the record it amends with those of its corrected body (the latest
 amendment in time order wins, whichever arrives first), so the report never parses JSON.
 
@@ -189,16 +188,20 @@ CREATE INDEX IF NOT EXISTS record_facts_checks ON record_facts
 CREATE INDEX IF NOT EXISTS record_facts_notes ON record_facts
   (staff_id, review, sequence, created_at COLLATE "C", device COLLATE "C", seq) WHERE kind = 'note_assessment';
 CREATE OR REPLACE FUNCTION records_facts_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE target text;
 BEGIN
+  IF NEW.kind IN {_KINDS} THEN target := NEW.hash;
+  ELSIF NEW.kind = 'amendment' AND NEW.amends IS NOT NULL THEN target := NEW.amends;
+  ELSE RETURN NULL;
+  END IF;
   INSERT INTO record_facts ({', '.join(COLUMNS)})
-  {postgres_select("r.hash IN (SELECT i.hash FROM inserted i WHERE i.kind IN " + _KINDS
-                   + " UNION SELECT i.amends FROM inserted i WHERE i.kind = 'amendment' AND i.amends IS NOT NULL)")}
+  {postgres_select("r.hash = target")}
   {_UPSERT};
   RETURN NULL;
 END; $$;
 DROP TRIGGER IF EXISTS records_facts ON records;
-CREATE TRIGGER records_facts AFTER INSERT ON records REFERENCING NEW TABLE AS inserted
-FOR EACH STATEMENT EXECUTE FUNCTION records_facts_refresh();
+CREATE TRIGGER records_facts AFTER INSERT ON records
+FOR EACH ROW WHEN (NEW.kind IN {_KINDS} OR NEW.kind = 'amendment') EXECUTE FUNCTION records_facts_refresh();
 """
 POSTGRES_NEW = POSTGRES + f"INSERT INTO meta (key, value) VALUES ('facts_version', '{FACTS_VERSION}') ON CONFLICT (key) DO NOTHING;\n"
 
