@@ -47,7 +47,7 @@ CREATE INDEX IF NOT EXISTS record_facts_week ON record_facts
 CREATE INDEX IF NOT EXISTS record_facts_shifts ON record_facts (staff_id, shift_date, shift, created_at)
   WHERE kind = 'shadow_escalation';
 CREATE INDEX IF NOT EXISTS record_facts_missing ON record_facts (staff_id) WHERE missing IS NOT NULL;
-CREATE INDEX IF NOT EXISTS records_amends ON records (amends);
+CREATE INDEX IF NOT EXISTS records_amends ON records (amends) WHERE amends IS NOT NULL;
 """
 
 
