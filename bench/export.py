@@ -13,7 +13,11 @@ process (so peak RSS belongs to the measured work only):
 The issue's real target is the central store with 1,000,000 records on SQLite and PostgreSQL;
 see README "Governance report" for how to run it there. The last line is JSON.
 
-    python -m bench.export [--records 100000] [--staff 500]
+    python -m bench.export [--records 100000] [--staff 500] [--central sqlite|postgresql]
+
+With ``--central`` the same records are pushed (and checked) into a central store, a SQLite
+file or a throwaway PostgreSQL 15 cluster, and the figures are for ``governance-store export``
+and ``report`` (``supervisor_tui.export.central``).
 """
 
 from __future__ import annotations
@@ -107,11 +111,81 @@ def measure(home: Path, staff_id: str, what: str, repeat: int) -> dict:
     return {"seconds": seconds, "peak_rss_mb": rss, "python_peak_mb": python_peak, "history_records": records}
 
 
+def measure_central(url: str, staff_id: str, what: str, repeat: int) -> dict:
+    """Run in a child process against the central store at ``url``."""
+    from supervisor_tui.export import render_history
+    from supervisor_tui.export.central import central_report, gather_central
+    from sync.central import open_central
+
+    central = open_central(url)
+    today = dt.date.today()
+    cohort = next(p["cohort"] for p in central.roster()[0] if p["staff_id"] == staff_id)
+    cols = "id, kind, schema, author, device, seq, prev, created_at, body, hash, sig"
+    if what == "history_floor":
+        def floor():
+            with central.reading() as tx:
+                tx.all(f"SELECT {cols} FROM records WHERE staff_id = ? OR (cohort_id IS NOT NULL AND cohort_id = ?)",
+                       (staff_id, cohort))
+        seconds = best(floor, repeat)
+    elif what in ("json", "html"):
+        seconds = best(lambda: render_history(gather_central(central, staff_id), what), repeat)
+    elif what == "report_floor":
+        def scan():
+            with central.reading() as tx:
+                if tx.rewrite:
+                    with tx.conn.cursor(name="floor") as cursor:
+                        cursor.execute(f"SELECT {cols} FROM records ORDER BY created_at, device, seq")
+                        while cursor.fetchmany(5000):
+                            pass
+                else:
+                    cursor = tx.execute(f"SELECT {cols} FROM records ORDER BY created_at, device, seq")
+                    while cursor.fetchmany(5000):
+                        pass
+        seconds = best(scan, repeat)
+    else:
+        seconds = best(lambda: central_report(central, today, incidents=[]), repeat)
+    rss = peak_rss_mb()
+    python_peak = records = None
+    if what in ("json", "html", "report"):
+        tracemalloc.start()
+        if what == "report":
+            central_report(central, today, incidents=[])
+        else:
+            inputs = gather_central(central, staff_id)
+            records = len(inputs.records)
+            render_history(inputs, what)
+        python_peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    central.close()
+    return {"seconds": seconds, "peak_rss_mb": rss, "python_peak_mb": python_peak, "history_records": records}
+
+
+CENTRAL_URL: str | None = None
+
+
 def child(home: Path, staff_id: str, what: str, repeat: int) -> dict:
-    out = subprocess.run([sys.executable, "-m", "bench.export", "--child", what, "--home", str(home),
+    target = ["--central-url", CENTRAL_URL] if CENTRAL_URL else ["--home", str(home)]
+    out = subprocess.run([sys.executable, "-m", "bench.export", "--child", what, *target,
                           "--person", staff_id, "--repeat", str(repeat)],
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def push_to_central(central, store: Store, done: dict) -> None:
+    """Push the laptop's records the central store does not hold yet (batches of 5,000)."""
+    profile = store.require_profile()
+    info = done.get("info")
+    if info is None:
+        central.import_roster(store.roster(), {c["cohort_id"]: c["name"] for c in store.cohorts()})
+        info = done["info"] = central.enrol(central.create_token(profile.supervisor), profile.device,
+                                            profile.supervisor, store.key.public_key_hex)
+    head = central.head(profile.device)[0]
+    while True:
+        rows = store._select("WHERE device = ? AND seq > ?", (profile.device, head), "seq")[:5000]
+        if not rows:
+            return
+        central.push(info, rows)
+        head = rows[-1]["seq"]
 
 
 def run_step(home: Path, staff_id: str, total: int) -> dict:
@@ -127,7 +201,7 @@ def run_step(home: Path, staff_id: str, total: int) -> dict:
           f"ratio {r['seconds'] / rf['seconds']:.1f}x  (goal: under 2 s)")
     print(f"  Python heap peak: history JSON {j['python_peak_mb']:.1f} MB, HTML {m['python_peak_mb']:.1f} MB, "
           f"report {r['python_peak_mb']:.1f} MB")
-    print(f"  peak RSS (includes SQLite's page cache, capped at 64 MiB): history JSON {j['peak_rss_mb']:.0f} MB,"
+    print(f"  peak RSS (local SQLite: includes its page cache, capped at 64 MiB): history JSON {j['peak_rss_mb']:.0f} MB,"
           f" HTML {m['peak_rss_mb']:.0f} MB, report {r['peak_rss_mb']:.0f} MB (floor process {h['peak_rss_mb']:.0f} MB)")
     return result
 
@@ -136,27 +210,59 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000, help="bulk records at the last step")
     parser.add_argument("--staff", type=int, default=500, help="roster size")
+    parser.add_argument("--central", choices=("sqlite", "postgresql"),
+                        help="measure the central store (records pushed from the bench laptop)")
+    parser.add_argument("--central-url", help=argparse.SUPPRESS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--home", help=argparse.SUPPRESS)
     parser.add_argument("--person", default="S001", help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(Path(args.home), args.person, args.child, args.repeat)))
+        if args.central_url:
+            print(json.dumps(measure_central(args.central_url, args.person, args.child, args.repeat)))
+        else:
+            print(json.dumps(measure(Path(args.home), args.person, args.child, args.repeat)))
         return 0
+    global CENTRAL_URL
+    cluster = central = None
+    pushed: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         home = Path(tmp) / "home"
         store = build(home, args.staff)
+        if args.central == "postgresql":
+            from tests.pg import PostgresCluster, pg_unavailable
+
+            reason = pg_unavailable()
+            if reason:
+                print(f"cannot start PostgreSQL: {reason}")
+                return 1
+            cluster = PostgresCluster.start()
+            CENTRAL_URL = cluster.create_database()
+        elif args.central == "sqlite":
+            CENTRAL_URL = f"sqlite:///{Path(tmp) / 'central.db'}"
+        if CENTRAL_URL:
+            from sync.central import open_central
+
+            central = open_central(CENTRAL_URL)
         steps = []
         done = 0
         for index, target in enumerate((args.records // 4, args.records)):
             started = time.perf_counter()
             grow(store, target - done, seed=7 + index)
             print(f"(signed and stored {target - done:,} more records in {time.perf_counter() - started:.1f} s)")
+            if central is not None:
+                started = time.perf_counter()
+                push_to_central(central, store, pushed)
+                print(f"(pushed to the central store in {time.perf_counter() - started:.1f} s)")
             done = target
             total = store.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
             steps.append(run_step(home, "S001", total))
         store.close()
+        if central is not None:
+            central.close()
+        if cluster is not None:
+            cluster.stop()
     small, large = steps
     growth = large["records"] / small["records"]
     rss_growth = large["report"]["peak_rss_mb"] / small["report"]["peak_rss_mb"]
@@ -164,7 +270,8 @@ def main() -> int:
     print(f"store grew {growth:.1f}x; report Python heap peak grew {heap_growth:.2f}x, RSS {rss_growth:.2f}x "
           f"(report memory independent of store size: {'yes' if heap_growth < 1.5 else 'NO'})")
     print(json.dumps({
-        "benchmark": "export", "backend": "sqlite-local", "staff": args.staff,
+        "benchmark": "export", "backend": f"central-{args.central}" if args.central else "sqlite-local",
+        "staff": args.staff,
         "steps": [{
             "records": s["records"], "history_records": s["json"]["history_records"],
             "history_json_ms": round(s["json"]["seconds"] * 1e3, 2),

@@ -1,1 +1,1 @@
-"""Textual screens, one module per screen or flow, with their .tcss beside them."""
+"""Textual screens: one module per screen or flow, each with its ``.tcss`` beside it."""

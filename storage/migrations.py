@@ -90,6 +90,87 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        3,
+        "record_activity: light lookup columns of activity records for the roster overview",
+        """
+        CREATE TABLE record_activity (
+            rowid INTEGER PRIMARY KEY,
+            hash TEXT NOT NULL UNIQUE,
+            staff_id TEXT,
+            kind TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            scenario_id TEXT,
+            outcome TEXT,
+            shift_date TEXT,
+            shift TEXT,
+            review TEXT,
+            sequence INTEGER,
+            amended_at TEXT,
+            ord TEXT NOT NULL
+        );
+        CREATE INDEX record_activity_staff ON record_activity (staff_id, kind, created_at, ord,
+            scenario_id, outcome, shift_date, shift, review, sequence, hash);
+        CREATE TRIGGER record_activity_insert AFTER INSERT ON records
+        WHEN NEW.kind IN ('scenario_check', 'shadow_escalation', 'note_assessment')
+        BEGIN
+            INSERT INTO record_activity VALUES (
+                NEW.rowid, NEW.hash, NEW.staff_id, NEW.kind, NEW.created_at, NEW.device, NEW.seq,
+                json_extract(NEW.body, '$.scenario_id'), json_extract(NEW.body, '$.outcome'),
+                json_extract(NEW.body, '$.shift_date'), json_extract(NEW.body, '$.shift'),
+                json_extract(NEW.body, '$.review'), json_extract(NEW.body, '$.sequence'), NULL,
+                NEW.created_at || ' ' || NEW.device || ' ' || printf('%015d', NEW.seq));
+        END;
+        CREATE TRIGGER record_activity_amend AFTER INSERT ON records
+        WHEN NEW.kind = 'amendment'
+        BEGIN
+            UPDATE record_activity SET
+                staff_id = json_extract(NEW.body, '$.body.staff_id'),
+                scenario_id = json_extract(NEW.body, '$.body.scenario_id'),
+                outcome = json_extract(NEW.body, '$.body.outcome'),
+                shift_date = json_extract(NEW.body, '$.body.shift_date'),
+                shift = json_extract(NEW.body, '$.body.shift'),
+                review = json_extract(NEW.body, '$.body.review'),
+                sequence = json_extract(NEW.body, '$.body.sequence'),
+                amended_at = NEW.created_at || ' ' || NEW.device || ' ' || printf('%015d', NEW.seq)
+            WHERE hash = NEW.amends AND (amended_at IS NULL OR amended_at <=
+                NEW.created_at || ' ' || NEW.device || ' ' || printf('%015d', NEW.seq));
+        END;
+        INSERT INTO record_activity
+            SELECT rowid, hash, staff_id, kind, created_at, device, seq,
+                json_extract(body, '$.scenario_id'), json_extract(body, '$.outcome'),
+                json_extract(body, '$.shift_date'), json_extract(body, '$.shift'),
+                json_extract(body, '$.review'), json_extract(body, '$.sequence'), NULL,
+                created_at || ' ' || device || ' ' || printf('%015d', seq)
+            FROM records WHERE kind IN ('scenario_check', 'shadow_escalation', 'note_assessment');
+        UPDATE record_activity SET
+            staff_id = (SELECT json_extract(a.body, '$.body.staff_id') FROM records a
+                        WHERE a.kind = 'amendment' AND a.amends = record_activity.hash
+                        ORDER BY a.created_at DESC, a.device DESC, a.seq DESC LIMIT 1),
+            scenario_id = (SELECT json_extract(a.body, '$.body.scenario_id') FROM records a
+                        WHERE a.kind = 'amendment' AND a.amends = record_activity.hash
+                        ORDER BY a.created_at DESC, a.device DESC, a.seq DESC LIMIT 1),
+            outcome = (SELECT json_extract(a.body, '$.body.outcome') FROM records a
+                        WHERE a.kind = 'amendment' AND a.amends = record_activity.hash
+                        ORDER BY a.created_at DESC, a.device DESC, a.seq DESC LIMIT 1),
+            shift_date = (SELECT json_extract(a.body, '$.body.shift_date') FROM records a
+                        WHERE a.kind = 'amendment' AND a.amends = record_activity.hash
+                        ORDER BY a.created_at DESC, a.device DESC, a.seq DESC LIMIT 1),
+            shift = (SELECT json_extract(a.body, '$.body.shift') FROM records a
+                        WHERE a.kind = 'amendment' AND a.amends = record_activity.hash
+                        ORDER BY a.created_at DESC, a.device DESC, a.seq DESC LIMIT 1),
+            review = (SELECT json_extract(a.body, '$.body.review') FROM records a
+                        WHERE a.kind = 'amendment' AND a.amends = record_activity.hash
+                        ORDER BY a.created_at DESC, a.device DESC, a.seq DESC LIMIT 1),
+            sequence = (SELECT json_extract(a.body, '$.body.sequence') FROM records a
+                        WHERE a.kind = 'amendment' AND a.amends = record_activity.hash
+                        ORDER BY a.created_at DESC, a.device DESC, a.seq DESC LIMIT 1),
+            amended_at = ''
+        WHERE hash IN (SELECT amends FROM records WHERE kind = 'amendment');
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -1,33 +1,169 @@
-"""The Textual application shell (placeholder until the TUI lands)."""
+"""The Textual application: wires screens, bindings, the command palette and background workers.
+
+Business rules live in ``supervisor_tui.rules`` and the store; screens live in ``screens/``.
+Every SQLite call from the UI runs in a thread worker holding ``store_lock`` (one connection,
+one writer at a time); the network health check runs in a worker too.
+"""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Footer, Header
+import datetime as dt
+import threading
+from collections.abc import Callable
 
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+
+from screens.form import FormScreen
+from screens.palette import SupervisorCommands
+from storage.overview import unsynced_count
 from storage.store import Store
 from supervisor_tui.settings import resolve_home
 
+Clock = Callable[[], dt.datetime]
+
 
 class SupervisorApp(App):
-    TITLE = "Supervisor TUI"
+    """The supervisor's app on one local store."""
 
-    def __init__(self, store: Store):
+    TITLE = "Supervisor TUI"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {SupervisorCommands}
+    BINDINGS = [
+        Binding("f2", "decision_aid", "Decision aid", priority=True),
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
+    ]
+
+    unsynced: reactive[int] = reactive(0)
+    server_state: reactive[str] = reactive("")
+    supervisor_label: reactive[str] = reactive("")
+
+    def __init__(self, store: Store, clock: Clock | None = None, cursor_blink: bool = True,
+                 health_interval: float = 30.0) -> None:
         super().__init__()
         self.store = store
+        self.store_lock = threading.RLock()
+        self._clock = clock
+        self.cursor_blink = cursor_blink
+        self.health_interval = health_interval
+        self.roster_ready = threading.Event()
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield DataTable(id="roster")
-        yield Footer()
+    # -- time ----------------------------------------------------------------------------
+    def now(self) -> dt.datetime:
+        return self._clock() if self._clock else dt.datetime.now(dt.UTC)
 
+    def today(self) -> dt.date:
+        return self.now().date()
+
+    # -- start-up ------------------------------------------------------------------------
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("Staff", "Name", "Cohort", "State")
-        for s in self.store.statuses():
-            table.add_row(s["staff_id"], s["name"], s["cohort"], s["state"])
+        from screens.first_run import FirstRunScreen
+        from screens.roster import RosterScreen
+
+        profile = self.store.profile
+        if profile is None:
+            self.push_screen(FirstRunScreen())
+        else:
+            self.supervisor_label = f"{profile.name} ({profile.supervisor})"
+            self.push_screen(RosterScreen())  # its worker refreshes the unsynced count after
+        self.refresh_unsynced()
+        if self.health_interval:
+            self.check_server()
+            self.set_interval(self.health_interval, self.check_server)
+
+    def profile_created(self) -> None:
+        from screens.roster import RosterScreen
+
+        profile = self.store.profile
+        if profile is not None:
+            self.supervisor_label = f"{profile.name} ({profile.supervisor})"
+        self.switch_screen(RosterScreen())
+
+    # -- background work -----------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="unsynced")
+    def refresh_unsynced(self) -> None:
+        with self.store_lock:
+            count = unsynced_count(self.store)
+        self.call_from_thread(setattr, self, "unsynced", count)
+
+    @work(thread=True, exclusive=True, group="health")
+    def check_server(self) -> None:
+        with self.store_lock:
+            url = self.store.get_setting("server_url")
+        if not url:
+            state = ""
+        else:
+            try:
+                from sync.client import server_reachable
+            except ImportError:
+                state = "sync not available"
+            else:
+                state = "server reachable" if server_reachable(url, timeout=2.0) else "offline"
+        self.call_from_thread(setattr, self, "server_state", state)
+
+    # -- navigation used by screens and the command palette --------------------------------
+    def open_staff(self, staff_id: str) -> None:
+        from screens.staff import StaffScreen
+
+        self.push_screen(StaffScreen(staff_id))
+
+    def start_scenario(self, staff_id: str, scenario_id: str, pathway_id: str | None = None) -> None:
+        from screens.scenario import ScenarioScreen
+
+        self.push_screen(ScenarioScreen(staff_id, scenario_id, pathway_id))
+
+    def action_sync_now(self) -> None:
+        from screens.sync import SyncScreen
+
+        self.push_screen(SyncScreen())
+
+    def action_restrictions(self) -> None:
+        from screens.restrictions import RestrictionsScreen
+
+        self.push_screen(RestrictionsScreen())
+
+    def action_report(self) -> None:
+        try:
+            from screens.report import ReportScreen
+        except ImportError:
+            self.notify("The report screen is not available in this build.", severity="warning")
+            return
+        self.push_screen(ReportScreen())
+
+    def action_decision_aid(self) -> None:
+        from screens.decision_aid import DecisionAidScreen
+
+        if isinstance(self.screen, DecisionAidScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(DecisionAidScreen(getattr(self.screen, "scenario", None)))
+
+    async def action_quit(self) -> None:
+        screen = self.screen
+        if isinstance(screen, FormScreen) and screen.dirty:
+            from screens.common import LeaveFormModal
+
+            def chosen(choice: str | None) -> None:
+                if choice == "keep":
+                    screen.flush_draft()
+                    self.exit()
+                elif choice == "discard":
+                    screen._done = True
+                    with self.store_lock:
+                        self.store.discard_draft(screen.draft_key)
+                    self.exit()
+
+            self.push_screen(LeaveFormModal(), chosen)
+            return
+        self.exit()
 
 
 def run(home: str | None = None) -> int:
-    SupervisorApp(Store(resolve_home(home))).run()
+    store = Store(resolve_home(home))
+    try:
+        SupervisorApp(store).run()
+    finally:
+        store.close()
     return 0

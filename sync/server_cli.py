@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     _db(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_quarantine)
+    from supervisor_tui.export import central_cmd  # export, report, incidents import
+
+    central_cmd.register(sub, _db, _open)
     return parser
 
 

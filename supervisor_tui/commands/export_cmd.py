@@ -83,6 +83,11 @@ def cmd_verify_export(args: argparse.Namespace) -> int:
         print(f"OK: {report.count} records verified (hash, signature, chain links, manifest{signed})")
         for device, key in sorted(report.devices.items()):
             print(f"  device {device} public key {key}: compare with the central store's key register")
+        if report.signed_by and report.signed_by not in report.devices:
+            print(f"  exporting device {report.signed_by} public key {report.signer_key}")
+        if not report.signed_by:
+            print("  note: an unsigned pack cannot prove that no whole record was left out; "
+                  "check its receipts against the central store")
     return 0
 
 

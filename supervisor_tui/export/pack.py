@@ -11,10 +11,11 @@ Format (``"format": "supervisor-tui/evidence-pack"``, ``"format_version": 1``; R
 * ``receipts``: record hash -> central store receipt (``accepted_at``, ``server``, ``receipt``).
 * ``summary``: counts for people (not trusted by the verifier; its hash is in the manifest).
 * ``manifest``: ``{"staff_id", "generated_at", "source", "record_count", "records": [[device, seq,
-  hash], ...] in pack order, "devices_sha256", "receipts_sha256", "summary_sha256"}``;
+  hash], ...] in pack order, "devices_sha256", "receipts_sha256", "summary_sha256", "signed_by"}``
+  where ``signed_by`` is ``{"device", "public_key"}`` of the exporter's key or ``null``;
   ``manifest_sha256`` is SHA-256 of the manifest's canonical bytes; ``manifest_signature`` (when
-  the exporter has a device key) is ``{"device", "public_key", "sig"}`` with ``sig`` an Ed25519
-  signature of those canonical bytes.
+  ``signed_by`` is set) is ``{"device", "public_key", "sig"}`` with ``sig`` an Ed25519
+  signature of those canonical bytes by ``signed_by``'s key.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def build_pack(history: dict[str, Any], signer: Signer | None = None,
         "devices_sha256": _digest(devices),
         "receipts_sha256": _digest(receipts),
         "summary_sha256": _digest(summary),
+        "signed_by": {"device": signer_device, "public_key": signer_public_key} if signer else None,
     }
     data = canonical_bytes(manifest)
     pack: dict[str, Any] = {
@@ -108,6 +110,7 @@ class PackReport:
     failing: dict[str, list[str]] = field(default_factory=dict)
     pack_problems: list[str] = field(default_factory=list)
     signed_by: str | None = None
+    signer_key: str | None = None
     devices: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -128,6 +131,14 @@ def _label(index: int, record: Any) -> str:
 def verify_pack(pack: Any) -> PackReport:
     """Re-verify a pack using only what it holds. Never raises on malformed input."""
     report = PackReport()
+    try:
+        _verify(pack, report)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:  # malformed shapes
+        report.pack_problems.append(f"malformed pack ({exc.__class__.__name__}: {exc})")
+    return report
+
+
+def _verify(pack: Any, report: PackReport) -> PackReport:
     if not isinstance(pack, dict) or pack.get("format") != FORMAT:
         report.pack_problems.append(f"not an evidence pack (expected \"format\": \"{FORMAT}\")")
         return report
@@ -204,7 +215,7 @@ def _check_chains(records: list, chains: dict, devices: dict[str, Any], report: 
         listed = info.get("seqs") if isinstance(info, dict) else None
         present = sorted(chains.get(device, {}))
         if listed != present:
-            gone = sorted(set(listed or []) - set(present)) if isinstance(listed, list) else []
+            gone = sorted(x for x in listed if isinstance(x, int) and x not in present) if isinstance(listed, list) else []
             what = f"seq(s) {', '.join(map(str, gone))} listed but missing" if gone else "seq list does not match the records"
             report.pack_problems.append(f"device {device}: {what}")
     for device in chains:
@@ -253,25 +264,38 @@ def _check_manifest(pack: dict[str, Any], records: list, report: PackReport) -> 
     for name, value in expected.items():
         if manifest.get(name) != value:
             if name == "records":
-                listed = {tuple(x) for x in manifest.get("records") or [] if isinstance(x, list)}
-                present = {tuple(x) for x in value if x}
-                gone = listed - present
+                claimed = manifest.get("records")
+                listed = {json.dumps(x) for x in (claimed if isinstance(claimed, list) else []) if isinstance(x, list)}
+                present = {json.dumps(x) for x in value if x}
+                gone = sorted(listed - present)
                 if gone:
-                    report.pack_problems.append("manifest lists record(s) not in the pack: " + ", ".join(
-                        f"device {d} seq {s} hash {h[:12]}" for d, s, h in sorted(gone, key=str)))
+                    report.pack_problems.append("manifest lists record(s) not in the pack: " + ", ".join(gone))
                 else:
                     report.pack_problems.append("manifest record list does not match the records (added, changed or reordered)")
             else:
                 report.pack_problems.append(f"manifest {name} does not match the pack")
+    _check_signature(pack, manifest, data, report)
+
+
+def _check_signature(pack: dict[str, Any], manifest: dict[str, Any], data: bytes, report: PackReport) -> None:
+    signed_by = manifest.get("signed_by")
     signature = pack.get("manifest_signature")
-    if signature is None:
+    if signed_by is None:
+        if signature is not None:
+            report.pack_problems.append("manifest_signature present but the manifest says it is unsigned")
         return
-    if not isinstance(signature, dict) or not all(isinstance(signature.get(k), str) for k in ("device", "public_key", "sig")):
-        report.pack_problems.append("manifest_signature is malformed")
+    if not isinstance(signed_by, dict) or not all(isinstance(signed_by.get(k), str) for k in ("device", "public_key")):
+        report.pack_problems.append("manifest signed_by is malformed")
         return
-    if not verify_signature(signature["public_key"], data, signature["sig"]):
+    if not isinstance(signature, dict) or not isinstance(signature.get("sig"), str):
+        report.pack_problems.append("manifest_signature missing or malformed (the manifest says it is signed)")
+        return
+    if any(k in signature and signature[k] != signed_by[k] for k in ("device", "public_key")):
+        report.pack_problems.append("manifest_signature names a different key than the manifest's signed_by")
+    elif not verify_signature(signed_by["public_key"], data, signature["sig"]):
         report.pack_problems.append("manifest signature does not verify")
-    elif report.devices.get(signature["device"], signature["public_key"]) != signature["public_key"]:
+    elif report.devices.get(signed_by["device"], signed_by["public_key"]) != signed_by["public_key"]:
         report.pack_problems.append("manifest signed with a key other than the device's listed key")
     else:
-        report.signed_by = signature["device"]
+        report.signed_by = signed_by["device"]
+        report.signer_key = signed_by["public_key"]

@@ -187,3 +187,20 @@ def test_verify_export_bad_files(cli, tmp_path):
 def test_verify_export_json_output(cli, pack_file):
     result = cli("verify-export", "--json", str(pack_file))
     assert result.code == 0 and result.json()["ok"] is True and result.json()["count"] == 7
+
+
+def test_stripped_manifest_signature_is_detected(cli, pack_file):
+    edit(pack_file, lambda p: p.pop("manifest_signature"))
+    result = verify(cli, pack_file)
+    assert result.code == 1 and "manifest_signature missing" in result.err
+
+
+def test_unsigned_pack_verifies_with_a_warning(cli, store, data, tmp_path):
+    """A pack made without a key (as the central store may) verifies, and says what it cannot prove."""
+    from supervisor_tui.export import build_history, build_pack, gather_local
+    from tests.export.conftest import NOW
+
+    path = tmp_path / "unsigned.json"
+    path.write_text(json.dumps(build_pack(build_history(gather_local(store, "S002", NOW)))))
+    result = verify(cli, path)
+    assert result.code == 0 and "manifest not signed" in result.out and "cannot prove" in result.out

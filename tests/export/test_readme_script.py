@@ -46,3 +46,7 @@ def test_readme_script_accepts_a_good_pack_and_rejects_tampering(store, data, sc
     upper = json.loads(json.dumps(pack))
     upper["records"][0]["sig"] = upper["records"][0]["sig"].upper()
     assert run(script, upper, tmp_path).returncode == 1
+    stripped = json.loads(json.dumps(pack))
+    del stripped["manifest_signature"]
+    result = run(script, stripped, tmp_path)
+    assert result.returncode == 1 and "manifest" in result.stdout

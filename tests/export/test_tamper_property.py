@@ -49,3 +49,32 @@ def test_one_changed_character_in_a_record_is_caught(pack_text, position, replac
         return
     assume(pack != json.loads(pack_text))  # whitespace between tokens changes no data
     assert not verify_pack(pack).ok
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, prefix + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, prefix + (index,))
+
+
+ODD_VALUES = st.sampled_from([None, 0, 1, -1, True, "", "x", "0" * 64, [], {}, [1], [[1, 2, 3]], {"a": 1}, 1.5])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(choice=st.integers(min_value=0), value=ODD_VALUES)
+def test_any_replaced_value_anywhere_in_the_pack_is_rejected_without_crashing(pack_text, choice, value):
+    pack = json.loads(pack_text)
+    paths = [p for p in _paths(pack) if p]
+    path = paths[choice % len(paths)]
+    changed = json.loads(pack_text)
+    target = changed
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    assume(changed != pack)
+    report = verify_pack(changed)  # never raises
+    assert not report.ok, path

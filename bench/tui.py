@@ -1,0 +1,159 @@
+"""TUI benchmark: process start to roster painted, and opening a staff member, with 200 staff
+and 100,000 records, measured headless beside a bare Textual app showing a 200-row table in the
+same run. Goals (issue 3): roster < 0.8 s and within 1.5x of the bare app, staff detail < 100 ms,
+memory < 150 MB RSS.
+
+    python bench/tui.py [--home DIR] [--staff 200] [--records 100000] [--runs 3]
+
+Without --home a store is built in a temporary directory first (about a minute). The last line
+of output is a JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+APP_CHILD = r"""
+import asyncio, json, os, resource, sys, time
+from storage.store import Store
+from supervisor_tui.app import SupervisorApp
+
+async def main():
+    app = SupervisorApp(Store(sys.argv[1]), health_interval=0)
+    async with app.run_test(headless=True, size=(120, 40)) as pilot:
+        while not app.roster_ready.is_set():
+            await asyncio.sleep(0.002)
+        roster = time.time() - float(os.environ["BENCH_T0"])
+        await pilot.pause()
+        start = time.perf_counter()
+        app.open_staff("S001")  # what Enter on the first roster row does
+        while getattr(app.screen, "detail", None) is None:
+            await asyncio.sleep(0.001)
+        detail = time.perf_counter() - start
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"roster_s": roster, "detail_s": detail, "rss_mb": rss}))
+
+asyncio.run(main())
+"""
+
+BARE_CHILD = r"""
+import asyncio, json, os, time
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header
+
+class Bare(App):
+    def compose(self):
+        yield Header()
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("ID", "Name", "Cohort", "State", "Progress", "Due", "Restrictions")
+        for i in range(200):
+            table.add_row(f"S{i:03d}", f"Person {i}", "cohort", "state", "1/2", "2026-11-02", "codes")
+        self.call_after_refresh(self.ready)
+
+    def ready(self):
+        self.painted = time.time() - float(os.environ["BENCH_T0"])
+
+async def main():
+    app = Bare()
+    async with app.run_test(headless=True, size=(120, 40)) as pilot:
+        while not hasattr(app, "painted"):
+            await asyncio.sleep(0.002)
+        print(json.dumps({"bare_s": app.painted}))
+
+asyncio.run(main())
+"""
+
+
+def child(code: str, *args: str) -> dict:
+    env = {**os.environ, "BENCH_T0": repr(time.time())}
+    out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"benchmark child failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def build_store(home: Path, staff: int, records: int) -> None:
+    from storage.store import Store
+    from supervisor_tui.demo import bulk_items, ensure_demo_roster, load_story
+
+    store = Store(home)
+    store.init_profile("SUP01", "Bench Supervisor")
+    ensure_demo_roster(store, staff)
+    now = dt.datetime.now(dt.UTC)
+    load_story(store, now=now)
+    items = bulk_items(store, records, now)
+    while True:
+        chunk = [item for _, item in zip(range(20_000), items, strict=False)]
+        if not chunk:
+            break
+        store.append_many(chunk)
+    store.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", help="an existing store (default: build one in a temp dir)")
+    parser.add_argument("--staff", type=int, default=200)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    tmp = None
+    if args.home:
+        home = Path(args.home)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="bench-tui-")
+        home = Path(tmp.name)
+        started = time.perf_counter()
+        build_store(home, args.staff, args.records)
+        print(f"built store: {args.staff} staff, {args.records} records in "
+              f"{time.perf_counter() - started:.1f} s")
+    import sqlite3
+
+    with sqlite3.connect(home / "store.db") as conn:
+        staff = conn.execute("SELECT COUNT(*) FROM staff").fetchone()[0]
+        records = conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+    child(APP_CHILD, str(home))  # warm the OS cache and run any pending migration once
+    apps, bares = [], []
+    for _ in range(args.runs):
+        bares.append(child(BARE_CHILD))
+        apps.append(child(APP_CHILD, str(home)))
+    roster = statistics.median(a["roster_s"] for a in apps)
+    detail = statistics.median(a["detail_s"] for a in apps)
+    rss = max(a["rss_mb"] for a in apps)
+    bare = statistics.median(b["bare_s"] for b in bares)
+    ratio = roster / bare
+    print(f"store: {staff} staff, {records} records ({home})")
+    print(f"bare Textual app, 200-row table painted: {bare:.3f} s (median of {args.runs})")
+    print(f"supervisor-tui roster painted:           {roster:.3f} s  ratio {ratio:.2f}x (goal < 0.8 s, < 1.5x)")
+    print(f"staff detail opened:                      {detail * 1000:.0f} ms (goal < 100 ms)")
+    print(f"peak RSS:                                 {rss:.0f} MB (goal < 150 MB)")
+    result = {
+        "staff": staff, "records": records, "runs": args.runs,
+        "bare_s": round(bare, 3), "roster_s": round(roster, 3), "ratio": round(ratio, 2),
+        "staff_detail_ms": round(detail * 1000, 1), "rss_mb": round(rss, 1),
+        "ok": roster < 0.8 and ratio < 1.5 and detail < 0.1 and rss < 150,
+    }
+    print(json.dumps(result))
+    if tmp is not None:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""Small reusable modal screens: pick one of several choices, confirm leaving a form."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, OptionList
+from textual.widgets.option_list import Option
+
+
+class ChoiceModal(ModalScreen[str | None]):
+    """Pick one option (Enter) or cancel (Escape); dismisses with the option id or None."""
+
+    DEFAULT_CSS = """
+    ChoiceModal { align: center middle; }
+    ChoiceModal > Vertical { width: 80%; max-width: 90; height: auto; max-height: 80%;
+        border: thick $primary; background: $surface; padding: 0 1; }
+    ChoiceModal OptionList { height: auto; max-height: 20; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, options: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="modal-title")
+            yield OptionList(*[Option(label, id=key) for key, label in self.options])
+        yield Footer()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class LeaveFormModal(ModalScreen[str]):
+    """Asked when leaving a half-filled form: keep the draft, discard it, or stay."""
+
+    DEFAULT_CSS = """
+    LeaveFormModal { align: center middle; }
+    LeaveFormModal > Vertical { width: 64; height: auto; border: thick $warning;
+        background: $surface; padding: 1 2; }
+    """
+    BINDINGS = [
+        Binding("k", "choose('keep')", "Keep draft & leave"),
+        Binding("d", "choose('discard')", "Discard draft & leave"),
+        Binding("escape,s", "choose('stay')", "Stay"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("This form is half filled. Its draft is saved on this laptop.")
+            yield Label("[b]k[/b] keep the draft and leave   [b]d[/b] discard it and leave"
+                        "   [b]s[/b]/Esc stay")
+        yield Footer()
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)

@@ -1,0 +1,81 @@
+"""Short human descriptions of records and projections for tables and summaries (no Textual)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checklists.models import ENDPOINT_LABELS
+
+KIND_LABELS = {
+    "pathway_assigned": "Pathway assigned",
+    "scenario_check": "Scenario check",
+    "shadow_escalation": "Shadow shift",
+    "note_assessment": "Note assessment",
+    "restriction_started": "Restriction started",
+    "restriction_reviewed": "Restriction reviewed",
+    "restriction_lifted": "Restriction lifted",
+    "pathway_closed": "Pathway closed",
+    "amendment": "Amendment",
+}
+
+
+def endpoint(value: str | None) -> str:
+    return ENDPOINT_LABELS.get(value or "", value or "—")
+
+
+def summarise(record: dict[str, Any], body: dict[str, Any] | None = None) -> str:
+    """One line about a record (``body`` overrides with the amended body)."""
+    kind = record["kind"]
+    b = body or record["body"]
+    if kind == "scenario_check":
+        return (f"{b['scenario_id']} v{b.get('scenario_version', '?')}: {b['outcome'].upper()}"
+                f" · {endpoint(b['chosen_endpoint'])} · {b['decision_seconds']} s · {b['setting']}")
+    if kind == "shadow_escalation":
+        agreed = "agreed" if b.get("agreed") else "differed"
+        return f"{b['shift_date']} {b['shift']}: {agreed} ({endpoint(b['staff_choice'])})"
+    if kind == "note_assessment":
+        return (f"{b['review']} #{b['sequence']} attempt {b.get('attempt', 1)}: {b['outcome']}"
+                + (f" (missing {', '.join(b['missing_elements'])})" if b.get("missing_elements") else ""))
+    if kind == "pathway_assigned":
+        subject = b.get("staff_id") or f"cohort {b.get('cohort_id')}"
+        return f"{b['pathway_id']} for {subject} · {b['incident_ref']} · due {b['due_on']}"
+    if kind == "pathway_closed":
+        return f"{b['pathway_id']} closed: {b['verification']['result']}"
+    if kind == "restriction_started":
+        subject = b.get("staff_id") or f"cohort {b.get('cohort_id')}"
+        return f"{b['restriction_id']} for {subject}: {', '.join(b['restrictions'])} until {b['expires_on']}"
+    if kind == "restriction_reviewed":
+        extra = f" to {b['expires_on']}" if b.get("expires_on") else ""
+        return f"{b['restriction_id']}: {b['decision']}{extra} · {b['note']}"
+    if kind == "restriction_lifted":
+        return f"{b['restriction_id']} lifted: {b['reason']}"
+    if kind == "amendment":
+        return f"correction: {b['reason']}"
+    return kind
+
+
+def requirement_lines(view: dict[str, Any]) -> list[str]:
+    """Requirement lines with ✓/✗ for the person's own progress in one pathway."""
+    progress = view.get("own_progress")
+    req = view["requirements"]
+    lines = []
+    if progress is None:
+        for scenario in req.get("scenarios", []):
+            lines.append(f"  · scenario {scenario}")
+        for key, label in (("shadow_shifts", "shadow shifts"), ("compliant_samples", "compliant samples")):
+            if req.get(key):
+                lines.append(f"  · {req[key]} {label}")
+        if req.get("first_five"):
+            lines.append("  · first-five notes review")
+        return lines
+    for scenario in progress["scenarios"]:
+        mark = "✓" if scenario["passed"] else "✗"
+        last = f" (last: {scenario['latest']})" if scenario["latest"] else ""
+        lines.append(f"  {mark} scenario {scenario['scenario_id']}{last}")
+    for key, label in (("shadow_shifts", "shadow shifts"), ("compliant_samples", "compliant sample notes"),
+                       ("first_five", "compliant first-five notes")):
+        item = progress[key]
+        if item["required"]:
+            mark = "✓" if item["done"] >= item["required"] else "✗"
+            lines.append(f"  {mark} {label} {item['done']}/{item['required']}")
+    return lines

@@ -1,0 +1,143 @@
+"""First run: create the supervisor profile and device key, then offer demo data or a roster CSV."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Label, Static
+
+from screens.form import make_input
+from screens.header import AppHeader
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+
+
+class FirstRunScreen(Screen):
+    """Step 1: profile and key. Step 2: demo data, roster import, or start empty."""
+
+    CSS_PATH = "first_run.tcss"
+    BINDINGS = [Binding("ctrl+s", "create", "Create profile", priority=True)]
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("first run")
+        with Vertical(id="profile-step"):
+            yield Static("Welcome. This laptop has no supervisor profile yet. Your records are "
+                         "signed with a device key created now; it stays on this laptop (mode 0600).",
+                         classes="intro")
+            with Horizontal(classes="row"):
+                yield Label("Supervisor id", classes="label")
+                yield make_input(self.app, id="supervisor", placeholder="e.g. SUP01")
+            with Horizontal(classes="row"):
+                yield Label("Your name", classes="label")
+                yield make_input(self.app, id="name", placeholder="as it appears on records")
+            yield Static(id="problems", classes="problems")
+            yield Button("Create profile (Ctrl+S)", id="create", variant="primary")
+        with Vertical(id="data-step"):
+            yield Static("Profile created. What do you want on the roster?", classes="intro")
+            yield Button("Load the demo roster and a six-week story (d)", id="demo", variant="primary")
+            with Horizontal(classes="row"):
+                yield Label("Roster CSV", classes="label")
+                yield make_input(self.app, id="csv", placeholder="path to staff.csv (staff_id,name,role,cohort)")
+            yield Button("Import roster CSV (i)", id="import")
+            yield Button("Start with an empty roster (s)", id="skip")
+            yield Static(id="import-problems", classes="problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#data-step").display = False
+        self.query_one("#supervisor").focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"create": self.action_create, "demo": self.action_demo,
+                   "import": self.action_import, "skip": self.action_skip}
+        actions[event.button.id or ""]()
+
+    def on_key(self, event: Any) -> None:
+        if not self.query_one("#data-step").display or self.focused is self.query_one("#csv"):
+            return
+        handler = {"d": self.action_demo, "i": self.action_import, "s": self.action_skip}.get(event.key)
+        if handler:
+            event.stop()
+            handler()
+
+    def _problems(self, box: str, lines: list[str]) -> None:
+        widget = self.query_one(box, Static)
+        widget.update("\n".join(f"✗ {line}" for line in lines))
+        widget.display = bool(lines)
+
+    def action_create(self) -> None:
+        if self.query_one("#data-step").display:
+            return
+        supervisor = self.query_one("#supervisor").value.strip()
+        name = self.query_one("#name").value.strip()
+        problems = []
+        if not _ID.match(supervisor):
+            problems.append("supervisor: use 1-64 letters, digits or _.:- (no spaces)")
+        if not name:
+            problems.append("name: required")
+        self._problems("#problems", problems)
+        if not problems:
+            self._create(supervisor, name)
+
+    @work(thread=True, exclusive=True)
+    def _create(self, supervisor: str, name: str) -> None:
+        app: Any = self.app
+        try:
+            with app.store_lock:
+                app.store.init_profile(supervisor, name)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, typed values kept
+            app.call_from_thread(self._problems, "#problems", [str(exc)])
+            return
+        app.call_from_thread(self._created)
+
+    def _created(self) -> None:
+        profile = self.app.store.profile
+        self.app.supervisor_label = f"{profile.name} ({profile.supervisor})"
+        self.query_one("#profile-step").display = False
+        self.query_one("#data-step").display = True
+        self.query_one("#demo").focus()
+
+    def action_demo(self) -> None:
+        self._load(None)
+
+    def action_import(self) -> None:
+        path = self.query_one("#csv").value.strip()
+        if not path:
+            self._problems("#import-problems", ["csv: give the path of a roster CSV file"])
+            self.query_one("#csv").focus()
+            return
+        self._load(Path(path).expanduser())
+
+    def action_skip(self) -> None:
+        self.app.profile_created()
+
+    @work(thread=True, exclusive=True)
+    def _load(self, path: Path | None) -> None:
+        from supervisor_tui.demo import ensure_demo_roster, load_story
+
+        app: Any = self.app
+        try:
+            with app.store_lock:
+                if path is None:
+                    ensure_demo_roster(app.store)
+                    load_story(app.store, now=app.now())
+                    message = "Demo roster and records loaded."
+                else:
+                    count = app.store.import_roster(path)
+                    message = f"Imported {count} staff from {path.name}."
+        except Exception as exc:  # noqa: BLE001 - e.g. RosterError naming the bad lines
+            app.call_from_thread(self._problems, "#import-problems", [str(exc)])
+            return
+        app.call_from_thread(self._loaded, message)
+
+    def _loaded(self, message: str) -> None:
+        self.app.notify(message)
+        self.app.refresh_unsynced()
+        self.app.profile_created()

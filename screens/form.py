@@ -1,0 +1,274 @@
+"""The base of every form: fields collected generically, drafts saved as you type (in a thread
+worker), restored on reopening, inline problems from the store's rules, and a question before
+leaving a half-filled form. Forms never lose typed text: a refused save keeps every value."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from textual import work
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Checkbox, Input, RadioSet, Select, SelectionList, Static, TextArea
+
+from screens.common import LeaveFormModal
+from supervisor_tui.rules import RecordInvalid
+
+DRAFT_DELAY = 0.4  # seconds of no typing before the draft is written
+
+
+def make_input(app: Any, **kwargs: Any) -> Input:
+    """An Input honouring the app's cursor-blink setting (off in snapshot tests)."""
+    field = Input(**kwargs)
+    field.cursor_blink = getattr(app, "cursor_blink", True)
+    return field
+
+
+def make_textarea(app: Any, **kwargs: Any) -> TextArea:
+    area = TextArea(**kwargs)
+    area.cursor_blink = getattr(app, "cursor_blink", True)
+    return area
+
+
+class FormScreen(Screen):
+    """Subclasses set ``KIND`` and ``draft_key``, compose widgets with class ``field`` and an
+    id, and implement ``build_body(values)``; ``extra_state``/``restore_extra`` carry values
+    that are not widgets (scenario item marks, the timer)."""
+
+    KIND = ""
+    REVIEW_FIRST = False
+    BINDINGS = [
+        Binding("ctrl+s", "sign", "Sign & save", priority=True),
+        Binding("escape", "leave", "Back"),
+    ]
+
+    def __init__(self, draft_key: str) -> None:
+        super().__init__()
+        self.draft_key = draft_key
+        self._initial: dict[str, Any] | None = None
+        self._pending: dict[str, Any] | None = None
+        self._draft_lock = threading.Lock()
+        self._done = False
+        self._draft_timer: Any = None
+        self.restored = False
+
+    # -- values --------------------------------------------------------------------------
+    def collect(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for widget in self.query(".field"):
+            if widget.id is None:
+                continue
+            if isinstance(widget, Input):
+                values[widget.id] = widget.value
+            elif isinstance(widget, TextArea):
+                values[widget.id] = widget.text
+            elif isinstance(widget, Select):
+                values[widget.id] = None if widget.value is Select.NULL else widget.value
+            elif isinstance(widget, Checkbox):
+                values[widget.id] = widget.value
+            elif isinstance(widget, SelectionList):
+                values[widget.id] = list(widget.selected)
+            elif isinstance(widget, RadioSet):
+                values[widget.id] = widget.pressed_index
+        values.update(self.extra_state())
+        return values
+
+    def restore(self, values: dict[str, Any]) -> None:
+        for widget in self.query(".field"):
+            if widget.id is None or widget.id not in values:
+                continue
+            value = values[widget.id]
+            if isinstance(widget, Input):
+                widget.value = str(value or "")
+            elif isinstance(widget, TextArea):
+                widget.load_text(str(value or ""))
+            elif isinstance(widget, Select):
+                if value is None:
+                    widget.clear()
+                else:
+                    try:
+                        widget.value = value
+                    except Exception:  # noqa: BLE001 - an option that no longer exists
+                        pass
+            elif isinstance(widget, Checkbox):
+                widget.value = bool(value)
+            elif isinstance(widget, SelectionList):
+                widget.deselect_all()
+                for item in value or []:
+                    try:
+                        widget.select(item)
+                    except Exception:  # noqa: BLE001
+                        pass
+            elif isinstance(widget, RadioSet) and isinstance(value, int) and value >= 0:
+                buttons = list(widget.query("RadioButton"))
+                if value < len(buttons):
+                    buttons[value].value = True
+        self.restore_extra(values)
+
+    def extra_state(self) -> dict[str, Any]:
+        return {}
+
+    def restore_extra(self, values: dict[str, Any]) -> None:
+        return None
+
+    def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def values_changed(self) -> None:
+        """Hook for live previews (computed outcome, agreed...)."""
+
+    @property
+    def dirty(self) -> bool:
+        return not self._done and self._initial is not None and self.collect() != self._initial
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._load_draft()
+
+    @work(thread=True, group="draft-load")
+    def _load_draft(self) -> None:
+        with self.app.store_lock:
+            draft = self.app.store.load_draft(self.draft_key)
+        self.app.call_from_thread(self._apply_draft, draft)
+
+    def _apply_draft(self, draft: dict[str, Any] | None) -> None:
+        if draft:
+            self.restore(draft)
+            self.restored = True
+            self.notify("Draft restored: carry on where you left off.", title="Draft")
+        self.call_after_refresh(self._settled, draft)
+
+    def _settled(self, draft: dict[str, Any] | None) -> None:
+        current = self.collect()
+        # A restored draft counts as half filled; a fresh form is clean until something changes.
+        self._initial = {} if draft else current
+        self.values_changed()
+
+    def _changed(self) -> None:
+        if self._initial is None or self._done:
+            return
+        self.values_changed()
+        self._pending = self.collect()
+        # Debounced: one durable write per pause in typing; quitting or leaving flushes at once.
+        if self._draft_timer is not None:
+            self._draft_timer.reset()
+        else:
+            self._draft_timer = self.set_timer(DRAFT_DELAY, self._draft_due)
+
+    def _draft_due(self) -> None:
+        self._draft_timer = None
+        self._save_draft()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._changed()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._changed()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._changed()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self._changed()
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        self._changed()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self._changed()
+
+    @work(thread=True, group="draft-save")
+    def _save_draft(self) -> None:
+        self.flush_draft()
+
+    def flush_draft(self) -> None:
+        """Write the latest pending values (called by the worker, and on unmount)."""
+        with self._draft_lock:
+            data, self._pending = self._pending, None
+            if data is None or self._done:
+                return
+            with self.app.store_lock:
+                self.app.store.save_draft(self.draft_key, self.KIND, data)
+
+    def on_unmount(self) -> None:
+        self.flush_draft()
+
+    # -- problems ------------------------------------------------------------------------
+    def show_problems(self, problems: list[str]) -> None:
+        box = self.query_one("#problems", Static)
+        for widget in self.query(".-invalid"):
+            widget.remove_class("-invalid")
+        if not problems:
+            box.update("")
+            box.display = False
+            return
+        box.display = True
+        box.update("\n".join(f"✗ {p}" for p in problems))
+        for problem in problems:
+            name = problem.split(":", 1)[0].split(".")[0]
+            for widget in self.query(f"#{name}") if name.isidentifier() else []:
+                widget.add_class("-invalid")
+
+    # -- actions -------------------------------------------------------------------------
+    def action_sign(self) -> None:
+        if self._done:
+            return
+        values = self.collect()
+        try:
+            body = self.build_body(values)
+        except RecordInvalid as exc:
+            self.show_problems(exc.problems)
+            return
+        if self.REVIEW_FIRST:
+            self.review(body)
+        else:
+            self._sign(self.KIND, body)
+
+    def review(self, body: dict[str, Any]) -> None:
+        self._sign(self.KIND, body)
+
+    @work(thread=True, exclusive=True, group="sign")
+    def _sign(self, kind: str, body: dict[str, Any]) -> None:
+        app = self.app
+        try:
+            with app.store_lock:
+                record = app.store.append(kind, body, now=app.now())
+        except RecordInvalid as exc:
+            app.call_from_thread(self.show_problems, exc.problems)
+            return
+        with self._draft_lock:
+            self._done = True
+            self._pending = None
+            with app.store_lock:
+                app.store.discard_draft(self.draft_key)
+        app.call_from_thread(self._signed, record)
+
+    def _signed(self, record: dict[str, Any]) -> None:
+        body = record["body"]
+        outcome = body.get("outcome")
+        extra = f", outcome {outcome}" if outcome else ""
+        self.app.notify(f"Signed {record['kind']} (seq {record['seq']}{extra}).", title="Saved")
+        self.app.refresh_unsynced()
+        self.dismiss(record)
+
+    def action_leave(self) -> None:
+        if not self.dirty:
+            self.app.pop_screen()
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "keep":
+                self.app.pop_screen()
+            elif choice == "discard":
+                with self._draft_lock:
+                    self._done = True
+                    self._pending = None
+                self.app.run_worker(self._discard, thread=True, group="draft-discard")
+                self.app.pop_screen()
+
+        self.app.push_screen(LeaveFormModal(), chosen)
+
+    def _discard(self) -> None:
+        with self.app.store_lock:
+            self.app.store.discard_draft(self.draft_key)

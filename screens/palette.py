@@ -1,0 +1,70 @@
+"""Command-palette entries: "Go to staff …", "Start scenario …", "Sync now", and the screens."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class SupervisorCommands(Provider):
+    """Commands built from the roster and the checklist library."""
+
+    async def startup(self) -> None:
+        app: Any = self.app
+
+        def load() -> list[dict[str, str]]:
+            with app.store_lock:
+                return app.store.roster()
+
+        self.staff = await asyncio.to_thread(load)
+        self.scenarios = app.store.library.scenarios()
+
+    def _commands(self) -> list[tuple[str, Any, str]]:
+        app: Any = self.app
+        commands: list[tuple[str, Any, str]] = [
+            ("Sync now", app.action_sync_now, "Send unsynced records to the central store"),
+            ("Restrictions", app.action_restrictions, "Start, review and lift restrictions"),
+            ("Decision aid", app.action_decision_aid, "The one-page escalation thresholds"),
+            ("Report", app.action_report, "Governance report"),
+        ]
+        current = getattr(self.screen, "staff_id", None)
+        for scenario in self.scenarios:
+            if current:
+                commands.append((f"Start scenario {scenario.title} ({current})",
+                                 partial(app.start_scenario, current, scenario.id),
+                                 f"Run {scenario.id} v{scenario.version} with {current}"))
+            else:
+                commands.append((f"Start scenario {scenario.title} …",
+                                 partial(self._pick_staff_for, scenario.id),
+                                 "Pick the staff member next"))
+        for person in self.staff:
+            commands.append((f"Go to staff {person['name']} ({person['staff_id']})",
+                             partial(app.open_staff, person["staff_id"]),
+                             f"{person['role']}, {person['cohort']}"))
+        return commands
+
+    def _pick_staff_for(self, scenario_id: str) -> None:
+        from screens.common import ChoiceModal
+
+        app: Any = self.app
+        options = [(p["staff_id"], f"{p['name']} ({p['staff_id']}, {p['cohort']})") for p in self.staff]
+
+        def chosen(staff_id: str | None) -> None:
+            if staff_id:
+                app.start_scenario(staff_id, scenario_id)
+
+        app.push_screen(ChoiceModal("Start the scenario with…", options), chosen)
+
+    async def discover(self) -> Hits:
+        for text, command, help_text in self._commands()[:12]:
+            yield DiscoveryHit(text, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, command, help_text in self._commands():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, help=help_text)

@@ -1,0 +1,128 @@
+"""Pathway assign and close. Closing is refused by the rules until every requirement is met by
+records; the screen shows the unmet list before and after a refused attempt."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Checkbox, Footer, Label, Select, SelectionList, Static
+
+from screens.describe import requirement_lines
+from screens.form import FormScreen, make_input, make_textarea
+from screens.header import AppHeader
+from screens.preview import as_int
+from supervisor_tui.rules import RecordInvalid
+
+
+class AssignPathwayScreen(FormScreen):
+    KIND = "pathway_assigned"
+    CSS_PATH = "forms.tcss"
+
+    def __init__(self, staff_id: str, cohort_id: str) -> None:
+        super().__init__(f"pathway_assigned:{staff_id}")
+        self.staff_id = staff_id
+        self.cohort_id = cohort_id
+
+    def compose(self) -> ComposeResult:
+        app: Any = self.app
+        due = (app.today() + dt.timedelta(days=28)).isoformat()
+        yield AppHeader(f"assign pathway · {self.staff_id}")
+        with VerticalScroll(classes="form"):
+            with Horizontal(classes="row"):
+                yield Label("For", classes="label")
+                yield Select([(f"This person ({self.staff_id})", "staff"),
+                              (f"Their cohort ({self.cohort_id})", "cohort")],
+                             value="staff", allow_blank=False, id="scope", classes="field")
+            with Horizontal(classes="row"):
+                yield Label("Incident ref", classes="label")
+                yield make_input(app, id="incident_ref", placeholder="INC-2026-0142", classes="field")
+                yield Select([("Knowledge gap", "knowledge"), ("Workflow gap", "workflow"),
+                              ("Accountability gap", "accountability")], prompt="Gap", id="gap",
+                             classes="field")
+            with Horizontal(classes="row"):
+                yield Label("Owner", classes="label")
+                yield make_input(app, id="owner", placeholder="named person", classes="field")
+                yield make_input(app, id="due_on", value=due, placeholder="due YYYY-MM-DD", classes="field")
+            yield Label("Scenarios to pass", classes="section-title")
+            yield SelectionList(*[(f"{s.title} ({s.id})", s.id) for s in app.store.library.scenarios()],
+                                id="scenarios", classes="field")
+            with Horizontal(classes="row"):
+                yield Label("Compliant samples", classes="label")
+                yield make_input(app, id="compliant_samples", value="0", classes="field")
+                yield Label("Shadow shifts", classes="label")
+                yield make_input(app, id="shadow_shifts", value="0", classes="field")
+            yield Checkbox("First-five notes review", id="first_five", classes="field")
+            yield Label("Note", classes="section-title")
+            yield make_textarea(app, id="note", classes="field")
+            yield Static(id="problems", classes="problems")
+        yield Footer()
+
+    def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
+        problems: list[str] = []
+        samples = as_int(values, "compliant_samples", problems, 0)
+        shifts = as_int(values, "shadow_shifts", problems, 0)
+        for key in ("incident_ref", "gap", "owner", "due_on"):
+            if not values.get(key):
+                problems.append(f"{key}: required")
+        if problems:
+            raise RecordInvalid(problems)
+        subject = {"staff_id": self.staff_id} if values.get("scope") != "cohort" else {
+            "cohort_id": self.cohort_id}
+        body = {**subject, "incident_ref": values["incident_ref"], "gap": values["gap"],
+                "owner": values["owner"], "due_on": values["due_on"].strip(),
+                "requirements": {"scenarios": list(values.get("scenarios") or []),
+                                 "compliant_samples": samples, "shadow_shifts": shifts,
+                                 "first_five": bool(values.get("first_five"))}}
+        if (values.get("note") or "").strip():
+            body["note"] = values["note"].strip()
+        return body
+
+
+class ClosePathwayScreen(FormScreen):
+    KIND = "pathway_closed"
+    CSS_PATH = "forms.tcss"
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        super().__init__(f"pathway_closed:{view['pathway_id']}")
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        app: Any = self.app
+        view = self.view
+        yield AppHeader(f"close pathway {view['pathway_id']}")
+        with VerticalScroll(classes="form"):
+            yield Static(f"{view['pathway_id']} · {view['incident_ref']} · {view['gap']} gap · "
+                         f"owner {view['owner']} · due {view['due_on']}")
+            unmet = Text()
+            if view["unmet"]:
+                unmet.append("Not closable yet. Unmet requirements:\n", style="bold red")
+                unmet.append("\n".join(f"  ✗ {u}" for u in view["unmet"]))
+            else:
+                unmet.append("Every requirement is met by records:\n", style="bold green")
+                unmet.append("\n".join(requirement_lines(view)))
+            yield Static(unmet, id="unmet")
+            yield Label("Verification", classes="section-title")
+            with Horizontal(classes="row"):
+                yield Label("What was checked", classes="label")
+                yield make_input(app, id="what", classes="field")
+            with Horizontal(classes="row"):
+                yield Label("By", classes="label")
+                yield make_input(app, id="by", value=str(getattr(app, "supervisor_label", "")),
+                                 classes="field")
+            with Horizontal(classes="row"):
+                yield Label("Result", classes="label")
+                yield make_input(app, id="result", classes="field")
+            yield Static(id="problems", classes="problems")
+        yield Footer()
+
+    def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
+        problems = [f"verification.{k}: required" for k in ("what", "by", "result")
+                    if not (values.get(k) or "").strip()]
+        if problems:
+            raise RecordInvalid(problems)
+        return {"pathway_id": self.view["pathway_id"],
+                "verification": {k: values[k] for k in ("what", "by", "result")}}

@@ -1,0 +1,256 @@
+"""Restrictions: every restriction with time left and next review (overdue reviews highlighted);
+start one for a cohort or a person, record the weekly review (continue or extend), lift it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Select, SelectionList, Static
+
+from screens.common import ChoiceModal
+from screens.form import FormScreen, make_input, make_textarea
+from screens.header import AppHeader
+from screens.preview import as_int
+from storage.overview import all_restrictions
+from supervisor_tui.rules import RecordInvalid
+
+
+def restriction_menu(app: Any, staff_id: str | None, restrictions: list[dict[str, Any]],
+                     cohort: str | None = None) -> None:
+    """Start / review / lift, offered from the staff screen."""
+    options = [("start", f"Start a restriction for {staff_id}")]
+    if cohort:
+        options.append(("start-cohort", f"Start a restriction for cohort {cohort}"))
+    active = {r["restriction_id"]: r for r in restrictions if r["status"] == "active"}
+    for rid, r in active.items():
+        options.append((f"review:{rid}", f"Review {rid} ({', '.join(r['codes'])})"))
+        options.append((f"lift:{rid}", f"Lift {rid}"))
+
+    def chosen(choice: str | None) -> None:
+        if choice == "start":
+            app.push_screen(StartRestrictionScreen("staff", staff_id))
+        elif choice == "start-cohort":
+            app.push_screen(StartRestrictionScreen("cohort", cohort))
+        elif choice and choice.startswith("review:"):
+            app.push_screen(ReviewRestrictionScreen(active[choice[7:]]))
+        elif choice and choice.startswith("lift:"):
+            app.push_screen(LiftRestrictionScreen(active[choice[5:]]))
+
+    app.push_screen(ChoiceModal("Restrictions", options), chosen)
+
+
+class RestrictionsScreen(Screen):
+    CSS_PATH = "restrictions.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("n", "new", "New for cohort"),
+        Binding("v", "review", "Review"),
+        Binding("l", "lift", "Lift"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("restrictions")
+        table = DataTable(id="restrictions", cursor_type="row", zebra_stripes=True)
+        table.add_columns("ID", "For", "Codes", "Status", "Time left", "Next review", "Incident")
+        yield table
+        yield Static("Loading…", id="pageinfo")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="restrictions")
+    def load(self) -> None:
+        app: Any = self.app
+        with app.store_lock:
+            rows = all_restrictions(app.store, app.today())
+            cohorts = [c["cohort_id"] for c in app.store.cohorts()]
+        app.call_from_thread(self._loaded, rows, cohorts)
+
+    def _loaded(self, rows: list[dict[str, Any]], cohorts: list[str]) -> None:
+        self.cohorts = cohorts
+        table = self.query_one(DataTable)
+        keep = self._selected()
+        table.clear()
+        self.items = {r["restriction_id"]: r for r in rows}
+        for r in rows:
+            active = r["status"] == "active"
+            overdue = r["review_overdue"]
+            review = Text(r["next_review_on"] or "—", style="bold red" if overdue else "")
+            if overdue:
+                review.append(" OVERDUE", style="bold red reverse")
+            left = f"{r['days_left']} days (to {r['expires_on']})" if active else r["expires_on"]
+            table.add_row(r["restriction_id"], f"{r['scope']} {r['subject']}", ", ".join(r["codes"]),
+                          Text(r["status"], style="bold yellow" if active else "dim"), left, review,
+                          r["incident_ref"], key=r["restriction_id"])
+        if keep and keep["restriction_id"] in self.items:
+            table.move_cursor(row=list(self.items).index(keep["restriction_id"]))
+        overdue = sum(1 for r in rows if r["review_overdue"])
+        self.query_one("#pageinfo", Static).update(
+            f"{len(rows)} restrictions · {overdue} review(s) overdue · n new, v review, l lift")
+
+    def _selected(self) -> dict[str, Any] | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.items.get(str(key))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_new(self) -> None:
+        def chosen(cohort: str | None) -> None:
+            if cohort:
+                self.app.push_screen(StartRestrictionScreen("cohort", cohort))
+
+        self.app.push_screen(ChoiceModal("Restrict which cohort? (a person: from their staff screen)",
+                                         [(c, c) for c in getattr(self, "cohorts", [])]), chosen)
+
+    def action_review(self) -> None:
+        r = self._selected()
+        if r and r["status"] == "active":
+            self.app.push_screen(ReviewRestrictionScreen(r))
+        else:
+            self.notify("Pick an active restriction.", severity="warning")
+
+    def action_lift(self) -> None:
+        r = self._selected()
+        if r and r["status"] == "active":
+            self.app.push_screen(LiftRestrictionScreen(r))
+        else:
+            self.notify("Pick an active restriction.", severity="warning")
+
+
+class StartRestrictionScreen(FormScreen):
+    KIND = "restriction_started"
+    CSS_PATH = "forms.tcss"
+
+    def __init__(self, scope: str, subject: str | None) -> None:
+        super().__init__(f"restriction_started:{scope}:{subject}")
+        self.scope, self.subject = scope, subject or ""
+
+    def compose(self) -> ComposeResult:
+        app: Any = self.app
+        codes = app.store.library.restriction_codes()
+        self.max_days = codes.max_duration_days
+        expires = (app.today() + dt.timedelta(days=28)).isoformat()
+        yield AppHeader(f"start restriction · {self.scope} {self.subject}")
+        with VerticalScroll(classes="form"):
+            yield Static(f"Restriction for {self.scope} {self.subject}. Time limited (at most "
+                         f"{codes.max_duration_days} days), reviewed every "
+                         f"{codes.default_review_every_days} days.", classes="hint")
+            yield Label("Restrictions (space toggles)", classes="section-title")
+            yield SelectionList(*[(f"{c.text} ({c.code})", c.code) for c in codes.codes],
+                                id="restrictions", classes="field")
+            with Horizontal(classes="row"):
+                yield Label("Reason", classes="label")
+                yield make_input(app, id="reason", classes="field")
+            with Horizontal(classes="row"):
+                yield Label("Incident ref", classes="label")
+                yield make_input(app, id="incident_ref", placeholder="INC-2026-0142", classes="field")
+            with Horizontal(classes="row"):
+                yield Label("Expires on", classes="label")
+                yield make_input(app, id="expires_on", value=expires, classes="field")
+                yield Label("Review every", classes="label")
+                yield make_input(app, id="review_every_days", value=str(codes.default_review_every_days),
+                                 classes="field")
+            yield Static(id="problems", classes="problems")
+        yield Footer()
+
+    def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
+        problems: list[str] = []
+        every = as_int(values, "review_every_days", problems, 7)
+        for key in ("reason", "incident_ref", "expires_on"):
+            if not (values.get(key) or "").strip():
+                problems.append(f"{key}: required")
+        if not values.get("restrictions"):
+            problems.append("restrictions: choose at least one")
+        if problems:
+            raise RecordInvalid(problems)
+        key = "cohort_id" if self.scope == "cohort" else "staff_id"
+        return {key: self.subject, "restrictions": list(values["restrictions"]),
+                "reason": values["reason"], "incident_ref": values["incident_ref"],
+                "review_every_days": every, "expires_on": values["expires_on"].strip()}
+
+
+class ReviewRestrictionScreen(FormScreen):
+    KIND = "restriction_reviewed"
+    CSS_PATH = "forms.tcss"
+
+    def __init__(self, restriction: dict[str, Any]) -> None:
+        super().__init__(f"restriction_reviewed:{restriction['restriction_id']}")
+        self.restriction = restriction
+
+    def compose(self) -> ComposeResult:
+        app: Any = self.app
+        r = self.restriction
+        yield AppHeader(f"review {r['restriction_id']}")
+        with VerticalScroll(classes="form"):
+            status = Text(f"{r['restriction_id']} for {r['scope']} {r['subject']}: {', '.join(r['codes'])}\n"
+                          f"{r['days_left']} days left (expires {r['expires_on']}) · review due "
+                          f"{r['next_review_on']}")
+            if r["review_overdue"]:
+                status.append(" · REVIEW OVERDUE", style="bold red")
+            yield Static(status)
+            with Horizontal(classes="row"):
+                yield Label("Decision", classes="label")
+                yield Select([("Continue", "continue"), ("Extend", "extend")], value="continue",
+                             allow_blank=False, id="decision", classes="field")
+                yield make_input(app, id="expires_on", placeholder="new expiry if extending",
+                                 classes="field")
+            yield Label("Note", classes="section-title")
+            yield make_textarea(app, id="note", classes="field")
+            yield Static(id="problems", classes="problems")
+        yield Footer()
+
+    def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
+        if not (values.get("note") or "").strip():
+            raise RecordInvalid(["note: required"])
+        body = {"restriction_id": self.restriction["restriction_id"], "decision": values["decision"],
+                "note": values["note"].strip()}
+        if values["decision"] == "extend":
+            body["expires_on"] = (values.get("expires_on") or "").strip() or None
+        return body
+
+
+class LiftRestrictionScreen(FormScreen):
+    KIND = "restriction_lifted"
+    CSS_PATH = "forms.tcss"
+
+    def __init__(self, restriction: dict[str, Any]) -> None:
+        super().__init__(f"restriction_lifted:{restriction['restriction_id']}")
+        self.restriction = restriction
+
+    def compose(self) -> ComposeResult:
+        app: Any = self.app
+        r = self.restriction
+        yield AppHeader(f"lift {r['restriction_id']}")
+        with VerticalScroll(classes="form"):
+            yield Static(f"{r['restriction_id']} for {r['scope']} {r['subject']}: {', '.join(r['codes'])}"
+                         f" · {r['days_left']} days left")
+            with Horizontal(classes="row"):
+                yield Label("Reason", classes="label")
+                yield make_input(app, id="reason", placeholder="re-validation evidence", classes="field")
+            yield Static(id="problems", classes="problems")
+        yield Footer()
+
+    def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
+        if not (values.get("reason") or "").strip():
+            raise RecordInvalid(["reason: required"])
+        return {"restriction_id": self.restriction["restriction_id"], "reason": values["reason"]}

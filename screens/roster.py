@@ -1,0 +1,182 @@
+"""Roster / home: every staff member's re-validation state, open pathway progress, active
+restrictions and next due date; filter by cohort and state, incremental search, overdue rows
+stand out. The overview comes from ``storage.overview`` (a few indexed queries, not every
+record) in a thread worker; the table shows one page at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from screens.form import make_input
+from screens.header import AppHeader
+from storage.overview import StaffOverview, roster_overview
+
+PAGE_SIZE = 100
+STATE_LABELS = {"restricted": "Restricted", "in_progress": "In progress",
+                "validated": "Validated", "none": "—"}
+STATE_STYLES = {"restricted": "bold yellow", "in_progress": "cyan", "validated": "green", "none": "dim"}
+
+
+def matches(row: StaffOverview, query: str, cohort: str | None, state: str | None) -> bool:
+    if cohort and row.cohort != cohort:
+        return False
+    if state == "overdue":
+        if not row.overdue:
+            return False
+    elif state and row.state != state:
+        return False
+    query = query.strip().lower()
+    return not query or query in row.name.lower() or query in row.staff_id.lower()
+
+
+class RosterScreen(Screen):
+    CSS_PATH = "roster.tcss"
+    BINDINGS = [
+        Binding("slash", "search", "Search"),
+        Binding("enter", "open", "Open", show=False),
+        Binding("c", "cohort", "Cohort"),
+        Binding("v", "state", "State"),
+        Binding("r", "app.restrictions", "Restrictions"),
+        Binding("s", "app.sync_now", "Sync"),
+        Binding("g", "app.report", "Report"),
+        Binding("left_square_bracket", "page(-1)", "Prev page", show=False),
+        Binding("right_square_bracket", "page(1)", "Next page", show=False),
+        Binding("escape", "clear", "Clear", show=False),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[StaffOverview] = []
+        self.shown: list[StaffOverview] = []
+        self.page = 0
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("roster")
+        with Horizontal(id="filters"):
+            yield make_input(self.app, id="search", placeholder="/ search name or id")
+            yield Select([], prompt="All cohorts", id="cohort")
+            yield Select([("Restricted", "restricted"), ("In progress", "in_progress"),
+                          ("Validated", "validated"), ("No pathway", "none"),
+                          ("Overdue", "overdue")], prompt="All states", id="state")
+        table = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
+        table.add_columns("ID", "Name", "Cohort", "State", "Pathway progress", "Next due",
+                          "Restrictions")
+        yield table
+        yield Static("Loading roster…", id="pageinfo")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.rows:
+            self.load()
+
+    @work(thread=True, exclusive=True, group="roster")
+    def load(self) -> None:
+        app: Any = self.app
+        with app.store_lock:
+            rows = roster_overview(app.store, app.today())
+            cohorts = [(c["name"], c["cohort_id"]) for c in app.store.cohorts()]
+        app.call_from_thread(self._loaded, rows, cohorts)
+
+    def _loaded(self, rows: list[StaffOverview], cohorts: list[tuple[str, str]]) -> None:
+        self.rows = rows
+        select = self.query_one("#cohort", Select)
+        if len(select._options) <= 1 and cohorts:  # noqa: SLF001 - set options once
+            select.set_options(cohorts)
+        self.apply_filter()
+        self.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        self.app.roster_ready.set()
+
+    def apply_filter(self, keep_page: bool = False) -> None:
+        query = self.query_one("#search", Input).value
+        cohort = self.query_one("#cohort", Select).value
+        state = self.query_one("#state", Select).value
+        cohort = None if cohort is Select.NULL else cohort
+        state = None if state is Select.NULL else state
+        self.shown = [r for r in self.rows if matches(r, query, cohort, state)]
+        pages = max(1, -(-len(self.shown) // PAGE_SIZE))
+        self.page = min(self.page, pages - 1) if keep_page else 0
+        self._fill()
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        start = self.page * PAGE_SIZE
+        for row in self.shown[start:start + PAGE_SIZE]:
+            table.add_row(*self._cells(row), key=row.staff_id)
+        pages = max(1, -(-len(self.shown) // PAGE_SIZE))
+        overdue = sum(1 for r in self.rows if r.overdue)
+        info = (f"{len(self.shown)} of {len(self.rows)} staff · page {self.page + 1}/{pages}"
+                f" ([ ]) · {overdue} overdue · Enter opens · Ctrl+P commands")
+        if not self.rows:
+            info = "No staff on the roster yet: import a CSV with 'supervisor-tui roster import FILE'."
+        self.query_one("#pageinfo", Static).update(info)
+
+    def _cells(self, row: StaffOverview) -> list[Any]:
+        style = "bold red" if row.overdue else ""
+        done, total = row.progress
+        if row.open_pathways:
+            progress = f"{len(row.open_pathways)} open · {done}/{total} met"
+        else:
+            progress = ""
+        due = Text(row.next_due or "", style=style)
+        if row.overdue:
+            due.append(" OVERDUE", style="bold red reverse")
+        return [
+            Text(row.staff_id, style=style), Text(row.name, style=style), row.cohort,
+            Text(STATE_LABELS[row.state], style=STATE_STYLES[row.state]), progress, due,
+            ", ".join(row.codes),
+        ]
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "search":
+            self.apply_filter()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(DataTable).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.apply_filter()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.open_staff(str(event.row_key.value))
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+            self.app.open_staff(str(key.value))
+
+    def action_search(self) -> None:
+        self.query_one("#search").focus()
+
+    def action_cohort(self) -> None:
+        self.query_one("#cohort", Select).action_show_overlay()
+
+    def action_state(self) -> None:
+        self.query_one("#state", Select).action_show_overlay()
+
+    def action_clear(self) -> None:
+        self.query_one("#search", Input).value = ""
+        self.query_one("#cohort", Select).clear()
+        self.query_one("#state", Select).clear()
+        self.query_one(DataTable).focus()
+
+    def action_page(self, delta: int) -> None:
+        pages = max(1, -(-len(self.shown) // PAGE_SIZE))
+        self.page = max(0, min(pages - 1, self.page + delta))
+        self._fill()

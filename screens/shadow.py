@@ -1,0 +1,79 @@
+"""Shadow-escalation note: one shift of the shadow period, the staff member's and the
+supervisor's endpoint choices (agreement shown live) and the learning note."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Label, Select, Static
+
+from checklists.models import ENDPOINT_LABELS, ENDPOINTS
+from screens.form import FormScreen, make_input, make_textarea
+from screens.header import AppHeader
+from supervisor_tui.rules import RecordInvalid
+
+ENDPOINT_OPTIONS = [(ENDPOINT_LABELS[e], e) for e in ENDPOINTS]
+
+
+class ShadowScreen(FormScreen):
+    KIND = "shadow_escalation"
+    CSS_PATH = "forms.tcss"
+
+    def __init__(self, staff_id: str, pathway_id: str | None = None) -> None:
+        super().__init__(f"shadow_escalation:{staff_id}")
+        self.staff_id = staff_id
+        self.pathway_id = pathway_id
+
+    def compose(self) -> ComposeResult:
+        app: Any = self.app
+        yield AppHeader(f"shadow shift · {self.staff_id}")
+        with VerticalScroll(classes="form"):
+            yield Static("Record one shift of the shadow-escalation period. No client identifiers "
+                         "in the situation. F2 shows the decision aid.", classes="hint")
+            with Horizontal(classes="row"):
+                yield Label("Shift date", classes="label")
+                yield make_input(app, id="shift_date", value=app.today().isoformat(), classes="field")
+                yield Select([("Day", "day"), ("Evening", "evening"), ("Night", "night")],
+                             prompt="Shift", id="shift", classes="field")
+            with Horizontal(classes="row"):
+                yield Label("Situation", classes="label")
+                yield make_input(app, id="situation", placeholder="what happened (no client identifiers)",
+                                 classes="field")
+            with Horizontal(classes="row"):
+                yield Label("Staff chose", classes="label")
+                yield Select(ENDPOINT_OPTIONS, prompt="endpoint", id="staff_choice", classes="field")
+            with Horizontal(classes="row"):
+                yield Label("Supervisor chose", classes="label")
+                yield Select(ENDPOINT_OPTIONS, prompt="endpoint", id="supervisor_choice", classes="field")
+            yield Static(id="agreed")
+            yield Label("Learning note (required when the choices differ)", classes="section-title")
+            yield make_textarea(app, id="learning_note", classes="field")
+            yield Static(id="problems", classes="problems")
+        yield Footer()
+
+    def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
+        problems = [f"{key}: required" for key in ("shift_date", "shift", "situation", "staff_choice",
+                                                   "supervisor_choice") if not values.get(key)]
+        if problems:
+            raise RecordInvalid(problems)
+        body = {"staff_id": self.staff_id, **{k: values[k] for k in (
+            "shift_date", "shift", "situation", "staff_choice", "supervisor_choice")}}
+        if (values.get("learning_note") or "").strip():
+            body["learning_note"] = values["learning_note"].strip()
+        if self.pathway_id:
+            body["pathway_id"] = self.pathway_id
+        return body
+
+    def values_changed(self) -> None:
+        values = self.collect()
+        staff, supervisor = values.get("staff_choice"), values.get("supervisor_choice")
+        if not staff or not supervisor:
+            text = Text("Agreement: choose both endpoints", style="dim")
+        elif staff == supervisor:
+            text = Text("Agreement: AGREED", style="bold green")
+        else:
+            text = Text("Agreement: DIFFERED · write a learning note", style="bold yellow")
+        self.query_one("#agreed", Static).update(text)

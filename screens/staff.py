@@ -1,0 +1,283 @@
+"""Staff detail: status summary, each pathway's requirements with progress, restrictions, latest
+scenario outcomes, and a paged timeline of every record touching the person; every kind of
+record starts from here with one key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from screens.common import ChoiceModal
+from screens.describe import KIND_LABELS, requirement_lines, summarise
+from screens.header import AppHeader
+from storage.overview import staff_detail, timeline_page
+
+PAGE_SIZE = 40
+STATE_TEXT = {"restricted": ("RESTRICTED", "bold yellow"), "in_progress": ("IN PROGRESS", "cyan"),
+              "validated": ("VALIDATED", "green"), "none": ("NO PATHWAY", "dim")}
+
+
+class StaffScreen(Screen):
+    CSS_PATH = "staff.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("c", "scenario", "Scenario"),
+        Binding("h", "shadow", "Shadow"),
+        Binding("n", "note", "Note"),
+        Binding("a", "assign", "Assign"),
+        Binding("x", "close_pathway", "Close"),
+        Binding("r", "restrict", "Restrict"),
+        Binding("e", "amend", "Amend"),
+        Binding("o", "export", "Export"),
+        Binding("left_square_bracket", "page(-1)", "Prev page", show=False),
+        Binding("right_square_bracket", "page(1)", "Next page", show=False),
+    ]
+
+    def __init__(self, staff_id: str) -> None:
+        super().__init__()
+        self.staff_id = staff_id
+        self.detail: dict[str, Any] | None = None
+        self.page = 0
+        self.total = 0
+        self.records: dict[str, dict[str, Any]] = {}
+        self._mounted = False
+        self._early: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        self.load()  # start reading while the widgets are built
+        yield AppHeader(f"staff {self.staff_id}")
+        yield Static("Loading…", id="summary")
+        with Horizontal(id="body"):
+            with VerticalScroll(id="left"):
+                yield Static(id="pathways")
+                yield Static(id="restrictions")
+                yield Static(id="scenarios")
+            with Vertical(id="right"):
+                table = DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+                table.add_columns("When", "Record", "Summary", "By")
+                yield table
+                yield Static(id="pageinfo")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self._mounted = True
+        if self._early is not None:
+            self._loaded(*self._early)
+
+    def on_screen_resume(self) -> None:
+        if self.detail is not None:
+            self.load()
+
+    @work(thread=True, exclusive=True, group="staff")
+    def load(self) -> None:
+        app: Any = self.app
+        with app.store_lock:
+            detail = staff_detail(app.store, self.staff_id, app.today())
+            records, total = timeline_page(app.store, self.staff_id, self.page * PAGE_SIZE, PAGE_SIZE)
+        app.call_from_thread(self._loaded, detail, records, total)
+
+    def _loaded(self, detail: dict[str, Any] | None, records: list[dict[str, Any]], total: int) -> None:
+        if not self._mounted:
+            self._early = (detail, records, total)  # arrived before on_mount: applied there
+            return
+        if detail is None:
+            self.query_one("#summary", Static).update(f"{self.staff_id} is not on the roster.")
+            return
+        self.detail, self.total = detail, total
+        self._summary(detail)
+        self._timeline(records)
+
+    def _summary(self, detail: dict[str, Any]) -> None:
+        person, row = detail["person"], detail["row"]
+        label, style = STATE_TEXT[row.state]
+        text = Text()
+        text.append(f"{person['name']} ({person['staff_id']})", style="bold")
+        text.append(f" · {person['role']} · {person['cohort']} · ")
+        text.append(label, style=style)
+        if row.next_due:
+            text.append(f" · next due {row.next_due}")
+        if row.overdue:
+            text.append(" OVERDUE", style="bold red reverse")
+        self.query_one("#summary", Static).update(text)
+
+        pathways = Text("Pathways\n", style="bold")
+        if not detail["pathways"]:
+            pathways.append("  none · press a to assign one\n", style="dim")
+        for view in detail["pathways"]:
+            overdue = view["overdue"]
+            head = (f"{view['pathway_id']} · {view['incident_ref']} · {view['gap']} gap · "
+                    f"{view['status']}")
+            head += f" {view['closed_on']}" if view["closed_on"] else f" · due {view['due_on']}"
+            pathways.append(head, style="bold red" if overdue else "")
+            pathways.append(" OVERDUE\n" if overdue else "\n", style="bold red")
+            if view["scope"] == "cohort":
+                pathways.append(f"  cohort {view['subject']}, owner {view['owner']}\n", style="dim")
+            else:
+                pathways.append(f"  owner {view['owner']}\n", style="dim")
+            if view["status"] == "open":
+                pathways.append("\n".join(requirement_lines(view)) + "\n")
+                if view["scope"] == "cohort" and view["unmet"]:
+                    pathways.append(f"  cohort: {len(view['unmet'])} requirement(s) unmet\n", style="dim")
+        self.query_one("#pathways", Static).update(pathways)
+
+        restrictions = Text("Restrictions\n", style="bold")
+        if not detail["restrictions"]:
+            restrictions.append("  none\n", style="dim")
+        for r in detail["restrictions"]:
+            if r["status"] != "active":
+                restrictions.append(f"{r['restriction_id']} {r['status']}\n", style="dim")
+                continue
+            restrictions.append(f"{r['restriction_id']} ({r['scope']}): {', '.join(r['codes'])}\n")
+            restrictions.append(f"  {r['days_left']} days left (to {r['expires_on']}) · review by "
+                                f"{r['next_review_on']}")
+            restrictions.append(" REVIEW OVERDUE\n" if r["review_overdue"] else "\n",
+                                style="bold red")
+        self.query_one("#restrictions", Static).update(restrictions)
+
+        scenarios = Text("Latest scenario checks\n", style="bold")
+        for scenario_id, s in detail["scenarios"].items():
+            style = "green" if s["outcome"] == "pass" else "red"
+            scenarios.append(f"  {scenario_id} v{s['version']}: ")
+            scenarios.append(s["outcome"], style=style)
+            scenarios.append(f" {s['on']}\n")
+        if not detail["scenarios"]:
+            scenarios.append("  none yet · press c to run one\n", style="dim")
+        self.query_one("#scenarios", Static).update(scenarios)
+
+    def _timeline(self, records: list[dict[str, Any]]) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self.records = {}
+        amended = {r["body"]["amends"] for r in records if r["kind"] == "amendment"}
+        for record in records:
+            self.records[record["hash"]] = record
+            label = KIND_LABELS[record["kind"]] + (" (amended)" if record["hash"] in amended else "")
+            table.add_row(record["created_at"][:16].replace("T", " "), label, summarise(record),
+                          record["author"], key=record["hash"])
+        pages = max(1, -(-self.total // PAGE_SIZE))
+        self.query_one("#pageinfo", Static).update(
+            f"{self.total} records · page {self.page + 1}/{pages} ([ ]) · newest first")
+
+    # -- actions -------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_page(self, delta: int) -> None:
+        pages = max(1, -(-self.total // PAGE_SIZE))
+        page = max(0, min(pages - 1, self.page + delta))
+        if page != self.page:
+            self.page = page
+            self.load()
+
+    def _open_pathways(self) -> list[dict[str, Any]]:
+        return [p for p in (self.detail or {}).get("pathways", []) if p["status"] == "open"]
+
+    def action_scenario(self) -> None:
+        app: Any = self.app
+        open_ids = {s: p["pathway_id"] for p in self._open_pathways()
+                    for s in p["requirements"].get("scenarios", [])}
+        options = []
+        for s in app.store.library.scenarios():
+            needed = f" · needed by {open_ids[s.id]}" if s.id in open_ids else ""
+            options.append((s.id, f"{s.title} (v{s.version}){needed}"))
+
+        def chosen(scenario_id: str | None) -> None:
+            if scenario_id:
+                app.start_scenario(self.staff_id, scenario_id, open_ids.get(scenario_id))
+
+        app.push_screen(ChoiceModal("Run which scenario?", options), chosen)
+
+    def action_shadow(self) -> None:
+        from screens.shadow import ShadowScreen
+
+        self.app.push_screen(ShadowScreen(self.staff_id))
+
+    def action_note(self) -> None:
+        from screens.note import NoteScreen
+
+        self.app.push_screen(NoteScreen(self.staff_id))
+
+    def action_assign(self) -> None:
+        from screens.pathway import AssignPathwayScreen
+
+        person = (self.detail or {}).get("person") or {}
+        self.app.push_screen(AssignPathwayScreen(self.staff_id, person.get("cohort", "")))
+
+    def action_close_pathway(self) -> None:
+        from screens.pathway import ClosePathwayScreen
+
+        pathways = self._open_pathways()
+        if not pathways:
+            self.notify("No open pathway to close.", severity="warning")
+            return
+        if len(pathways) == 1:
+            self.app.push_screen(ClosePathwayScreen(pathways[0]))
+            return
+        by_id = {p["pathway_id"]: p for p in pathways}
+
+        def chosen(pathway_id: str | None) -> None:
+            if pathway_id:
+                self.app.push_screen(ClosePathwayScreen(by_id[pathway_id]))
+
+        self.app.push_screen(ChoiceModal("Close which pathway?", [
+            (p["pathway_id"], f"{p['pathway_id']} · {p['incident_ref']} · due {p['due_on']}")
+            for p in pathways]), chosen)
+
+    def action_restrict(self) -> None:
+        from screens.restrictions import restriction_menu
+
+        restriction_menu(self.app, self.staff_id, (self.detail or {}).get("restrictions", []),
+                         ((self.detail or {}).get("person") or {}).get("cohort"))
+
+    def action_amend(self) -> None:
+        from screens.amend import AmendScreen
+
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        record = self.records.get(str(key))
+        if record is None or record["kind"] == "amendment":
+            self.notify("Pick an original record (not an amendment) in the timeline.",
+                        severity="warning")
+            return
+        self.app.push_screen(AmendScreen(record))
+
+    def action_export(self) -> None:
+        def chosen(fmt: str | None) -> None:
+            if fmt:
+                self._export(fmt)
+
+        self.app.push_screen(ChoiceModal("Export this person's re-validation history as…", [
+            ("html", "HTML evidence pack (printable)"), ("json", "JSON (signed records)"),
+            ("csv", "CSV")]), chosen)
+
+    @work(thread=True, group="export")
+    def _export(self, fmt: str) -> None:
+        app: Any = self.app
+        try:
+            from supervisor_tui.export import export_staff
+        except ImportError:
+            app.call_from_thread(app.notify, "Export is not available in this build.",
+                                 severity="warning")
+            return
+        out_dir = Path(app.store.home) / "exports"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        stamp = app.now().strftime("%Y%m%d-%H%M%S")
+        out = out_dir / f"{self.staff_id}-{stamp}.{fmt}"
+        try:
+            with app.store_lock:
+                written = export_staff(app.store, self.staff_id, fmt, out)
+        except Exception as exc:  # noqa: BLE001 - reported, never a crash
+            app.call_from_thread(app.notify, f"Export failed: {exc}", severity="error")
+            return
+        app.call_from_thread(app.notify, f"Written to {written}", title="Exported")

@@ -1,0 +1,236 @@
+"""Exports, the governance report and incidents from the central governance store.
+
+Reads a ``sync.central.CentralStore`` (SQLite or PostgreSQL) through its transaction facade and
+feeds the same pure functions the local store uses: :func:`gather_central` fills
+:class:`ExportInputs` with every supervisor's records touching a person, the enrolled device
+keys and, as the receipt, when the central store accepted each record; :func:`central_report`
+streams report facts extracted by the database (``json_extract`` on SQLite, ``jsonb`` on
+PostgreSQL, through a server-side cursor) so memory does not grow with the store; incidents
+live in an ``incidents`` table this module creates on first import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from storage.store import index_columns
+from supervisor_tui.export.facts import WORK_KINDS, Fact, fact_from_record
+from supervisor_tui.export.inputs import ExportError, ExportInputs, checklist_titles
+from supervisor_tui.export.report import amended_bodies, build_report_from_facts
+
+FIELDS = "id, kind, schema, author, device, seq, prev, created_at, body, hash, sig"
+KINDS_SQL = "(" + ",".join(f"'{k}'" for k in WORK_KINDS) + ")"
+AMENDED_SQL = "(SELECT amends FROM records WHERE kind = 'amendment' AND amends IS NOT NULL)"
+INCIDENTS_DDL = """
+CREATE TABLE IF NOT EXISTS incidents (
+    date TEXT NOT NULL,
+    category TEXT NOT NULL,
+    cohort TEXT NOT NULL,
+    staff_id TEXT NOT NULL,
+    incident_ref TEXT NOT NULL,
+    occurrence INTEGER NOT NULL,
+    imported_at TEXT NOT NULL,
+    UNIQUE (date, category, cohort, staff_id, incident_ref, occurrence)
+)
+"""
+
+
+def _record(row: Any) -> dict[str, Any]:
+    record = dict(zip(("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
+                       "hash", "sig"), row, strict=True))
+    record["body"] = json.loads(record["body"])
+    return record
+
+
+def _select_in(tx: Any, column: str, values: list[str], where: str = "") -> list[dict[str, Any]]:
+    out = []
+    for start in range(0, len(values), 500):
+        chunk = values[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        out += [_record(r) for r in tx.all(f"SELECT {FIELDS} FROM records WHERE {where}{column} IN ({marks})", tuple(chunk))]
+    return out
+
+
+def records_touching(tx: Any, staff_id: str, cohort: str | None) -> list[dict[str, Any]]:
+    """Every held record about a person: theirs, their cohort's, those referring to their
+    pathways and restrictions, and the amendments of all of those (same shape as the local
+    ``Store.records_touching``; lookups go by the indexed staff_id, cohort_id and ref_id columns,
+    in chunks, so the cost follows the person's history, not the store)."""
+    found = {r["hash"]: r for r in (_record(row) for row in tx.all(
+        f"SELECT {FIELDS} FROM records WHERE staff_id = ? OR (cohort_id IS NOT NULL AND cohort_id = ?)",
+        (staff_id, cohort)))}
+    refs = sorted({index_columns(r["kind"], r["body"])[2] for r in found.values()} - {None})
+    for r in _select_in(tx, "ref_id", refs):
+        found.setdefault(r["hash"], r)
+    # amendments carry the corrected body's staff/cohort/ref columns, so the queries above find
+    # them; this catches the rest through the (indexed) kind column, never a full scan
+    for r in _select_in(tx, "amends", sorted(found), "kind = 'amendment' AND "):
+        found.setdefault(r["hash"], r)
+    return sorted(found.values(), key=lambda r: (r["created_at"], r["device"], r["seq"]))
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or dt.datetime.now(dt.UTC)
+
+
+def gather_central(central: Any, staff_id: str, now: dt.datetime | None = None,
+                   library: Any = None) -> ExportInputs:
+    """Inputs for one person's export from the central store; raises ExportError (code 2)."""
+    from checklists.loader import shipped_library
+
+    now = _now(now)
+    roster, cohort_names = central.roster()
+    person = next((p for p in roster if p["staff_id"] == staff_id), None)
+    if person is None:
+        raise ExportError(f"staff id {staff_id!r} is not on the central roster (see 'governance-store roster import')")
+    with central.reading() as tx:
+        records = records_touching(tx, staff_id, person["cohort"])
+    if not records:
+        raise ExportError(f"staff id {staff_id!r} ({person['name']}) has no re-validation records to export")
+    devices = {d.device: d for d in central.devices() if d.device in {r["device"] for r in records}}
+    hashes = [r["hash"] for r in records]
+    receipts: dict[str, dict[str, Any]] = {}
+    with central.reading() as tx:
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for h, received_at, pos in tx.all(
+                    f"SELECT hash, received_at, pos FROM records WHERE hash IN ({marks})", tuple(chunk)):
+                receipts[h] = {"accepted_at": received_at, "server": "central governance store",
+                               "receipt": {"pos": pos}}
+    return ExportInputs(
+        staff=person,
+        records=records,
+        public_keys={d: info.public_key for d, info in devices.items()},
+        device_authors={d: info.supervisor for d, info in devices.items()},
+        receipts=receipts,
+        cohort_names=cohort_names,
+        checklist_titles=checklist_titles(library or shipped_library()),
+        source="central",
+        generated_at=now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        today=now.date(),
+    )
+
+
+def _facts_sql(postgres: bool) -> str:
+    """One narrow row per non-amended check, note and shadow note, in time order. PostgreSQL
+    casts each body once (``body::json`` in a subquery); SQLite uses ``json_extract``."""
+    def j(field: str) -> str:
+        return f"(b->>'{field}')" if postgres else f"json_extract(body, '$.{field}')"
+
+    missing = "(b->'missing_elements')::text" if postgres else "json_extract(body, '$.missing_elements')"
+    source = (f"(SELECT created_at, device, seq, hash, kind, staff_id, body::json AS b FROM records"
+              f" WHERE kind IN {KINDS_SQL} AND hash NOT IN {AMENDED_SQL}) AS r" if postgres else
+              f"records WHERE kind IN {KINDS_SQL} AND hash NOT IN {AMENDED_SQL}")
+    return f"""
+SELECT created_at, device, seq, hash, kind, staff_id,
+  CASE kind WHEN 'scenario_check' THEN {j('scenario_id')} WHEN 'note_assessment' THEN {j('review')}
+            ELSE {j('shift_date')} END,
+  CASE kind WHEN 'shadow_escalation' THEN {j('shift')} ELSE {j('outcome')} END,
+  CASE kind WHEN 'note_assessment' THEN {j('sequence')} WHEN 'shadow_escalation' THEN {j('agreed')} END,
+  CASE kind WHEN 'note_assessment' THEN {j('standard_id')} END,
+  CASE kind WHEN 'note_assessment' THEN {j('standard_version')} END,
+  CASE WHEN kind = 'note_assessment' AND {j('outcome')} = 'rework' THEN {missing} END
+FROM {source}
+ORDER BY created_at, device, seq
+"""
+
+
+def _rows(tx: Any, sql: str, batch: int = 5000) -> Iterator[tuple]:
+    """Stream rows: a server-side cursor on PostgreSQL, fetchmany on SQLite."""
+    if tx.rewrite:
+        with tx.conn.cursor(name="report_facts") as cursor:
+            cursor.itersize = batch
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(batch):
+                yield from rows
+        return
+    cursor = tx.execute(sql)
+    while rows := cursor.fetchmany(batch):
+        yield from rows
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _facts(tx: Any, library: Any) -> Iterator[Fact]:
+    cache: dict[tuple, tuple[str, ...]] = {}
+    for created, device, seq, h, kind, staff, a, b, c, std, version, missing in _rows(tx, _facts_sql(tx.rewrite)):
+        if kind == "scenario_check":
+            yield Fact(created, device, seq, h, kind, staff or "", a, b)
+        elif kind == "note_assessment":
+            key = (std, _int(version))
+            if key not in cache:
+                standard = library.get(str(std), key[1])
+                cache[key] = tuple(e.element_id for e in getattr(standard, "elements", []))
+            yield Fact(created, device, seq, h, kind, staff or "", None, b, a, _int(c), cache[key],
+                       tuple(json.loads(missing)) if missing else ())
+        else:
+            yield Fact(created, device, seq, h, kind, staff or "", shift_date=a, shift=b,
+                       agreed=c in (1, True, "1", "true"))
+
+
+def central_report(central: Any, today: dt.date, cohort: str | None = None,
+                   incidents: list[dict[str, Any]] | None = None, library: Any = None) -> dict[str, Any]:
+    """The governance report over every record the central store holds."""
+    from checklists.loader import shipped_library
+
+    library = library or shipped_library()
+    roster, cohort_names = central.roster()
+    if cohort and cohort not in cohort_names:
+        raise ExportError(f"cohort {cohort!r} is not on the central roster")
+    incidents = load_incidents(central) if incidents is None else incidents
+    with central.reading() as tx:
+        amended = amended_bodies(_record(r) for r in tx.all(
+            f"SELECT {FIELDS} FROM records WHERE kind = 'amendment' ORDER BY created_at, device, seq"))
+        control = [(r, amended.get(r["hash"], r["body"])) for r in (_record(row) for row in tx.all(
+            f"SELECT {FIELDS} FROM records WHERE kind NOT IN {KINDS_SQL} AND kind <> 'amendment'"))]
+        corrected = sorted((fact_from_record(r, amended[r["hash"]]) for r in (_record(row) for row in tx.all(
+            f"SELECT {FIELDS} FROM records WHERE kind IN {KINDS_SQL} AND hash IN {AMENDED_SQL}"))),
+            key=lambda f: f.order)
+        facts = heapq.merge(_facts(tx, library), corrected, key=lambda f: f.order)
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return build_report_from_facts(facts, control, roster, incidents, today, cohort, cohort_names, now)
+
+
+def _ensure_incidents(tx: Any) -> None:
+    tx.execute(INCIDENTS_DDL)
+
+
+def import_incidents(central: Any, rows: list[dict[str, Any]]) -> int:
+    """Add parsed incident rows; re-importing the same file adds nothing. Returns rows added."""
+    seen: Counter = Counter()
+    keyed = []
+    for row in rows:
+        key = (row["date"].isoformat(), row["category"], row["cohort"], row.get("staff_id", ""),
+               row.get("incident_ref", ""))
+        seen[key] += 1
+        keyed.append((*key, seen[key]))
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    added = 0
+    with central.transaction() as tx:
+        _ensure_incidents(tx)
+        for values in keyed:
+            cursor = tx.execute(
+                "INSERT INTO incidents (date, category, cohort, staff_id, incident_ref, occurrence, imported_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", (*values, now))
+            added += max(cursor.rowcount, 0)
+    return added
+
+
+def load_incidents(central: Any) -> list[dict[str, Any]]:
+    with central.transaction() as tx:
+        _ensure_incidents(tx)
+        rows = tx.all("SELECT date, category, cohort, staff_id, incident_ref FROM incidents"
+                      " ORDER BY date, category, cohort")
+    return [{"date": dt.date.fromisoformat(d), "category": c, "cohort": k, "staff_id": s, "incident_ref": r}
+            for d, c, k, s, r in rows]

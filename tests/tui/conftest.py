@@ -1,0 +1,50 @@
+"""Fixtures for TUI tests: a real store seeded with the demo story at a frozen clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from storage.store import Store
+from supervisor_tui.app import SupervisorApp
+from supervisor_tui.demo import ensure_demo_roster, load_story
+
+FIXED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory) -> Path:
+    """One seeded store per session, copied for each test (the device key is copied too, so
+    every copy is the same laptop)."""
+    home = tmp_path_factory.mktemp("seeded")
+    store = Store(home)
+    store.init_profile("SUP01", "Alex Morgan")
+    ensure_demo_roster(store)
+    load_story(store, now=FIXED)
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return home
+
+
+@pytest.fixture
+def demo_home(seeded_template: Path, tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    shutil.copytree(seeded_template, home)
+    return home
+
+
+def make_app(home: Path, now: dt.datetime = FIXED) -> SupervisorApp:
+    return SupervisorApp(Store(home), clock=lambda: now, cursor_blink=False, health_interval=0)
+
+
+async def settle(pilot) -> None:
+    """Let thread workers finish and the screen repaint."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    if pilot.app.workers._workers:  # a worker started by the repaint (e.g. a screen resume)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()

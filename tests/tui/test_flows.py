@@ -1,0 +1,432 @@
+"""Pilot tests: every flow from key presses to the signed record in the store, and the refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, OptionList, Select, SelectionList, Static
+
+from screens.form import FormScreen
+from storage.store import Store
+from supervisor_tui.rules import RecordInvalid
+from tests.tui.conftest import FIXED, make_app, settle
+
+SCENARIOS = ["chest-pain-home-visit", "fall-head-injury-anticoagulant", "new-confusion-news2",
+             "soft-signs-reduced-intake", "stable-observe", "suicidal-intent-plan"]
+
+
+def records(home: Path, kind: str) -> list[dict]:
+    store = Store(home)
+    try:
+        return store.records(kind=kind)
+    finally:
+        store.close()
+
+
+async def open_staff(pilot, staff_id: str) -> None:
+    await settle(pilot)
+    await pilot.press("slash", *staff_id, "enter", "enter")
+    await settle(pilot)
+    assert pilot.app.screen.staff_id == staff_id
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    await pilot.click(selector)
+    widget = pilot.app.screen.query_one(selector)
+    if isinstance(widget, Input):
+        widget.value = ""
+    await pilot.press(*text) if text else None
+    await settle(pilot)
+
+
+async def start_scenario(pilot, scenario_id: str) -> None:
+    await pilot.press("c")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen.query_one(OptionList), OptionList)
+    names = [s.id for s in pilot.app.store.library.scenarios()]
+    await pilot.press(*["down"] * names.index(scenario_id), "enter")
+    await settle(pilot)
+    assert pilot.app.screen.scenario.id == scenario_id
+
+
+def problems_text(app) -> str:
+    return str(app.screen.query_one("#problems", Static).render())
+
+
+async def test_scenario_pass_from_keys_to_signed_record(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S001")
+        await start_scenario(pilot, "new-confusion-news2")
+        await pilot.press("p", "p", "p", "p", "p", "p", "1")
+        await type_into(pilot, "#decision_seconds", "45")
+        assert "PASS" in str(app.screen.query_one("#outcome", Static).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Review before signing" in str(app.screen.query_one("Label").render())
+        await pilot.press("y")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "StaffScreen"
+    checks = records(demo_home, "scenario_check")
+    body = checks[-1]["body"]
+    assert body["staff_id"] == "S001" and body["scenario_id"] == "new-confusion-news2"
+    assert body["outcome"] == "pass" and body["decision_seconds"] == 45
+    assert body["chosen_endpoint"] == "on_call_clinician"
+    assert body["pathway_id"] == "PW-OVN-0142"
+    assert {i["result"] for i in body["items"]} == {"pass"}
+    assert checks[-1]["created_at"].startswith("2026-11-02")
+
+
+async def test_critical_fail_needs_remediation_and_is_saved_as_fail(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    before = len(records(demo_home, "scenario_check"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S002")
+        await start_scenario(pilot, "new-confusion-news2")
+        # threshold (3rd item) is critical: fail it
+        await pilot.press("p", "p", "f", "p", "p", "p", "1")
+        await type_into(pilot, "#decision_seconds", "120")
+        assert "FAIL" in str(app.screen.query_one("#outcome", Static).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "remediation: required when the check fails" in problems_text(app)
+        assert type(app.screen).__name__ == "ScenarioScreen"
+        assert app.screen.query_one("#decision_seconds", Input).value == "120"
+        await type_into(pilot, "#remediation", "Repeat within 7 days")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+    checks = records(demo_home, "scenario_check")
+    assert len(checks) == before + 1
+    body = checks[-1]["body"]
+    assert body["outcome"] == "fail" and body["failed_critical"] == ["threshold"]
+    assert body["remediation"] == "Repeat within 7 days"
+    # And the store itself refuses to record that check as a pass.
+    store = Store(demo_home)
+    raw = {k: v for k, v in body.items() if k not in ("failed_critical", "expected_endpoint")}
+    try:
+        store.append("scenario_check", {**raw, "outcome": "pass"}, now=FIXED)
+        raise AssertionError("a failed critical item was saved as a pass")
+    except RecordInvalid as exc:
+        assert any("contradicts the checklist" in p for p in exc.problems)
+    finally:
+        store.close()
+
+
+async def test_timer_started_and_stopped_by_key_fills_decision_seconds(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S003")
+        await start_scenario(pilot, "chest-pain-home-visit")
+        await pilot.press("t")
+        assert "RUNNING" in str(app.screen.query_one("#timer", Static).render())
+        await pilot.press("t")
+        assert "stopped" in str(app.screen.query_one("#timer", Static).render())
+        assert app.screen.query_one("#decision_seconds", Input).value.isdigit()
+
+
+async def test_shadow_note_empty_fields_refused_then_signed(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    before = len(records(demo_home, "shadow_escalation"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S004")
+        await pilot.press("h")
+        await settle(pilot)
+        await type_into(pilot, "#situation", "Client quieter than usual")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        text = problems_text(app)
+        assert "shift: required" in text and "staff_choice: required" in text
+        assert app.screen.query_one("#situation", Input).value == "Client quieter than usual"
+        app.screen.query_one("#shift", Select).value = "night"
+        app.screen.query_one("#staff_choice", Select).value = "no_escalation"
+        app.screen.query_one("#supervisor_choice", Select).value = "supervisor"
+        await settle(pilot)
+        assert "DIFFERED" in str(app.screen.query_one("#agreed", Static).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "learning_note: required when the choices differ" in problems_text(app)
+        await type_into(pilot, "#learning_note", "Soft signs: call the supervisor")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    shadows = records(demo_home, "shadow_escalation")
+    assert len(shadows) == before + 1
+    body = shadows[-1]["body"]
+    assert body["agreed"] is False and body["shift"] == "night" and body["staff_id"] == "S004"
+    assert body["shift_date"] == "2026-11-02"
+
+
+async def test_note_assessment_compliant_and_rework(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S011")
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one("#elements", SelectionList).select_all()
+        await settle(pilot)
+        assert "COMPLIANT" in str(app.screen.query_one("#outcome", Static).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.query_one("#attempt", Input).value == "2"
+        elements = app.screen.query_one("#elements", SelectionList)
+        elements.select_all()
+        elements.deselect("client-response")
+        await settle(pilot)
+        assert "REWORK" in str(app.screen.query_one("#outcome", Static).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "feedback: required" in problems_text(app)
+        await type_into(pilot, "#feedback", "Say how the client responded.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    notes = [r for r in records(demo_home, "note_assessment") if r["body"]["staff_id"] == "S011"]
+    assert [n["body"]["outcome"] for n in notes] == ["compliant", "rework"]
+    assert notes[1]["body"]["attempt"] == 2
+    assert notes[1]["body"]["missing_elements"] == ["client-response"]
+
+
+async def test_close_pathway_refused_with_unmet_list_then_closed_when_met(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S005")
+        await pilot.press("x")
+        await settle(pilot)
+        assert "Unmet requirements" in str(app.screen.query_one("#unmet", Static).render())
+        await type_into(pilot, "#what", "Scenarios and shadow shifts")
+        await type_into(pilot, "#result", "All passed")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        text = problems_text(app)
+        assert "cannot be closed, unmet" in text and "S005" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await open_staff(pilot, "S009")
+        await pilot.press("x")
+        await settle(pilot)
+        await type_into(pilot, "#what", "Two sample notes re-checked")
+        await type_into(pilot, "#result", "Compliant")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    closed = records(demo_home, "pathway_closed")
+    assert [r["body"]["pathway_id"] for r in closed][-1] == "PW-DOC-003"
+    assert "PW-OVN-0142" not in {r["body"]["pathway_id"] for r in closed}
+
+
+async def test_assign_pathway(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S020")
+        await pilot.press("a")
+        await settle(pilot)
+        await type_into(pilot, "#incident_ref", "INC-2026-0200")
+        await type_into(pilot, "#owner", "Rosa Alvarez")
+        app.screen.query_one("#gap", Select).value = "workflow"
+        await type_into(pilot, "#shadow_shifts", "2")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    body = records(demo_home, "pathway_assigned")[-1]["body"]
+    assert body["staff_id"] == "S020" and body["gap"] == "workflow"
+    assert body["requirements"]["shadow_shifts"] == 2 and body["due_on"] == "2026-11-30"
+
+
+async def test_restriction_start_review_lift(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S021")
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("enter")  # start for this person
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "restrictions: choose at least one" in problems_text(app)
+        app.screen.query_one("#restrictions", SelectionList).select("paired_working")
+        await type_into(pilot, "#reason", "Handover gap")
+        await type_into(pilot, "#incident_ref", "INC-2026-0201")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("r")  # restrictions screen from the roster
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        ids = [str(k.value) for k in table.rows]
+        rid = next(i for i in ids if i not in ("RS-OVN-0142", "RS-OUT-0163"))
+        table.move_cursor(row=ids.index(rid))
+        await pilot.press("v")
+        await settle(pilot)
+        await type_into(pilot, "#note", "Week 1: keep paired working")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        await type_into(pilot, "#reason", "Re-validated")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    started = records(demo_home, "restriction_started")[-1]["body"]
+    assert started["staff_id"] == "S021" and started["restrictions"] == ["paired_working"]
+    assert started["expires_on"] == "2026-11-30"
+    reviewed = records(demo_home, "restriction_reviewed")[-1]["body"]
+    assert reviewed == {"restriction_id": rid, "decision": "continue",
+                        "note": "Week 1: keep paired working"}
+    assert records(demo_home, "restriction_lifted")[-1]["body"]["restriction_id"] == rid
+
+
+async def test_amend_a_record(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S013")
+        table = app.screen.query_one(DataTable)
+        kinds = [app.screen.records[str(k.value)]["kind"] for k in table.rows]
+        table.move_cursor(row=kinds.index("shadow_escalation"))
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "reason: required" in problems_text(app)
+        await type_into(pilot, "#reason", "Shift was evening, not day")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "StaffScreen"
+        labels = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert "Amendment" in labels and "Shadow shift (amended)" in labels
+    amendment = records(demo_home, "amendment")[-1]["body"]
+    assert amendment["reason"] == "Shift was evening, not day"
+
+
+async def test_draft_restored_after_app_closed_mid_form(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S006")
+        await pilot.press("h")
+        await settle(pilot)
+        await type_into(pilot, "#situation", "Breathless on the stairs")
+        assert isinstance(app.screen, FormScreen) and app.screen.dirty
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "LeaveFormModal"
+        await pilot.press("k")
+        await settle(pilot)
+    assert app.return_code == 0 or app.return_code is None
+    app2 = make_app(demo_home)
+    async with app2.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S006")
+        await pilot.press("h")
+        await settle(pilot)
+        assert app2.screen.query_one("#situation", Input).value == "Breathless on the stairs"
+        assert app2.screen.restored
+
+
+async def test_leaving_a_half_filled_form_asks_and_discard_removes_draft(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S007")
+        await pilot.press("h")
+        await settle(pilot)
+        await type_into(pilot, "#situation", "Ate less")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "LeaveFormModal"
+        await pilot.press("d")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "StaffScreen"
+    store = Store(demo_home)
+    assert store.load_draft("shadow_escalation:S007") is None
+    store.close()
+
+
+async def test_roster_search_filters_and_palette(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 24
+        await pilot.press("slash", *"okaf")
+        await settle(pilot)
+        assert [str(k.value) for k in table.rows] == ["S001"]
+        await pilot.press("escape")
+        app.screen.query_one("#state", Select).value = "in_progress"
+        await settle(pilot)
+        assert [str(k.value) for k in table.rows] == ["S008", "S009", "S010"]
+        app.screen.query_one("#state", Select).clear()
+        app.screen.query_one("#cohort", Select).value = "elm-street"
+        await settle(pilot)
+        assert table.row_count == 6
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"go to staff ben")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert getattr(app.screen, "staff_id", None) == "S002"
+
+
+async def test_overdue_rows_stand_out(demo_home: Path) -> None:
+    later = FIXED.replace(day=20)
+    app = make_app(demo_home, now=later)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#state", Select).value = "overdue"
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        ids = [str(k.value) for k in table.rows]
+        assert "S001" in ids and "S019" not in ids
+        due_cell = table.get_row("S001")[5]
+        assert "OVERDUE" in str(due_cell)
+
+
+async def test_first_run_creates_profile_and_loads_demo(tmp_path: Path) -> None:
+    home = tmp_path / "fresh"
+    app = make_app(home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "supervisor: use 1-64" in str(app.screen.query_one("#problems", Static).render())
+        await type_into(pilot, "#supervisor", "SUP09")
+        await type_into(pilot, "#name", "Jo Reyes")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "RosterScreen"
+        assert app.screen.query_one(DataTable).row_count == 24
+        assert "Jo Reyes (SUP09)" in app.supervisor_label
+        assert app.unsynced > 70
+    store = Store(home)
+    assert store.profile.supervisor == "SUP09" and (home / "device.key").stat().st_mode & 0o777 == 0o600
+    store.close()
+
+
+async def test_sync_and_export_say_when_not_available(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert "Not enrolled" in str(app.screen.query_one("#server", Static).render())
+        await pilot.press("s")
+        await settle(pilot)
+        message = str(app.screen.query_one("#message", Static).render())
+        assert "not available" in message or "unreachable" in message.lower() or "Done" in message
+
+
+async def test_decision_aid_one_key_away_from_a_form(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S001")
+        await pilot.press("h")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "DecisionAidScreen"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ShadowScreen"
