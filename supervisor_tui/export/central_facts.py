@@ -66,16 +66,20 @@ def _first_sql(postgres: bool) -> str:
 
 
 def _latest_sql(postgres: bool, kind: str, key: tuple[str, ...], marks: str) -> str:
-    """Each person's latest row per ``key``: the keys (a scan of those people's index entries),
-    then one index seek per key for its latest row."""
-    same = "IS NOT DISTINCT FROM" if postgres else "IS"
-    match = " AND ".join(f"x.{k} {same} k.{k}" for k in key)
-    c = ' COLLATE "C"' if postgres else ""
+    """Each person's latest row per ``key``. PostgreSQL: ``DISTINCT ON`` over those people's
+    rows; SQLite: the keys (a scan of those people's index entries), then one index seek per
+    key for its latest row."""
+    cols = "created_at, device, seq, hash, staff_id, scenario_id, outcome, review, sequence"
+    if postgres:
+        return (f"SELECT DISTINCT ON ({', '.join(key)}) {cols} FROM record_facts"
+                f" WHERE kind = '{kind}' AND staff_id IN ({marks})"
+                f" ORDER BY {', '.join(key)}, {_order(True, desc=True)}")
+    match = " AND ".join(f"x.{k} IS k.{k}" for k in key)
     return f"""
-SELECT f.created_at, f.device, f.seq, f.hash, f.staff_id, f.scenario_id, f.outcome, f.review, f.sequence
+SELECT {', '.join('f.' + c for c in cols.split(', '))}
 FROM (SELECT DISTINCT {', '.join(key)} FROM record_facts WHERE kind = '{kind}' AND staff_id IN ({marks})) k
 JOIN record_facts f ON f.hash = (SELECT x.hash FROM record_facts x WHERE x.kind = '{kind}' AND {match}
-                                 ORDER BY x.created_at{c} DESC, x.device{c} DESC, x.seq DESC LIMIT 1)"""
+                                 ORDER BY x.created_at DESC, x.device DESC, x.seq DESC LIMIT 1)"""
 
 
 def _shifts_sql(postgres: bool, marks: str) -> str:
