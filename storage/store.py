@@ -80,6 +80,19 @@ def index_columns(kind: str, body: dict[str, Any]) -> tuple[Any, ...]:
     return body.get("staff_id"), body.get("cohort_id"), ref, amends
 
 
+ACTIVITY_KINDS = frozenset(("scenario_check", "shadow_escalation", "note_assessment"))
+
+
+def activity_row(rowid: int, record: dict[str, Any]) -> tuple[Any, ...]:
+    """The ``record_activity`` lookup row of a check, shadow note or note assessment (filled in
+    Python at insert time: a trigger parsing the JSON body cost more than the rest of a save)."""
+    body = record["body"]
+    return (rowid, record["hash"], body.get("staff_id"), record["kind"], record["created_at"],
+            record["device"], record["seq"], body.get("scenario_id"), body.get("outcome"),
+            body.get("shift_date"), body.get("shift"), body.get("review"), body.get("sequence"),
+            None, f"{record['created_at']} {record['device']} {record['seq']:015d}")
+
+
 def row_to_record(row: sqlite3.Row | tuple) -> dict[str, Any]:
     record = dict(zip(RECORD_COLUMNS, row, strict=False))
     record["body"] = json.loads(record["body"])
@@ -223,15 +236,24 @@ class Store:
         ).fetchone()
         return (row[0], row[1]) if row else (0, "")
 
-    def _insert(self, record: dict[str, Any], body_json: str) -> None:
-        self.conn.execute(
-            "INSERT INTO records (id, kind, schema, author, device, seq, prev, created_at, body,"
+    def insert_signed(self, record: dict[str, Any], body_json: str, *, skip_held: bool = False) -> bool:
+        """Insert one signed record (and its activity lookup row); False if already held."""
+        verb = "INSERT OR IGNORE" if skip_held else "INSERT"
+        cur = self.conn.execute(
+            f"{verb} INTO records (id, kind, schema, author, device, seq, prev, created_at, body,"
             " hash, sig, staff_id, cohort_id, ref_id, amends)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (record["id"], record["kind"], record["schema"], record["author"], record["device"],
              record["seq"], record["prev"], record["created_at"], body_json, record["hash"],
              record["sig"], *index_columns(record["kind"], record["body"])),
         )
+        if not cur.rowcount:
+            return False
+        if record["kind"] in ACTIVITY_KINDS:
+            self.conn.execute(
+                "INSERT INTO record_activity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                activity_row(cur.lastrowid, record))
+        return True
 
     def _sign_next(self, profile: Profile, kind: str, body: dict[str, Any], now: dt.datetime,
                    head: tuple[int, str]) -> tuple[dict[str, Any], str]:
@@ -250,7 +272,7 @@ class Store:
         with self.write():
             body = prepare_body(kind, raw_body, self.context(now.date()))
             record, body_json = self._sign_next(profile, kind, body, now, self._head(profile.device))
-            self._insert(record, body_json)
+            self.insert_signed(record, body_json)
         return record
 
     def append_many(self, items: Iterable[tuple[str, Any, dt.datetime]]) -> int:
@@ -264,7 +286,7 @@ class Store:
                 context.today = now.date()
                 body = prepare_body(kind, raw_body, context)
                 record, body_json = self._sign_next(profile, kind, body, now, head)
-                self._insert(record, body_json)
+                self.insert_signed(record, body_json)
                 head = (record["seq"], record["hash"])
                 count += 1
         return count
@@ -278,7 +300,7 @@ class Store:
             head = self._head(profile.device)
             for kind, body, now in items:
                 record, body_json = self._sign_next(profile, kind, body, now, head)
-                self._insert(record, body_json)
+                self.insert_signed(record, body_json)
                 head = (record["seq"], record["hash"])
                 count += 1
         return count
