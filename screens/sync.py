@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
 from screens.header import AppHeader
+from storage.store import Store
 
 
 class SyncScreen(Screen):
@@ -68,12 +69,16 @@ class SyncScreen(Screen):
         def progress(p: Any) -> None:
             app.call_from_thread(self._progress, p)
 
+        # Its own connection (WAL allows it), so forms keep saving drafts while the network works.
+        store = Store(app.store.home, app.store.library)
         try:
-            with app.store_lock:
-                result = sync_store(app.store, progress=progress)
+            result = sync_store(store, progress=progress)
         except Exception as exc:  # noqa: BLE001 - the TUI never crashes on the network
-            app.call_from_thread(self._done_text, Text(f"Sync failed: {exc}", style="red"))
+            style = "yellow" if type(exc).__name__ == "SyncConfigError" else "red"
+            app.call_from_thread(self._done_text, Text(f"Not synced: {exc}", style=style))
             return
+        finally:
+            store.close()
         app.call_from_thread(self._finished, result)
 
     def _progress(self, p: Any) -> None:

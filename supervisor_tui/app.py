@@ -130,7 +130,7 @@ class SupervisorApp(App):
         except ImportError:
             self.notify("The report screen is not available in this build.", severity="warning")
             return
-        self.push_screen(ReportScreen())
+        self.push_screen(ReportScreen(self.store, self.today()))
 
     def action_decision_aid(self) -> None:
         from screens.decision_aid import DecisionAidScreen

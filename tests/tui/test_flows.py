@@ -405,7 +405,7 @@ async def test_first_run_creates_profile_and_loads_demo(tmp_path: Path) -> None:
     store.close()
 
 
-async def test_sync_and_export_say_when_not_available(demo_home: Path) -> None:
+async def test_sync_without_server_says_so_and_report_opens(demo_home: Path) -> None:
     app = make_app(demo_home)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -415,7 +415,24 @@ async def test_sync_and_export_say_when_not_available(demo_home: Path) -> None:
         await pilot.press("s")
         await settle(pilot)
         message = str(app.screen.query_one("#message", Static).render())
-        assert "not available" in message or "unreachable" in message.lower() or "Done" in message
+        assert "Not synced: no server" in message and "enrol" in message
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ReportScreen"
+
+
+async def test_export_from_staff_screen_writes_to_exports(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S001")
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("down", "enter")  # JSON
+        await settle(pilot)
+    written = list((demo_home / "exports").glob("S001-*.json"))
+    assert len(written) == 1 and written[0].stat().st_size > 100
 
 
 async def test_decision_aid_one_key_away_from_a_form(demo_home: Path) -> None:
