@@ -59,6 +59,16 @@ class FirstRunScreen(Screen):
                    "import": self.action_import, "skip": self.action_skip}
         actions[event.button.id or ""]()
 
+    def on_input_submitted(self, event: Any) -> None:
+        """Enter moves on: id → name → create; in the CSV field, Enter imports."""
+        field = event.input.id
+        if field == "supervisor":
+            self.query_one("#name").focus()
+        elif field == "name":
+            self.action_create()
+        elif field == "csv":
+            self.action_import()
+
     def on_key(self, event: Any) -> None:
         if not self.query_one("#data-step").display or self.focused is self.query_one("#csv"):
             return
