@@ -50,6 +50,7 @@ class FormScreen(Screen):
         self._pending: dict[str, Any] | None = None
         self._draft_lock = threading.Lock()
         self._done = False
+        self._signing = False
         self._draft_timer: Any = None
         self.restored = False
 
@@ -223,19 +224,30 @@ class FormScreen(Screen):
         if self.REVIEW_FIRST:
             self.review(body)
         else:
-            self._sign(self.KIND, body)
+            self.sign(body)
 
     def review(self, body: dict[str, Any]) -> None:
+        self.sign(body)
+
+    def sign(self, body: dict[str, Any]) -> None:
+        """Sign once: a second Ctrl+S while the first save runs does nothing."""
+        if self._signing or self._done:
+            return
+        self._signing = True
         self._sign(self.KIND, body)
 
-    @work(thread=True, exclusive=True, group="sign")
+    def _refused(self, problems: list[str]) -> None:
+        self._signing = False
+        self.show_problems(problems)
+
+    @work(thread=True, group="sign")
     def _sign(self, kind: str, body: dict[str, Any]) -> None:
         app = self.app
         try:
             with app.store_lock:
                 record = app.store.append(kind, body, now=app.now())
         except RecordInvalid as exc:
-            app.call_from_thread(self.show_problems, exc.problems)
+            app.call_from_thread(self._refused, exc.problems)
             return
         with self._draft_lock:
             self._done = True

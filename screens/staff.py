@@ -77,6 +77,10 @@ class StaffScreen(Screen):
         if self.detail is not None:
             self.load()
 
+    def on_resize(self, event: Any) -> None:
+        """Below 100 columns the summary sits above the timeline instead of beside it."""
+        self.set_class(event.size.width < 100, "narrow")
+
     @work(thread=True, exclusive=True, group="staff")
     def load(self) -> None:
         app: Any = self.app

@@ -447,3 +447,32 @@ async def test_decision_aid_one_key_away_from_a_form(demo_home: Path) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert type(app.screen).__name__ == "ShadowScreen"
+
+
+async def test_palette_starts_a_scenario_for_the_open_person(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S003")
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"start scenario new confusion")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ScenarioScreen"
+        assert app.screen.staff_id == "S003" and app.screen.scenario.id == "new-confusion-news2"
+
+
+async def test_double_sign_key_saves_one_record(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    before = len(records(demo_home, "restriction_lifted"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        await type_into(pilot, "#reason", "Done")
+        await pilot.press("ctrl+s", "ctrl+s")
+        await settle(pilot)
+    assert len(records(demo_home, "restriction_lifted")) == before + 1
