@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Label, Static
 
+from screens.common import alive
 from screens.form import make_input
 from screens.header import AppHeader
 
@@ -77,6 +78,7 @@ class FirstRunScreen(Screen):
             event.stop()
             handler()
 
+    @alive
     def _problems(self, box: str, lines: list[str]) -> None:
         widget = self.query_one(box, Static)
         widget.update("\n".join(f"✗ {line}" for line in lines))
@@ -107,6 +109,7 @@ class FirstRunScreen(Screen):
             return
         app.call_from_thread(self._created)
 
+    @alive
     def _created(self) -> None:
         profile = self.app.store.profile
         self.app.supervisor_label = f"{profile.name} ({profile.supervisor})"
@@ -147,6 +150,7 @@ class FirstRunScreen(Screen):
             return
         app.call_from_thread(self._loaded, message)
 
+    @alive
     def _loaded(self, message: str) -> None:
         self.app.notify(message)
         self.app.refresh_unsynced()

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, RadioSet, Select, SelectionList, Static, TextArea
 
-from screens.common import LeaveFormModal
+from screens.common import LeaveFormModal, alive
 from supervisor_tui.rules import RecordInvalid
 
 DRAFT_DELAY = 0.4  # seconds of no typing before the draft is written
@@ -133,6 +133,7 @@ class FormScreen(Screen):
             draft = self.app.store.load_draft(self.draft_key)
         self.app.call_from_thread(self._apply_draft, draft)
 
+    @alive
     def _apply_draft(self, draft: dict[str, Any] | None) -> None:
         if draft:
             self.restore(draft)
@@ -236,6 +237,7 @@ class FormScreen(Screen):
         self._signing = True
         self._sign(self.KIND, body)
 
+    @alive
     def _refused(self, problems: list[str]) -> None:
         self._signing = False
         self.show_problems(problems)
@@ -256,6 +258,7 @@ class FormScreen(Screen):
                 app.store.discard_draft(self.draft_key)
         app.call_from_thread(self._signed, record)
 
+    @alive
     def _signed(self, record: dict[str, Any]) -> None:
         body = record["body"]
         outcome = body.get("outcome")

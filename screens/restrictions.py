@@ -14,7 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Select, SelectionList, Static
 
-from screens.common import ChoiceModal
+from screens.common import ChoiceModal, alive
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int
@@ -69,9 +69,8 @@ class RestrictionsScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
-        self.load()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self) -> None:  # on first show and when back from a form
         self.load()
 
     @work(thread=True, exclusive=True, group="restrictions")
@@ -82,6 +81,7 @@ class RestrictionsScreen(Screen):
             cohorts = [c["cohort_id"] for c in app.store.cohorts()]
         app.call_from_thread(self._loaded, rows, cohorts)
 
+    @alive
     def _loaded(self, rows: list[dict[str, Any]], cohorts: list[str]) -> None:
         self.cohorts = cohorts
         table = self.query_one(DataTable)

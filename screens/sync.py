@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
+from screens.common import alive
 from screens.header import AppHeader
 from storage.store import Store
 
@@ -81,6 +82,7 @@ class SyncScreen(Screen):
             store.close()
         app.call_from_thread(self._finished, result)
 
+    @alive
     def _progress(self, p: Any) -> None:
         bar = self.query_one(ProgressBar)
         bar.update(total=max(getattr(p, "total", 0) or 0, 1), progress=getattr(p, "sent", 0))
@@ -88,9 +90,11 @@ class SyncScreen(Screen):
             f"Sent {p.sent}/{p.total} · accepted {p.accepted} · rejected {p.rejected}"
             + (f" · {p.message}" if getattr(p, "message", "") else ""))
 
+    @alive
     def _done_text(self, text: Text) -> None:
         self.query_one("#message", Static).update(text)
 
+    @alive
     def _finished(self, result: Any) -> None:
         self.app.refresh_unsynced()
         self._describe_server()

@@ -18,7 +18,7 @@ from textual.reactive import reactive
 
 from screens.form import FormScreen
 from screens.palette import SupervisorCommands
-from storage.overview import unsynced_count
+from storage.overview import roster_overview, unsynced_count
 from storage.store import Store
 from supervisor_tui.settings import resolve_home
 
@@ -49,6 +49,22 @@ class SupervisorApp(App):
         self.cursor_blink = cursor_blink
         self.health_interval = health_interval
         self.roster_ready = threading.Event()
+        # Read the roster overview while Textual starts up (the first screen needs it).
+        self._preloaded: tuple | None = None
+        self._preload = threading.Thread(target=self._preload_roster, daemon=True)
+        self._preload.start()
+
+    def _preload_roster(self) -> None:
+        with self.store_lock:
+            if self.store.profile is not None:
+                self._preloaded = (roster_overview(self.store, self.today()),
+                                   [(c["name"], c["cohort_id"]) for c in self.store.cohorts()])
+
+    def take_preloaded(self) -> tuple | None:
+        """The start-up roster data, once (None afterwards: screens then read it themselves)."""
+        self._preload.join()
+        data, self._preloaded = self._preloaded, None
+        return data
 
     # -- time ----------------------------------------------------------------------------
     def now(self) -> dt.datetime:
