@@ -38,6 +38,7 @@ class FormScreen(Screen):
 
     KIND = ""
     REVIEW_FIRST = False
+    FIRST_FIELD = ""  # id of the text field focused on opening (default: the first one)
     BINDINGS = [
         Binding("ctrl+s", "sign", "Sign & save", priority=True),
         Binding("escape", "leave", "Back"),
@@ -146,6 +147,11 @@ class FormScreen(Screen):
         # A restored draft counts as half filled; a fresh form is clean until something changes.
         self._initial = {} if draft else current
         self.values_changed()
+        if self.focused is None or isinstance(self.focused, Select):
+            fields = [w for w in self.query(".field") if isinstance(w, Input | TextArea)]
+            first = next((w for w in fields if w.id == self.FIRST_FIELD), fields[0] if fields else None)
+            if first is not None:
+                first.focus()
 
     def _changed(self) -> None:
         if self._initial is None or self._done:
