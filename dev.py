@@ -24,7 +24,9 @@ def ensure_venv(extras: str) -> None:
     if not (BIN / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     stamp = VENV / f".installed-{extras or 'app'}"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    # Editable installs map top-level packages when installed: a new package needs a reinstall.
+    packages = sorted(p.parent.name for p in ROOT.glob("*/__init__.py"))
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + repr(packages).encode()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return
     target = f".[{extras}]" if extras else "."

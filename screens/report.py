@@ -1,8 +1,9 @@
 """The governance report screen: the supervisor's own cohorts (the local roster).
 
 The report is computed in a thread worker over a separate SQLite connection and posted back as a
-message, so the screen never blocks. ``ReportScreen(store)`` is pushed by the app; escape goes
-back, ``r`` refreshes, and the cohort selector narrows the report.
+message, so the screen never blocks. The app pushes ``ReportScreen()`` (it then uses
+``app.store`` and ``app.now()``); tests may pass a store and a date. Escape goes back, ``r``
+refreshes, and the cohort selector narrows the report.
 """
 
 from __future__ import annotations
@@ -37,24 +38,36 @@ class ReportScreen(Screen):
     class Ready(Message):
         """The report model computed by the worker (or the error it met)."""
 
-        def __init__(self, report: dict[str, Any] | None, error: str | None = None):
+        def __init__(self, report: dict[str, Any] | None, error: str | None = None,
+                     cohorts: list[tuple[str, str]] | None = None):
             super().__init__()
             self.report = report
             self.error = error
+            self.cohorts = cohorts or []
 
-    def __init__(self, store: Store, today: dt.date | None = None,
+    def __init__(self, store: Store | None = None, today: dt.date | None = None,
                  incidents: list[dict[str, Any]] | None = None):
         super().__init__()
-        self.store = store
+        self._store = store
         self.today = today
         self.incidents = incidents or []
         self.report: dict[str, Any] | None = None
         self.cohort: str | None = None
+        self._cohort_options: list[tuple[str, str]] = []
+
+    @property
+    def store(self) -> Store:
+        return self._store if self._store is not None else self.app.store  # type: ignore[attr-defined]
+
+    def _today(self) -> dt.date:
+        if self.today is not None:
+            return self.today
+        today = getattr(self.app, "today", None)
+        return today() if callable(today) else dt.date.today()
 
     def compose(self) -> ComposeResult:
         yield Header()
-        options = [(c["name"], c["cohort_id"]) for c in self.store.cohorts()]
-        yield Select([("All my cohorts", ALL), *options], value=ALL, allow_blank=False, id="cohort")
+        yield Select([("All my cohorts", ALL)], value=ALL, allow_blank=False, id="cohort")
         with VerticalScroll(id="report-body"):
             yield Static("Computing the governance report…", id="report-text", markup=False)
         yield Footer()
@@ -71,8 +84,9 @@ class ReportScreen(Screen):
     def compute(self) -> None:
         store = Store(self.store.home, self.store.library)
         try:
-            report = local_report(store, self.today or dt.date.today(), None, self.incidents)
-            self.post_message(self.Ready(report))
+            report = local_report(store, self._today(), None, self.incidents)
+            cohorts = [(c["name"], c["cohort_id"]) for c in store.cohorts()]
+            self.post_message(self.Ready(report, cohorts=cohorts))
         except Exception as exc:  # noqa: BLE001 - shown on screen, never crashes the app
             self.post_message(self.Ready(None, f"Could not compute the report: {exc}"))
         finally:
@@ -84,6 +98,13 @@ class ReportScreen(Screen):
         if message.error:
             self.query_one("#report-text", Static).update(message.error)
             return
+        if message.cohorts and message.cohorts != self._cohort_options:
+            self._cohort_options = message.cohorts
+            select = self.query_one("#cohort", Select)
+            chosen = self.cohort
+            with select.prevent(Select.Changed):
+                select.set_options([("All my cohorts", ALL), *message.cohorts])
+                select.value = chosen if chosen in {c for _, c in message.cohorts} else ALL
         self._show_report_text()
 
     @on(Select.Changed, "#cohort")

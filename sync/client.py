@@ -33,8 +33,12 @@ PULL_PAGE = 1000
 CHECKLISTS_FILE = "central-checklists.json"
 
 
+NOT_ENROLLED = ("sync not available: this laptop is not enrolled with a central store (run"
+                " 'supervisor-tui enrol --server URL --token T', or pass --server URL)")
+
+
 class SyncConfigError(Exception):
-    """Sync cannot start: no profile, no server configured..."""
+    """Sync cannot start (kept for callers; ``sync_store`` reports a missing server in its result)."""
 
 
 @dataclass
@@ -96,12 +100,12 @@ def sync_store(store: Store, server: str | None = None,
                *, clock: Callable[[], float] = time.time, retry_budget: float = 30.0,
                batch_size: int = BATCH_SIZE) -> SyncResult:
     """Push every unsynced record of this device, then pull reference data. Never raises for
-    network trouble: an unreachable server gives ``SyncResult(unreachable=True)``."""
+    network trouble: an unreachable server gives ``SyncResult(unreachable=True)``; no server
+    configured gives ``SyncResult(ok=False, message=NOT_ENROLLED)``."""
     profile = store.require_profile()
     url = server or store.get_setting(sync_state.SETTING_SERVER)
     if not url:
-        raise SyncConfigError("no server: run 'supervisor-tui enrol --server URL --token T' first,"
-                              " or pass --server URL")
+        return SyncResult(message=NOT_ENROLLED)
     run = _Run(store, profile.device, url.rstrip("/"), progress, batch_size)
     with Transport(url, store.key, profile.device, clock=clock, retry_budget=retry_budget) as t:
         t.on_retry = lambda message: run.report(message)

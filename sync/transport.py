@@ -1,8 +1,8 @@
 """HTTP transport of the sync client: signed requests, clock offset, retries with backoff.
 
 Retries cover what a flaky end-of-shift network does: refused or dropped connections, timeouts
-and 502/503/504 answers. Backoff doubles from 0.25 s up to 4 s; an outage that lasts longer than
-``retry_budget`` seconds (default 30) raises :class:`Unreachable`. Because pushes are idempotent,
+and 502/503/504 answers. Backoff doubles from 0.25 s up to 4 s; once the outages of one sync
+add up to ``retry_budget`` seconds (default 30), :class:`Unreachable` is raised. Because pushes are idempotent,
 resending a batch whose answer was lost is always safe.
 """
 
@@ -55,6 +55,7 @@ class Transport:
         self.clock, self.sleep = clock, sleep
         self.retry_budget = retry_budget
         self.offset = 0.0
+        self.retried = 0.0  # seconds spent in outages so far (all calls of this transport)
         self.http = httpx.Client(base_url=self.url, timeout=httpx.Timeout(timeout, connect=5.0),
                                  headers={"User-Agent": "supervisor-tui-sync"})
         self.on_retry: Callable[[str], None] | None = None
@@ -104,8 +105,11 @@ class Transport:
 
     def _send(self, method: str, path: str, body: bytes, signed: bool,
               device: str | None = None, key: DeviceKey | None = None) -> httpx.Response:
-        started, delay = time.monotonic(), 0.25
+        """Send with retries; all outages of this transport together get ``retry_budget`` s."""
+        outage: float | None = None
+        delay = 0.25
         while True:
+            attempt = time.monotonic()
             headers = {"Content-Type": "application/json"} if body else {}
             if signed:
                 signer, who = key or self.key, device or self.device
@@ -114,13 +118,17 @@ class Transport:
             try:
                 response = self.http.request(method, path, content=body or None, headers=headers)
                 if response.status_code not in RETRY_STATUSES:
+                    if outage is not None:
+                        self.retried += attempt - outage
                     return response
                 problem = f"server answered {response.status_code}: {error_reason(response)}"
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            elapsed = time.monotonic() - started
-            if elapsed + delay > self.retry_budget:
-                raise Unreachable(f"{self.url} unreachable after {elapsed:.0f} s of retries ({problem})")
+            outage = attempt if outage is None else outage
+            spent = self.retried + time.monotonic() - outage
+            if spent + delay > self.retry_budget:
+                self.retried = spent
+                raise Unreachable(f"{self.url} unreachable after {spent:.0f} s of retries ({problem})")
             if self.on_retry:
                 self.on_retry(f"{problem}; retrying in {delay:.1f} s")
             self.sleep(delay)

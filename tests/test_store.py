@@ -93,7 +93,7 @@ def test_any_change_to_any_stored_field_is_detected(story_db, tmp_path, data):
     conn.close()
     if isinstance(value, int):
         new = value + data.draw(st.integers(1, 5))
-    elif value is None:
+    elif not value:  # NULL lookup column or the empty prev of seq 1
         new = data.draw(st.text(min_size=1, max_size=8))
     else:
         pos = data.draw(st.integers(0, len(value) - 1))

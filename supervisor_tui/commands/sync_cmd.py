@@ -72,24 +72,23 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from sync.client import SyncConfigError, sync_store
+    from sync.client import NOT_ENROLLED, sync_store
 
     url = _check_url(args.server) if args.server else None
     store = open_store(args)
     store.require_profile()
+    if url is None and not store.get_setting(sync_state.SETTING_SERVER):
+        raise CliError(NOT_ENROLLED, EXIT_INVALID)
     bar = None if args.json or not sys.stdout.isatty() else _ProgressBar()
     try:
         budget = float(os.environ.get(ENV_RETRY, "30"))
     except ValueError as exc:
         raise CliError(f"${ENV_RETRY} must be a number of seconds") from exc
-    try:
-        if bar:
-            with bar:
-                result = sync_store(store, url, bar.update, retry_budget=budget)
-        else:
-            result = sync_store(store, url, retry_budget=budget)
-    except SyncConfigError as exc:
-        raise CliError(str(exc), EXIT_INVALID) from exc
+    if bar:
+        with bar:
+            result = sync_store(store, url, bar.update, retry_budget=budget)
+    else:
+        result = sync_store(store, url, retry_budget=budget)
     rejected = [asdict(r) for r in result.rejected]
     if args.json:
         print_json({"ok": result.ok, "accepted": result.accepted, "duplicates": result.duplicates,

@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     p.add_argument("--staff", required=True, metavar="ID")
     p.add_argument("--format", required=True, choices=FORMATS)
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument("--key", metavar="PATH", default=None,
+                   help="server receipt key that signs JSON pack manifests (default: as for serve;"
+                        " the pack is unsigned when there is no key file)")
     p.set_defaults(handler=lambda args: cmd_export(args, open_store))
 
     p = sub.add_parser("report", help="governance report over every held record")
@@ -60,10 +63,26 @@ def _emit(text: str, out: str | None, what: str) -> None:
     sys.stderr.write(f"Wrote {what} to {path}\n")
 
 
+SERVER_SIGNER = "governance-store"
+
+
+def _server_key(args: argparse.Namespace):
+    """The server's receipt key when its file exists (never created here)."""
+    from sync.central import default_url
+    from sync.server.keys import default_key_path
+    from sync.signing import DeviceKey
+
+    path = Path(args.key) if args.key else default_key_path(args.db or default_url())
+    return DeviceKey.load(path) if path.exists() else None
+
+
 def cmd_export(args: argparse.Namespace, open_store: Callable) -> int:
     try:
         inputs = gather_central(open_store(args), args.staff)
-        _emit(render_history(inputs, args.format), args.out, f"{args.format} export for {args.staff}")
+        key = _server_key(args) if args.format == "json" else None
+        text = (render_history(inputs, args.format, key.sign, SERVER_SIGNER, key.public_key_hex) if key
+                else render_history(inputs, args.format))
+        _emit(text, args.out, f"{args.format} export for {args.staff}")
     except ExportError as exc:
         return _fail(str(exc), exc.code)
     return EXIT_OK

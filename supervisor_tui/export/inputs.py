@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storage.store import Store
+from storage.sync_state import SETTING_SERVER
 
 
 class ExportError(Exception):
@@ -97,6 +98,13 @@ def gather_local(store: Store, staff_id: str, now: dt.datetime | None = None) ->
     if profile is not None:
         names[profile.supervisor] = profile.name
     cohort_names = {c["cohort_id"]: c["name"] for c in store.cohorts()}
+    receipts = local_receipts(store, (r["hash"] for r in records))
+    own_device = profile.device if profile else None
+    server = store.get_setting(SETTING_SERVER) or ""
+    for record in records:  # another device's record only ever arrives here from the central store
+        if record["device"] != own_device and record["hash"] not in receipts:
+            receipts[record["hash"]] = {"accepted_at": "", "server": server,
+                                        "receipt": "pulled from the central store (another device's record)"}
     return ExportInputs(
         staff={"staff_id": person["staff_id"], "name": person["name"], "role": person["role"],
                "cohort": person["cohort_id"]},
@@ -104,7 +112,7 @@ def gather_local(store: Store, staff_id: str, now: dt.datetime | None = None) ->
         public_keys=keys,
         author_names=names,
         device_authors={d: a for d, a in device_authors.items() if d in devices},
-        receipts=local_receipts(store, (r["hash"] for r in records)),
+        receipts=receipts,
         cohort_names=cohort_names,
         checklist_titles=checklist_titles(store.library),
         source="local",

@@ -32,7 +32,10 @@ def _central(entry: dict[str, Any]) -> str:
     c = entry["central"]
     if not c:
         return "not yet held by the central store (not synced)"
-    return f"held by the central store {c.get('server', '')} since {c.get('accepted_at', '')}"
+    where = f" {c['server']}" if c.get("server") else ""
+    if not c.get("accepted_at"):
+        return f"held by the central store{where} (received from it)"
+    return f"held by the central store{where} since {c['accepted_at']}"
 
 
 def _entry(entry: dict[str, Any]) -> str:

@@ -92,7 +92,9 @@ def test_incidents_import_is_idempotent(central):
     assert pw_a["before_rate"] == 1.5
 
 
-def test_governance_store_commands(central, central_url, tmp_path, capsys):
+def test_governance_store_commands(central, central_url, tmp_path, capsys, monkeypatch):
+    from sync.server.keys import load_or_create
+
     def gov(*args):
         capsys.readouterr()
         code = gov_main(list(args))
@@ -103,6 +105,14 @@ def test_governance_store_commands(central, central_url, tmp_path, capsys):
     code, _, err = gov("export", "--db", central_url, "--staff", "S002", "--format", "json", "--out", str(pack))
     assert code == 0 and str(pack) in err
     assert verify_pack(json.loads(pack.read_text())).ok
+    monkeypatch.setenv("GOVERNANCE_STORE_KEY", str(tmp_path / "server.key"))
+    server_key = load_or_create(tmp_path / "server.key")
+    code, _, _ = gov("export", "--db", central_url, "--staff", "S002", "--format", "json", "--out", str(pack))
+    signed = json.loads(pack.read_text())
+    assert code == 0 and signed["manifest"]["signed_by"] == {"device": "governance-store",
+                                                            "public_key": server_key.public_key_hex}
+    report = verify_pack(signed)
+    assert report.ok and report.signed_by == "governance-store"
     code, out, _ = gov("export", "--db", central_url, "--staff", "S002", "--format", "csv")
     assert code == 0 and len(out.strip().splitlines()) == 9
     code, _, err = gov("export", "--db", central_url, "--staff", "NOPE", "--format", "csv")

@@ -160,3 +160,21 @@ def test_csv_neutralises_spreadsheet_formulas(store, data):
     row = next(r for r in rows if r["hash"] == record["hash"])
     assert row["remediation_or_feedback"] == "'=HYPERLINK(\"x\")"
     assert json.loads(row["body_json"])["remediation"] == body["remediation"]
+
+
+def test_pulled_records_of_other_devices_count_as_central_held(store, data, tmp_path):
+    from storage.store import Store
+    from storage.sync_state import insert_pulled
+    from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
+    from tests.export.dataset import at, check
+
+    other = Store(tmp_path / "other")
+    other.init_profile("SUP02", "Sam Lee")
+    other.upsert_roster(demo_roster(24), COHORT_NAMES)
+    theirs = other.append("scenario_check", check(other, "S002", "soft-signs-reduced-intake", True), now=at(9, 11))
+    insert_pulled(store, [theirs], {other.profile.device: ("SUP02", other.key.public_key_hex)})
+    history = build_history(gather_local(store, "S002", NOW))
+    pulled = next(e for e in history["entries"] if e["hash"] == theirs["hash"])
+    assert pulled["signature_ok"] and pulled["central"]["receipt"].startswith("pulled from the central store")
+    assert history["summary"]["central_held"] == 1
+    other.close()

@@ -49,3 +49,26 @@ def test_report_screen_snapshot(store, data, snap_compare):
         await pilot.pause()
 
     assert snap_compare(_App(store), terminal_size=(120, 40), run_before=ready)
+
+
+async def test_the_app_opens_the_report_with_its_own_store_and_clock(store, data):
+    """SupervisorApp pushes ``ReportScreen()`` with no arguments: it uses app.store and app.today()."""
+    import datetime as dt
+
+    from supervisor_tui.app import SupervisorApp
+
+    now = dt.datetime.combine(TODAY, dt.time(12, 0), tzinfo=dt.UTC)
+    app = SupervisorApp(store, clock=lambda: now, cursor_blink=False, health_interval=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        app.action_report()
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        assert isinstance(app.screen, ReportScreen)
+        text = app.screen.report_text
+        assert "Governance report as of 2026-10-20" in text and "review overdue" in text
+        options = [value for _, value in app.screen._cohort_options]
+        assert options == ["community-outreach", "elm-street", "new-starters", "overnight-float"]

@@ -36,3 +36,12 @@ def test_sync_and_storage_modules_do_not_import_textual():
             "print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_sync_store_without_a_server_reports_it_in_the_result(tmp_path):
+    from tests.sync.helpers import make_laptop
+
+    store = make_laptop(tmp_path / "l", records=2)
+    result = client.sync_store(store)
+    assert not result.ok and not result.unreachable and result.message == client.NOT_ENROLLED
+    assert store.unsynced_count() == 2
