@@ -102,6 +102,9 @@ class SyncScreen(Screen):
             self._done_text(Text(f"Server unreachable: {result.message}. Nothing lost; "
                                  "records stay queued.", style="yellow"))
             return
+        if not result.ok and not (result.accepted or result.duplicates or result.rejected):
+            self._done_text(Text(f"Not synced: {result.message}", style="yellow"))
+            return
         style = "green" if result.ok else "red"
         self._done_text(Text(f"{'Done' if result.ok else 'Finished with problems'}: "
                              f"{result.accepted} accepted, {result.duplicates} already held, "
