@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from checklists.loader import Library, shipped_library
 from storage import projections
 from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
@@ -113,7 +111,6 @@ class Store:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: index inserts stay in memory at 100k+ records
-        self.db = sqlite_utils.Database(conn)
         self.conn = conn
         migrate(conn)
         self.triggers_were_missing = self._restore_triggers()
@@ -129,6 +126,14 @@ class Store:
             "INSERT INTO settings VALUES ('triggers_restored_at', strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         return True
+
+    @property
+    def db(self) -> Any:
+        """A sqlite-utils view of the same connection, imported on first use (importing
+        sqlite-utils costs about 0.2 s of the app's start-up)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()
