@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Label, Static
 
+from screens.common import alive
 from screens.form import make_input
 from screens.header import AppHeader
 
@@ -59,6 +60,16 @@ class FirstRunScreen(Screen):
                    "import": self.action_import, "skip": self.action_skip}
         actions[event.button.id or ""]()
 
+    def on_input_submitted(self, event: Any) -> None:
+        """Enter moves on: id → name → create; in the CSV field, Enter imports."""
+        field = event.input.id
+        if field == "supervisor":
+            self.query_one("#name").focus()
+        elif field == "name":
+            self.action_create()
+        elif field == "csv":
+            self.action_import()
+
     def on_key(self, event: Any) -> None:
         if not self.query_one("#data-step").display or self.focused is self.query_one("#csv"):
             return
@@ -67,6 +78,7 @@ class FirstRunScreen(Screen):
             event.stop()
             handler()
 
+    @alive
     def _problems(self, box: str, lines: list[str]) -> None:
         widget = self.query_one(box, Static)
         widget.update("\n".join(f"✗ {line}" for line in lines))
@@ -97,6 +109,7 @@ class FirstRunScreen(Screen):
             return
         app.call_from_thread(self._created)
 
+    @alive
     def _created(self) -> None:
         profile = self.app.store.profile
         self.app.supervisor_label = f"{profile.name} ({profile.supervisor})"
@@ -137,6 +150,7 @@ class FirstRunScreen(Screen):
             return
         app.call_from_thread(self._loaded, message)
 
+    @alive
     def _loaded(self, message: str) -> None:
         self.app.notify(message)
         self.app.refresh_unsynced()

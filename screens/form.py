@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, RadioSet, Select, SelectionList, Static, TextArea
 
-from screens.common import LeaveFormModal
+from screens.common import LeaveFormModal, alive
 from supervisor_tui.rules import RecordInvalid
 
 DRAFT_DELAY = 0.4  # seconds of no typing before the draft is written
@@ -38,6 +38,7 @@ class FormScreen(Screen):
 
     KIND = ""
     REVIEW_FIRST = False
+    FIRST_FIELD = ""  # id of the text field focused on opening (default: the first one)
     BINDINGS = [
         Binding("ctrl+s", "sign", "Sign & save", priority=True),
         Binding("escape", "leave", "Back"),
@@ -50,6 +51,7 @@ class FormScreen(Screen):
         self._pending: dict[str, Any] | None = None
         self._draft_lock = threading.Lock()
         self._done = False
+        self._signing = False
         self._draft_timer: Any = None
         self.restored = False
 
@@ -132,6 +134,7 @@ class FormScreen(Screen):
             draft = self.app.store.load_draft(self.draft_key)
         self.app.call_from_thread(self._apply_draft, draft)
 
+    @alive
     def _apply_draft(self, draft: dict[str, Any] | None) -> None:
         if draft:
             self.restore(draft)
@@ -144,6 +147,11 @@ class FormScreen(Screen):
         # A restored draft counts as half filled; a fresh form is clean until something changes.
         self._initial = {} if draft else current
         self.values_changed()
+        if self.focused is None or isinstance(self.focused, Select):
+            fields = [w for w in self.query(".field") if isinstance(w, Input | TextArea)]
+            first = next((w for w in fields if w.id == self.FIRST_FIELD), fields[0] if fields else None)
+            if first is not None:
+                first.focus()
 
     def _changed(self) -> None:
         if self._initial is None or self._done:
@@ -223,19 +231,31 @@ class FormScreen(Screen):
         if self.REVIEW_FIRST:
             self.review(body)
         else:
-            self._sign(self.KIND, body)
+            self.sign(body)
 
     def review(self, body: dict[str, Any]) -> None:
+        self.sign(body)
+
+    def sign(self, body: dict[str, Any]) -> None:
+        """Sign once: a second Ctrl+S while the first save runs does nothing."""
+        if self._signing or self._done:
+            return
+        self._signing = True
         self._sign(self.KIND, body)
 
-    @work(thread=True, exclusive=True, group="sign")
+    @alive
+    def _refused(self, problems: list[str]) -> None:
+        self._signing = False
+        self.show_problems(problems)
+
+    @work(thread=True, group="sign")
     def _sign(self, kind: str, body: dict[str, Any]) -> None:
         app = self.app
         try:
             with app.store_lock:
                 record = app.store.append(kind, body, now=app.now())
         except RecordInvalid as exc:
-            app.call_from_thread(self.show_problems, exc.problems)
+            app.call_from_thread(self._refused, exc.problems)
             return
         with self._draft_lock:
             self._done = True
@@ -244,6 +264,7 @@ class FormScreen(Screen):
                 app.store.discard_draft(self.draft_key)
         app.call_from_thread(self._signed, record)
 
+    @alive
     def _signed(self, record: dict[str, Any]) -> None:
         body = record["body"]
         outcome = body.get("outcome")

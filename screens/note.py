@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Footer, Label, Select, SelectionList, Static
 
+from screens.common import alive
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int, preview
@@ -66,6 +67,7 @@ class NoteScreen(FormScreen):
                 " AND kind = 'note_assessment' GROUP BY review, sequence", (self.staff_id,)).fetchall()
         app.call_from_thread(self._attempts_loaded, {(r, s): n for r, s, n in rows})
 
+    @alive
     def _attempts_loaded(self, attempts: dict[tuple[str, int], int]) -> None:
         self.attempts = attempts
         self._suggest_attempt()

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Select, SelectionList, Static
 
-from screens.common import ChoiceModal
+from screens.common import ChoiceModal, alive
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int
@@ -62,16 +62,15 @@ class RestrictionsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader("restrictions")
         table = DataTable(id="restrictions", cursor_type="row", zebra_stripes=True)
-        table.add_columns("ID", "For", "Codes", "Status", "Time left", "Next review", "Incident")
+        table.add_columns("ID", "Status", "Time left", "Next review", "For", "Codes", "Incident")
         yield table
         yield Static("Loading…", id="pageinfo")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
-        self.load()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self) -> None:  # on first show and when back from a form
         self.load()
 
     @work(thread=True, exclusive=True, group="restrictions")
@@ -82,6 +81,7 @@ class RestrictionsScreen(Screen):
             cohorts = [c["cohort_id"] for c in app.store.cohorts()]
         app.call_from_thread(self._loaded, rows, cohorts)
 
+    @alive
     def _loaded(self, rows: list[dict[str, Any]], cohorts: list[str]) -> None:
         self.cohorts = cohorts
         table = self.query_one(DataTable)
@@ -95,8 +95,8 @@ class RestrictionsScreen(Screen):
             if overdue:
                 review.append(" OVERDUE", style="bold red reverse")
             left = f"{r['days_left']} days (to {r['expires_on']})" if active else r["expires_on"]
-            table.add_row(r["restriction_id"], f"{r['scope']} {r['subject']}", ", ".join(r["codes"]),
-                          Text(r["status"], style="bold yellow" if active else "dim"), left, review,
+            table.add_row(r["restriction_id"], Text(r["status"], style="bold yellow" if active else "dim"),
+                          left, review, f"{r['scope']} {r['subject']}", ", ".join(r["codes"]),
                           r["incident_ref"], key=r["restriction_id"])
         if keep and keep["restriction_id"] in self.items:
             table.move_cursor(row=list(self.items).index(keep["restriction_id"]))
@@ -191,6 +191,7 @@ class StartRestrictionScreen(FormScreen):
 
 class ReviewRestrictionScreen(FormScreen):
     KIND = "restriction_reviewed"
+    FIRST_FIELD = "note"
     CSS_PATH = "forms.tcss"
 
     def __init__(self, restriction: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
+from screens.common import alive
 from screens.form import make_input
 from screens.header import AppHeader
 from storage.overview import StaffOverview, roster_overview
@@ -85,11 +86,16 @@ class RosterScreen(Screen):
     @work(thread=True, exclusive=True, group="roster")
     def load(self) -> None:
         app: Any = self.app
-        with app.store_lock:
-            rows = roster_overview(app.store, app.today())
-            cohorts = [(c["name"], c["cohort_id"]) for c in app.store.cohorts()]
+        preloaded = app.take_preloaded() if hasattr(app, "take_preloaded") else None
+        if preloaded is not None:
+            rows, cohorts = preloaded
+        else:
+            with app.store_lock:
+                rows = roster_overview(app.store, app.today())
+                cohorts = [(c["name"], c["cohort_id"]) for c in app.store.cohorts()]
         app.call_from_thread(self._loaded, rows, cohorts)
 
+    @alive
     def _loaded(self, rows: list[StaffOverview], cohorts: list[tuple[str, str]]) -> None:
         self.rows = rows
         select = self.query_one("#cohort", Select)

@@ -272,6 +272,6 @@ class ScenarioScreen(FormScreen):
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self._sign(self.KIND, body)
+                self.sign(body)
 
         self.app.push_screen(ReviewModal(summary), confirmed)

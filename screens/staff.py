@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from screens.common import ChoiceModal
+from screens.common import ChoiceModal, alive
 from screens.describe import KIND_LABELS, requirement_lines, summarise
 from screens.header import AppHeader
 from storage.overview import staff_detail, timeline_page
@@ -49,6 +49,7 @@ class StaffScreen(Screen):
         self.total = 0
         self.records: dict[str, dict[str, Any]] = {}
         self._mounted = False
+        self._shown = False
         self._early: tuple | None = None
 
     def compose(self) -> ComposeResult:
@@ -74,8 +75,13 @@ class StaffScreen(Screen):
             self._loaded(*self._early)
 
     def on_screen_resume(self) -> None:
-        if self.detail is not None:
+        if self._shown:  # back from a form or modal: records may have changed
             self.load()
+        self._shown = True
+
+    def on_resize(self, event: Any) -> None:
+        """Below 100 columns the summary sits above the timeline instead of beside it."""
+        self.set_class(event.size.width < 100, "narrow")
 
     @work(thread=True, exclusive=True, group="staff")
     def load(self) -> None:
@@ -85,6 +91,7 @@ class StaffScreen(Screen):
             records, total = timeline_page(app.store, self.staff_id, self.page * PAGE_SIZE, PAGE_SIZE)
         app.call_from_thread(self._loaded, detail, records, total)
 
+    @alive
     def _loaded(self, detail: dict[str, Any] | None, records: list[dict[str, Any]], total: int) -> None:
         if not self._mounted:
             self._early = (detail, records, total)  # arrived before on_mount: applied there

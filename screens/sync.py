@@ -13,7 +13,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, ProgressBar, Static
 
+from screens.common import alive
 from screens.header import AppHeader
+from storage.store import Store
 
 
 class SyncScreen(Screen):
@@ -68,14 +70,19 @@ class SyncScreen(Screen):
         def progress(p: Any) -> None:
             app.call_from_thread(self._progress, p)
 
+        # Its own connection (WAL allows it), so forms keep saving drafts while the network works.
+        store = Store(app.store.home, app.store.library)
         try:
-            with app.store_lock:
-                result = sync_store(app.store, progress=progress)
+            result = sync_store(store, progress=progress)
         except Exception as exc:  # noqa: BLE001 - the TUI never crashes on the network
-            app.call_from_thread(self._done_text, Text(f"Sync failed: {exc}", style="red"))
+            style = "yellow" if type(exc).__name__ == "SyncConfigError" else "red"
+            app.call_from_thread(self._done_text, Text(f"Not synced: {exc}", style=style))
             return
+        finally:
+            store.close()
         app.call_from_thread(self._finished, result)
 
+    @alive
     def _progress(self, p: Any) -> None:
         bar = self.query_one(ProgressBar)
         bar.update(total=max(getattr(p, "total", 0) or 0, 1), progress=getattr(p, "sent", 0))
@@ -83,15 +90,20 @@ class SyncScreen(Screen):
             f"Sent {p.sent}/{p.total} · accepted {p.accepted} · rejected {p.rejected}"
             + (f" · {p.message}" if getattr(p, "message", "") else ""))
 
+    @alive
     def _done_text(self, text: Text) -> None:
         self.query_one("#message", Static).update(text)
 
+    @alive
     def _finished(self, result: Any) -> None:
         self.app.refresh_unsynced()
         self._describe_server()
         if getattr(result, "unreachable", False):
             self._done_text(Text(f"Server unreachable: {result.message}. Nothing lost; "
                                  "records stay queued.", style="yellow"))
+            return
+        if not result.ok and not (result.accepted or result.duplicates or result.rejected):
+            self._done_text(Text(f"Not synced: {result.message}", style="yellow"))
             return
         style = "green" if result.ok else "red"
         self._done_text(Text(f"{'Done' if result.ok else 'Finished with problems'}: "

@@ -171,6 +171,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         WHERE hash IN (SELECT amends FROM records WHERE kind = 'amendment');
         """,
     ),
+    (
+        4,
+        "record_activity rows are written by the store at insert time, not by a JSON-parsing trigger",
+        """
+        DROP TRIGGER IF EXISTS record_activity_insert;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -316,6 +316,7 @@ def unsynced_count(store: Store) -> int:
     total = store.conn.execute("SELECT COUNT(*) FROM records WHERE device = ?",
                                (profile.device,)).fetchone()[0]
     synced = store.conn.execute(
-        "SELECT COUNT(*) FROM sync_receipts s JOIN records r ON r.hash = s.hash WHERE r.device = ?",
+        "SELECT COUNT(*) FROM sync_receipts s CROSS JOIN records r ON r.hash = s.hash"
+        " WHERE r.device = ?",
         (profile.device,)).fetchone()[0]
     return total - synced

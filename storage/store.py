@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from checklists.loader import Library, shipped_library
 from storage import projections
 from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
@@ -80,6 +78,19 @@ def index_columns(kind: str, body: dict[str, Any]) -> tuple[Any, ...]:
     return body.get("staff_id"), body.get("cohort_id"), ref, amends
 
 
+ACTIVITY_KINDS = frozenset(("scenario_check", "shadow_escalation", "note_assessment"))
+
+
+def activity_row(rowid: int, record: dict[str, Any]) -> tuple[Any, ...]:
+    """The ``record_activity`` lookup row of a check, shadow note or note assessment (filled in
+    Python at insert time: a trigger parsing the JSON body cost more than the rest of a save)."""
+    body = record["body"]
+    return (rowid, record["hash"], body.get("staff_id"), record["kind"], record["created_at"],
+            record["device"], record["seq"], body.get("scenario_id"), body.get("outcome"),
+            body.get("shift_date"), body.get("shift"), body.get("review"), body.get("sequence"),
+            None, f"{record['created_at']} {record['device']} {record['seq']:015d}")
+
+
 def row_to_record(row: sqlite3.Row | tuple) -> dict[str, Any]:
     record = dict(zip(RECORD_COLUMNS, row, strict=False))
     record["body"] = json.loads(record["body"])
@@ -100,7 +111,6 @@ class Store:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: index inserts stay in memory at 100k+ records
-        self.db = sqlite_utils.Database(conn)
         self.conn = conn
         migrate(conn)
         self.triggers_were_missing = self._restore_triggers()
@@ -116,6 +126,14 @@ class Store:
             "INSERT INTO settings VALUES ('triggers_restored_at', strftime('%Y-%m-%dT%H:%M:%SZ','now'))"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value")
         return True
+
+    @property
+    def db(self) -> Any:
+        """A sqlite-utils view of the same connection, imported on first use (importing
+        sqlite-utils costs about 0.2 s of the app's start-up)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -223,15 +241,24 @@ class Store:
         ).fetchone()
         return (row[0], row[1]) if row else (0, "")
 
-    def _insert(self, record: dict[str, Any], body_json: str) -> None:
-        self.conn.execute(
-            "INSERT INTO records (id, kind, schema, author, device, seq, prev, created_at, body,"
+    def insert_signed(self, record: dict[str, Any], body_json: str, *, skip_held: bool = False) -> bool:
+        """Insert one signed record (and its activity lookup row); False if already held."""
+        verb = "INSERT OR IGNORE" if skip_held else "INSERT"
+        cur = self.conn.execute(
+            f"{verb} INTO records (id, kind, schema, author, device, seq, prev, created_at, body,"
             " hash, sig, staff_id, cohort_id, ref_id, amends)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (record["id"], record["kind"], record["schema"], record["author"], record["device"],
              record["seq"], record["prev"], record["created_at"], body_json, record["hash"],
              record["sig"], *index_columns(record["kind"], record["body"])),
         )
+        if not cur.rowcount:
+            return False
+        if record["kind"] in ACTIVITY_KINDS:
+            self.conn.execute(
+                "INSERT INTO record_activity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                activity_row(cur.lastrowid, record))
+        return True
 
     def _sign_next(self, profile: Profile, kind: str, body: dict[str, Any], now: dt.datetime,
                    head: tuple[int, str]) -> tuple[dict[str, Any], str]:
@@ -250,7 +277,7 @@ class Store:
         with self.write():
             body = prepare_body(kind, raw_body, self.context(now.date()))
             record, body_json = self._sign_next(profile, kind, body, now, self._head(profile.device))
-            self._insert(record, body_json)
+            self.insert_signed(record, body_json)
         return record
 
     def append_many(self, items: Iterable[tuple[str, Any, dt.datetime]]) -> int:
@@ -264,7 +291,7 @@ class Store:
                 context.today = now.date()
                 body = prepare_body(kind, raw_body, context)
                 record, body_json = self._sign_next(profile, kind, body, now, head)
-                self._insert(record, body_json)
+                self.insert_signed(record, body_json)
                 head = (record["seq"], record["hash"])
                 count += 1
         return count
@@ -278,7 +305,7 @@ class Store:
             head = self._head(profile.device)
             for kind, body, now in items:
                 record, body_json = self._sign_next(profile, kind, body, now, head)
-                self._insert(record, body_json)
+                self.insert_signed(record, body_json)
                 head = (record["seq"], record["hash"])
                 count += 1
         return count

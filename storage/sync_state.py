@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from storage.store import RECORD_COLUMNS, Store, index_columns, row_to_record
+from storage.store import RECORD_COLUMNS, Store, row_to_record
 
 SETTING_SERVER = "server_url"
 SETTING_SERVER_KEY = "server_key"
@@ -94,14 +94,7 @@ def insert_pulled(store: Store, records: list[dict[str, Any]], devices: dict[str
             conn.execute("INSERT INTO devices (device, author, public_key) VALUES (?, ?, ?)"
                          " ON CONFLICT(device) DO NOTHING", (device, author, key))
         for r in records:
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO records (id, kind, schema, author, device, seq, prev, created_at,"
-                " body, hash, sig, staff_id, cohort_id, ref_id, amends)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (r["id"], r["kind"], r["schema"], r["author"], r["device"], r["seq"], r["prev"],
-                 r["created_at"], _body_json(r["body"]), r["hash"], r["sig"],
-                 *index_columns(r["kind"], r["body"])))
-            added += cur.rowcount
+            added += store.insert_signed(r, _body_json(r["body"]), skip_held=True)
     return added
 
 

@@ -10,26 +10,31 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
 
+import screens
 from screens.form import FormScreen
 from screens.palette import SupervisorCommands
-from storage.overview import unsynced_count
+from storage.overview import roster_overview, unsynced_count
 from storage.store import Store
 from supervisor_tui.settings import resolve_home
 
 Clock = Callable[[], dt.datetime]
+SCREENS_DIR = Path(screens.__file__).parent
 
 
 class SupervisorApp(App):
     """The supervisor's app on one local store."""
 
     TITLE = "Supervisor TUI"
-    CSS_PATH = "app.tcss"
+    # The screens' own .tcss files are read once at start-up too, so opening a screen the first
+    # time does not re-parse and re-apply the whole stylesheet (about 0.1 s per screen).
+    CSS_PATH = ["app.tcss", *sorted(str(p) for p in SCREENS_DIR.glob("*.tcss"))]
     COMMANDS = App.COMMANDS | {SupervisorCommands}
     BINDINGS = [
         Binding("f2", "decision_aid", "Decision aid", priority=True),
@@ -49,6 +54,22 @@ class SupervisorApp(App):
         self.cursor_blink = cursor_blink
         self.health_interval = health_interval
         self.roster_ready = threading.Event()
+        # Read the roster overview while Textual starts up (the first screen needs it).
+        self._preloaded: tuple | None = None
+        self._preload = threading.Thread(target=self._preload_roster, daemon=True)
+        self._preload.start()
+
+    def _preload_roster(self) -> None:
+        with self.store_lock:
+            if self.store.profile is not None:
+                self._preloaded = (roster_overview(self.store, self.today()),
+                                   [(c["name"], c["cohort_id"]) for c in self.store.cohorts()])
+
+    def take_preloaded(self) -> tuple | None:
+        """The start-up roster data, once (None afterwards: screens then read it themselves)."""
+        self._preload.join()
+        data, self._preloaded = self._preloaded, None
+        return data
 
     # -- time ----------------------------------------------------------------------------
     def now(self) -> dt.datetime:
@@ -130,7 +151,7 @@ class SupervisorApp(App):
         except ImportError:
             self.notify("The report screen is not available in this build.", severity="warning")
             return
-        self.push_screen(ReportScreen())
+        self.push_screen(ReportScreen(self.store, self.today()))
 
     def action_decision_aid(self) -> None:
         from screens.decision_aid import DecisionAidScreen

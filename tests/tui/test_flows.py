@@ -405,7 +405,7 @@ async def test_first_run_creates_profile_and_loads_demo(tmp_path: Path) -> None:
     store.close()
 
 
-async def test_sync_and_export_say_when_not_available(demo_home: Path) -> None:
+async def test_sync_without_server_says_so_and_report_opens(demo_home: Path) -> None:
     app = make_app(demo_home)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -415,7 +415,24 @@ async def test_sync_and_export_say_when_not_available(demo_home: Path) -> None:
         await pilot.press("s")
         await settle(pilot)
         message = str(app.screen.query_one("#message", Static).render())
-        assert "not available" in message or "unreachable" in message.lower() or "Done" in message
+        assert message.startswith("Not synced") and "enrol" in message
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ReportScreen"
+
+
+async def test_export_from_staff_screen_writes_to_exports(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S001")
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("down", "enter")  # JSON
+        await settle(pilot)
+    written = list((demo_home / "exports").glob("S001-*.json"))
+    assert len(written) == 1 and written[0].stat().st_size > 100
 
 
 async def test_decision_aid_one_key_away_from_a_form(demo_home: Path) -> None:
@@ -430,3 +447,32 @@ async def test_decision_aid_one_key_away_from_a_form(demo_home: Path) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert type(app.screen).__name__ == "ShadowScreen"
+
+
+async def test_palette_starts_a_scenario_for_the_open_person(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S003")
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"start scenario new confusion")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ScenarioScreen"
+        assert app.screen.staff_id == "S003" and app.screen.scenario.id == "new-confusion-news2"
+
+
+async def test_double_sign_key_saves_one_record(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    before = len(records(demo_home, "restriction_lifted"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        await type_into(pilot, "#reason", "Done")
+        await pilot.press("ctrl+s", "ctrl+s")
+        await settle(pilot)
+    assert len(records(demo_home, "restriction_lifted")) == before + 1

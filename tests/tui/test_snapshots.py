@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from checklists.loader import shipped_library
 from tests.tui.conftest import make_app, settle
 
 SIZES = [(80, 24), (120, 40)]
+_IDS = [s.id for s in shipped_library().scenarios()]
+PICK_NEW_CONFUSION = ("c", *["down"] * _IDS.index("new-confusion-news2"), "enter")
 
 
 async def _go(pilot, *keys: str) -> None:
@@ -29,9 +32,9 @@ FLOWS = {
     "roster": (),
     "staff": _staff(),
     "scenario_pick": _staff("c"),
-    "scenario": _staff("c", "down", "down", "enter", "p", "p", "f", "3"),
-    "scenario_review": _staff("c", "down", "down", "enter", "p", "p", "p", "p", "p", "p", "1",
-                              "t", "t", "ctrl+s"),
+    "scenario": _staff(*PICK_NEW_CONFUSION, "p", "p", "f", "3"),
+    "scenario_review": _staff(*PICK_NEW_CONFUSION, "p", "p", "p", "p", "p", "p", "1", "t", "t",
+                              "ctrl+s"),
     "shadow": _staff("h"),
     "note": _staff("n"),
     "assign_pathway": _staff("a"),

@@ -1,0 +1,43 @@
+"""The sync screen against a real central store on a real uvicorn server (127.0.0.1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from storage.store import Store
+from sync.central import open_central
+from tests.sync.helpers import ThreadServer, central_hashes, enrol, own_hashes
+from tests.tui.conftest import make_app, settle
+
+
+async def test_sync_screen_sends_everything_and_header_follows(demo_home: Path, tmp_path: Path) -> None:
+    central = open_central(f"sqlite:///{tmp_path / 'central.db'}")
+    server = ThreadServer(central).start()
+    try:
+        store = Store(demo_home)
+        enrol(store, central, server.url)
+        store.close()
+        app = make_app(demo_home)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.check_server()
+            await settle(pilot)
+            assert app.server_state == "server reachable"
+            assert app.unsynced > 70
+            await pilot.press("s")
+            await settle(pilot)
+            assert server.url in str(app.screen.query_one("#server", Static).render())
+            await pilot.press("s")
+            await settle(pilot)
+            message = str(app.screen.query_one("#message", Static).render())
+            assert message.startswith("Done"), message
+            assert app.unsynced == 0
+            assert "0 unsynced" in str(app.screen.query_one("#app-header", Static).render())
+        store = Store(demo_home)
+        assert sorted(central_hashes(central)) == sorted(own_hashes(store))
+        store.close()
+    finally:
+        server.stop()
+        central.close()
