@@ -108,8 +108,8 @@ class SyncScreen(Screen):
         style = "green" if result.ok else "red"
         self._done_text(Text(f"{'Done' if result.ok else 'Finished with problems'}: "
                              f"{result.accepted} accepted, {result.duplicates} already held, "
-                             f"{len(result.rejected)} rejected, {result.pulled} pulled. "
-                             f"{result.message}", style=style))
+                             f"{len(result.rejected)} rejected, {result.pulled} pulled."
+                             + ("" if result.ok else f" {result.message}"), style=style))
         table = self.query_one(DataTable)
         table.clear()
         for r in result.rejected:
