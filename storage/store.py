@@ -16,16 +16,19 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checklists.loader import Library, shipped_library
 from storage import projections
 from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
 from storage.roster import cohort_display_name, parse_roster
 from supervisor_tui.records import SCHEMA_VERSION, utc_now_iso
-from supervisor_tui.rules import PathwayInfo, RestrictionInfo, prepare_body
+from supervisor_tui.rules import prepare_body
 from sync.canonical import canonical_bytes
 from sync.signing import DeviceKey, check_record, seal_with_body_json
+
+if TYPE_CHECKING:
+    from storage.context import StoreContext
 
 DB_NAME = "store.db"
 KEY_NAME = "device.key"
@@ -311,6 +314,8 @@ class Store:
         return count
 
     def context(self, today: dt.date) -> StoreContext:
+        from storage.context import StoreContext  # the rules' view of this store
+
         return StoreContext(self, today)
 
     # -- reading -----------------------------------------------------------------------------
@@ -483,51 +488,3 @@ class Store:
 def _chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-class StoreContext:
-    """What ``supervisor_tui.rules`` needs to know, answered from the store."""
-
-    def __init__(self, store: Store, today: dt.date):
-        self.store = store
-        self.library = store.library
-        self.today = today
-        self._staff: set[str] | None = None  # the roster does not change inside one transaction
-
-    def staff_exists(self, staff_id: str) -> bool:
-        if self._staff is None:
-            self._staff = {s for (s,) in self.store.conn.execute("SELECT staff_id FROM staff")}
-        return staff_id in self._staff
-
-    def cohort_exists(self, cohort_id: str) -> bool:
-        return self.store.conn.execute(
-            "SELECT 1 FROM cohorts WHERE cohort_id = ?", (cohort_id,)).fetchone() is not None
-
-    def restriction(self, restriction_id: str) -> RestrictionInfo | None:
-        effective = projections.effective_records(self.store.records_by_ref(restriction_id))
-        state = projections.restriction_states(effective).get(restriction_id)
-        if state is None:
-            return None
-        return RestrictionInfo(restriction_id, state.lifted_on is not None, state.expires_on, state.started_on)
-
-    def pathway(self, pathway_id: str) -> PathwayInfo | None:
-        refs = projections.effective_records(self.store.records_by_ref(pathway_id))
-        assigned = next((e for e in refs if e.kind == "pathway_assigned"), None)
-        if assigned is None:
-            return None
-        closure = next((e for e in refs if e.kind == "pathway_closed"), None)
-        if "staff_id" in assigned.body:
-            ids = [assigned.body["staff_id"]]
-        else:
-            ids = [p["staff_id"] for p in self.store.roster(assigned.body["cohort_id"])]
-        members = {}
-        for sid in ids:
-            rows = self.store._select("WHERE staff_id = ? AND created_at >= ?", (sid, assigned.record["created_at"]))
-            rows += self.store._select(
-                "WHERE amends IN (SELECT hash FROM records WHERE staff_id = ?)", (sid,))
-            members[sid] = projections.effective_records(rows)
-        view = projections.pathway_view(assigned, closure, members, self.today)
-        return PathwayInfo(pathway_id, closure is not None, view["unmet"])
-
-    def record_by_hash(self, record_hash: str) -> dict[str, Any] | None:
-        return self.store.record_by_hash(record_hash)
