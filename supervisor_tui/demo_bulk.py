@@ -45,6 +45,7 @@ def add_bulk_records(store: Store, count: int, now: dt.datetime | None = None) -
     now = now or dt.datetime.now(dt.UTC)
     store.require_profile()
     tasks = list(_chunks(store, count, now))
+    store.conn.execute("PRAGMA cache_size=-65536")  # index inserts stay in memory at 100k+ records
     added = 0
     if (os.cpu_count() or 1) < 2 or len(tasks) < 2:
         for task in tasks:
