@@ -191,18 +191,25 @@ def _control(tx: Any) -> tuple[dict[str, dict[str, Any]], list[tuple[dict[str, A
     return amended, control
 
 
-def central_report(central: Any, today: dt.date, cohort: str | None = None,
-                   incidents: list[dict[str, Any]] | None = None, library: Any = None) -> dict[str, Any]:
-    """The governance report over every record the central store holds, aggregated in the
-    database from the ``record_facts`` table (``central_facts``)."""
+def _report_inputs(central: Any, cohort: str | None, incidents: list[dict[str, Any]] | None,
+                   library: Any) -> tuple[Any, list[dict[str, str]], dict[str, str], list[dict[str, Any]]]:
+    """Library, roster, cohort names and incidents for a central report; refuses an unknown cohort."""
     from checklists.loader import shipped_library
-    from supervisor_tui.export.central_facts import report_in_database
 
-    library = library or shipped_library()
     roster, cohort_names = central.roster()
     if cohort and cohort not in cohort_names:
         raise ExportError(f"cohort {cohort!r} is not on the central roster")
     incidents = load_incidents(central) if incidents is None else incidents
+    return library or shipped_library(), roster, cohort_names, incidents
+
+
+def central_report(central: Any, today: dt.date, cohort: str | None = None,
+                   incidents: list[dict[str, Any]] | None = None, library: Any = None) -> dict[str, Any]:
+    """The governance report over every record the central store holds, aggregated in the
+    database from the ``record_facts`` table (``central_facts``)."""
+    from supervisor_tui.export.central_facts import report_in_database
+
+    library, roster, cohort_names, incidents = _report_inputs(central, cohort, incidents, library)
     with central.reading() as tx:
         _, control = _control(tx)
     return report_in_database(central, control, roster, cohort_names, incidents, today, cohort, library)
@@ -212,13 +219,7 @@ def central_report_streamed(central: Any, today: dt.date, cohort: str | None = N
                             incidents: list[dict[str, Any]] | None = None, library: Any = None) -> dict[str, Any]:
     """The same report as one streamed pass over facts extracted from the JSON bodies at report
     time (the previous implementation; kept as a second reference and for the benchmark)."""
-    from checklists.loader import shipped_library
-
-    library = library or shipped_library()
-    roster, cohort_names = central.roster()
-    if cohort and cohort not in cohort_names:
-        raise ExportError(f"cohort {cohort!r} is not on the central roster")
-    incidents = load_incidents(central) if incidents is None else incidents
+    library, roster, cohort_names, incidents = _report_inputs(central, cohort, incidents, library)
     with central.reading() as tx:
         amended, control = _control(tx)
         corrected = sorted((fact_from_record(r, amended[r["hash"]]) for r in (_record(row) for row in tx.all(
