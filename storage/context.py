@@ -46,12 +46,7 @@ class StoreContext:
             ids = [assigned.body["staff_id"]]
         else:
             ids = [p["staff_id"] for p in self.store.roster(assigned.body["cohort_id"])]
-        members = {}
-        for sid in ids:
-            rows = self.store._select("WHERE staff_id = ? AND created_at >= ?", (sid, assigned.record["created_at"]))
-            rows += self.store._select(
-                "WHERE amends IN (SELECT hash FROM records WHERE staff_id = ?)", (sid,))
-            members[sid] = projections.effective_records(rows)
+        members = self.store.member_records(ids, since=assigned.record["created_at"])
         view = projections.pathway_view(assigned, closure, members, self.today)
         return PathwayInfo(pathway_id, closure is not None, view["unmet"])
 

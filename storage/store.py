@@ -373,13 +373,16 @@ class Store:
     def _cohort_members(self, cohort_id: str, effective: list[projections.Effective]) -> dict[str, list]:
         if not any(e.kind == "pathway_assigned" and e.body.get("cohort_id") == cohort_id for e in effective):
             return {}
+        return self.member_records([p["staff_id"] for p in self.roster(cohort_id)])
+
+    def member_records(self, staff_ids: list[str], since: str = "") -> dict[str, list[projections.Effective]]:
+        """Each person's own records made at or after ``since`` (with amendments applied), for
+        counting pathway progress."""
         members = {}
-        for person in self.roster(cohort_id):
-            members[person["staff_id"]] = projections.effective_records(
-                self._select("WHERE staff_id = ?", (person["staff_id"],))
-                + self._select("WHERE amends IN (SELECT hash FROM records WHERE staff_id = ?)",
-                               (person["staff_id"],))
-            )
+        for sid in staff_ids:
+            rows = self._select("WHERE staff_id = ? AND created_at >= ?", (sid, since))
+            rows += self._select("WHERE amends IN (SELECT hash FROM records WHERE staff_id = ?)", (sid,))
+            members[sid] = projections.effective_records(rows)
         return members
 
     def statuses(self, today: dt.date | None = None, cohort: str | None = None) -> list[dict[str, Any]]:
