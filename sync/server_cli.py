@@ -75,8 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--staff", metavar="ID", help="only records touching this staff member")
     p.set_defaults(handler=cmd_records)
-    p = sub.add_parser("verify", help="re-check every held record's hash, signature and chain")
+    p = sub.add_parser("verify", help="re-check every held record's hash, signature and chain"
+                       " (and stamp the records that pass, with the server key)")
     _db(p)
+    p.add_argument("--key", metavar="PATH", default=None,
+                   help="server key whose verification stamps to check and fill in (default: as for serve;"
+                        " without the key file nothing is stamped)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_verify)
     p = sub.add_parser("devices", help="enrolled devices and their revocation state")
@@ -166,12 +170,22 @@ def cmd_records(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    report = _open(args).verify()
+    from sync.central.stamps import stamper_for_key
+    from sync.server.keys import default_key_path
+    from sync.signing import DeviceKey
+
+    central = _open(args)
+    key_path = Path(args.key) if args.key else default_key_path(args.db or default_url())
+    if key_path.exists():
+        central.stamper = stamper_for_key(DeviceKey.load(key_path))
+    report = central.verify()
     if args.json:
         _print_json({"ok": report.ok, "count": report.count, "devices": report.devices,
-                     "problems": report.problems})
+                     "stamped": report.stamped, "problems": report.problems})
     elif report.ok:
         print(f"OK: {report.count} records from {report.devices} devices verified (hash, signature, key, chain)")
+    if report.stamped and not args.json:
+        print(f"Stamped {report.stamped} record(s) that had no verification stamp")
     if not report.ok:
         for problem in report.problems[:50]:
             sys.stderr.write(f"governance-store: {problem}\n")

@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from storage.store import index_columns
 from supervisor_tui.export.facts import WORK_KINDS, Fact, fact_from_record
 from supervisor_tui.export.inputs import ExportError, ExportInputs, checklist_titles
 from supervisor_tui.export.report import amended_bodies, build_report_from_facts
@@ -50,31 +49,65 @@ def _record(row: Any) -> dict[str, Any]:
     return record
 
 
-def _select_in(tx: Any, column: str, values: list[str], where: str = "") -> list[dict[str, Any]]:
+_TOUCH = ("SELECT r.id, r.kind, r.schema, r.author, r.device, r.seq, r.prev, r.created_at, r.body, r.hash,"
+          " r.sig, r.received_at, r.pos, st.stamp, r.ref_id FROM records r LEFT JOIN record_stamps st ON st.hash = r.hash")
+
+
+def _select_in(tx: Any, column: str, values: list[str], where: str = "") -> list[tuple]:
     out = []
     for start in range(0, len(values), 500):
         chunk = values[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        out += [_record(r) for r in tx.all(f"SELECT {FIELDS} FROM records WHERE {where}{column} IN ({marks})", tuple(chunk))]
+        out += tx.all(f"{_TOUCH} WHERE {where}r.{column} IN ({marks})", tuple(chunk))
     return out
 
 
-def records_touching(tx: Any, staff_id: str, cohort: str | None) -> list[dict[str, Any]]:
-    """Every held record about a person: theirs, their cohort's, those referring to their
-    pathways and restrictions, and the amendments of all of those (same shape as the local
-    ``Store.records_touching``; lookups go by the indexed staff_id, cohort_id and ref_id columns,
-    in chunks, so the cost follows the person's history, not the store)."""
-    found = {r["hash"]: r for r in (_record(row) for row in tx.all(
-        f"SELECT {FIELDS} FROM records WHERE staff_id = ? OR (cohort_id IS NOT NULL AND cohort_id = ?)",
-        (staff_id, cohort)))}
-    refs = sorted({index_columns(r["kind"], r["body"])[2] for r in found.values()} - {None})
-    for r in _select_in(tx, "ref_id", refs):
-        found.setdefault(r["hash"], r)
+def touching_rows(tx: Any, staff_id: str, cohort: str | None) -> list[tuple]:
+    """Rows (the 11 envelope fields with the body as stored text, then received_at, pos and
+    the verification stamp and ref_id) of every held record about a person: theirs, their cohort's, those
+    referring to their pathways and restrictions, and the amendments of all of those, in time
+    order. Lookups go by the indexed staff_id, cohort_id, ref_id and amends columns (index
+    range scans, then rows by key), in chunks, so the cost follows the person's history, not
+    the store; the ref ids come from the ref_id column, so no body is parsed here."""
+    rows = tx.all(f"{_TOUCH} WHERE r.staff_id = ? UNION ALL {_TOUCH} WHERE r.cohort_id = ?"
+                  " AND (r.staff_id IS NULL OR r.staff_id <> ?)", (staff_id, cohort, staff_id))
+    found = {row[9]: row for row in rows}
+    refs = sorted({row[14] for row in rows} - {None})
+    for row in _select_in(tx, "ref_id", refs):
+        found.setdefault(row[9], row)
     # amendments carry the corrected body's staff/cohort/ref columns, so the queries above find
-    # them; this catches the rest through the (indexed) kind column, never a full scan
-    for r in _select_in(tx, "amends", sorted(found), "kind = 'amendment' AND "):
-        found.setdefault(r["hash"], r)
-    return sorted(found.values(), key=lambda r: (r["created_at"], r["device"], r["seq"]))
+    # them; this catches the rest through the partial index on amends, never a full scan
+    for row in _select_in(tx, "amends", sorted(found), "r.amends IS NOT NULL AND "):
+        found.setdefault(row[9], row)
+    return sorted(found.values(), key=lambda r: (r[7], r[4], r[5]))
+
+
+def records_touching(tx: Any, staff_id: str, cohort: str | None) -> list[dict[str, Any]]:
+    """Every held record about a person as full envelopes (body parsed), in time order
+    (same shape as the local ``Store.records_touching``)."""
+    return [_record(row[:11]) for row in touching_rows(tx, staff_id, cohort)]
+
+
+def stamp_checked(rows: list[tuple], keys: dict[str, str], stamper: Any) -> frozenset[str]:
+    """Hashes of the rows whose hash re-computes from the stored canonical bytes and whose
+    verification stamp (``sync.central.stamps``) matches their signature and device key: the
+    central store verified their signature on arrival, so the export need not again."""
+    from sync.canonical import sha256_hex
+    from sync.central.stamps import canonical_from_stored
+
+    if stamper is None:
+        return frozenset()
+    out = set()
+    for row in rows:
+        stamp, h, sig = row[13], row[9], row[10]
+        if not stamper.matches(stamp, h, sig, keys.get(row[4])):
+            continue
+        envelope = dict(zip(("author", "created_at", "device", "id", "kind", "prev", "schema", "seq"),
+                            (row[3], row[7], row[4], row[0], row[1], row[6], row[2], row[5]), strict=True))
+        data = canonical_from_stored(envelope, row[8])
+        if data is not None and sha256_hex(data) == h:
+            out.add(h)
+    return frozenset(out)
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -92,24 +125,20 @@ def gather_central(central: Any, staff_id: str, now: dt.datetime | None = None,
     if person is None:
         raise ExportError(f"staff id {staff_id!r} is not on the central roster (see 'governance-store roster import')")
     with central.reading() as tx:
-        records = records_touching(tx, staff_id, person["cohort"])
-    if not records:
+        rows = touching_rows(tx, staff_id, person["cohort"])
+    if not rows:
         raise ExportError(f"staff id {staff_id!r} ({person['name']}) has no re-validation records to export")
-    devices = {d.device: d for d in central.devices() if d.device in {r["device"] for r in records}}
-    hashes = [r["hash"] for r in records]
-    receipts: dict[str, dict[str, Any]] = {}
-    with central.reading() as tx:
-        for start in range(0, len(hashes), 500):
-            chunk = hashes[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for h, received_at, pos in tx.all(
-                    f"SELECT hash, received_at, pos FROM records WHERE hash IN ({marks})", tuple(chunk)):
-                receipts[h] = {"accepted_at": received_at, "server": "central governance store",
-                               "receipt": {"pos": pos}}
+    devices = {d.device: d for d in central.devices() if d.device in {r[4] for r in rows}}
+    keys = {d: info.public_key for d, info in devices.items()}
+    verified = stamp_checked(rows, keys, central.stamper)
+    records = [_record(row[:11]) for row in rows]
+    receipts = {row[9]: {"accepted_at": row[11], "server": "central governance store", "receipt": {"pos": row[12]}}
+                for row in rows}
     return ExportInputs(
         staff=person,
         records=records,
-        public_keys={d: info.public_key for d, info in devices.items()},
+        public_keys=keys,
+        verified=verified,
         device_authors={d: info.supervisor for d, info in devices.items()},
         receipts=receipts,
         cohort_names=cohort_names,

@@ -16,6 +16,7 @@ from supervisor_tui.export import FORMATS, ExportError, render_history, write_ou
 from supervisor_tui.export.central import central_report, gather_central, import_incidents
 from supervisor_tui.export.incidents import IncidentsError, parse_incidents
 from supervisor_tui.export.report_render import REPORT_FORMATS, render_report
+from sync.central.stamps import stamper_for_key
 
 EXIT_OK, EXIT_INVALID = 0, 2
 
@@ -78,10 +79,13 @@ def _server_key(args: argparse.Namespace):
 
 def cmd_export(args: argparse.Namespace, open_store: Callable) -> int:
     try:
-        inputs = gather_central(open_store(args), args.staff)
-        key = _server_key(args) if args.format == "json" else None
-        text = (render_history(inputs, args.format, key.sign, SERVER_SIGNER, key.public_key_hex) if key
-                else render_history(inputs, args.format))
+        central = open_store(args)
+        key = _server_key(args)
+        if key is not None:  # the server's key: its verification stamps can be checked
+            central.stamper = stamper_for_key(key)
+        inputs = gather_central(central, args.staff)
+        text = (render_history(inputs, args.format, key.sign, SERVER_SIGNER, key.public_key_hex)
+                if key and args.format == "json" else render_history(inputs, args.format))
         _emit(text, args.out, f"{args.format} export for {args.staff}")
     except ExportError as exc:
         return _fail(str(exc), exc.code)

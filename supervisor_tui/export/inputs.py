@@ -39,6 +39,9 @@ class ExportInputs:
     store holds. ``staff``: {"staff_id", "name", "role", "cohort"}; ``cohort_names``: id -> name.
     ``checklist_titles``: (id, version) -> title, for human-readable labels.
     ``source``: "local" or "central" (printed in the pack and the HTML).
+    ``verified``: hashes of records whose hash the gatherer re-computed from the stored bytes and
+    whose signature it confirmed another way (the central store's verification stamp); their
+    Ed25519 check is skipped. Everything else is fully checked.
     """
 
     staff: dict[str, str]
@@ -52,6 +55,7 @@ class ExportInputs:
     source: str = "local"
     generated_at: str = ""
     today: dt.date = field(default_factory=dt.date.today)
+    verified: frozenset[str] = frozenset()
 
 
 def parse_receipt(text: str) -> Any:

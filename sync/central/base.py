@@ -20,7 +20,7 @@ from typing import Any
 from storage.store import index_columns
 from supervisor_tui.records import utc_now_iso
 from sync.central.checks import BatchOutcome, Verifier, envelope_problem, evaluate_batch
-from sync.signing import check_record
+from sync.central.stamps import Stamper, insert_stamps
 
 RECORD_FIELDS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
                  "hash", "sig")
@@ -50,6 +50,7 @@ class DeviceInfo:
 class CentralVerifyReport:
     count: int = 0
     devices: int = 0
+    stamped: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -100,6 +101,9 @@ class CentralStore(ABC):
     """The organisation's store of signed records, devices, tokens and roster."""
 
     url: str
+    # Set by whoever holds the server key (``serve``, ``export``, ``verify``): then every record
+    # accepted gets a verification stamp (``sync.central.stamps``).
+    stamper: Stamper | None = None
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Tx]:
@@ -214,6 +218,9 @@ class CentralStore(ABC):
                 [(r["id"], r["kind"], r["schema"], r["author"], r["device"], r["seq"], r["prev"],
                   r["created_at"], body, r["hash"], r["sig"], *_index(r), now)
                  for r, body in outcome.insert])
+            if self.stamper is not None:
+                insert_stamps(tx, [(r["hash"], self.stamper.stamp(r["hash"], r["sig"], device.public_key))
+                                   for r, _ in outcome.insert])
             self.insert_quarantine(tx, [
                 (r["device"], r["seq"], r["hash"], reason, json.dumps(r, ensure_ascii=False), now)
                 for r, reason in outcome.quarantine])
@@ -312,33 +319,12 @@ class CentralStore(ABC):
                 "next_after": rows[-1][0] if rows else after}
 
     # -- verification ------------------------------------------------------------------------
-    def verify(self) -> CentralVerifyReport:
-        """Re-check every held record's hash, signature, device binding, chain and lookups."""
-        report = CentralVerifyReport()
-        with self.reading() as tx:
-            devices = {d: (s, k) for d, s, k in tx.all("SELECT device, supervisor, public_key FROM devices")}
-            report.devices = len(devices)
-            last: dict[str, tuple[int, str]] = {}
-            cur = tx.execute(_SELECT.replace("FROM records", ", staff_id, cohort_id, ref_id, amends FROM records")
-                             + " ORDER BY device, seq")
-            for row in cur:
-                report.count += 1
-                record = row_to_record(row[:11])
-                label = f"device {record['device']} seq {record['seq']} (id {record['id']})"
-                owner = devices.get(record["device"])
-                problems = check_record(record, owner[1] if owner else None)
-                if owner and owner[0] != record["author"]:
-                    problems.append(f"author {record['author']} is not the device's supervisor {owner[0]}")
-                prev_seq, prev_hash = last.get(record["device"], (0, ""))
-                if record["seq"] != prev_seq + 1:
-                    problems.append(f"chain gap: seq {prev_seq + 1} expected")
-                if record["prev"] != prev_hash:
-                    problems.append("chain broken: prev does not match the previous record's hash")
-                if tuple(row[11:]) != _index(record):
-                    problems.append("lookup columns do not match the signed body")
-                last[record["device"]] = (record["seq"], record["hash"])
-                report.problems += [f"{label}: {p}" for p in problems]
-        return report
+    def verify(self, fill_stamps: bool = True) -> CentralVerifyReport:
+        """Re-check every held record's hash, signature, device binding, chain and lookups
+        (``sync.central.verify``); with a stamper, stamp the records that pass and have none."""
+        from sync.central.verify import verify_store
+
+        return verify_store(self, self.stamper if fill_stamps else None)
 
 
 def _index(record: dict[str, Any]) -> tuple[Any, ...]:

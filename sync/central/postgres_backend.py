@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from sync.central import schema
+from sync.central import schema, stamps
 from sync.central.base import CentralStore, Tx
 
 _MIGRATE_LOCK = 727_001
@@ -31,6 +31,8 @@ class PostgresCentral(CentralStore):
                 tx.conn.execute(schema.POSTGRES)
                 tx.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
                            (str(schema.SCHEMA_VERSION),))
+            elif not tx.one("SELECT to_regclass('record_stamps') IS NOT NULL")[0]:
+                tx.conn.execute(stamps.TABLE)
 
     def _get(self) -> psycopg.Connection:
         try:

@@ -115,3 +115,9 @@ from sync.central import facts as _facts  # noqa: E402
 
 SQLITE += _facts.SQLITE
 POSTGRES += _facts.POSTGRES_NEW
+
+# Verification stamps (sync/central/stamps.py): a store made before them gets the table on open.
+from sync.central import stamps as _stamps  # noqa: E402
+
+SQLITE += _stamps.TABLE
+POSTGRES += _stamps.TABLE

@@ -22,6 +22,7 @@ from supervisor_tui import __version__
 from supervisor_tui.records import utc_now_iso
 from sync.central import CentralError, CentralStore, DeviceInfo
 from sync.central.checks import Verifier, parse_strict
+from sync.central.stamps import stamper_for_key
 from sync.server.openapi import openapi_document
 from sync.signing import DeviceKey, verify_signature
 from sync.wire import (
@@ -191,6 +192,8 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
 
 
 def create_app(central: CentralStore, server_key: DeviceKey, library: Library | None = None) -> Starlette:
+    if central.stamper is None:  # stamp every accepted record (sync.central.stamps)
+        central.stamper = stamper_for_key(server_key)
     api = Api(central, server_key, library)
 
     async def refused(request: Request, exc: Exception) -> JSONResponse:

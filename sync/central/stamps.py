@@ -1,0 +1,80 @@
+"""Verification stamps: the central store's keyed proof that it checked a record's signature.
+
+When the central store accepts a record it has verified its hash and Ed25519 signature against
+the device's enrolled key. It then stores a *stamp* in ``record_stamps``: HMAC-SHA256, keyed with
+a secret derived from the server's receipt key (a 0600 file outside the database), over the
+record's hash, signature and that public key. An export re-computes each record's hash from
+the stored canonical bytes (SHA-256, cheap) and the stamp (microseconds) instead of re-running
+the Ed25519 verification (about 100 µs each); a record whose stamp is missing or does not match
+is fully verified as before. Someone who can write to the database but does not hold the key
+file cannot forge a stamp, so a changed record, signature or device key falls back to the full
+check and fails it. ``governance-store verify`` always checks everything, and fills in missing
+stamps of records that pass (a store made before stamps, or records bulk-loaded).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from typing import Any
+
+TABLE = """
+CREATE TABLE IF NOT EXISTS record_stamps (
+    hash TEXT PRIMARY KEY,
+    stamp TEXT NOT NULL
+);
+"""
+_CONTEXT = b"supervisor-tui/record-stamp/v1"
+_PLAIN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-")
+
+
+class Stamper:
+    """Computes and checks stamps with one secret (never stored in the database)."""
+
+    def __init__(self, secret: bytes):
+        if len(secret) < 32:
+            raise ValueError("stamp secret must be at least 32 bytes")
+        self._secret = secret
+
+    @classmethod
+    def from_server_key(cls, seed: bytes) -> Stamper:
+        """The stamp secret derived from the server receipt key's 32-byte seed (keyed BLAKE2b
+        with a fixed context), so no second secret file is needed."""
+        return cls(hashlib.blake2b(_CONTEXT, key=seed, digest_size=32).digest())
+
+    def stamp(self, record_hash: str, sig: str, public_key: str) -> str:
+        message = f"{record_hash}\n{sig}\n{public_key}".encode("ascii", "replace")
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+    def matches(self, stamp: str | None, record_hash: str, sig: str, public_key: str | None) -> bool:
+        if not stamp or not public_key:
+            return False
+        return hmac.compare_digest(stamp, self.stamp(record_hash, sig, public_key))
+
+
+def stamper_for_key(key: Any) -> Stamper:
+    """The stamper of a ``sync.signing.DeviceKey`` (the server's receipt key)."""
+    return Stamper.from_server_key(key.signing_key.encode())
+
+
+def canonical_from_stored(record: dict[str, Any], body_json: str) -> bytes | None:
+    """The record's canonical signed bytes, spliced from the stored body text (the central
+    store keeps the body as canonical JSON) without re-encoding; None when a string field would
+    need escaping (the caller then encodes the parsed record in full)."""
+    strings = (record["author"], record["created_at"], record["device"], record["id"], record["kind"],
+               record["prev"])
+    if not all(type(s) is str and _PLAIN_CHARS.issuperset(s) for s in strings):
+        return None
+    if type(record["schema"]) is not int or type(record["seq"]) is not int:
+        return None
+    author, created_at, device, record_id, kind, prev = strings
+    return (f'{{"author":"{author}","body":{body_json},"created_at":"{created_at}","device":"{device}",'
+            f'"id":"{record_id}","kind":"{kind}","prev":"{prev}","schema":{record["schema"]},'
+            f'"seq":{record["seq"]}}}').encode()
+
+
+def insert_stamps(tx: Any, rows: Iterable[tuple[str, str]]) -> None:
+    """Add (hash, stamp) rows; a hash already stamped keeps its stamp."""
+    tx.executemany("INSERT INTO record_stamps (hash, stamp) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING",
+                   list(rows))
