@@ -1,10 +1,12 @@
-"""The central governance report computed in the database from the ``record_facts`` table.
+"""The central governance report computed in the database from ``record_facts`` and its summaries.
 
 The fact table (``sync.central.facts``: typed columns filled by triggers when a record is
-accepted, amendments applied) is aggregated with ``GROUP BY`` queries: per cohort and week
-(checks, passes, notes, compliant and rework notes, shadow notes, agreements), per cohort and
-element (misses), per cohort and standard (which elements to list with zero misses), and each
-person's first check of each scenario (a window function). Only the people that pathways cover
+accepted, amendments applied) is summed per person in small summary tables
+(``sync.central.summary``: per person and week, per person and element, per person and
+scenario), which the report groups per cohort: per cohort and week (checks, passes, notes,
+compliant and rework notes, shadow notes, agreements), per cohort and element (misses), per
+cohort and standard (which elements to list with zero misses); each person's first check of each
+scenario is one index seek per (person, scenario) pair. Only the people that pathways cover
 get per-person rows: their latest check per scenario, latest note per review slot and their
 distinct shadow shifts — the rows requirement progress needs. Those aggregates fill the same
 accumulator ``report.build_report_from_facts`` fills from a stream, so both give the same model;
@@ -20,9 +22,9 @@ from typing import Any
 from supervisor_tui.export.facts import Fact
 from supervisor_tui.export.report import UNKNOWN, new_accumulator, report_from_accumulator
 from sync.central.facts import ensure_facts, refresh_amended
+from sync.central.summary import ensure_summary, fold, unkey
 
 _COHORT = f"COALESCE(s.cohort_id, '{UNKNOWN}')"
-_JOIN = "record_facts f LEFT JOIN staff s ON s.staff_id = f.staff_id"
 
 
 def _sum(condition: str) -> str:
@@ -30,22 +32,15 @@ def _sum(condition: str) -> str:
 
 
 WEEKLY_SQL = f"""
-SELECT {_COHORT}, g.week, g.standard_id, g.standard_version, CAST(SUM(g.checks) AS BIGINT), CAST(SUM(g.passed) AS BIGINT), CAST(SUM(g.notes) AS BIGINT),
-  CAST(SUM(g.compliant) AS BIGINT), CAST(SUM(g.rework) AS BIGINT), CAST(SUM(g.shadows) AS BIGINT), CAST(SUM(g.agreed) AS BIGINT)
-FROM (SELECT staff_id, week, standard_id, standard_version,
-        {_sum("kind = 'scenario_check'")} AS checks, {_sum("kind = 'scenario_check' AND outcome = 'pass'")} AS passed,
-        {_sum("kind = 'note_assessment'")} AS notes,
-        {_sum("kind = 'note_assessment' AND outcome = 'compliant'")} AS compliant,
-        {_sum("kind = 'note_assessment' AND outcome = 'rework'")} AS rework,
-        {_sum("kind = 'shadow_escalation'")} AS shadows, {_sum("kind = 'shadow_escalation' AND agreed = 1")} AS agreed
-      FROM record_facts GROUP BY staff_id, week, standard_id, standard_version) g
-LEFT JOIN staff s ON s.staff_id = g.staff_id GROUP BY {_COHORT}, g.week, g.standard_id, g.standard_version"""
+SELECT {_COHORT}, g.week, g.standard_id, g.standard_version, CAST(SUM(g.checks) AS BIGINT),
+  CAST(SUM(g.passed) AS BIGINT), CAST(SUM(g.notes) AS BIGINT), CAST(SUM(g.compliant) AS BIGINT),
+  CAST(SUM(g.rework) AS BIGINT), CAST(SUM(g.shadows) AS BIGINT), CAST(SUM(g.agreed) AS BIGINT)
+FROM fact_weekly g LEFT JOIN staff s ON s.staff_id = g.staff_id
+WHERE g.checks <> 0 OR g.notes <> 0 OR g.shadows <> 0
+GROUP BY {_COHORT}, g.week, g.standard_id, g.standard_version"""
 
-
-def _missing_sql(postgres: bool) -> str:
-    each = "json_array_elements_text(f.missing::json) AS e(value)" if postgres else "json_each(f.missing) AS e"
-    return (f"SELECT {_COHORT}, e.value, COUNT(*) FROM {_JOIN}, {each}"
-            f" WHERE f.missing IS NOT NULL GROUP BY {_COHORT}, e.value")
+MISSING_SQL = (f"SELECT {_COHORT}, m.element, CAST(SUM(m.n) AS BIGINT) FROM fact_missing m"
+               f" LEFT JOIN staff s ON s.staff_id = m.staff_id WHERE m.n <> 0 GROUP BY {_COHORT}, m.element")
 
 
 def _order(postgres: bool, desc: bool = False) -> str:
@@ -54,15 +49,20 @@ def _order(postgres: bool, desc: bool = False) -> str:
     return f"created_at{c}{d}, device{c}{d}, seq{d}"
 
 
-def _first_sql(postgres: bool) -> str:
-    """Each person's first check of each scenario, from the ``record_facts_checks`` index
-    (PostgreSQL: ``DISTINCT ON``; SQLite: ``MIN`` of a key ordered as (created_at, device, seq),
-    whose row gives the bare ``outcome`` column)."""
+def _first_sql(postgres: bool, null_scenario: bool = False) -> str:
+    """Each person's first check of each scenario: the pairs from ``fact_scenarios`` (a few
+    thousand), then one seek per pair in the ``record_facts_checks`` index ((staff_id,
+    scenario_id, created_at, device, seq) with the outcome). ``null_scenario``: the pairs of
+    checks without a scenario id (stored as '' in the summary)."""
+    match = "x.scenario_id IS NULL" if null_scenario else "x.scenario_id = p.scenario_id"
+    pairs = "p.n > 0 AND p.scenario_id " + ("= ''" if null_scenario else "<> ''")
+    seek = (f"SELECT x.outcome FROM record_facts x WHERE x.kind = 'scenario_check' AND x.staff_id = p.staff_id"
+            f" AND {match} ORDER BY {_order(postgres).replace('created_at', 'x.created_at')} LIMIT 1")
+    scenario = "NULL" if null_scenario else "p.scenario_id"
     if postgres:
-        return (f"SELECT DISTINCT ON (staff_id, scenario_id) staff_id, scenario_id, outcome FROM record_facts"
-                f" WHERE kind = 'scenario_check' ORDER BY staff_id, scenario_id, {_order(True)}")
-    return ("SELECT staff_id, scenario_id, outcome, MIN(created_at || char(1) || device || char(1)"
-            " || printf('%020d', seq)) FROM record_facts WHERE kind = 'scenario_check' GROUP BY staff_id, scenario_id")
+        return (f"SELECT p.staff_id, {scenario}, f.outcome FROM fact_scenarios p"
+                f" CROSS JOIN LATERAL ({seek}) f WHERE {pairs}")
+    return f"SELECT p.staff_id, {scenario}, ({seek}) FROM fact_scenarios p WHERE {pairs}"
 
 
 def _latest_sql(postgres: bool, kind: str, key: tuple[str, ...], marks: str) -> str:
@@ -109,6 +109,7 @@ def fill_accumulator(tx: Any, acc: Any, library: Any, people: list[str]) -> None
     pg = bool(tx.rewrite)
     standards: set[tuple[str, Any, Any]] = set()
     for cohort, week, std, version, checks, passed, notes, compliant, rework, shadows, agreed in tx.all(WEEKLY_SQL):
+        week, std, version = unkey(week, std, version)
         acc.weekly[cohort][week].update({"checks": checks, "checks_passed": passed, "notes": notes,
                                          "notes_compliant": compliant, "shadows": shadows, "agreed": agreed})
         acc.notes[cohort].update({"assessments": notes, "rework": rework})
@@ -124,10 +125,11 @@ def fill_accumulator(tx: Any, acc: Any, library: Any, people: list[str]) -> None
         missing: Counter = acc.missing[cohort]
         for element in cache[key]:
             missing[element] += 0
-    for cohort, element, count in tx.all(_missing_sql(pg)):
+    for cohort, element, count in tx.all(MISSING_SQL):
         acc.missing[cohort][element] += count
-    for staff, scenario, outcome, *_ in tx.all(_first_sql(pg)):
-        acc.first[(staff, scenario)] = outcome
+    for null_scenario in (False, True):
+        for staff, scenario, outcome in tx.all(_first_sql(pg, null_scenario)):
+            acc.first[(staff, scenario)] = outcome
     for start in range(0, len(people), 500):
         chunk = people[start:start + 500]
         marks = ",".join("?" * len(chunk))
@@ -150,7 +152,9 @@ def report_in_database(central: Any, control: list[tuple[dict[str, Any], dict[st
     """The report model: aggregates from the fact table plus ``control`` (pathway and
     restriction records with their effective bodies, read by the caller)."""
     ensure_facts(central)
+    ensure_summary(central)
     refresh_amended(central)
+    fold(central)
     acc = new_accumulator(roster)
     with central.reading() as tx:
         fill_accumulator(tx, acc, library, pathway_staff(control, roster))

@@ -21,6 +21,7 @@ from storage.store import index_columns
 from supervisor_tui.records import utc_now_iso
 from sync.central.checks import BatchOutcome, Verifier, envelope_problem, evaluate_batch
 from sync.central.stamps import Stamper, insert_stamps
+from sync.central.summary import fold, fold_tx
 
 RECORD_FIELDS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
                  "hash", "sig")
@@ -104,6 +105,10 @@ class CentralStore(ABC):
     # Set by whoever holds the server key (``serve``, ``export``, ``verify``): then every record
     # accepted gets a verification stamp (``sync.central.stamps``).
     stamper: Stamper | None = None
+    # True once the report's summary tables exist (``sync.central.summary``); then every push
+    # folds its fact changes into them.
+    summary_ready: bool = False
+    fold_in_push: bool = False  # SQLite: fold inside the push transaction (one writer anyway)
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Tx]:
@@ -224,6 +229,10 @@ class CentralStore(ABC):
             self.insert_quarantine(tx, [
                 (r["device"], r["seq"], r["hash"], reason, json.dumps(r, ensure_ascii=False), now)
                 for r, reason in outcome.quarantine])
+            if self.summary_ready and self.fold_in_push and outcome.insert:
+                fold_tx(tx)
+        if self.summary_ready and not self.fold_in_push and outcome.insert:
+            fold(self, wait=False)  # another push's fold running: it (or the next) takes ours
         return outcome
 
     @abstractmethod

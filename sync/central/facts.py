@@ -244,6 +244,7 @@ def ensure_facts(central: Any) -> None:
                 return
             tx.conn.execute(POSTGRES)
             tx.conn.execute(POSTGRES_BACKFILL)
+            tx.execute("DELETE FROM meta WHERE key = 'summary_version'")  # summaries re-derived
             tx.execute("INSERT INTO meta (key, value) VALUES ('facts_version', ?) ON CONFLICT (key) DO NOTHING",
                        (FACTS_VERSION,))
         else:
@@ -251,3 +252,5 @@ def ensure_facts(central: Any) -> None:
 
             for statement in _statements(SQLITE):
                 tx.execute(statement)
+            tx.execute("DELETE FROM meta WHERE key = 'summary_version'")  # summaries re-derived
+    central.summary_ready = False

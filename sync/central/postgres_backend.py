@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from sync.central import schema, stamps
+from sync.central import schema, stamps, summary
 from sync.central.base import CentralStore, Tx
 
 _MIGRATE_LOCK = 727_001
@@ -31,8 +31,14 @@ class PostgresCentral(CentralStore):
                 tx.conn.execute(schema.POSTGRES)
                 tx.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
                            (str(schema.SCHEMA_VERSION),))
+                tx.conn.execute(summary.POSTGRES)
+                tx.execute("INSERT INTO meta VALUES ('summary_version', ?) ON CONFLICT DO NOTHING",
+                           (summary.SUMMARY_VERSION,))
             elif not tx.one("SELECT to_regclass('record_stamps') IS NOT NULL")[0]:
                 tx.conn.execute(stamps.TABLE)
+            facts = tx.one("SELECT to_regclass('record_facts') IS NOT NULL")[0]
+        if facts:  # a store made before the fact table gets both on its first report
+            summary.ensure_summary(self)
 
     def _get(self) -> psycopg.Connection:
         try:

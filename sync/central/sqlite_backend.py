@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sync.central import schema
+from sync.central import schema, summary
 from sync.central.base import CentralStore, Tx
 
 
@@ -30,6 +30,8 @@ class SQLiteCentral(CentralStore):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        self.fold_in_push = True
+        summary.ensure_summary(self)
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
