@@ -3,7 +3,9 @@
 For benchmarks and tests only: the records are NOT re-checked (a real store accepts records
 only through ``CentralStore.push``). Rows are written as ``push`` writes them (body as canonical
 JSON, lookup columns from ``index_columns``) with ``executemany`` on SQLite and ``COPY`` on
-PostgreSQL, so the database's own triggers (append-only, ``record_facts``) fire as on a push.
+PostgreSQL, so the database's own triggers (append-only, ``record_facts``) fire as on a push;
+each batch is then folded into the report's summary tables, and, when the store has a stamper
+(the bench's stand-in server key), stamped, as a push does.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from storage.store import index_columns
+from sync.central.stamps import insert_stamps
+from sync.central.summary import fold
 
 COLUMNS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body", "hash", "sig",
            "staff_id", "cohort_id", "ref_id", "amends", "received_at")
@@ -34,7 +38,11 @@ def bulk_insert(central: Any, records: Iterable[dict[str, Any]], received_at: st
     def flush() -> None:
         if not rows:
             return
+        stamper = getattr(central, "stamper", None)
         with central.transaction() as tx:
+            if stamper is not None:  # as push stamps (keys by device from the devices table)
+                keys = dict(tx.all("SELECT device, public_key FROM devices"))
+                insert_stamps(tx, [(row[9], stamper.stamp(row[9], row[10], keys[row[4]])) for row in rows])
             if tx.rewrite:
                 with tx.conn.cursor() as cur, cur.copy(f"COPY records ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                     for row in rows:
@@ -42,6 +50,8 @@ def bulk_insert(central: Any, records: Iterable[dict[str, Any]], received_at: st
             else:
                 tx.executemany(f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})",
                                rows)
+        if getattr(central, "summary_ready", False):
+            fold(central)  # as every push does
         rows.clear()
 
     for record in records:

@@ -124,6 +124,11 @@ def measure_central(url: str, staff_id: str, what: str, repeat: int) -> dict:
     from sync.central import open_central
 
     central = open_central(url)
+    if SERVER_KEY:  # as governance-store export does with the server key at hand
+        from sync.central.stamps import stamper_for_key
+        from sync.signing import DeviceKey
+
+        central.stamper = stamper_for_key(DeviceKey.load(Path(SERVER_KEY)))
     today = dt.date.today()
     cohort = next(p["cohort"] for p in central.roster()[0] if p["staff_id"] == staff_id)
     cols = "id, kind, schema, author, device, seq, prev, created_at, body, hash, sig"
@@ -167,10 +172,12 @@ def measure_central(url: str, staff_id: str, what: str, repeat: int) -> dict:
 
 
 CENTRAL_URL: str | None = None
+SERVER_KEY: str | None = None
 
 
 def child(home: Path, staff_id: str, what: str, repeat: int) -> dict:
-    target = ["--central-url", CENTRAL_URL] if CENTRAL_URL else ["--home", str(home)]
+    target = (["--central-url", CENTRAL_URL, "--server-key", SERVER_KEY or ""] if CENTRAL_URL
+              else ["--home", str(home)])
     out = subprocess.run([sys.executable, "-m", "bench.export", "--child", what, *target,
                           "--person", staff_id, "--repeat", str(repeat)],
                          check=True, capture_output=True, text=True)
@@ -250,17 +257,19 @@ def main() -> int:
     parser.add_argument("--cache", help="keep the signed laptop store here and reuse it (with --bulk)")
     parser.add_argument("--central-url", help=argparse.SUPPRESS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--server-key", help=argparse.SUPPRESS)
     parser.add_argument("--home", help=argparse.SUPPRESS)
     parser.add_argument("--person", default="S001", help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global CENTRAL_URL, SERVER_KEY
     if args.child:
+        SERVER_KEY = args.server_key or None
         if args.central_url:
             print(json.dumps(measure_central(args.central_url, args.person, args.child, args.repeat)))
         else:
             print(json.dumps(measure(Path(args.home), args.person, args.child, args.repeat)))
         return 0
-    global CENTRAL_URL
     cluster = central = None
     pushed: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
@@ -280,8 +289,14 @@ def main() -> int:
             CENTRAL_URL = f"sqlite:///{Path(tmp) / 'central.db'}"
         if CENTRAL_URL:
             from sync.central import open_central
+            from sync.central.stamps import stamper_for_key
+            from sync.signing import DeviceKey
 
             central = open_central(CENTRAL_URL)
+            key = DeviceKey.generate()  # the bench server's key: stamps records as they arrive
+            SERVER_KEY = str(Path(tmp) / "server.key")
+            key.save(Path(SERVER_KEY))
+            central.stamper = stamper_for_key(key)
         steps = []
         done = 0
         base = 0

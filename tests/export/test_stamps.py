@@ -1,0 +1,110 @@
+"""Verification stamps (``sync.central.stamps``) on SQLite and PostgreSQL: a central export skips
+the Ed25519 check only for records whose stamp and re-computed hash match; a changed body,
+signature, device key or stamp falls back to the full check; ``verify`` fills in missing
+stamps and reports forged ones."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from supervisor_tui.export import build_history, render_history, verify_pack
+from supervisor_tui.export.central import gather_central
+from sync.central import open_central
+from sync.central.stamps import Stamper, canonical_from_stored
+from sync.signing import DeviceKey
+from tests.export.test_central import central, central_url, push_all  # noqa: F401  (fixtures)
+from tests.sync.conftest import pg_cluster  # noqa: F401  (session fixture: a throwaway PostgreSQL 15)
+
+STAMPER = Stamper.from_server_key(b"k" * 32)
+
+
+def _tamper(c, sql: str, params: tuple = ()) -> None:
+    """Change a stored row behind the store's back (a DB-level attacker)."""
+    with c.transaction() as tx:
+        if tx.rewrite:
+            tx.execute("ALTER TABLE records DISABLE TRIGGER records_no_change")
+        else:
+            tx.execute("DROP TRIGGER IF EXISTS records_no_update")
+        tx.execute(sql, params)
+
+
+@pytest.fixture
+def stamped(central):  # noqa: F811
+    """The central fixture's records, stamped by a full ``verify`` with the server's stamper."""
+    central.stamper = STAMPER
+    report = central.verify()
+    assert report.ok and report.stamped == report.count > 0
+    return central
+
+
+def test_verify_fills_missing_stamps_once(stamped):
+    again = stamped.verify()
+    assert again.ok and again.stamped == 0
+
+
+def test_push_stamps_what_it_accepts(central_url, store, data):  # noqa: F811
+    c = open_central(central_url)
+    try:
+        c.stamper = STAMPER
+        push_all(c, store)
+        with c.reading() as tx:
+            held, stamps = tx.one("SELECT COUNT(*), COUNT(st.stamp) FROM records r"
+                                  " LEFT JOIN record_stamps st ON st.hash = r.hash")
+        assert held == stamps > 0
+        assert c.verify().stamped == 0
+    finally:
+        c.close()
+
+
+def test_export_skips_only_stamped_records(stamped):
+    inputs = gather_central(stamped, "S002")
+    assert inputs.verified == {r["hash"] for r in inputs.records}
+    history = build_history(inputs)
+    assert history["summary"]["signatures_ok"] == len(inputs.records)
+    assert verify_pack(json.loads(render_history(inputs, "json"))).ok
+    stamped.stamper = None  # no server key at hand: every record is fully verified
+    assert gather_central(stamped, "S002").verified == frozenset()
+
+
+def test_changed_body_is_caught_despite_its_stamp(stamped):
+    inputs = gather_central(stamped, "S002")
+    victim = next(r for r in inputs.records if r["kind"] == "scenario_check")
+    body = dict(victim["body"], outcome="pass" if victim["body"].get("outcome") != "pass" else "fail")
+    _tamper(stamped, "UPDATE records SET body = ? WHERE hash = ?",
+            (json.dumps(body, sort_keys=True, separators=(",", ":")), victim["hash"]))
+    inputs = gather_central(stamped, "S002")
+    assert victim["hash"] not in inputs.verified
+    entry = next(e for e in build_history(inputs)["entries"] if e["hash"] == victim["hash"])
+    assert not entry["signature_ok"] and "hash mismatch" in entry["signature"]
+    assert not stamped.verify().ok
+
+
+def test_forged_stamp_or_key_falls_back_to_the_full_check(stamped):
+    inputs = gather_central(stamped, "S002")
+    victim = inputs.records[0]
+    forged = Stamper.from_server_key(b"x" * 32).stamp(victim["hash"], victim["sig"], inputs.public_keys[victim["device"]])
+    with stamped.transaction() as tx:
+        tx.execute("UPDATE record_stamps SET stamp = ? WHERE hash = ?", (forged, victim["hash"]))
+    inputs = gather_central(stamped, "S002")
+    assert victim["hash"] not in inputs.verified
+    assert build_history(inputs)["summary"]["signatures_failed"] == []  # the record itself is sound
+    report = stamped.verify()
+    assert [p for p in report.problems if "verification stamp does not match" in p]
+    # a device key swapped in the database: no stamp matches, the full check fails every record of it
+    other = DeviceKey.generate().public_key_hex
+    with stamped.transaction() as tx:
+        tx.execute("UPDATE devices SET public_key = ? WHERE device = ?", (other, victim["device"]))
+    inputs = gather_central(stamped, "S002")
+    mine = {r["hash"] for r in inputs.records if r["device"] == victim["device"]}
+    assert mine and not mine & inputs.verified
+    assert set(build_history(inputs)["summary"]["signatures_failed"]) == mine
+
+
+def test_canonical_from_stored_needs_plain_strings():
+    record = {"author": "SUP01", "created_at": "2026-01-01T00:00:00.000000Z", "device": "d1", "id": "x",
+              "kind": "scenario_check", "prev": "", "schema": 1, "seq": 1}
+    assert canonical_from_stored(record, "{}") is not None
+    assert canonical_from_stored(dict(record, author='a"b'), "{}") is None
+    assert canonical_from_stored(dict(record, seq=True), "{}") is None
