@@ -65,19 +65,43 @@ def _first_sql(postgres: bool, null_scenario: bool = False) -> str:
     return f"SELECT p.staff_id, {scenario}, ({seek}) FROM fact_scenarios p WHERE {pairs}"
 
 
-def _latest_sql(postgres: bool, kind: str, key: tuple[str, ...], marks: str) -> str:
-    """Each person's latest row per ``key``. PostgreSQL: ``DISTINCT ON`` over those people's
-    rows; SQLite: the keys (a scan of those people's index entries), then one index seek per
-    key for its latest row."""
-    cols = "created_at, device, seq, hash, staff_id, scenario_id, outcome, review, sequence"
+_LATEST_COLS = "created_at, device, seq, hash, staff_id, scenario_id, outcome, review, sequence"
+# per kind: its summary table of keys, the key columns, and the sentinel test of a NULL key part
+_LATEST = {"scenario_check": ("fact_scenarios", ("staff_id", "scenario_id"), "k.scenario_id = ''"),
+           "note_assessment": ("fact_notes", ("staff_id", "review", "sequence"), "(k.review = '' OR k.sequence = -1)")}
+
+
+def _latest_sql(postgres: bool, kind: str, marks: str) -> str:
+    """Each of those people's latest row per key ((staff, scenario) for checks, (staff, review,
+    sequence) for notes): the keys from the summary table, then one index seek per key for its
+    latest row. Keys with a NULL part (stored as ''/-1 in the summary; malformed bodies only)
+    are taken by :func:`_latest_null_sql`."""
+    table, key, sentinel = _LATEST[kind]
+    match = " AND ".join(f"x.{k} = k.{k}" for k in key)
+    c = ' COLLATE "C"' if postgres else ""
+    order = f"x.created_at{c} DESC, x.device{c} DESC, x.seq DESC"
+    seek = f"FROM record_facts x WHERE x.kind = '{kind}' AND {match} ORDER BY {order} LIMIT 1"
+    keys = f"k.n > 0 AND k.staff_id IN ({marks}) AND NOT {sentinel}"
     if postgres:
-        return (f"SELECT DISTINCT ON ({', '.join(key)}) {cols} FROM record_facts"
-                f" WHERE kind = '{kind}' AND staff_id IN ({marks})"
+        cols = ", ".join(f"x.{c}" for c in _LATEST_COLS.split(", "))
+        return f"SELECT f.* FROM {table} k CROSS JOIN LATERAL (SELECT {cols} {seek}) f WHERE {keys}"
+    cols = ", ".join(f"f.{c}" for c in _LATEST_COLS.split(", "))
+    return f"SELECT {cols} FROM {table} k JOIN record_facts f ON f.hash = (SELECT x.hash {seek}) WHERE {keys}"
+
+
+def _latest_null_sql(postgres: bool, kind: str, marks: str) -> str:
+    """Latest rows of keys with a NULL part (usually none): over those people's such rows."""
+    _, key, _ = _LATEST[kind]
+    nulls = " OR ".join(f"{k} IS NULL" for k in key[1:])
+    if postgres:
+        return (f"SELECT DISTINCT ON ({', '.join(key)}) {_LATEST_COLS} FROM record_facts"
+                f" WHERE kind = '{kind}' AND staff_id IN ({marks}) AND ({nulls})"
                 f" ORDER BY {', '.join(key)}, {_order(True, desc=True)}")
     match = " AND ".join(f"x.{k} IS k.{k}" for k in key)
     return f"""
-SELECT {', '.join('f.' + c for c in cols.split(', '))}
-FROM (SELECT DISTINCT {', '.join(key)} FROM record_facts WHERE kind = '{kind}' AND staff_id IN ({marks})) k
+SELECT {', '.join('f.' + c for c in _LATEST_COLS.split(', '))}
+FROM (SELECT DISTINCT {', '.join(key)} FROM record_facts WHERE kind = '{kind}' AND staff_id IN ({marks})
+      AND ({nulls})) k
 JOIN record_facts f ON f.hash = (SELECT x.hash FROM record_facts x WHERE x.kind = '{kind}' AND {match}
                                  ORDER BY x.created_at DESC, x.device DESC, x.seq DESC LIMIT 1)"""
 
@@ -133,14 +157,15 @@ def fill_accumulator(tx: Any, acc: Any, library: Any, people: list[str]) -> None
     for start in range(0, len(people), 500):
         chunk = people[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        for created, device, seq, h, staff, scenario, outcome, _, _ in tx.all(
-                _latest_sql(pg, "scenario_check", ("staff_id", "scenario_id"), marks), chunk):
-            acc.latest_check[staff][scenario] = Fact(created, device, seq, h, "scenario_check", staff,
-                                                     scenario, outcome)
-        for created, device, seq, h, staff, _, outcome, review, sequence in tx.all(
-                _latest_sql(pg, "note_assessment", ("staff_id", "review", "sequence"), marks), chunk):
-            acc.latest_note[staff][(review, sequence)] = Fact(created, device, seq, h, "note_assessment", staff,
-                                                              None, outcome, review, sequence)
+        for sql in (_latest_sql, _latest_null_sql):
+            for created, device, seq, h, staff, scenario, outcome, _, _ in tx.all(
+                    sql(pg, "scenario_check", marks), chunk):
+                acc.latest_check[staff][scenario] = Fact(created, device, seq, h, "scenario_check", staff,
+                                                         scenario, outcome)
+            for created, device, seq, h, staff, _, outcome, review, sequence in tx.all(
+                    sql(pg, "note_assessment", marks), chunk):
+                acc.latest_note[staff][(review, sequence)] = Fact(created, device, seq, h, "note_assessment",
+                                                                  staff, None, outcome, review, sequence)
         for staff, day, shift, created in tx.all(_shifts_sql(pg, marks), chunk):
             acc.shifts[staff][(day, shift)] = created
 

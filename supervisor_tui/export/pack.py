@@ -98,8 +98,34 @@ def build_pack(history: dict[str, Any], signer: Signer | None = None,
     return pack
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
 def dumps(pack: dict[str, Any]) -> str:
-    return json.dumps(pack, indent=1, ensure_ascii=False) + "\n"
+    """The pack as JSON text: one top-level section per line group, each record (and each
+    device, receipt and manifest entry) on a line of its own. Written with the C encoder
+    (``indent`` would switch ``json`` to its pure-Python encoder, several times slower for a
+    pack of thousands of records); any JSON parser reads it, whitespace is not part of any
+    hash or signature."""
+    parts = []
+    for key, value in pack.items():
+        if isinstance(value, list) and value:
+            inner = ",\n  ".join(_COMPACT(v) for v in value)
+            text = f"[\n  {inner}\n ]"
+        elif isinstance(value, dict) and value:
+            inner = ",\n  ".join(f"{_COMPACT(k)}: {_section(v)}" for k, v in value.items())
+            text = f"{{\n  {inner}\n }}"
+        else:
+            text = _COMPACT(value)
+        parts.append(f" {_COMPACT(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def _section(value: Any) -> str:
+    """A manifest's record list one entry per line; anything else compact."""
+    if isinstance(value, list) and len(value) > 1 and all(isinstance(v, list) for v in value):
+        return "[\n   " + ",\n   ".join(_COMPACT(v) for v in value) + "\n  ]"
+    return _COMPACT(value)
 
 
 @dataclass

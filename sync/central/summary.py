@@ -6,7 +6,9 @@ Three small tables hold running sums per person:
   compliant, rework, shadows, agreed;
 * ``fact_missing`` per (staff_id, element): how many note assessments missed it;
 * ``fact_scenarios`` per (staff_id, scenario_id): how many checks (which pairs have a first
-  attempt; the report then seeks each pair's first check in the ``record_facts_checks`` index).
+  and a latest check; the report seeks each in the ``record_facts_checks`` index);
+* ``fact_notes`` per (staff_id, review, sequence): how many note assessments (which review
+  slots have a latest note; one seek each in ``record_facts_notes``).
 
 They are not updated by the record triggers directly. Triggers on ``record_facts`` append a
 signed copy of every fact row that appears (+1) or is replaced by an amendment (-1 for the old
@@ -24,10 +26,10 @@ from __future__ import annotations
 
 from typing import Any
 
-SUMMARY_VERSION = "1"
+SUMMARY_VERSION = "2"
 _FOLD_LOCK = 727_002
 _FACT_COLS = ("staff_id", "week", "standard_id", "standard_version", "kind", "outcome", "agreed", "scenario_id",
-              "missing")
+              "missing", "review", "sequence")
 _COUNTS = ("checks", "passed", "notes", "compliant", "rework", "shadows", "agreed")
 
 
@@ -44,7 +46,9 @@ CREATE TABLE IF NOT EXISTS fact_changes (
     outcome TEXT,
     agreed INTEGER NOT NULL,
     scenario_id TEXT,
-    missing TEXT
+    missing TEXT,
+    review TEXT,
+    sequence BIGINT
 );
 CREATE TABLE IF NOT EXISTS fact_weekly (
     staff_id TEXT NOT NULL,
@@ -65,6 +69,13 @@ CREATE TABLE IF NOT EXISTS fact_scenarios (
     scenario_id TEXT NOT NULL,
     n BIGINT NOT NULL,
     PRIMARY KEY (staff_id, scenario_id)
+);
+CREATE TABLE IF NOT EXISTS fact_notes (
+    staff_id TEXT NOT NULL,
+    review TEXT NOT NULL,
+    sequence BIGINT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (staff_id, review, sequence)
 );
 """
 
@@ -128,6 +139,13 @@ def _scenarios(source: str, sign: str = "sign") -> str:
             " ON CONFLICT (staff_id, scenario_id) DO UPDATE SET n = fact_scenarios.n + excluded.n")
 
 
+def _notes(source: str, sign: str = "sign") -> str:
+    return (f"INSERT INTO fact_notes (staff_id, review, sequence, n) SELECT staff_id, COALESCE(review, ''),"
+            f" COALESCE(sequence, -1), SUM({sign}) FROM {source} WHERE kind = 'note_assessment'"
+            " GROUP BY staff_id, COALESCE(review, ''), COALESCE(sequence, -1)"
+            " ON CONFLICT (staff_id, review, sequence) DO UPDATE SET n = fact_notes.n + excluded.n")
+
+
 _SQLITE_EACH = "json_each(missing) AS e"
 _PG_EACH = "json_array_elements_text(missing::json) AS e(value)"
 
@@ -143,8 +161,8 @@ def fold_tx(tx: Any, wait: bool = True) -> bool:
         cols = ", ".join(("sign", *_FACT_COLS))
         tx.conn.execute(
             f"WITH d AS (DELETE FROM fact_changes RETURNING {cols}),"
-            f" w AS ({_weekly('d')} RETURNING 1), m AS ({_missing('d', _PG_EACH)} RETURNING 1)"
-            f" {_scenarios('d')}")
+            f" w AS ({_weekly('d')} RETURNING 1), m AS ({_missing('d', _PG_EACH)} RETURNING 1),"
+            f" s AS ({_scenarios('d')} RETURNING 1) {_notes('d')}")
         return True
     top = tx.one("SELECT MAX(id) FROM fact_changes")[0]
     if top is None:
@@ -153,6 +171,7 @@ def fold_tx(tx: Any, wait: bool = True) -> bool:
     tx.execute(_weekly(source))
     tx.execute(_missing(source, _SQLITE_EACH))
     tx.execute(_scenarios(source))
+    tx.execute(_notes(source))
     tx.execute("DELETE FROM fact_changes WHERE id <= ?", (top,))
     return True
 
@@ -178,27 +197,32 @@ def _install(central: Any) -> None:
     with central.transaction() as tx:
         if tx.rewrite:
             tx.execute("LOCK TABLE record_facts IN SHARE ROW EXCLUSIVE MODE")
-            if tx.one("SELECT value FROM meta WHERE key = 'summary_version'"):
+            if tx.one("SELECT value FROM meta WHERE key = 'summary_version'") == (SUMMARY_VERSION,):
                 return
+            tx.execute("DROP TABLE IF EXISTS fact_changes")  # columns may have changed; refilled below
             tx.conn.execute(POSTGRES)
             each = _PG_EACH
         else:
-            if tx.one("SELECT value FROM meta WHERE key = 'summary_version'"):
+            if tx.one("SELECT value FROM meta WHERE key = 'summary_version'") == (SUMMARY_VERSION,):
                 return
             from sync.central.sqlite_backend import _statements
 
+            for trigger in ("record_facts_gone", "record_facts_new", "record_facts_changed"):
+                tx.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+            tx.execute("DROP TABLE IF EXISTS fact_changes")
             for statement in _statements(SQLITE):
                 tx.execute(statement)
             each = _SQLITE_EACH
         tx.execute("DELETE FROM fact_changes")
-        for table in ("fact_weekly", "fact_missing", "fact_scenarios"):
+        for table in ("fact_weekly", "fact_missing", "fact_scenarios", "fact_notes"):
             tx.execute(f"DELETE FROM {table}")
         source = "(SELECT * FROM record_facts WHERE true) AS d"
         tx.execute(_weekly(source, "1"))
         tx.execute(_missing(source, each, "1"))
         tx.execute(_scenarios(source, "1"))
-        tx.execute("INSERT INTO meta (key, value) VALUES ('summary_version', ?) ON CONFLICT (key) DO NOTHING",
-                   (SUMMARY_VERSION,))
+        tx.execute(_notes(source, "1"))
+        tx.execute("INSERT INTO meta (key, value) VALUES ('summary_version', ?) ON CONFLICT (key)"
+                   " DO UPDATE SET value = excluded.value", (SUMMARY_VERSION,))
 
 
 def unkey(week: str, standard_id: str, standard_version: Any) -> tuple[Any, Any, Any]:

@@ -25,6 +25,8 @@ FRESH = {
         FROM record_facts GROUP BY 1, 2, 3, 4""",
     "fact_scenarios": """SELECT staff_id, COALESCE(scenario_id, ''), COUNT(*) FROM record_facts
         WHERE kind = 'scenario_check' GROUP BY 1, 2""",
+    "fact_notes": """SELECT staff_id, COALESCE(review, ''), COALESCE(sequence, -1), COUNT(*) FROM record_facts
+        WHERE kind = 'note_assessment' GROUP BY 1, 2, 3""",
 }
 
 
@@ -33,8 +35,8 @@ def summaries(c) -> dict[str, set]:
     with c.reading() as tx:
         each = ("json_array_elements_text(missing::json) AS e(value)" if tx.rewrite
                 else "json_each(missing) AS e")
-        held = {t: {tuple(r) for r in tx.all(f"SELECT * FROM {t}") if any(r[len(r) - 7 if t == 'fact_weekly' else 2:])}
-                for t in ("fact_weekly", "fact_scenarios", "fact_missing")}
+        held = {t: {tuple(r) for r in tx.all(f"SELECT * FROM {t}") if any(r[{"fact_weekly": 4, "fact_notes": 3}.get(t, 2):])}
+                for t in ("fact_weekly", "fact_scenarios", "fact_missing", "fact_notes")}
         fresh = {t: {tuple(r) for r in tx.all(sql)} for t, sql in FRESH.items()}
         fresh["fact_missing"] = {tuple(r) for r in tx.all(
             f"SELECT staff_id, e.value, COUNT(*) FROM record_facts, {each} WHERE missing IS NOT NULL GROUP BY 1, 2")}
@@ -45,7 +47,7 @@ def summaries(c) -> dict[str, set]:
 
 def test_summaries_follow_pushes(central):  # noqa: F811
     held, fresh = summaries(central)
-    assert held == fresh and held["fact_weekly"] and held["fact_missing"]
+    assert held == fresh and held["fact_weekly"] and held["fact_missing"] and held["fact_notes"]
 
 
 @pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 0, 2)])
@@ -67,7 +69,7 @@ def test_summaries_follow_amendments_in_any_order(central_url, laptop, order):  
 
 def test_summaries_of_a_store_made_before_them(central):  # noqa: F811
     with central.transaction() as tx:
-        for table in ("fact_weekly", "fact_missing", "fact_scenarios"):
+        for table in ("fact_weekly", "fact_missing", "fact_scenarios", "fact_notes"):
             tx.execute(f"DELETE FROM {table}")
         tx.execute("DELETE FROM meta WHERE key = 'summary_version'")
     ensure_summary(central)
