@@ -54,6 +54,10 @@ _TOUCH = ("SELECT r.id, r.kind, r.schema, r.author, r.device, r.seq, r.prev, r.c
 
 
 def _select_in(tx: Any, column: str, values: list[str], where: str = "") -> list[tuple]:
+    if not values:
+        return []
+    if tx.rewrite:  # PostgreSQL: one array parameter (no query text per list length to parse)
+        return tx.all(f"{_TOUCH} WHERE {where}r.{column} = ANY(?)", (list(values),))
     out = []
     for start in range(0, len(values), 500):
         chunk = values[start:start + 500]

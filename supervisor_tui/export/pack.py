@@ -38,8 +38,8 @@ _HEX = {"hash": re.compile(r"[0-9a-f]{64}"), "sig": re.compile(r"[0-9a-f]{128}")
 Signer = Callable[[bytes], str]
 
 
-def _digest(value: Any) -> str:
-    return sha256_hex(canonical_bytes(value))
+def _digest(value: Any, trusted: bool = False) -> str:
+    return sha256_hex(canonical_bytes(value, trusted=trusted))
 
 
 def _order(record: dict[str, Any]) -> tuple:
@@ -76,8 +76,10 @@ def build_pack(history: dict[str, Any], signer: Signer | None = None,
         "source": history["source"],
         "record_count": len(records),
         "records": [[r["device"], r["seq"], r["hash"]] for r in records],
-        "devices_sha256": _digest(devices),
-        "receipts_sha256": _digest(receipts),
+        # trusted: devices are built here, central receipts by gather_central, from strings and
+        # integers only (local receipts are the server's JSON: walked in full)
+        "devices_sha256": _digest(devices, trusted=True),
+        "receipts_sha256": _digest(receipts, trusted=history["source"] == "central"),
         "summary_sha256": _digest(summary),
         "signed_by": {"device": signer_device, "public_key": signer_public_key} if signer else None,
     }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,7 +27,7 @@ CREATE TABLE IF NOT EXISTS record_stamps (
 );
 """
 _CONTEXT = b"supervisor-tui/record-stamp/v1"
-_PLAIN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-")
+_PLAIN = re.compile(r"[A-Za-z0-9_.:\-]*")  # strings whose JSON form is just "…"
 
 
 class Stamper:
@@ -45,7 +46,7 @@ class Stamper:
 
     def stamp(self, record_hash: str, sig: str, public_key: str) -> str:
         message = f"{record_hash}\n{sig}\n{public_key}".encode("ascii", "replace")
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+        return hmac.digest(self._secret, message, "sha256").hex()
 
     def matches(self, stamp: str | None, record_hash: str, sig: str, public_key: str | None) -> bool:
         if not stamp or not public_key:
@@ -64,7 +65,7 @@ def canonical_from_stored(record: dict[str, Any], body_json: str) -> bytes | Non
     need escaping (the caller then encodes the parsed record in full)."""
     strings = (record["author"], record["created_at"], record["device"], record["id"], record["kind"],
                record["prev"])
-    if not all(type(s) is str and _PLAIN_CHARS.issuperset(s) for s in strings):
+    if not all(type(s) is str for s in strings) or not _PLAIN.fullmatch("".join(strings)):
         return None
     if type(record["schema"]) is not int or type(record["seq"]) is not int:
         return None
