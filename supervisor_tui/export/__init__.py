@@ -38,12 +38,12 @@ def render_history(inputs: ExportInputs, fmt: str, signer: Signer | None = None,
     """The export text in ``fmt`` for already-gathered inputs."""
     if fmt not in FORMATS:
         raise ExportError(f"format {fmt!r}: use one of {', '.join(FORMATS)}")
-    history = build_history(inputs)
+    history = build_history(inputs, describe_records=fmt != "json")
     if fmt == "csv":
         return render_csv(history)
     if fmt == "html":
         return render_html(history)
-    return dumps(build_pack(history, signer, signer_device, signer_public_key))
+    return dumps(build_pack(history, signer, signer_device, signer_public_key), inputs.body_json)
 
 
 def render_local(store: Store, staff_id: str, fmt: str, now: dt.datetime | None = None) -> str:

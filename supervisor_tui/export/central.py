@@ -12,6 +12,7 @@ live in an ``incidents`` table this module creates on first import.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import heapq
 import json
 from collections import Counter
@@ -96,21 +97,20 @@ def stamp_checked(rows: list[tuple], keys: dict[str, str], stamper: Any) -> froz
     """Hashes of the rows whose hash re-computes from the stored canonical bytes and whose
     verification stamp (``sync.central.stamps``) matches their signature and device key: the
     central store verified their signature on arrival, so the export need not again."""
-    from sync.canonical import sha256_hex
     from sync.central.stamps import canonical_from_stored
 
     if stamper is None:
         return frozenset()
     out = set()
+    sha256 = hashlib.sha256
     for row in rows:
-        stamp, h, sig = row[13], row[9], row[10]
-        if not stamper.matches(stamp, h, sig, keys.get(row[4])):
+        if not stamper.matches(row[13], row[9], row[10], keys.get(row[4])):
             continue
-        envelope = dict(zip(("author", "created_at", "device", "id", "kind", "prev", "schema", "seq"),
-                            (row[3], row[7], row[4], row[0], row[1], row[6], row[2], row[5]), strict=True))
+        envelope = {"id": row[0], "kind": row[1], "schema": row[2], "author": row[3], "device": row[4],
+                    "seq": row[5], "prev": row[6], "created_at": row[7]}
         data = canonical_from_stored(envelope, row[8])
-        if data is not None and sha256_hex(data) == h:
-            out.add(h)
+        if data is not None and sha256(data).hexdigest() == row[9]:
+            out.add(row[9])
     return frozenset(out)
 
 
@@ -136,6 +136,7 @@ def gather_central(central: Any, staff_id: str, now: dt.datetime | None = None,
     keys = {d: info.public_key for d, info in devices.items()}
     verified = stamp_checked(rows, keys, central.stamper)
     records = [_record(row[:11]) for row in rows]
+    body_json = {row[9]: row[8] for row in rows if row[9] in verified}
     receipts = {row[9]: {"accepted_at": row[11], "server": "central governance store", "receipt": {"pos": row[12]}}
                 for row in rows}
     return ExportInputs(
@@ -143,6 +144,7 @@ def gather_central(central: Any, staff_id: str, now: dt.datetime | None = None,
         records=records,
         public_keys=keys,
         verified=verified,
+        body_json=body_json,
         device_authors={d: info.supervisor for d, info in devices.items()},
         receipts=receipts,
         cohort_names=cohort_names,

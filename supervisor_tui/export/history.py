@@ -81,8 +81,10 @@ def _belongs(eff: projections.Effective, pathway: dict[str, Any]) -> bool:
     return False
 
 
-def build_history(inputs: ExportInputs) -> dict[str, Any]:
-    """The history model (plain dicts and lists) for one person."""
+def build_history(inputs: ExportInputs, describe_records: bool = True) -> dict[str, Any]:
+    """The history model (plain dicts and lists) for one person. ``describe_records=False``
+    leaves each entry's human-readable title, outcome and details empty (the JSON pack holds
+    the records themselves, not their descriptions)."""
     staff = inputs.staff
     staff_id, cohort = staff["staff_id"], staff.get("cohort")
     records = sorted(inputs.records, key=_order)
@@ -136,14 +138,16 @@ def build_history(inputs: ExportInputs) -> dict[str, Any]:
     sections: dict[str, list[dict[str, Any]]] = defaultdict(list)
     eff_by_hash = {e.record["hash"]: e for e in effective}
     for record in records:
-        entry = _entry(record, inputs, problems.get(record["hash"], []))
+        entry = _entry(record, inputs, problems.get(record["hash"], []), describe_records)
         entries[record["hash"]] = entry
         if record["kind"] == "amendment":
             target = by_hash.get(record["body"].get("amends"))
             if target is not None:
                 entry["title"] = f"Amendment to: {entries[target['hash']]['title']}"
-                entry["details"] = [("Amends record", target["hash"]), ("Reason", record["body"].get("reason", "")),
-                                    *_diff(_amendable(target["body"]), _amendable(record["body"].get("body", {})))]
+                if describe_records:
+                    entry["details"] = [("Amends record", target["hash"]),
+                                        ("Reason", record["body"].get("reason", "")),
+                                        *_diff(_amendable(target["body"]), _amendable(record["body"].get("body", {})))]
                 entries[target["hash"]]["amendments"].append(entry)
                 continue
             entry["details"].append(("Note", "the amended record is not in this export"))
@@ -152,7 +156,7 @@ def build_history(inputs: ExportInputs) -> dict[str, Any]:
         eff = eff_by_hash.get(record["hash"])
         section = section_of(eff) if eff else OTHER
         entry["section"] = section
-        if eff and eff.amended_by:
+        if eff and eff.amended_by and describe_records:
             entry["current"] = describe(record["kind"], eff.body, inputs.checklist_titles)[2]
         sections[section].append(entry)
     for p in pathways:
@@ -197,8 +201,9 @@ def _amendable(body: dict[str, Any]) -> dict[str, Any]:
                                                        "missing_elements", "agreed")}
 
 
-def _entry(record: dict[str, Any], inputs: ExportInputs, problems: list[str]) -> dict[str, Any]:
-    title, outcome, details = describe(record["kind"], record["body"], inputs.checklist_titles)
+def _entry(record: dict[str, Any], inputs: ExportInputs, problems: list[str], described: bool = True) -> dict[str, Any]:
+    title, outcome, details = (describe(record["kind"], record["body"], inputs.checklist_titles) if described
+                               else ("", "", []))
     author = record["author"]
     return {
         "record": record,

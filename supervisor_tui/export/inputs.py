@@ -42,6 +42,9 @@ class ExportInputs:
     ``verified``: hashes of records whose hash the gatherer re-computed from the stored bytes and
     whose signature it confirmed another way (the central store's verification stamp); their
     Ed25519 check is skipped. Everything else is fully checked.
+    ``body_json``: record hash -> the body's canonical JSON text, for records in ``verified``
+    (their hash was re-computed from exactly that text); the JSON pack writes it as is instead
+    of encoding the parsed body again.
     """
 
     staff: dict[str, str]
@@ -56,6 +59,7 @@ class ExportInputs:
     generated_at: str = ""
     today: dt.date = field(default_factory=dt.date.today)
     verified: frozenset[str] = frozenset()
+    body_json: dict[str, str] = field(default_factory=dict)
 
 
 def parse_receipt(text: str) -> Any:

@@ -103,15 +103,19 @@ def build_pack(history: dict[str, Any], signer: Signer | None = None,
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
-def dumps(pack: dict[str, Any]) -> str:
+def dumps(pack: dict[str, Any], body_json: dict[str, str] | None = None) -> str:
     """The pack as JSON text: one top-level section per line group, each record (and each
     device, receipt and manifest entry) on a line of its own. Written with the C encoder
     (``indent`` would switch ``json`` to its pure-Python encoder, several times slower for a
     pack of thousands of records); any JSON parser reads it, whitespace is not part of any
-    hash or signature."""
+    hash or signature. ``body_json`` (record hash -> the body's canonical JSON text, already
+    checked against the record's hash) is written as is, not encoded again."""
     parts = []
     for key, value in pack.items():
-        if isinstance(value, list) and value:
+        if key == "records" and value and body_json:
+            inner = ",\n  ".join(_record_text(v, body_json) for v in value)
+            text = f"[\n  {inner}\n ]"
+        elif isinstance(value, list) and value:
             inner = ",\n  ".join(_COMPACT(v) for v in value)
             text = f"[\n  {inner}\n ]"
         elif isinstance(value, dict) and value:
@@ -121,6 +125,14 @@ def dumps(pack: dict[str, Any]) -> str:
             text = _COMPACT(value)
         parts.append(f" {_COMPACT(key)}: {text}")
     return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def _record_text(record: dict[str, Any], body_json: dict[str, str]) -> str:
+    raw = body_json.get(record.get("hash"))  # type: ignore[arg-type]
+    if raw is None:
+        return _COMPACT(record)
+    head = _COMPACT({k: v for k, v in record.items() if k != "body"})
+    return f'{head[:-1]}, "body": {raw}}}'
 
 
 def _section(value: Any) -> str:

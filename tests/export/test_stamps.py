@@ -63,9 +63,13 @@ def test_export_skips_only_stamped_records(stamped):
     assert inputs.verified == {r["hash"] for r in inputs.records}
     history = build_history(inputs)
     assert history["summary"]["signatures_ok"] == len(inputs.records)
-    assert verify_pack(json.loads(render_history(inputs, "json"))).ok
+    assert set(inputs.body_json) == inputs.verified
+    pack = json.loads(render_history(inputs, "json"))  # stored body text spliced in as is
+    assert verify_pack(pack).ok
     stamped.stamper = None  # no server key at hand: every record is fully verified
-    assert gather_central(stamped, "S002").verified == frozenset()
+    plain = gather_central(stamped, "S002")
+    assert plain.verified == frozenset() and not plain.body_json
+    assert json.loads(render_history(plain, "json"))["records"] == pack["records"] == inputs.records
 
 
 def test_changed_body_is_caught_despite_its_stamp(stamped):
