@@ -33,6 +33,7 @@ from sync.signing import SIGNED_FIELDS, check_record, verify_signature
 FORMAT = "supervisor-tui/evidence-pack"
 FORMAT_VERSION = 1
 RECORD_FIELDS = (*SIGNED_FIELDS, "hash", "sig")
+_FIELD_SET = frozenset(RECORD_FIELDS)
 _HEX = {"hash": re.compile(r"[0-9a-f]{64}"), "sig": re.compile(r"[0-9a-f]{128}"),
         "prev": re.compile(r"([0-9a-f]{64})?")}
 Signer = Callable[[bytes], str]
@@ -52,7 +53,8 @@ def build_pack(history: dict[str, Any], signer: Signer | None = None,
 
     ``signer`` (with its device id and public key) signs the manifest: the exporting
     supervisor's device key locally; the central store may pass its own key, or None."""
-    records = [{k: e["record"][k] for k in RECORD_FIELDS} for e in history["entries"]]
+    records = [r if r.keys() == _FIELD_SET and len(r) == len(RECORD_FIELDS) else {k: r[k] for k in RECORD_FIELDS}
+               for r in (e["record"] for e in history["entries"])]
     records.sort(key=_order)
     seqs: dict[str, list[int]] = defaultdict(list)
     for r in records:
@@ -83,7 +85,7 @@ def build_pack(history: dict[str, Any], signer: Signer | None = None,
         "summary_sha256": _digest(summary),
         "signed_by": {"device": signer_device, "public_key": signer_public_key} if signer else None,
     }
-    data = canonical_bytes(manifest)
+    data = canonical_bytes(manifest, trusted=True)  # built here from strings and integers
     pack: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -138,8 +140,19 @@ def _record_text(record: dict[str, Any], body_json: dict[str, str]) -> str:
 def _section(value: Any) -> str:
     """A manifest's record list one entry per line; anything else compact."""
     if isinstance(value, list) and len(value) > 1 and all(isinstance(v, list) for v in value):
-        return "[\n   " + ",\n   ".join(_COMPACT(v) for v in value) + "\n  ]"
+        return "[\n   " + ",\n   ".join(_triple(v) for v in value) + "\n  ]"
     return _COMPACT(value)
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.:\-]*")
+
+
+def _triple(entry: list) -> str:
+    """A manifest ``[device, seq, hash]`` entry (formatted directly when nothing needs escaping)."""
+    if (len(entry) == 3 and type(entry[1]) is int and isinstance(entry[0], str) and isinstance(entry[2], str)
+            and _PLAIN.fullmatch(entry[0] + entry[2])):
+        return f'["{entry[0]}", {entry[1]}, "{entry[2]}"]'
+    return _COMPACT(entry)
 
 
 @dataclass
