@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -28,6 +29,7 @@ RECORD_FIELDS = ("id", "kind", "schema", "author", "device", "seq", "prev", "cre
 _SELECT = "SELECT id, kind, schema, author, device, seq, prev, created_at, body, hash, sig FROM records"
 RESTRICTION_KINDS = ("restriction_started", "restriction_reviewed", "restriction_lifted")
 PATHWAY_KINDS = ("pathway_assigned", "pathway_closed")
+FOLD_EVERY_S = 1.0  # PostgreSQL: fold summaries after a push at most this often per process
 
 
 class CentralError(Exception):
@@ -109,6 +111,7 @@ class CentralStore(ABC):
     # folds its fact changes into them.
     summary_ready: bool = False
     fold_in_push: bool = False  # SQLite: fold inside the push transaction (one writer anyway)
+    _last_fold: float = float("-inf")
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Tx]:
@@ -232,7 +235,10 @@ class CentralStore(ABC):
             if self.summary_ready and self.fold_in_push and outcome.insert:
                 fold_tx(tx)
         if self.summary_ready and not self.fold_in_push and outcome.insert:
-            fold(self, wait=False)  # another push's fold running: it (or the next) takes ours
+            now_s = time.monotonic()
+            if now_s - self._last_fold >= FOLD_EVERY_S:  # another fold running: it (or the next) takes ours
+                self._last_fold = now_s
+                fold(self, wait=False)
         return outcome
 
     @abstractmethod
