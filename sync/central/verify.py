@@ -7,7 +7,8 @@ read transaction, so memory does not follow the store and pushes are not held of
 ``Stamper`` (the server key is at hand) records that pass and have no verification stamp get
 one (a store made before stamps, or bulk-loaded records), and a stamp that does not match a
 record that passes is reported: the stamp table was written by someone without the key, or the
-server key was replaced.
+server key was replaced. The report's fact table is checked against the records too
+(``sync.central.fact_check``).
 """
 
 from __future__ import annotations
@@ -32,9 +33,15 @@ def _page(central: Any, after: tuple[str, int] | None) -> list[Any]:
 
 def verify_store(central: Any, stamper: Stamper | None = None) -> Any:
     """A ``CentralVerifyReport`` over every held record; stamps missing ones when ``stamper``."""
+    from sync.central import fact_check
     from sync.central.base import CentralVerifyReport, _index, row_to_record
+    from sync.central.facts import refresh_amended
 
     report = CentralVerifyReport()
+    facts = bool(central.summary_ready)  # the fact table exists (a store made before it: skipped)
+    if facts:
+        refresh_amended(central)  # PostgreSQL: rows that raced their amendment, as the report does
+        amended = fact_check.amendments(central)
     with central.reading() as tx:
         devices = {d: (s, k) for d, s, k in tx.all("SELECT device, supervisor, public_key FROM devices")}
     report.devices = len(devices)
@@ -43,11 +50,14 @@ def verify_store(central: Any, stamper: Stamper | None = None) -> Any:
     while True:
         rows = _page(central, after)
         if not rows:
+            if facts:
+                report.problems += [f"report fact row {h} has no record" for h in fact_check.orphans(central)]
             return report
         new_stamps: list[tuple[str, str]] = []
-        for row in rows:
+        page = [row_to_record(row[:11]) for row in rows]
+        fact_problems = fact_check.check_page(central, page, amended) if facts else {}
+        for row, record in zip(rows, page, strict=True):
             report.count += 1
-            record = row_to_record(row[:11])
             label = f"device {record['device']} seq {record['seq']} (id {record['id']})"
             owner = devices.get(record["device"])
             problems = check_record(record, owner[1] if owner else None)
@@ -67,6 +77,8 @@ def verify_store(central: Any, stamper: Stamper | None = None) -> Any:
                 elif not stamper.matches(stamp, record["hash"], record["sig"], owner[1]):
                     problems.append("verification stamp does not match (the stamp table was changed or the"
                                     " server key was replaced); exports fully re-verify this record")
+            if record["hash"] in fact_problems:
+                problems.append(fact_problems[record["hash"]])
             last[record["device"]] = (record["seq"], record["hash"])
             report.problems += [f"{label}: {p}" for p in problems]
         if new_stamps:

@@ -112,3 +112,20 @@ def test_canonical_from_stored_needs_plain_strings():
     assert canonical_from_stored(record, "{}") is not None
     assert canonical_from_stored(dict(record, author='a"b'), "{}") is None
     assert canonical_from_stored(dict(record, seq=True), "{}") is None
+
+
+def test_verify_checks_the_report_fact_table(central):  # noqa: F811
+    assert central.verify().ok
+    with central.reading() as tx:
+        (victim,) = tx.one("SELECT hash FROM record_facts WHERE kind = 'scenario_check' ORDER BY hash LIMIT 1")
+        (gone,) = tx.one("SELECT hash FROM record_facts WHERE kind = 'shadow_escalation' ORDER BY hash LIMIT 1")
+    with central.transaction() as tx:
+        tx.execute("UPDATE record_facts SET outcome = 'pass-edited' WHERE hash = ?", (victim,))
+        tx.execute("DELETE FROM record_facts WHERE hash = ?", (gone,))
+        tx.execute("INSERT INTO record_facts (hash, kind, created_at, device, seq, staff_id, agreed)"
+                   " VALUES ('f' || 'x', 'scenario_check', '2026-01-01T00:00:00Z', 'd', 1, 'S001', 0)")
+    problems = central.verify().problems
+    assert any("report fact row does not match the record (outcome)" in p for p in problems)
+    assert any("report fact row missing" in p for p in problems)
+    assert any("report fact row fx has no record" in p for p in problems)
+    assert len(problems) == 3
