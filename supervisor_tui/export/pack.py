@@ -120,6 +120,9 @@ def dumps(pack: dict[str, Any], body_json: dict[str, str] | None = None) -> str:
         elif isinstance(value, list) and value:
             inner = ",\n  ".join(_COMPACT(v) for v in value)
             text = f"[\n  {inner}\n ]"
+        elif key == "receipts" and value:
+            inner = ",\n  ".join(_receipt_text(k, v) for k, v in value.items())
+            text = f"{{\n  {inner}\n }}"
         elif isinstance(value, dict) and value:
             inner = ",\n  ".join(f"{_COMPACT(k)}: {_section(v)}" for k, v in value.items())
             text = f"{{\n  {inner}\n }}"
@@ -129,12 +132,35 @@ def dumps(pack: dict[str, Any], body_json: dict[str, str] | None = None) -> str:
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
+_SAFE = re.compile(r'[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]*')  # JSON string text as is
+
+
 def _record_text(record: dict[str, Any], body_json: dict[str, str]) -> str:
+    """One record with its body's stored canonical text spliced in (checked by the caller)."""
     raw = body_json.get(record.get("hash"))  # type: ignore[arg-type]
     if raw is None:
         return _COMPACT(record)
+    strings = [record.get(k) for k in ("id", "kind", "author", "device", "prev", "created_at", "hash", "sig")]
+    if (record.keys() == _FIELD_SET and all(type(v) is str for v in strings) and _SAFE.fullmatch("".join(strings))
+            and type(record["schema"]) is int and type(record["seq"]) is int):
+        i, k, a, d, p, c, h, g = strings
+        return (f'{{"id": "{i}", "kind": "{k}", "schema": {record["schema"]}, "author": "{a}", "device": "{d}",'
+                f' "seq": {record["seq"]}, "prev": "{p}", "created_at": "{c}", "body": {raw}, "hash": "{h}",'
+                f' "sig": "{g}"}}')
     head = _COMPACT({k: v for k, v in record.items() if k != "body"})
     return f'{head[:-1]}, "body": {raw}}}'
+
+
+def _receipt_text(record_hash: str, receipt: Any) -> str:
+    """One receipt entry; the central store's shape is formatted directly."""
+    if (type(receipt) is dict and receipt.keys() == {"accepted_at", "server", "receipt"}
+            and type(receipt["receipt"]) is dict and receipt["receipt"].keys() == {"pos"}
+            and type(receipt["receipt"]["pos"]) is int and type(receipt["accepted_at"]) is str
+            and type(receipt["server"]) is str and type(record_hash) is str
+            and _SAFE.fullmatch(record_hash + receipt["accepted_at"] + receipt["server"])):
+        return (f'"{record_hash}": {{"accepted_at": "{receipt["accepted_at"]}", "server": "{receipt["server"]}",'
+                f' "receipt": {{"pos": {receipt["receipt"]["pos"]}}}}}')
+    return f"{_COMPACT(record_hash)}: {_COMPACT(receipt)}"
 
 
 def _section(value: Any) -> str:
