@@ -72,6 +72,8 @@ def text_lines(c: dict[str, Any]) -> list[str]:
 
 def render_report_text(report: dict[str, Any]) -> str:
     lines = [f"Governance report as of {report['today']}"]
+    if report.get("incidents_source"):
+        lines.append(f"Incidents from {report['incidents_source']}")
     if not report["cohorts"]:
         lines.append("No cohorts on the roster.")
     for c in report["cohorts"]:
@@ -140,7 +142,9 @@ def _cohort_html(c: dict[str, Any]) -> str:
 def render_report_html(report: dict[str, Any]) -> str:
     title = f"Governance report as of {report['today']}"
     intro = (f"<h1>{escape(title)}</h1><p class=\"muted\">Generated {escape(report['generated_at'])}. "
-             "Figures are derived from signed re-validation records; definitions are in the README.</p>")
+             "Figures are derived from signed re-validation records; definitions are in the README."
+             + (f" Incidents from {escape(report['incidents_source'])}." if report.get("incidents_source") else "")
+             + "</p>")
     summary = table(["Cohort", "Active restrictions", "Open pathways", "Overdue", "Closed with verification"],
                     [[c["name"], len(c["restrictions"]), c["pathways_open"], len(c["pathways_overdue"]),
                       len(c["pathways_closed"])] for c in report["cohorts"]])
