@@ -119,7 +119,7 @@ def _cohort_html(c: dict[str, Any]) -> str:
     if inc["quarters"]:
         parts.append("<h3>Incidents per quarter: did recurrence fall?</h3>")
         parts.append(table(["Category", *inc["quarters"]], [[k, *v] for k, v in inc["by_category"].items()]))
-        rows = [[p["pathway_id"], p["incident_ref"], p["category"] or "(not in incidents file)",
+        rows = [[p["pathway_id"], p["incident_ref"], p["category"] or "(no imported incident with this reference)",
                  _per_q(p["before_rate"]), _per_q(p["after_rate"])] for p in inc["pathways"]]
         if rows:
             parts.append(table(["Pathway", "Incident", "Category", "Rate before", "Rate after closure"], rows))
