@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from screens.common import alive
-from screens.form import make_input
+from screens.footer import AppFooter
 from screens.header import AppHeader
+from screens.inputs import make_input
 from storage.overview import StaffOverview, roster_overview
 
 PAGE_SIZE = 100
@@ -73,7 +74,7 @@ class RosterScreen(Screen):
                           "Restrictions")
         yield table
         yield Static("Loading roster…", id="pageinfo")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

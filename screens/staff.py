@@ -13,10 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from screens.common import ChoiceModal, alive
 from screens.describe import KIND_LABELS, requirement_lines, summarise
+from screens.footer import AppFooter
 from screens.header import AppHeader
 from storage.overview import staff_detail, timeline_page
 
@@ -66,7 +67,7 @@ class StaffScreen(Screen):
                 table.add_columns("When", "Record", "Summary", "By")
                 yield table
                 yield Static(id="pageinfo")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

@@ -18,14 +18,18 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 import screens
-from screens.form import FormScreen
-from screens.palette import SupervisorCommands
 from storage.overview import roster_overview, unsynced_count
 from storage.store import Store
-from supervisor_tui.settings import resolve_home
 
 Clock = Callable[[], dt.datetime]
 SCREENS_DIR = Path(screens.__file__).parent
+
+
+def _supervisor_commands() -> type:
+    """The palette's provider, imported when the palette first opens (not at start-up)."""
+    from screens.palette import SupervisorCommands
+
+    return SupervisorCommands
 
 
 class SupervisorApp(App):
@@ -35,7 +39,7 @@ class SupervisorApp(App):
     # The screens' own .tcss files are read once at start-up too, so opening a screen the first
     # time does not re-parse and re-apply the whole stylesheet (about 0.1 s per screen).
     CSS_PATH = ["app.tcss", *sorted(str(p) for p in SCREENS_DIR.glob("*.tcss"))]
-    COMMANDS = App.COMMANDS | {SupervisorCommands}
+    COMMANDS = App.COMMANDS | {_supervisor_commands}
     BINDINGS = [
         Binding("f2", "decision_aid", "Decision aid", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
@@ -162,6 +166,8 @@ class SupervisorApp(App):
         self.push_screen(DecisionAidScreen(getattr(self.screen, "scenario", None)))
 
     async def action_quit(self) -> None:
+        from screens.form import FormScreen
+
         screen = self.screen
         if isinstance(screen, FormScreen) and screen.dirty:
             from screens.common import LeaveFormModal
@@ -182,6 +188,8 @@ class SupervisorApp(App):
 
 
 def run(home: str | None = None) -> int:
+    from supervisor_tui.settings import resolve_home
+
     store = Store(resolve_home(home))
     try:
         SupervisorApp(store).run()
