@@ -11,9 +11,19 @@ from textual.widgets import Footer
 
 
 class AppFooter(Footer):
-    """A ``Footer`` that skips a rebuild when the shown keys are the same as last time."""
+    """A ``Footer`` that shows its keys in the screen's first frame (Textual's waits for the
+    first bindings signal, then rebuilds, which costs another layout and paint) and skips a
+    rebuild when the shown keys are the same as last time."""
 
     _shown: tuple[Any, ...] | None = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.set_reactive(Footer._bindings_ready, True)
+
+    def compose(self) -> Any:
+        self._shown = self._signature()
+        yield from super().compose()
 
     def _signature(self) -> tuple[Any, ...]:
         app = self.app
@@ -25,7 +35,7 @@ class AppFooter(Footer):
         return (self.show_command_palette, app.ENABLE_COMMAND_PALETTE, keys)
 
     async def recompose(self) -> None:
-        if not self.is_attached or not self._bindings_ready:
+        if not self.is_attached:
             return await super().recompose()
         signature = self._signature()
         if signature == self._shown:

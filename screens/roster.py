@@ -40,6 +40,7 @@ def matches(row: StaffOverview, query: str, cohort: str | None, state: str | Non
 
 
 class RosterScreen(Screen):
+    AUTO_FOCUS = "#roster"  # focused as the screen is built, not moved after its first frame
     CSS_PATH = "roster.tcss"
     BINDINGS = [
         Binding("slash", "search", "Search"),
@@ -60,6 +61,7 @@ class RosterScreen(Screen):
         self.rows: list[StaffOverview] = []
         self.shown: list[StaffOverview] = []
         self.page = 0
+        self._shown = False
 
     def compose(self) -> ComposeResult:
         yield AppHeader("roster")
@@ -78,11 +80,19 @@ class RosterScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
-        self.load()
+        app: Any = self.app
+        # At start-up the overview has usually been read while Textual started: fill the table
+        # now, so the first frame already shows the rows; otherwise read it in a worker.
+        preloaded = app.take_preloaded(wait=False) if hasattr(app, "take_preloaded") else None
+        if preloaded is not None:
+            self._loaded(*preloaded)
+        else:
+            self.load()
 
     def on_screen_resume(self) -> None:
-        if self.rows:
+        if self._shown and self.rows:  # back from another screen: records may have changed
             self.load()
+        self._shown = True
 
     @work(thread=True, exclusive=True, group="roster")
     def load(self) -> None:
