@@ -110,6 +110,7 @@ class Store:
         self.path = self.home / DB_NAME
         self.key_path = self.home / KEY_NAME
         self._library = library
+        self.library_problems: list[str] = []
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
@@ -122,11 +123,14 @@ class Store:
 
     @property
     def library(self) -> Library:
-        """The checklist library (the shipped one unless given), loaded on first use."""
+        """The checklist library, loaded on first use: unless one was given, the shipped
+        checklists plus the valid ones pulled from the central store at the last sync
+        (``checklists.pulled``; skipped definitions are listed in ``library_problems``)."""
         if self._library is None:
             from checklists.loader import shipped_library
+            from checklists.pulled import with_pulled
 
-            self._library = shipped_library()
+            self._library, self.library_problems = with_pulled(shipped_library(), self.home)
         return self._library
 
     @library.setter

@@ -254,7 +254,8 @@ class _Run:
             missing = sorted({(c["id"], c["version"]) for c in checklists} - local)
             if missing:
                 names = ", ".join(f"{i} v{v}" for i, v in missing[:5])
-                self.report(f"the central store has checklist(s) this laptop lacks: {names}")
+                self.report(f"new checklist version(s) from the central store: {names}"
+                            " (used from the next start of the app)")
 
     def _records(self, page: dict[str, Any], known: set[str]) -> None:
         devices = page.get("devices") or {}
