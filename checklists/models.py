@@ -6,14 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from checklists.labels import ENDPOINT_LABELS, ENDPOINTS  # noqa: F401 - part of this module's API
+
 Endpoint = Literal["on_call_clinician", "supervisor", "emergency_services", "no_escalation"]
-ENDPOINTS: tuple[str, ...] = ("on_call_clinician", "supervisor", "emergency_services", "no_escalation")
-ENDPOINT_LABELS = {
-    "on_call_clinician": "On-call clinician",
-    "supervisor": "Supervisor",
-    "emergency_services": "Emergency services (911)",
-    "no_escalation": "No escalation, keep observing",
-}
 
 _ID = r"^[a-z0-9][a-z0-9_.-]{1,63}$"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checklists.models import ENDPOINT_LABELS
+from checklists.labels import ENDPOINT_LABELS
 
 KIND_LABELS = {
     "pathway_assigned": "Pathway assigned",

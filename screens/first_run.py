@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Label, Static
 
 from screens.common import alive
-from screens.form import make_input
 from screens.header import AppHeader
+from screens.inputs import make_input
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 

@@ -13,22 +13,10 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Input, RadioSet, Select, SelectionList, Static, TextArea
 
 from screens.common import LeaveFormModal, alive
+from screens.inputs import make_input, make_textarea  # noqa: F401 - re-exported for the forms
 from supervisor_tui.rules import RecordInvalid
 
 DRAFT_DELAY = 0.4  # seconds of no typing before the draft is written
-
-
-def make_input(app: Any, **kwargs: Any) -> Input:
-    """An Input honouring the app's cursor-blink setting (off in snapshot tests)."""
-    field = Input(**kwargs)
-    field.cursor_blink = getattr(app, "cursor_blink", True)
-    return field
-
-
-def make_textarea(app: Any, **kwargs: Any) -> TextArea:
-    area = TextArea(**kwargs)
-    area.cursor_blink = getattr(app, "cursor_blink", True)
-    return area
 
 
 class FormScreen(Screen):

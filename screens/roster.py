@@ -13,17 +13,54 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets.data_table import ColumnKey
 
 from screens.common import alive
-from screens.form import make_input
+from screens.footer import AppFooter
 from screens.header import AppHeader
+from screens.inputs import make_input
 from storage.overview import StaffOverview, roster_overview
 
 PAGE_SIZE = 100
 STATE_LABELS = {"restricted": "Restricted", "in_progress": "In progress",
                 "validated": "Validated", "none": "—"}
 STATE_STYLES = {"restricted": "bold yellow", "in_progress": "cyan", "validated": "green", "none": "dim"}
+
+
+HEADERS = ("ID", "Name", "Cohort", "State", "Progress", "Next due", "Restrictions")
+CODES_MIN = 28  # the longest code and its comma: the column is never narrower, codes wrap
+# Room a table needs besides its columns' content: one cell of padding either side of each
+# column, and the vertical scrollbar.
+TABLE_CHROME = 2 * len(HEADERS) + 2
+
+
+def codes_width(screen_width: int, rows: list[list[Any]]) -> int | None:
+    """Width of the restriction column: what the other columns (sized to the page's content)
+    leave of the screen; None when that is under ``CODES_MIN`` (a narrow terminal: the codes
+    then stay on one line, reached by scrolling the table sideways)."""
+    widths = [len(h) for h in HEADERS[:-1]]
+    for cells in rows:
+        widths = [max(w, Text(c).cell_len if isinstance(c, str) else c.cell_len)
+                  for w, c in zip(widths, cells, strict=True)]
+    width = screen_width - sum(widths) - TABLE_CHROME
+    return width if width >= CODES_MIN else None
+
+
+def wrap_codes(codes: list[str], width: int | None) -> tuple[str, int]:
+    """The codes comma-separated, broken between codes onto as many lines as the width needs
+    (so a code is never cut off), and the number of lines."""
+    if width is None:
+        return ", ".join(codes), 1
+    lines: list[str] = []
+    for code in codes:
+        if lines and len(lines[-1]) + 2 + len(code) + 1 <= width:  # room for a trailing ','
+            lines[-1] += ", " + code
+        else:
+            if lines:
+                lines[-1] += ","
+            lines.append(code)
+    return "\n".join(lines), max(1, len(lines))
 
 
 def matches(row: StaffOverview, query: str, cohort: str | None, state: str | None) -> bool:
@@ -39,6 +76,7 @@ def matches(row: StaffOverview, query: str, cohort: str | None, state: str | Non
 
 
 class RosterScreen(Screen):
+    AUTO_FOCUS = "#roster"  # focused as the screen is built, not moved after its first frame
     CSS_PATH = "roster.tcss"
     BINDINGS = [
         Binding("slash", "search", "Search"),
@@ -59,6 +97,8 @@ class RosterScreen(Screen):
         self.rows: list[StaffOverview] = []
         self.shown: list[StaffOverview] = []
         self.page = 0
+        self._shown = False
+        self._filled_width = 0
 
     def compose(self) -> ComposeResult:
         yield AppHeader("roster")
@@ -69,19 +109,27 @@ class RosterScreen(Screen):
                           ("Validated", "validated"), ("No pathway", "none"),
                           ("Overdue", "overdue")], prompt="All states", id="state")
         table = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
-        table.add_columns("ID", "Name", "Cohort", "State", "Pathway progress", "Next due",
-                          "Restrictions")
+        table.add_columns(*HEADERS[:-1])
+        table.add_column(HEADERS[-1], width=CODES_MIN, key="codes")
         yield table
         yield Static("Loading roster…", id="pageinfo")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
-        self.load()
+        app: Any = self.app
+        # At start-up the overview has usually been read while Textual started: fill the table
+        # now, so the first frame already shows the rows; otherwise read it in a worker.
+        preloaded = app.take_preloaded(wait=False) if hasattr(app, "take_preloaded") else None
+        if preloaded is not None:
+            self._loaded(*preloaded)
+        else:
+            self.load()
 
     def on_screen_resume(self) -> None:
-        if self.rows:
+        if self._shown and self.rows:  # back from another screen: records may have changed
             self.load()
+        self._shown = True
 
     @work(thread=True, exclusive=True, group="roster")
     def load(self) -> None:
@@ -118,12 +166,21 @@ class RosterScreen(Screen):
         self.page = min(self.page, pages - 1) if keep_page else 0
         self._fill()
 
-    def _fill(self) -> None:
+    def _fill(self, keep_cursor: bool = False) -> None:
         table = self.query_one(DataTable)
+        cursor = table.cursor_row
         table.clear()
         start = self.page * PAGE_SIZE
-        for row in self.shown[start:start + PAGE_SIZE]:
-            table.add_row(*self._cells(row), key=row.staff_id)
+        rows = [(row.staff_id, self._cells(row), row.codes) for row in self.shown[start:start + PAGE_SIZE]]
+        width = codes_width(self.app.size.width, [cells for _, cells, _ in rows])
+        widest = max([len(", ".join(codes)) for _, _, codes in rows], default=0)
+        table.columns[ColumnKey("codes")].width = width or max(len(HEADERS[-1]), widest)
+        self._filled_width = self.app.size.width
+        for staff_id, cells, codes in rows:
+            text, height = wrap_codes(codes, width)
+            table.add_row(*cells, text, height=height, key=staff_id)
+        if keep_cursor and table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
         pages = max(1, -(-len(self.shown) // PAGE_SIZE))
         overdue = sum(1 for r in self.rows if r.overdue)
         info = (f"{len(self.shown)} of {len(self.rows)} staff · page {self.page + 1}/{pages}"
@@ -136,7 +193,9 @@ class RosterScreen(Screen):
         style = "bold red" if row.overdue else ""
         done, total = row.progress
         if row.open_pathways:
-            progress = f"{len(row.open_pathways)} open · {done}/{total} met"
+            progress = f"{done}/{total} met"  # of the person's open pathway requirements
+            if len(row.open_pathways) > 1:
+                progress += f" · {len(row.open_pathways)} open"
         else:
             progress = ""
         due = Text(row.next_due or "", style=style)
@@ -145,8 +204,12 @@ class RosterScreen(Screen):
         return [
             Text(row.staff_id, style=style), Text(row.name, style=style), row.cohort,
             Text(STATE_LABELS[row.state], style=STATE_STYLES[row.state]), progress, due,
-            ", ".join(row.codes),
         ]
+
+    def on_resize(self, event: Any) -> None:
+        """The restriction column takes the width left over: re-wrap it when that changes."""
+        if self.rows and event.size.width != self._filled_width:
+            self._fill(keep_cursor=True)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "search":

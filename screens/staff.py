@@ -13,10 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from screens.common import ChoiceModal, alive
 from screens.describe import KIND_LABELS, requirement_lines, summarise
+from screens.footer import AppFooter
 from screens.header import AppHeader
 from storage.overview import staff_detail, timeline_page
 
@@ -25,7 +26,16 @@ STATE_TEXT = {"restricted": ("RESTRICTED", "bold yellow"), "in_progress": ("IN P
               "validated": ("VALIDATED", "green"), "none": ("NO PATHWAY", "dim")}
 
 
+def read_staff(app: Any, staff_id: str, page: int = 0) -> tuple:
+    """One staff member's detail and a page of their timeline (call from a thread worker)."""
+    with app.store_lock:
+        detail = staff_detail(app.store, staff_id, app.today())
+        records, total = timeline_page(app.store, staff_id, page * PAGE_SIZE, PAGE_SIZE)
+    return detail, records, total
+
+
 class StaffScreen(Screen):
+    AUTO_FOCUS = "#timeline"  # focused as the screen is built, not moved after its first frame
     CSS_PATH = "staff.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -41,19 +51,22 @@ class StaffScreen(Screen):
         Binding("right_square_bracket", "page(1)", "Next page", show=False),
     ]
 
-    def __init__(self, staff_id: str) -> None:
+    def __init__(self, staff_id: str, data: tuple | None = None) -> None:
+        """``data`` is what ``read_staff`` returned, when the caller read it before opening
+        the screen (``App.open_staff`` does, in a worker), so the first frame shows it."""
         super().__init__()
         self.staff_id = staff_id
-        self.detail: dict[str, Any] | None = None
+        self.detail: dict[str, Any] | None = None  # the detail on screen (set once painted)
         self.page = 0
         self.total = 0
         self.records: dict[str, dict[str, Any]] = {}
         self._mounted = False
         self._shown = False
-        self._early: tuple | None = None
+        self._early: tuple | None = data
 
     def compose(self) -> ComposeResult:
-        self.load()  # start reading while the widgets are built
+        if self._early is None:
+            self.load()  # start reading while the widgets are built
         yield AppHeader(f"staff {self.staff_id}")
         yield Static("Loading…", id="summary")
         with Horizontal(id="body"):
@@ -66,7 +79,7 @@ class StaffScreen(Screen):
                 table.add_columns("When", "Record", "Summary", "By")
                 yield table
                 yield Static(id="pageinfo")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
@@ -86,10 +99,8 @@ class StaffScreen(Screen):
     @work(thread=True, exclusive=True, group="staff")
     def load(self) -> None:
         app: Any = self.app
-        with app.store_lock:
-            detail = staff_detail(app.store, self.staff_id, app.today())
-            records, total = timeline_page(app.store, self.staff_id, self.page * PAGE_SIZE, PAGE_SIZE)
-        app.call_from_thread(self._loaded, detail, records, total)
+        data = read_staff(app, self.staff_id, self.page)
+        app.call_from_thread(self._loaded, *data)
 
     @alive
     def _loaded(self, detail: dict[str, Any] | None, records: list[dict[str, Any]], total: int) -> None:
@@ -99,9 +110,13 @@ class StaffScreen(Screen):
         if detail is None:
             self.query_one("#summary", Static).update(f"{self.staff_id} is not on the roster.")
             return
-        self.detail, self.total = detail, total
+        self.total = total
         self._summary(detail)
         self._timeline(records)
+        self.call_after_refresh(self._painted, detail)
+
+    def _painted(self, detail: dict[str, Any]) -> None:
+        self.detail = detail
 
     def _summary(self, detail: dict[str, Any]) -> None:
         person, row = detail["person"], detail["row"]

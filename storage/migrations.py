@@ -178,6 +178,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         DROP TRIGGER IF EXISTS record_activity_insert;
         """,
     ),
+    (
+        5,
+        "partial index of the few control records (pathways, restrictions) read by the roster",
+        """
+        CREATE INDEX IF NOT EXISTS records_control ON records (kind) WHERE kind IN
+            ('pathway_assigned', 'pathway_closed', 'restriction_started', 'restriction_reviewed',
+             'restriction_lifted');
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -30,6 +30,24 @@ CONTROL_KINDS = ("pathway_assigned", "pathway_closed", "restriction_started",
                  "restriction_reviewed", "restriction_lifted")
 
 
+def _json_rows(store: Store, sql: str, params: tuple | list = (), columns: str = "") -> list[list[Any]]:
+    """The rows of ``sql`` (whose result columns are named ``columns``), fetched as one JSON
+    array in a single SQLite step. Python's sqlite3 releases the GIL around every row step, so a
+    worker reading a thousand rows while the UI thread is busy waits for the GIL a thousand times
+    (up to 5 ms each); one step per query keeps the start-up read from stalling. Row order is
+    not guaranteed: callers sort."""
+    outer = f"SELECT json_group_array(json_array({columns})) FROM ({sql})"
+    return json.loads(store.conn.execute(outer, params).fetchone()[0])
+
+
+def _roster(store: Store) -> list[dict[str, str]]:
+    """As ``Store.roster()`` (ordered by name, then id), in one SQLite step."""
+    rows = _json_rows(store, "SELECT staff_id, name, role, cohort_id FROM staff",
+                      columns="staff_id, name, role, cohort_id")
+    rows.sort(key=lambda r: (r[1], r[0]))
+    return [{"staff_id": s, "name": n, "role": r, "cohort": c} for s, n, r, c in rows]
+
+
 @dataclass
 class StaffOverview:
     """One roster row."""
@@ -64,11 +82,14 @@ class _Control:
     closures: dict[str, Effective]
 
 
+# Written out (not bound) so SQLite can use the partial index ``records_control`` (migration 5).
+_CONTROL_IN = ", ".join(f"'{kind}'" for kind in CONTROL_KINDS)
+
+
 def _control(store: Store) -> _Control:
-    marks = ",".join("?" * len(CONTROL_KINDS))
     cols = ", ".join(RECORD_COLUMNS)
     rows = store.conn.execute(
-        f"SELECT {cols} FROM records WHERE kind IN ({marks})", CONTROL_KINDS).fetchall()
+        f"SELECT {cols} FROM records WHERE kind IN ({_CONTROL_IN})").fetchall()
     records = [row_to_record(r) for r in rows]
     hashes = [r["hash"] for r in records]
     for start in range(0, len(hashes), 500):
@@ -104,10 +125,10 @@ def _member_activity(store: Store, staff_ids: list[str], since: str) -> dict[str
         chunk = staff_ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
         for kind, columns, group, names in queries:
-            sql = (f"SELECT staff_id, {columns}, MAX({_ORDER}) FROM record_activity"
+            sql = (f"SELECT staff_id, {columns}, MAX({_ORDER}) AS last FROM record_activity"
                    f" WHERE staff_id IN ({marks}) AND kind = ? AND created_at >= ?"
                    f" GROUP BY staff_id, {group}")
-            for row in store.conn.execute(sql, (*chunk, kind, since)):
+            for row in _json_rows(store, sql, (*chunk, kind, since), f"staff_id, {columns}, last"):
                 body = dict(zip(names, row[1:-1], strict=True))
                 body["staff_id"] = row[0]
                 created_at, device, seq = row[-1].split(" ")
@@ -172,7 +193,7 @@ def _everything(store: Store, today: dt.date) -> tuple[_Control, list[dict[str, 
     cached = _CACHE.get(id(store))
     if cached is not None and cached[0] == key:
         return cached[1], cached[2], cached[3]
-    everyone = store.roster()
+    everyone = _roster(store)
     control = _control(store)
     views = _pathway_views(store, control, today, everyone)
     _CACHE[id(store)] = (key, control, views, everyone)
@@ -273,30 +294,34 @@ def timeline_page(store: Store, staff_id: str, offset: int = 0, limit: int = 100
     and the total count. Only the page's records are read whole."""
     person = store.staff(staff_id)
     cohort = person["cohort_id"] if person else None
-    light = "rowid, created_at, device, seq, hash, ref_id"
-    rows = {r[0]: r for r in store.conn.execute(
-        f"SELECT {light} FROM records WHERE staff_id = ?"
+    light = "rowid AS rid, created_at, device, seq, hash, ref_id"
+    names = "rid, created_at, device, seq, hash, ref_id"
+    rows = {r[0]: r for r in _json_rows(
+        store, f"SELECT {light} FROM records WHERE staff_id = ?"
         f" UNION SELECT {light} FROM records WHERE cohort_id IS NOT NULL AND cohort_id = ?",
-        (staff_id, cohort))}
+        (staff_id, cohort), names)}
     refs = sorted({r[5] for r in rows.values()} - {None})
     for start in range(0, len(refs), 500):
         chunk = refs[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        for r in store.conn.execute(f"SELECT {light} FROM records WHERE ref_id IN ({marks})", chunk):
+        for r in _json_rows(store, f"SELECT {light} FROM records WHERE ref_id IN ({marks})",
+                            chunk, names):
             rows.setdefault(r[0], r)
     hashes = sorted(r[4] for r in rows.values())
     for start in range(0, len(hashes), 500):
         chunk = hashes[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        for r in store.conn.execute(f"SELECT {light} FROM records WHERE amends IN ({marks})", chunk):
+        for r in _json_rows(store, f"SELECT {light} FROM records WHERE amends IN ({marks})",
+                            chunk, names):
             rows.setdefault(r[0], r)
     ordered = sorted(rows.values(), key=lambda r: (r[1], r[2], r[3]), reverse=True)
     page = [r[0] for r in ordered[offset:offset + limit]]
     if not page:
         return [], len(ordered)
     marks = ",".join("?" * len(page))
-    full = {r[0]: row_to_record(r[1:]) for r in store.conn.execute(
-        f"SELECT rowid, {', '.join(RECORD_COLUMNS)} FROM records WHERE rowid IN ({marks})", page)}
+    full = {r[0]: row_to_record(r[1:]) for r in _json_rows(
+        store, f"SELECT rowid AS rid, {', '.join(RECORD_COLUMNS)} FROM records WHERE rowid IN ({marks})",
+        page, f"rid, {', '.join(RECORD_COLUMNS)}")}
     return [full[rowid] for rowid in page], len(ordered)
 
 

@@ -18,17 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from checklists.loader import Library, shipped_library
 from storage import projections
 from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
 from storage.roster import cohort_display_name, parse_roster
-from supervisor_tui.records import SCHEMA_VERSION, utc_now_iso
-from supervisor_tui.rules import prepare_body
 from sync.canonical import canonical_bytes
-from sync.signing import DeviceKey, check_record, seal_with_body_json
 
+# The checklist library and record models (pydantic), the rules and the signing code (PyNaCl)
+# are imported where first used: opening a store and reading it (the TUI's roster) needs none of
+# them, and importing them costs about 0.2 s of the app's start-up.
 if TYPE_CHECKING:
+    from checklists.loader import Library
     from storage.context import StoreContext
+    from sync.signing import DeviceKey
 
 DB_NAME = "store.db"
 KEY_NAME = "device.key"
@@ -108,7 +109,8 @@ class Store:
         self.home.mkdir(parents=True, exist_ok=True)
         self.path = self.home / DB_NAME
         self.key_path = self.home / KEY_NAME
-        self.library = library or shipped_library()
+        self._library = library
+        self.library_problems: list[str] = []
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
@@ -118,6 +120,22 @@ class Store:
         migrate(conn)
         self.triggers_were_missing = self._restore_triggers()
         self._key: DeviceKey | None = None
+
+    @property
+    def library(self) -> Library:
+        """The checklist library, loaded on first use: unless one was given, the shipped
+        checklists plus the valid ones pulled from the central store at the last sync
+        (``checklists.pulled``; skipped definitions are listed in ``library_problems``)."""
+        if self._library is None:
+            from checklists.loader import shipped_library
+            from checklists.pulled import with_pulled
+
+            self._library, self.library_problems = with_pulled(shipped_library(), self.home)
+        return self._library
+
+    @library.setter
+    def library(self, library: Library) -> None:
+        self._library = library
 
     def _restore_triggers(self) -> bool:
         """Re-create the append-only triggers if someone dropped them; say so in verify."""
@@ -170,6 +188,9 @@ class Store:
             raise StoreError(f"a device key already exists at {self.key_path}; refusing to overwrite it")
         if self.profile is not None:
             raise StoreError(f"a profile already exists in {self.home}")
+        from supervisor_tui.records import utc_now_iso
+        from sync.signing import DeviceKey
+
         key = DeviceKey.generate()
         key.save(self.key_path)
         device = f"dev-{uuid7()[:8]}{os.urandom(2).hex()}"
@@ -185,6 +206,8 @@ class Store:
     @property
     def key(self) -> DeviceKey:
         if self._key is None:
+            from sync.signing import DeviceKey
+
             self._key = DeviceKey.load(self.key_path)
         return self._key
 
@@ -265,6 +288,9 @@ class Store:
 
     def _sign_next(self, profile: Profile, kind: str, body: dict[str, Any], now: dt.datetime,
                    head: tuple[int, str]) -> tuple[dict[str, Any], str]:
+        from supervisor_tui.records import SCHEMA_VERSION, utc_now_iso
+        from sync.signing import seal_with_body_json
+
         unsigned = {
             "id": uuid7(now), "kind": kind, "schema": SCHEMA_VERSION, "author": profile.supervisor,
             "device": profile.device, "seq": head[0] + 1, "prev": head[1],
@@ -275,6 +301,8 @@ class Store:
 
     def append(self, kind: str, raw_body: Any, now: dt.datetime | None = None) -> dict[str, Any]:
         """Validate, derive, sign and durably append one record; return it."""
+        from supervisor_tui.rules import prepare_body
+
         profile = self.require_profile()
         now = now or dt.datetime.now(dt.UTC)
         with self.write():
@@ -285,6 +313,8 @@ class Store:
 
     def append_many(self, items: Iterable[tuple[str, Any, dt.datetime]]) -> int:
         """Append many records in one transaction (bulk import and demo data)."""
+        from supervisor_tui.rules import prepare_body
+
         profile = self.require_profile()
         count = 0
         with self.write():
@@ -390,6 +420,8 @@ class Store:
 
     # -- drafts ------------------------------------------------------------------------------
     def save_draft(self, draft_key: str, kind: str, data: dict[str, Any]) -> None:
+        from supervisor_tui.records import utc_now_iso
+
         with self.write() as conn:
             conn.execute(
                 "INSERT INTO drafts VALUES (?, ?, ?, ?) ON CONFLICT(draft_key) DO UPDATE SET"
@@ -433,6 +465,8 @@ class Store:
     # -- verification ------------------------------------------------------------------------
     def verify(self, progress: Callable[[int], None] | None = None) -> VerifyReport:
         """Re-check every record's hash, signature, chain and lookup columns."""
+        from sync.signing import check_record
+
         report = VerifyReport()
         keys = self.public_keys()
         profile = self.profile

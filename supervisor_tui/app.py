@@ -11,6 +11,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual import work
 from textual.app import App
@@ -18,14 +19,18 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 import screens
-from screens.form import FormScreen
-from screens.palette import SupervisorCommands
 from storage.overview import roster_overview, unsynced_count
 from storage.store import Store
-from supervisor_tui.settings import resolve_home
 
 Clock = Callable[[], dt.datetime]
 SCREENS_DIR = Path(screens.__file__).parent
+
+
+def _supervisor_commands() -> type:
+    """The palette's provider, imported when the palette first opens (not at start-up)."""
+    from screens.palette import SupervisorCommands
+
+    return SupervisorCommands
 
 
 class SupervisorApp(App):
@@ -35,7 +40,7 @@ class SupervisorApp(App):
     # The screens' own .tcss files are read once at start-up too, so opening a screen the first
     # time does not re-parse and re-apply the whole stylesheet (about 0.1 s per screen).
     CSS_PATH = ["app.tcss", *sorted(str(p) for p in SCREENS_DIR.glob("*.tcss"))]
-    COMMANDS = App.COMMANDS | {SupervisorCommands}
+    COMMANDS = App.COMMANDS | {_supervisor_commands}
     BINDINGS = [
         Binding("f2", "decision_aid", "Decision aid", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
@@ -53,20 +58,32 @@ class SupervisorApp(App):
         self._clock = clock
         self.cursor_blink = cursor_blink
         self.health_interval = health_interval
-        self.roster_ready = threading.Event()
-        # Read the roster overview while Textual starts up (the first screen needs it).
+        self.roster_ready = threading.Event()  # set once the roster's rows are on screen
+        # Read the profile and the roster overview while Textual starts up (the first screen
+        # needs them); the UI thread never waits on SQLite for them.
+        self._profile: Any = None
+        self._profile_read = threading.Event()
         self._preloaded: tuple | None = None
+        self._opening: str | None = None
         self._preload = threading.Thread(target=self._preload_roster, daemon=True)
         self._preload.start()
 
     def _preload_roster(self) -> None:
-        with self.store_lock:
-            if self.store.profile is not None:
-                self._preloaded = (roster_overview(self.store, self.today()),
-                                   [(c["name"], c["cohort_id"]) for c in self.store.cohorts()])
+        try:
+            with self.store_lock:
+                self._profile = self.store.profile
+                self._profile_read.set()
+                if self._profile is not None:
+                    self._preloaded = (roster_overview(self.store, self.today()),
+                                       [(c["name"], c["cohort_id"]) for c in self.store.cohorts()])
+        finally:
+            self._profile_read.set()
 
-    def take_preloaded(self) -> tuple | None:
-        """The start-up roster data, once (None afterwards: screens then read it themselves)."""
+    def take_preloaded(self, wait: bool = True) -> tuple | None:
+        """The start-up roster data, once (None afterwards: screens then read it themselves).
+        With ``wait=False`` None also when it is not read yet (the caller reads it in a worker)."""
+        if not wait and self._preload.is_alive():
+            return None
         self._preload.join()
         data, self._preloaded = self._preloaded, None
         return data
@@ -80,11 +97,13 @@ class SupervisorApp(App):
 
     # -- start-up ------------------------------------------------------------------------
     def on_mount(self) -> None:
-        from screens.first_run import FirstRunScreen
         from screens.roster import RosterScreen
 
-        profile = self.store.profile
+        self._profile_read.wait()  # read by the start-up thread long before the app mounts
+        profile = self._profile
         if profile is None:
+            from screens.first_run import FirstRunScreen
+
             self.push_screen(FirstRunScreen())
         else:
             self.supervisor_label = f"{profile.name} ({profile.supervisor})"
@@ -126,9 +145,25 @@ class SupervisorApp(App):
 
     # -- navigation used by screens and the command palette --------------------------------
     def open_staff(self, staff_id: str) -> None:
+        """Read the person's detail in a worker, then open their screen with it (so its first
+        frame shows the data, instead of painting "Loading…" and then again)."""
+        self._opening = staff_id
+        self._read_staff(staff_id)
+
+    @work(thread=True, group="open-staff")
+    def _read_staff(self, staff_id: str) -> None:
+        from screens.staff import read_staff
+
+        data = read_staff(self, staff_id)
+        self.call_from_thread(self._show_staff, staff_id, data)
+
+    def _show_staff(self, staff_id: str, data: tuple) -> None:
         from screens.staff import StaffScreen
 
-        self.push_screen(StaffScreen(staff_id))
+        if self._opening != staff_id:  # another person was asked for meanwhile
+            return
+        self._opening = None
+        self.push_screen(StaffScreen(staff_id, data))
 
     def start_scenario(self, staff_id: str, scenario_id: str, pathway_id: str | None = None) -> None:
         from screens.scenario import ScenarioScreen
@@ -162,6 +197,8 @@ class SupervisorApp(App):
         self.push_screen(DecisionAidScreen(getattr(self.screen, "scenario", None)))
 
     async def action_quit(self) -> None:
+        from screens.form import FormScreen
+
         screen = self.screen
         if isinstance(screen, FormScreen) and screen.dirty:
             from screens.common import LeaveFormModal
@@ -182,6 +219,8 @@ class SupervisorApp(App):
 
 
 def run(home: str | None = None) -> int:
+    from supervisor_tui.settings import resolve_home
+
     store = Store(resolve_home(home))
     try:
         SupervisorApp(store).run()

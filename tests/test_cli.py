@@ -142,7 +142,7 @@ def test_roster_import_and_errors(cli, tmp_path):
 
 def test_checklists_commands(cli):
     listed = cli("checklists", "list", "--json").json()
-    assert {"id", "version", "kind", "title"} == set(listed[0])
+    assert {"id", "version", "kind", "title", "source"} == set(listed[0])
     assert {c["kind"] for c in listed} >= {"scenario", "standard", "restrictions"}
     scenario = cli("checklists", "show", "new-confusion-news2", "--json").json()
     assert scenario["expected_endpoint"] == "on_call_clinician"

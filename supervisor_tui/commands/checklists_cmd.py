@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from checklists.loader import ChecklistError, load_file, shipped_library
-from supervisor_tui.commands.common import CliError, add_home, add_json, print_json
+from checklists.loader import ChecklistError, Library, load_file, shipped_library
+from checklists.pulled import with_pulled
+from supervisor_tui.commands.common import CliError, add_home, add_json, print_json, resolve_home
+
+
+def _library(args: argparse.Namespace) -> Library:
+    """The checklists this laptop uses: shipped, plus those pulled at the last sync."""
+    library, problems = with_pulled(shipped_library(), resolve_home(getattr(args, "home", None)))
+    for line in problems:
+        print(f"note: {line}", file=sys.stderr)
+    return library
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,20 +41,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    shipped = shipped_library().by_key
     rows = [
-        {"id": c.id, "version": c.version, "kind": c.kind, "title": c.title}
-        for c in shipped_library().latest()
+        {"id": c.id, "version": c.version, "kind": c.kind, "title": c.title,
+         "source": "shipped" if (c.id, c.version) in shipped else "central"}
+        for c in _library(args).latest()
     ]
     if args.json:
         print_json(rows)
     else:
         for r in rows:
-            print(f"{r['kind']:13} {r['id']:32} v{r['version']}  {r['title']}")
+            source = "  (from the central store)" if r["source"] == "central" else ""
+            print(f"{r['kind']:13} {r['id']:32} v{r['version']}  {r['title']}{source}")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    checklist = shipped_library().get(args.id, args.version)
+    checklist = _library(args).get(args.id, args.version)
     if checklist is None:
         raise CliError(f"no checklist {args.id!r}" + (f" version {args.version}" if args.version else ""))
     data = checklist.model_dump(mode="json")

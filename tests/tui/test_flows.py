@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import DataTable, Input, OptionList, Select, SelectionList, Static
+from textual.widgets._select import SelectOverlay
 
 from screens.form import FormScreen
 from storage.store import Store
@@ -28,6 +29,44 @@ async def open_staff(pilot, staff_id: str) -> None:
     await pilot.press("slash", *staff_id, "enter", "enter")
     await settle(pilot)
     assert pilot.app.screen.staff_id == staff_id
+
+
+async def pick(pilot, selector: str, value: object, open_key: str | None = None) -> None:
+    """Choose a Select's option with keys, as a user does: focus it and press Enter (or press
+    the screen's own key, ``open_key``) to open the list, arrows to the option, Enter."""
+    select = pilot.app.screen.query_one(selector, Select)
+    if open_key is None:
+        select.focus()
+        await pilot.pause()
+        open_key = "enter"
+    await pilot.press(open_key)
+    await pilot.pause()
+    assert select.expanded
+    overlay = select.query_one(SelectOverlay)
+    target = [v for _prompt, v in select._options].index(value)  # noqa: SLF001 - option order
+    current = overlay.highlighted if overlay.highlighted is not None else 0
+    key = "down" if target > current else "up"
+    await pilot.press(*[key] * abs(target - current), "enter")
+    await settle(pilot)
+    assert select.value == value
+
+
+async def toggle(pilot, selector: str, values: list[str]) -> None:
+    """Toggle a SelectionList's options with keys: focus it, arrows to each option, space."""
+    selection = pilot.app.screen.query_one(selector, SelectionList)
+    selection.focus()
+    await pilot.pause()
+    order = [selection.get_option_at_index(i).value for i in range(selection.option_count)]
+    if selection.highlighted is None:
+        await pilot.press("down")
+    for value in values:
+        target = order.index(value)
+        current = selection.highlighted or 0
+        key = "down" if target > current else "up"
+        await pilot.press(*[key] * abs(target - current))
+        assert selection.highlighted == target
+        await pilot.press("space")
+    await settle(pilot)
 
 
 async def type_into(pilot, selector: str, text: str) -> None:
@@ -139,9 +178,9 @@ async def test_shadow_note_empty_fields_refused_then_signed(demo_home: Path) -> 
         text = problems_text(app)
         assert "shift: required" in text and "staff_choice: required" in text
         assert app.screen.query_one("#situation", Input).value == "Client quieter than usual"
-        app.screen.query_one("#shift", Select).value = "night"
-        app.screen.query_one("#staff_choice", Select).value = "no_escalation"
-        app.screen.query_one("#supervisor_choice", Select).value = "supervisor"
+        await pick(pilot, "#shift", "night")
+        await pick(pilot, "#staff_choice", "no_escalation")
+        await pick(pilot, "#supervisor_choice", "supervisor")
         await settle(pilot)
         assert "DIFFERED" in str(app.screen.query_one("#agreed", Static).render())
         await pilot.press("ctrl+s")
@@ -163,18 +202,16 @@ async def test_note_assessment_compliant_and_rework(demo_home: Path) -> None:
         await open_staff(pilot, "S011")
         await pilot.press("n")
         await settle(pilot)
-        app.screen.query_one("#elements", SelectionList).select_all()
-        await settle(pilot)
+        elements = app.screen.query_one("#elements", SelectionList)
+        every = [elements.get_option_at_index(i).value for i in range(elements.option_count)]
+        await toggle(pilot, "#elements", every)
         assert "COMPLIANT" in str(app.screen.query_one("#outcome", Static).render())
         await pilot.press("ctrl+s")
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
         assert app.screen.query_one("#attempt", Input).value == "2"
-        elements = app.screen.query_one("#elements", SelectionList)
-        elements.select_all()
-        elements.deselect("client-response")
-        await settle(pilot)
+        await toggle(pilot, "#elements", [v for v in every if v != "client-response"])
         assert "REWORK" in str(app.screen.query_one("#outcome", Static).render())
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -227,7 +264,7 @@ async def test_assign_pathway(demo_home: Path) -> None:
         await settle(pilot)
         await type_into(pilot, "#incident_ref", "INC-2026-0200")
         await type_into(pilot, "#owner", "Rosa Alvarez")
-        app.screen.query_one("#gap", Select).value = "workflow"
+        await pick(pilot, "#gap", "workflow")
         await type_into(pilot, "#shadow_shifts", "2")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -247,7 +284,7 @@ async def test_restriction_start_review_lift(demo_home: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "restrictions: choose at least one" in problems_text(app)
-        app.screen.query_one("#restrictions", SelectionList).select("paired_working")
+        await toggle(pilot, "#restrictions", ["paired_working"])
         await type_into(pilot, "#reason", "Handover gap")
         await type_into(pilot, "#incident_ref", "INC-2026-0201")
         await pilot.press("ctrl+s")
@@ -352,12 +389,12 @@ async def test_roster_search_filters_and_palette(demo_home: Path) -> None:
         await settle(pilot)
         assert [str(k.value) for k in table.rows] == ["S001"]
         await pilot.press("escape")
-        app.screen.query_one("#state", Select).value = "in_progress"
-        await settle(pilot)
+        await pick(pilot, "#state", "in_progress", open_key="v")
         assert [str(k.value) for k in table.rows] == ["S008", "S009", "S010"]
-        app.screen.query_one("#state", Select).clear()
-        app.screen.query_one("#cohort", Select).value = "elm-street"
+        await pilot.press("escape")  # clears the filters
         await settle(pilot)
+        assert table.row_count == 24
+        await pick(pilot, "#cohort", "elm-street", open_key="c")
         assert table.row_count == 6
         await pilot.press("ctrl+p")
         await settle(pilot)
@@ -373,8 +410,7 @@ async def test_overdue_rows_stand_out(demo_home: Path) -> None:
     app = make_app(demo_home, now=later)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app.screen.query_one("#state", Select).value = "overdue"
-        await settle(pilot)
+        await pick(pilot, "#state", "overdue", open_key="v")
         table = app.screen.query_one(DataTable)
         ids = [str(k.value) for k in table.rows]
         assert "S001" in ids and "S019" not in ids
@@ -412,10 +448,12 @@ async def test_sync_without_server_says_so_and_report_opens(demo_home: Path) -> 
         await pilot.press("s")
         await settle(pilot)
         assert "Not enrolled" in str(app.screen.query_one("#server", Static).render())
-        await pilot.press("s")
+        assert app.screen.query_one("#enrol-box").display  # asks for the server and token
+        await pilot.press("ctrl+e")  # nothing typed yet: says what is missing
         await settle(pilot)
-        message = str(app.screen.query_one("#message", Static).render())
-        assert message.startswith("Not synced") and "enrol" in message
+        problems = str(app.screen.query_one("#enrol-problems", Static).render())
+        assert "server URL" in problems and "token: required" in problems
+        assert app.unsynced > 70
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("g")
