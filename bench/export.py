@@ -19,7 +19,8 @@ With ``--central`` the same records are pushed (and checked) into a central stor
 file or a throwaway PostgreSQL 15 cluster, and the figures are for ``governance-store export``
 and ``report`` (``supervisor_tui.export.central``). ``--bulk`` inserts the signed records
 straight into the central tables instead (``bench.central_load``: ``executemany`` on SQLite,
-``COPY`` on PostgreSQL; the fact-table triggers fire as on a push, the checks are skipped), and
+``COPY`` on PostgreSQL; the fact-table triggers fire, and each batch is stamped with the bench's
+server key and folded into the report's summary tables, as on a push; the checks are skipped), and
 ``--cache DIR`` keeps the signed laptop store (``DIR/home-N``) to reuse on the next run, so a
 1,000,000-record central store takes minutes, not an hour:
 
