@@ -8,8 +8,9 @@ amendments right after what they amend), other records, and an appendix of keys 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
-from html import escape
+from html import escape as _html_escape
 from typing import Any
 
 from supervisor_tui.export.html_base import kv_table, page, table
@@ -21,6 +22,15 @@ STATE_TEXT = {
     "restricted": "Working under restriction until re-validated",
     "validated": "Re-validated (all pathways closed)",
 }
+
+
+_SPECIAL = re.compile(r"[&<>\"']")
+
+
+def escape(text: str) -> str:
+    """``html.escape`` (quotes too), skipping the replaces for text with nothing to escape (most
+    of it; a 2,000-record history escapes about 50,000 strings)."""
+    return _html_escape(text) if _SPECIAL.search(text) else text
 
 
 def _who(entry: dict[str, Any]) -> str:
