@@ -43,11 +43,14 @@ CREATE TABLE IF NOT EXISTS incidents (
 """
 
 
+_LOADS = json.JSONDecoder().decode
+
+
 def _record(row: Any) -> dict[str, Any]:
-    record = dict(zip(("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
-                       "hash", "sig"), row, strict=True))
-    record["body"] = json.loads(record["body"])
-    return record
+    """A full envelope from a row of the 11 envelope columns (body parsed)."""
+    rid, kind, schema, author, device, seq, prev, created_at, body, h, sig = row[:11]
+    return {"id": rid, "kind": kind, "schema": schema, "author": author, "device": device, "seq": seq,
+            "prev": prev, "created_at": created_at, "body": _LOADS(body), "hash": h, "sig": sig}
 
 
 _TOUCH = ("SELECT r.id, r.kind, r.schema, r.author, r.device, r.seq, r.prev, r.created_at, r.body, r.hash,"
