@@ -48,3 +48,17 @@ async def settle(pilot) -> None:
     if pilot.app.workers._workers:  # a worker started by the repaint (e.g. a screen resume)
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    await _tables_measured(pilot)
+
+
+async def _tables_measured(pilot, rounds: int = 50) -> None:
+    """DataTables measure new rows' column widths when idle; a screen pushed on top first (the
+    command palette) would otherwise freeze the table behind it with header-only widths."""
+    from textual.widgets import DataTable
+
+    for _ in range(rounds):
+        pending = [t for t in pilot.app.screen.query(DataTable)
+                   if t._require_update_dimensions or t._updated_cells]  # noqa: SLF001
+        if not pending:
+            return
+        await pilot.pause(0.01)
