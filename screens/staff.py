@@ -21,7 +21,7 @@ from screens.footer import AppFooter
 from screens.header import AppHeader
 from storage.overview import staff_detail, timeline_page
 
-PAGE_SIZE = 30
+PAGE_SIZE = 40
 STATE_TEXT = {"restricted": ("RESTRICTED", "bold yellow"), "in_progress": ("IN PROGRESS", "cyan"),
               "validated": ("VALIDATED", "green"), "none": ("NO PATHWAY", "dim")}
 
