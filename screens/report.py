@@ -50,7 +50,7 @@ class ReportScreen(Screen):
         super().__init__()
         self._store = store
         self.today = today
-        self.incidents = incidents or []
+        self.incidents = incidents  # None: those pulled from the central store at the last sync
         self.report: dict[str, Any] | None = None
         self.cohort: str | None = None
         self._cohort_options: list[tuple[str, str]] = []
@@ -116,6 +116,9 @@ class ReportScreen(Screen):
     def _show_report_text(self) -> None:
         assert self.report is not None
         lines = [f"Governance report as of {self.report['today']}"]
+        source = self.report.get("incidents_source")
+        lines.append(f"Incidents from {source}" if source else
+                     "No incidents yet: they arrive with the next sync (imported centrally)")
         shown = [c for c in self.report["cohorts"] if self.cohort in (None, c["cohort_id"])]
         for c in shown:
             lines += [""] + text_lines(c)

@@ -1,5 +1,6 @@
 """Sync: send unsynced records to the central store in a thread worker, with a progress bar,
-the records the server rejected and why, and the header's unsynced count updated after."""
+the records the server rejected and why, and the header's unsynced count updated after. A laptop
+not yet enrolled gets a small form for the server URL and the one-time token from the IT admin."""
 
 from __future__ import annotations
 
@@ -11,21 +12,34 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, ProgressBar, Static
+from textual.widgets import Button, DataTable, Footer, Input, ProgressBar, Static
 
 from screens.common import alive
+from screens.form import make_input
 from screens.header import AppHeader
 from storage.store import Store
 
 
 class SyncScreen(Screen):
     CSS_PATH = "sync.tcss"
-    BINDINGS = [Binding("escape", "back", "Back"), Binding("s", "sync", "Sync now")]
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("s", "sync", "Sync now"),
+                Binding("ctrl+e", "enrol", "Enrol", priority=True)]
+
+    AUTO_FOCUS = ""  # the enrol fields are focused only when shown (else they'd swallow "s")
+    enrolled: bool | None = None  # None until the store has been read
 
     def compose(self) -> ComposeResult:
         yield AppHeader("sync")
         with Vertical(id="sync-box"):
             yield Static(id="server")
+            with Vertical(id="enrol-box"):
+                yield Static("Enrol this laptop once: the IT admin gives you the server address and a "
+                             "one-time token ('governance-store enrol-token'). Only the device's public "
+                             "key is sent; the private key stays here.", classes="intro")
+                yield make_input(self.app, id="enrol-url", placeholder="server URL, e.g. https://governance.example.org")
+                yield make_input(self.app, id="enrol-token", placeholder="one-time token", password=True)
+                yield Static(id="enrol-problems", classes="problems")
+                yield Button("Enrol (Ctrl+E)", id="enrol", variant="primary")
             yield ProgressBar(id="progress", show_eta=False)
             yield Static("Press s to sync now.", id="message")
         table = DataTable(id="rejected", cursor_type="row")
@@ -36,6 +50,8 @@ class SyncScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(DataTable).display = False
         self.query_one(ProgressBar).display = False  # shown once a sync runs (no idle animation)
+        self.query_one("#enrol-box").display = False
+        self.query_one("#enrol-problems").display = False
         self._describe_server()
 
     @work(thread=True, group="sync-info")
@@ -44,15 +60,105 @@ class SyncScreen(Screen):
         with app.store_lock:
             url = app.store.get_setting("server_url")
             unsynced = app.store.unsynced_count()
+        app.call_from_thread(self._show_server, url, unsynced)
+
+    @alive
+    def _show_server(self, url: str | None, unsynced: int) -> None:
         text = (f"Central store: {url}" if url else
-                "Not enrolled with a central store yet (no server_url): records stay on this laptop.")
-        app.call_from_thread(self.query_one("#server", Static).update,
-                             f"{text}\n{unsynced} record(s) not yet synced.")
+                "Not enrolled with a central store yet: records stay on this laptop until you enrol.")
+        self.query_one("#server", Static).update(f"{text}\n{unsynced} record(s) not yet synced.")
+        first_look = self.enrolled is None
+        self.enrolled = bool(url)
+        box = self.query_one("#enrol-box")
+        box.display = not url
+        if not url:
+            self.query_one("#message", Static).update("")
+            if first_look:
+                self.query_one("#enrol-url", Input).focus()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "enrol":
+            return self.enrolled is False or None
+        if action == "sync":
+            return self.enrolled is not False or None
+        return True
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "enrol":
+            self.action_enrol()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "enrol-url":
+            self.query_one("#enrol-token", Input).focus()
+        elif event.input.id == "enrol-token":
+            self.action_enrol()
+
+    def _enrol_problems(self, lines: list[str]) -> None:
+        box = self.query_one("#enrol-problems", Static)
+        box.update("\n".join(f"✗ {line}" for line in lines))
+        box.display = bool(lines)
+
+    def action_enrol(self) -> None:
+        if self.enrolled is not False:
+            return
+        url = self.query_one("#enrol-url", Input).value.strip().rstrip("/")
+        token = self.query_one("#enrol-token", Input).value.strip()
+        problems = []
+        if not url.startswith(("http://", "https://")) or len(url) < 10:
+            problems.append("server URL: give an http:// or https:// address")
+        if not token:
+            problems.append("token: required (from 'governance-store enrol-token')")
+        self._enrol_problems(problems)
+        if not problems:
+            self.query_one("#message", Static).update(f"Enrolling with {url}…")
+            self.run_enrol(url, token)
+
+    @work(thread=True, exclusive=True, group="sync")
+    def run_enrol(self, url: str, token: str) -> None:
+        from sync.client import enrol_store
+        from sync.transport import ServerRefused, Unreachable
+
+        app: Any = self.app
+        store = Store(app.store.home, app.store.library)
+        try:
+            info = enrol_store(store, url, token, retry_budget=5.0)
+        except Unreachable as exc:
+            app.call_from_thread(self._enrol_failed, f"{exc}; check the address, or try again when the network is back")
+            return
+        except ServerRefused as exc:
+            app.call_from_thread(self._enrol_failed, f"enrolment refused: {exc.reason}")
+            return
+        except Exception as exc:  # noqa: BLE001 - the TUI never crashes on the network
+            app.call_from_thread(self._enrol_failed, f"enrolment failed: {exc}")
+            return
+        finally:
+            store.close()
+        app.call_from_thread(self._enrolled, info)
+
+    @alive
+    def _enrol_failed(self, reason: str) -> None:
+        self.query_one("#message", Static).update("")
+        self._enrol_problems([reason])
+
+    @alive
+    def _enrolled(self, info: dict[str, Any]) -> None:
+        self._enrol_problems([])
+        self._done_text(Text(f"Enrolled device {info['device']} ({info['supervisor']}). "
+                             "Press s to sync now.", style="green"))
+        self.set_focus(None)
+        self._describe_server()
+        check = getattr(self.app, "check_server", None)
+        if callable(check):
+            check()
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def action_sync(self) -> None:
+        if self.enrolled is False:
+            self._enrol_problems(["enrol this laptop first (server URL and token above)"])
+            return
         self.query_one("#message", Static).update("Syncing…")
         self.query_one(ProgressBar).display = True
         self.run_sync()

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from storage import sync_state
+from storage.pulled_incidents import save_pulled_incidents
 from storage.store import Store
 from supervisor_tui.records import utc_now_iso
 from sync.signing import check_record
@@ -242,6 +243,9 @@ class _Run:
         roster = page.get("roster") or []
         if roster:
             self.store.upsert_roster(roster, page.get("cohorts") or {})
+        if isinstance(page.get("incidents"), list):
+            kept = save_pulled_incidents(self.store.home, page["incidents"], utc_now_iso())
+            self.report(f"pulled {kept} incident(s) for the governance report")
         checklists = page.get("checklists") or []
         if checklists:
             path = self.store.home / CHECKLISTS_FILE

@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", default="text", choices=("text", "html"))
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--incidents", metavar="FILE.csv",
-                   help="incidents CSV (date,category,cohort[,staff_id][,incident_ref]) for recurrence rates")
+                   help="incidents CSV (date,category,cohort[,staff_id][,incident_ref]) for recurrence rates"
+                        " (default: those pulled from the central store at the last sync)")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="evaluate as of this date")
     p.set_defaults(handler=cmd_report)
 
@@ -98,7 +99,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from supervisor_tui.export.report_render import render_report
 
     today = parse_today(args.today)
-    incidents = []
+    incidents = None  # the incidents pulled at the last sync, if any
     if args.incidents:
         try:
             incidents = parse_incidents(Path(args.incidents))
@@ -107,7 +108,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     store = open_store(args)
     if args.cohort and args.cohort not in {c["cohort_id"] for c in store.cohorts()}:
         raise CliError(f"cohort {args.cohort!r} is not on the roster (see 'supervisor-tui roster list')")
-    report = local_report(store, today, args.cohort, incidents)
+    report = local_report(store, today, args.cohort, incidents, args.incidents)
     text = render_report(report, args.format)
     try:
         path = _emit(text, args.out)

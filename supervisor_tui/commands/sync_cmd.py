@@ -20,7 +20,16 @@ from supervisor_tui.commands.common import (
     print_json,
 )
 
-ENV_RETRY = "SUPERVISOR_TUI_SYNC_RETRY_SECONDS"  # how long to retry an unreachable server (default 30)
+ENV_RETRY = "SUPERVISOR_TUI_SYNC_RETRY_SECONDS"  # how long to retry an unreachable server
+SYNC_RETRY_DEFAULT = 30.0  # end of shift: ride out a flaky network
+ENROL_RETRY_DEFAULT = 5.0  # set-up at a desk: a mistyped URL should say so quickly
+
+
+def _retry_budget(default: float) -> float:
+    try:
+        return float(os.environ.get(ENV_RETRY, default))
+    except ValueError as exc:
+        raise CliError(f"${ENV_RETRY} must be a number of seconds") from exc
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,7 +67,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         raise CliError("--token must not be empty")
     store = open_store(args)
     try:
-        info = enrol_store(store, url, args.token.strip())
+        info = enrol_store(store, url, args.token.strip(), retry_budget=_retry_budget(ENROL_RETRY_DEFAULT))
     except Unreachable as exc:
         raise CliError(f"{exc}; try again when the network is back", EXIT_UNREACHABLE) from exc
     except ServerRefused as exc:
@@ -80,10 +89,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if url is None and not store.get_setting(sync_state.SETTING_SERVER):
         raise CliError(NOT_ENROLLED, EXIT_INVALID)
     bar = None if args.json or not sys.stdout.isatty() else _ProgressBar()
-    try:
-        budget = float(os.environ.get(ENV_RETRY, "30"))
-    except ValueError as exc:
-        raise CliError(f"${ENV_RETRY} must be a number of seconds") from exc
+    budget = _retry_budget(SYNC_RETRY_DEFAULT)
     if bar:
         with bar:
             result = sync_store(store, url, bar.update, retry_budget=budget)

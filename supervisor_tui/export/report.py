@@ -338,7 +338,7 @@ def incident_rates(cohort: str, views: list[dict[str, Any]], incidents: list[dic
                                "category": category, "assigned_on": v["assigned_on"], "closed_on": v["closed_on"]}
         if category is None:
             pathways.append(row | {"phases": [], "counts": [], "before_rate": None, "after_rate": None,
-                                   "note": "no incident with this reference in the incidents file"})
+                                   "note": "no imported incident has this reference"})
             continue
         assigned = dt.date.fromisoformat(v["assigned_on"])
         closed = dt.date.fromisoformat(v["closed_on"]) if v["closed_on"] else None

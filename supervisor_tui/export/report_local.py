@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from storage.pulled_incidents import pulled_incidents
 from storage.store import RECORD_COLUMNS, Store
 from supervisor_tui.export.facts import WORK_KINDS, Fact, fact_from_record
 from supervisor_tui.export.report import amended_bodies, build_report_from_facts
@@ -85,7 +86,15 @@ def stream_facts(store: Store) -> Iterator[Fact]:
 
 
 def local_report(store: Store, today: dt.date, cohort: str | None = None,
-                 incidents: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                 incidents: list[dict[str, Any]] | None = None, incidents_source: str | None = None
+                 ) -> dict[str, Any]:
+    """The governance report over the local store. Without ``incidents``, the incidents pulled
+    from the central store at the last sync are used (if any); ``incidents_source`` says where
+    they came from and is shown with the report."""
+    if incidents is None:
+        incidents, pulled_at = pulled_incidents(store.home)
+        if pulled_at:
+            incidents_source = f"the central store, pulled {pulled_at}"
     amended = amended_bodies(_records(store, "WHERE kind = 'amendment'"))
     control = [(r, amended.get(r["hash"], r["body"]))
                for r in _records(store, f"WHERE kind NOT IN {KINDS_SQL} AND kind != 'amendment'")]
@@ -95,4 +104,6 @@ def local_report(store: Store, today: dt.date, cohort: str | None = None,
     roster = store.roster()
     names = {c["cohort_id"]: c["name"] for c in store.cohorts()}
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return build_report_from_facts(facts, control, roster, incidents or [], today, cohort, names, now)
+    report = build_report_from_facts(facts, control, roster, incidents, today, cohort, names, now)
+    report["incidents_source"] = incidents_source if incidents else None
+    return report

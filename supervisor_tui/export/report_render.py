@@ -72,6 +72,8 @@ def text_lines(c: dict[str, Any]) -> list[str]:
 
 def render_report_text(report: dict[str, Any]) -> str:
     lines = [f"Governance report as of {report['today']}"]
+    if report.get("incidents_source"):
+        lines.append(f"Incidents from {report['incidents_source']}")
     if not report["cohorts"]:
         lines.append("No cohorts on the roster.")
     for c in report["cohorts"]:
@@ -117,7 +119,7 @@ def _cohort_html(c: dict[str, Any]) -> str:
     if inc["quarters"]:
         parts.append("<h3>Incidents per quarter: did recurrence fall?</h3>")
         parts.append(table(["Category", *inc["quarters"]], [[k, *v] for k, v in inc["by_category"].items()]))
-        rows = [[p["pathway_id"], p["incident_ref"], p["category"] or "(not in incidents file)",
+        rows = [[p["pathway_id"], p["incident_ref"], p["category"] or "(no imported incident with this reference)",
                  _per_q(p["before_rate"]), _per_q(p["after_rate"])] for p in inc["pathways"]]
         if rows:
             parts.append(table(["Pathway", "Incident", "Category", "Rate before", "Rate after closure"], rows))
@@ -140,7 +142,9 @@ def _cohort_html(c: dict[str, Any]) -> str:
 def render_report_html(report: dict[str, Any]) -> str:
     title = f"Governance report as of {report['today']}"
     intro = (f"<h1>{escape(title)}</h1><p class=\"muted\">Generated {escape(report['generated_at'])}. "
-             "Figures are derived from signed re-validation records; definitions are in the README.</p>")
+             "Figures are derived from signed re-validation records; definitions are in the README."
+             + (f" Incidents from {escape(report['incidents_source'])}." if report.get("incidents_source") else "")
+             + "</p>")
     summary = table(["Cohort", "Active restrictions", "Open pathways", "Overdue", "Closed with verification"],
                     [[c["name"], len(c["restrictions"]), c["pathways_open"], len(c["pathways_overdue"]),
                       len(c["pathways_closed"])] for c in report["cohorts"]])

@@ -180,10 +180,22 @@ class Api:
         page = await run_in_threadpool(self.central.pull, info, after, limit)
         if after == 0:
             roster, cohorts = await run_in_threadpool(self.central.roster)
-            page.update(roster=roster, cohorts=cohorts, checklists=self.checklists)
+            incidents = await run_in_threadpool(_wire_incidents, self.central)
+            page.update(roster=roster, cohorts=cohorts, checklists=self.checklists, incidents=incidents)
         page["head"] = dict(zip(("seq", "hash"), await run_in_threadpool(self.central.head, info.device),
                                 strict=True))
         return JSONResponse(page)
+
+
+MAX_PULLED_INCIDENTS = 50_000
+
+
+def _wire_incidents(central: CentralStore) -> list[dict[str, str]]:
+    """The newest imported incidents (for the laptops' offline governance report)."""
+    from supervisor_tui.export.central import load_incidents
+
+    rows = load_incidents(central)[-MAX_PULLED_INCIDENTS:]
+    return [{**row, "date": row["date"].isoformat()} for row in rows]
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:

@@ -80,13 +80,17 @@ def openapi_document(version: str) -> dict[str, Any]:
                     "receipt": {"oneOf": [{"$ref": "#/components/schemas/Receipt"}, {"type": "null"}]}}}),
                     **_errors(400, 401, 403, 413)}}},
             "/v1/pull": {"get": {
-                "summary": "roster, checklists (first page) and other devices' records this supervisor needs",
+                "summary": "roster, checklists, incidents (first page) and other devices' records this supervisor needs",
                 "security": _SIGNED,
                 "parameters": [{"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
                                {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 5000}}],
                 "responses": {"200": _json({"type": "object", "properties": {
                     "roster": {"type": "array"}, "cohorts": {"type": "object"},
                     "checklists": {"type": "array"},
+                    "incidents": {"type": "array", "items": {"type": "object", "properties": {
+                        "date": {"type": "string", "format": "date"}, "category": {"type": "string"},
+                        "cohort": {"type": "string"}, "staff_id": {"type": "string"},
+                        "incident_ref": {"type": "string"}}}},
                     "records": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
                     "devices": {"type": "object"}, "more": {"type": "boolean"},
                     "next_after": {"type": "integer"}}}), **_errors(400, 401, 403)}}},

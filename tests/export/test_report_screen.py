@@ -72,3 +72,21 @@ async def test_the_app_opens_the_report_with_its_own_store_and_clock(store, data
         assert "Governance report as of 2026-10-20" in text and "review overdue" in text
         options = [value for _, value in app.screen._cohort_options]
         assert options == ["community-outreach", "elm-street", "new-starters", "overnight-float"]
+
+
+async def test_report_screen_shows_incidents_pulled_at_the_last_sync(store, data):
+    from storage.pulled_incidents import save_pulled_incidents
+    from tests.export.dataset import INCIDENTS_CSV
+
+    header, *lines = INCIDENTS_CSV.strip().splitlines()
+    names = header.split(",")
+    save_pulled_incidents(store.home, [dict(zip(names, line.split(","), strict=True)) for line in lines],
+                          "2026-10-19T17:30:00Z")
+    app = _App(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = app.screen.report_text
+        assert "Incidents from the central store, pulled 2026-10-19T17:30:00Z" in text
+        assert "PW-A (delayed escalation): before 1.5/quarter, after n/a" in text
+        assert "PW-B (documentation error): before 0.5/quarter, after 1/quarter" in text

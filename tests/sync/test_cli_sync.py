@@ -134,3 +134,21 @@ def test_roster_import_and_verify_failure(gs, db_url, tmp_path, laptop_home, hom
     assert code == 1 and "seq 5" in err and "bad signature" in err
     code, out, _ = gs("devices", "--json")
     assert json.loads(out)[0]["device"] == p.device
+
+
+def test_enrol_unreachable_fails_fast_with_one_line(cli, home, laptop_home, monkeypatch):
+    """A mistyped URL at set-up: a few seconds of retries (not sync's 30), exit 3, nothing pinned."""
+    from storage import sync_state
+    from storage.store import Store
+    from tests.pg import free_port
+
+    monkeypatch.delenv("SUPERVISOR_TUI_SYNC_RETRY_SECONDS", raising=False)
+    url = f"http://127.0.0.1:{free_port()}"
+    result = cli("enrol", "--server", url, "--token", "abc")
+    assert result.code == 3
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and "unreachable after" in lines[0] and "Traceback" not in result.err
+    assert int(lines[0].split("unreachable after ")[1].split(" s")[0]) <= 6
+    store = Store(home)
+    assert store.get_setting(sync_state.SETTING_SERVER) is None
+    store.close()

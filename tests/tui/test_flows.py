@@ -448,10 +448,12 @@ async def test_sync_without_server_says_so_and_report_opens(demo_home: Path) -> 
         await pilot.press("s")
         await settle(pilot)
         assert "Not enrolled" in str(app.screen.query_one("#server", Static).render())
-        await pilot.press("s")
+        assert app.screen.query_one("#enrol-box").display  # asks for the server and token
+        await pilot.press("ctrl+e")  # nothing typed yet: says what is missing
         await settle(pilot)
-        message = str(app.screen.query_one("#message", Static).render())
-        assert message.startswith("Not synced") and "enrol" in message
+        problems = str(app.screen.query_one("#enrol-problems", Static).render())
+        assert "server URL" in problems and "token: required" in problems
+        assert app.unsynced > 70
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("g")

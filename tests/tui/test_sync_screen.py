@@ -41,3 +41,44 @@ async def test_sync_screen_sends_everything_and_header_follows(demo_home: Path, 
     finally:
         server.stop()
         central.close()
+
+
+async def test_enrol_from_the_sync_screen_then_sync(demo_home: Path, tmp_path: Path) -> None:
+    """A laptop that is not enrolled: the sync screen asks for the server URL and token, keeps
+    what was typed when the server refuses, pins the server once accepted, then syncs."""
+    central = open_central(f"sqlite:///{tmp_path / 'central.db'}")
+    server = ThreadServer(central).start()
+    try:
+        app = make_app(demo_home)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("s")  # roster -> sync screen
+            await settle(pilot)
+            screen = app.screen
+            assert screen.query_one("#enrol-box").display
+            assert "Not enrolled" in str(screen.query_one("#server", Static).render())
+            await pilot.press("s")  # lands in the focused URL field, never syncs
+            await settle(pilot)
+            assert screen.query_one("#enrol-url").value == "s"
+            await pilot.press("backspace", *server.url, "enter", *"not-a-token", "enter")
+            await settle(pilot)
+            problems = str(screen.query_one("#enrol-problems", Static).render())
+            assert "enrolment refused" in problems
+            assert screen.query_one("#enrol-url").value == server.url  # typed text kept
+            token = central.create_token("SUP01")
+            await pilot.press("ctrl+u", *token, "ctrl+e")
+            await settle(pilot)
+            assert not screen.query_one("#enrol-box").display
+            assert "Enrolled device" in str(screen.query_one("#message", Static).render())
+            await pilot.press("s")
+            await settle(pilot)
+            message = str(screen.query_one("#message", Static).render())
+            assert message.startswith("Done"), message
+            assert app.unsynced == 0
+        store = Store(demo_home)
+        assert store.get_setting("server_url") == server.url
+        assert sorted(central_hashes(central)) == sorted(own_hashes(store))
+        store.close()
+    finally:
+        server.stop()
+        central.close()
