@@ -3,6 +3,11 @@ and 100,000 records, measured headless beside a bare Textual app showing a 200-r
 same run. Goals (issue 3): roster < 0.8 s and within 1.5x of the bare app, staff detail < 100 ms,
 memory < 150 MB RSS.
 
+What is timed: the roster from process start until ``app.roster_ready`` (set after the first
+refresh that shows the rows); the staff detail from ``app.open_staff`` (what Enter does: the
+person's data is read in a worker, then their screen opens) until ``screen.detail`` is set,
+which happens only after the screen has been refreshed with that person's data on it.
+
     python bench/tui.py [--home DIR] [--staff 200] [--records 100000] [--runs 3]
 
 Without --home a store is built in a temporary directory first (about a minute). The last line

@@ -71,9 +71,9 @@ class StaffScreen(Screen):
         yield Static("Loading…", id="summary")
         with Horizontal(id="body"):
             with VerticalScroll(id="left"):
-                yield Static(id="pathways")
-                yield Static(id="restrictions")
-                yield Static(id="scenarios")
+                # Pathways, restrictions and scenario checks: one widget (fewer to build and
+                # style when the screen opens).
+                yield Static(id="status")
             with Vertical(id="right"):
                 table = DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
                 table.add_columns("When", "Record", "Summary", "By")
@@ -149,7 +149,6 @@ class StaffScreen(Screen):
                 pathways.append("\n".join(requirement_lines(view)) + "\n")
                 if view["scope"] == "cohort" and view["unmet"]:
                     pathways.append(f"  cohort: {len(view['unmet'])} requirement(s) unmet\n", style="dim")
-        self.query_one("#pathways", Static).update(pathways)
 
         restrictions = Text("Restrictions\n", style="bold")
         if not detail["restrictions"]:
@@ -163,7 +162,6 @@ class StaffScreen(Screen):
                                 f"{r['next_review_on']}")
             restrictions.append(" REVIEW OVERDUE\n" if r["review_overdue"] else "\n",
                                 style="bold red")
-        self.query_one("#restrictions", Static).update(restrictions)
 
         scenarios = Text("Latest scenario checks\n", style="bold")
         for scenario_id, s in detail["scenarios"].items():
@@ -173,7 +171,8 @@ class StaffScreen(Screen):
             scenarios.append(f" {s['on']}\n")
         if not detail["scenarios"]:
             scenarios.append("  none yet · press c to run one\n", style="dim")
-        self.query_one("#scenarios", Static).update(scenarios)
+        gap = Text("\n")  # the blank line between the three parts
+        self.query_one("#status", Static).update(Text("").join([pathways, gap, restrictions, gap, scenarios]))
 
     def _timeline(self, records: list[dict[str, Any]]) -> None:
         table = self.query_one(DataTable)
