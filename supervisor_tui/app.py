@@ -63,6 +63,7 @@ class SupervisorApp(App):
         # needs them); the UI thread never waits on SQLite for them.
         self._profile: Any = None
         self._profile_read = threading.Event()
+        self._preload_error: Exception | None = None
         self._preloaded: tuple | None = None
         self._opening: str | None = None
         self._preload = threading.Thread(target=self._preload_roster, daemon=True)
@@ -76,6 +77,8 @@ class SupervisorApp(App):
                 if self._profile is not None:
                     self._preloaded = (roster_overview(self.store, self.today()),
                                        [(c["name"], c["cohort_id"]) for c in self.store.cohorts()])
+        except Exception as exc:  # noqa: BLE001 - raised again on the UI thread (on_mount)
+            self._preload_error = exc
         finally:
             self._profile_read.set()
 
@@ -100,6 +103,8 @@ class SupervisorApp(App):
         from screens.roster import RosterScreen
 
         self._profile_read.wait()  # read by the start-up thread long before the app mounts
+        if self._preload_error is not None and self._profile is None:
+            raise self._preload_error  # the store could not even be read: not a first run
         profile = self._profile
         if profile is None:
             from screens.first_run import FirstRunScreen
