@@ -18,6 +18,7 @@ from screens.common import ChoiceModal, alive
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int
+from screens.tables import fit_columns
 from storage.overview import all_restrictions
 from supervisor_tui.rules import RecordInvalid
 
@@ -98,6 +99,7 @@ class RestrictionsScreen(Screen):
             table.add_row(r["restriction_id"], Text(r["status"], style="bold yellow" if active else "dim"),
                           left, review, f"{r['scope']} {r['subject']}", ", ".join(r["codes"]),
                           r["incident_ref"], key=r["restriction_id"])
+        fit_columns(table)
         if keep and keep["restriction_id"] in self.items:
             table.move_cursor(row=list(self.items).index(keep["restriction_id"]))
         overdue = sum(1 for r in rows if r["review_overdue"])

@@ -19,6 +19,7 @@ from screens.common import ChoiceModal, alive
 from screens.describe import KIND_LABELS, requirement_lines, summarise
 from screens.footer import AppFooter
 from screens.header import AppHeader
+from screens.tables import fit_columns
 from storage.overview import staff_detail, timeline_page
 
 PAGE_SIZE = 40
@@ -184,6 +185,7 @@ class StaffScreen(Screen):
             label = KIND_LABELS[record["kind"]] + (" (amended)" if record["hash"] in amended else "")
             table.add_row(record["created_at"][:16].replace("T", " "), label, summarise(record),
                           record["author"], key=record["hash"])
+        fit_columns(table)
         pages = max(1, -(-self.total // PAGE_SIZE))
         self.query_one("#pageinfo", Static).update(
             f"{self.total} records · page {self.page + 1}/{pages} ([ ]) · newest first")

@@ -17,6 +17,7 @@ from textual.widgets import Button, DataTable, Footer, Input, ProgressBar, Stati
 from screens.common import alive
 from screens.form import make_input
 from screens.header import AppHeader
+from screens.tables import fit_columns
 from storage.store import Store
 
 
@@ -220,4 +221,5 @@ class SyncScreen(Screen):
         table.clear()
         for r in result.rejected:
             table.add_row(str(r.seq), r.kind, str(r.id)[:13], r.reason)
+        fit_columns(table)
         table.display = bool(result.rejected)
