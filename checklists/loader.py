@@ -24,11 +24,11 @@ class ChecklistError(ValueError):
     """A checklist file that cannot be used, with the file and field named."""
 
 
-def _format_errors(path: Path, exc: ValidationError) -> str:
+def _format_errors(name: str, exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(file)"
-        parts.append(f"{path.name}: {loc}: {err['msg']}")
+        parts.append(f"{name}: {loc}: {err['msg']}")
     return "; ".join(parts)
 
 
@@ -40,15 +40,21 @@ def load_file(path: Path) -> Checklist:
         raise ChecklistError(f"{path}: no such file") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ChecklistError(f"{path.name}: not valid TOML: {exc}") from exc
-    kind = data.get("kind")
+    return validate(data, path.name)
+
+
+def validate(data: object, name: str) -> Checklist:
+    """Validate one checklist definition (parsed TOML, or JSON pulled from the central store);
+    ``name`` says where it came from in the error."""
+    kind = data.get("kind") if isinstance(data, dict) else None
     model = _KIND_MODELS.get(kind) if isinstance(kind, str) else None
     if model is None:
         allowed = ", ".join(_KIND_MODELS)
-        raise ChecklistError(f"{path.name}: kind: must be one of {allowed} (got {kind!r})")
+        raise ChecklistError(f"{name}: kind: must be one of {allowed} (got {kind!r})")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ChecklistError(_format_errors(path, exc)) from exc
+        raise ChecklistError(_format_errors(name, exc)) from exc
 
 
 @dataclass

@@ -13,9 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from checklists.loader import _KIND_MODELS, Library
+from checklists.loader import ChecklistError, Library, validate
 
 PULLED_FILE = "central-checklists.json"
 _CACHE: dict[tuple[int, Path, int, int], tuple[Library, list[str]]] = {}
@@ -45,24 +43,16 @@ def _load(base: Library, path: Path) -> tuple[Library, list[str]]:
     library = Library(dict(base.by_key))
     problems: list[str] = []
     for n, item in enumerate(items):
-        name = f"{path.name}[{n}]"
-        kind = item.get("kind") if isinstance(item, dict) else None
-        model = _KIND_MODELS.get(kind) if isinstance(kind, str) else None
-        if model is None:
-            problems.append(f"{name}: kind {kind!r} unknown; skipped")
-            continue
         try:
-            checklist = model.model_validate(item)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(checklist)"
-            problems.append(f"{name}: {where}: {first['msg']}; skipped")
+            checklist = validate(item, f"{path.name}[{n}]")
+        except ChecklistError as exc:
+            problems.append(f"{exc}; skipped")
             continue
         held = library.by_key.get((checklist.id, checklist.version))
         if held is None:
             library.by_key[(checklist.id, checklist.version)] = checklist
         elif held != checklist:
-            problems.append(f"{name}: {checklist.id} v{checklist.version} differs from this laptop's"
+            problems.append(f"{path.name}[{n}]: {checklist.id} v{checklist.version} differs from this laptop's"
                             " definition of that version; this laptop's is used")
     if len(library.by_key) == len(base.by_key):
         return base, problems

@@ -20,6 +20,7 @@ from screens.common import alive
 from screens.footer import AppFooter
 from screens.header import AppHeader
 from screens.inputs import make_input
+from screens.tables import fit_columns
 from storage.overview import StaffOverview, roster_overview
 
 PAGE_SIZE = 100
@@ -35,20 +36,15 @@ CODES_MIN = 28  # the longest code and its comma: the column is never narrower, 
 TABLE_CHROME = 2 * len(HEADERS) + 2
 
 
-def content_widths(rows: list[list[Any]]) -> list[int]:
-    """Width of each column but the restriction codes: its header or its widest cell."""
-    widths = [len(h) for h in HEADERS[:-1]]
-    for cells in rows:
-        widths = [max(w, Text(c).cell_len if isinstance(c, str) else c.cell_len)
-                  for w, c in zip(widths, cells, strict=True)]
-    return widths
-
-
 def codes_width(screen_width: int, rows: list[list[Any]]) -> int | None:
     """Width of the restriction column: what the other columns (sized to the page's content)
     leave of the screen; None when that is under ``CODES_MIN`` (a narrow terminal: the codes
     then stay on one line, reached by scrolling the table sideways)."""
-    width = screen_width - sum(content_widths(rows)) - TABLE_CHROME
+    widths = [len(h) for h in HEADERS[:-1]]
+    for cells in rows:
+        widths = [max(w, Text(c).cell_len if isinstance(c, str) else c.cell_len)
+                  for w, c in zip(widths, cells, strict=True)]
+    width = screen_width - sum(widths) - TABLE_CHROME
     return width if width >= CODES_MIN else None
 
 
@@ -180,16 +176,11 @@ class RosterScreen(Screen):
         width = codes_width(self.app.size.width, [cells for _, cells, _ in rows])
         widest = max([len(", ".join(codes)) for _, _, codes in rows], default=0)
         table.columns[ColumnKey("codes")].width = width or max(len(HEADERS[-1]), widest)
-        # Every column's width set here, not measured later by DataTable when idle: the first
-        # frame (and a screen pushed on top at once, like the command palette) shows full widths.
-        for column, content in zip(list(table.columns.values())[:-1], content_widths(
-                [cells for _, cells, _ in rows]), strict=True):
-            column.auto_width = False
-            column.width = content
         self._filled_width = self.app.size.width
         for staff_id, cells, codes in rows:
             text, height = wrap_codes(codes, width)
             table.add_row(*cells, text, height=height, key=staff_id)
+        fit_columns(table)
         if keep_cursor and table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         pages = max(1, -(-len(self.shown) // PAGE_SIZE))
