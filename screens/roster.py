@@ -154,7 +154,9 @@ class RosterScreen(Screen):
         self.call_after_refresh(self._painted)
 
     def _painted(self) -> None:
-        self.app.roster_ready.set()
+        app: Any = self.app
+        app.roster_ready.set()
+        app.call_later(app.prepare_staff_screen)
 
     def apply_filter(self, keep_page: bool = False) -> None:
         query = self.query_one("#search", Input).value

@@ -13,13 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from screens.common import ChoiceModal, alive
 from screens.describe import KIND_LABELS, requirement_lines, summarise
 from screens.footer import AppFooter
 from screens.header import AppHeader
-from screens.tables import fit_columns
+from screens.linetable import LineTable
 from storage.overview import staff_detail, timeline_page
 
 PAGE_SIZE = 40
@@ -52,9 +52,10 @@ class StaffScreen(Screen):
         Binding("right_square_bracket", "page(1)", "Next page", show=False),
     ]
 
-    def __init__(self, staff_id: str, data: tuple | None = None) -> None:
+    def __init__(self, staff_id: str = "", data: tuple | None = None) -> None:
         """``data`` is what ``read_staff`` returned, when the caller read it before opening
-        the screen (``App.open_staff`` does, in a worker), so the first frame shows it."""
+        the screen (``App.open_staff`` does, in a worker), so the first frame shows it. Without
+        a ``staff_id`` the screen is built empty, to be given a person later by ``show``."""
         super().__init__()
         self.staff_id = staff_id
         self.detail: dict[str, Any] | None = None  # the detail on screen (set once painted)
@@ -65,25 +66,40 @@ class StaffScreen(Screen):
         self._shown = False
         self._early: tuple | None = data
 
+    def show(self, staff_id: str, data: tuple, width: int) -> None:
+        """Make this kept, already built screen show another person before it is pushed again
+        (building a new screen was most of the time it took to open one)."""
+        self.staff_id = staff_id
+        self.detail = None
+        self.page = 0
+        self._shown = False  # the coming resume is this opening, not a return from a form
+        self.set_class(width < 100, "narrow")
+        header = self.query_one(AppHeader)
+        header.header_title = f"staff {staff_id}"
+        header.refresh_text()
+        left = self.query_one("#left", VerticalScroll)
+        if left.scroll_y:
+            left.scroll_home(animate=False)
+        self.query_one(LineTable).focus()
+        self._loaded(*data)
+
     def compose(self) -> ComposeResult:
-        if self._early is None:
+        if self._early is None and self.staff_id:
             self.load()  # start reading while the widgets are built
         yield AppHeader(f"staff {self.staff_id}")
-        yield Static("Loading…", id="summary")
+        yield Static("Loading…" if self.staff_id else "", id="summary")
         with Horizontal(id="body"):
             with VerticalScroll(id="left"):
                 # Pathways, restrictions and scenario checks: one widget (fewer to build and
                 # style when the screen opens).
                 yield Static(id="status")
             with Vertical(id="right"):
-                table = DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
-                table.add_columns("When", "Record", "Summary", "By")
-                yield table
+                yield LineTable(("When", "Record", "Summary", "By"), flex=2, id="timeline")
                 yield Static(id="pageinfo")
         yield AppFooter()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(LineTable).focus()
         self._mounted = True
         if self._early is not None:
             self._loaded(*self._early)
@@ -110,6 +126,8 @@ class StaffScreen(Screen):
             return
         if detail is None:
             self.query_one("#summary", Static).update(f"{self.staff_id} is not on the roster.")
+            self.query_one("#status", Static).update("")
+            self.query_one(LineTable).set_rows([], [])
             return
         self.total = total
         self._summary(detail)
@@ -176,16 +194,15 @@ class StaffScreen(Screen):
         self.query_one("#status", Static).update(Text("").join([pathways, gap, restrictions, gap, scenarios]))
 
     def _timeline(self, records: list[dict[str, Any]]) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
         self.records = {}
         amended = {r["body"]["amends"] for r in records if r["kind"] == "amendment"}
+        rows = []
         for record in records:
             self.records[record["hash"]] = record
             label = KIND_LABELS[record["kind"]] + (" (amended)" if record["hash"] in amended else "")
-            table.add_row(record["created_at"][:16].replace("T", " "), label, summarise(record),
-                          record["author"], key=record["hash"])
-        fit_columns(table)
+            rows.append((record["created_at"][:16].replace("T", " "), label, summarise(record),
+                         record["author"]))
+        self.query_one(LineTable).set_rows(rows, [r["hash"] for r in records])
         pages = max(1, -(-self.total // PAGE_SIZE))
         self.query_one("#pageinfo", Static).update(
             f"{self.total} records · page {self.page + 1}/{pages} ([ ]) · newest first")
@@ -264,11 +281,10 @@ class StaffScreen(Screen):
     def action_amend(self) -> None:
         from screens.amend import AmendScreen
 
-        table = self.query_one(DataTable)
-        if not table.row_count:
+        key = self.query_one(LineTable).cursor_key
+        if key is None:
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        record = self.records.get(str(key))
+        record = self.records.get(key)
         if record is None or record["kind"] == "amendment":
             self.notify("Pick an original record (not an amendment) in the timeline.",
                         severity="warning")

@@ -66,6 +66,7 @@ class SupervisorApp(App):
         self._preload_error: Exception | None = None
         self._preloaded: tuple | None = None
         self._opening: str | None = None
+        self._kept_staff: Any = None
         self._preload = threading.Thread(target=self._preload_roster, daemon=True)
         self._preload.start()
 
@@ -168,7 +169,35 @@ class SupervisorApp(App):
         if self._opening != staff_id:  # another person was asked for meanwhile
             return
         self._opening = None
-        self.push_screen(StaffScreen(staff_id, data))
+        kept = self.kept_staff_screen()
+        if kept.is_running and not any(kept in stack for stack in self._screen_stacks.values()):
+            kept.show(staff_id, data, self.size.width)
+            self.push_screen(kept)
+        else:  # still being built, or already open under a form: a screen of its own
+            self.push_screen(StaffScreen(staff_id, data))
+
+    def kept_staff_screen(self) -> Any:
+        """The one staff screen kept installed and reused for every person (building a
+        screen's widgets is most of the time it takes to open one); built on first use."""
+        from screens.staff import StaffScreen
+
+        if self._kept_staff is None:
+            self._kept_staff = StaffScreen()
+            self.install_screen(self._kept_staff, name="staff")
+        return self._kept_staff
+
+    async def prepare_staff_screen(self) -> None:
+        """Build and lay out the kept staff screen in the background (called once the roster
+        is painted), so even the first person opens without building or sizing widgets."""
+        screen = self.kept_staff_screen()
+        if screen.is_running:
+            return
+        # Textual has no public call to build a screen without showing it; these are the two
+        # steps push_screen takes first (Textual is pinned in pyproject.toml).
+        self._load_screen_css(screen)
+        _screen, mounted = self._get_screen(screen)
+        await mounted
+        screen._refresh_layout(self.size)
 
     def start_scenario(self, staff_id: str, scenario_id: str, pathway_id: str | None = None) -> None:
         from screens.scenario import ScenarioScreen

@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Input, OptionList, Select, SelectionList,
 from textual.widgets._select import SelectOverlay
 
 from screens.form import FormScreen
+from screens.linetable import LineTable
 from storage.store import Store
 from supervisor_tui.rules import RecordInvalid
 from tests.tui.conftest import FIXED, make_app, settle
@@ -320,8 +321,8 @@ async def test_amend_a_record(demo_home: Path) -> None:
     app = make_app(demo_home)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_staff(pilot, "S013")
-        table = app.screen.query_one(DataTable)
-        kinds = [app.screen.records[str(k.value)]["kind"] for k in table.rows]
+        table = app.screen.query_one(LineTable)
+        kinds = [app.screen.records[key]["kind"] for key in table.keys]
         table.move_cursor(row=kinds.index("shadow_escalation"))
         await pilot.press("e")
         await settle(pilot)
@@ -332,7 +333,8 @@ async def test_amend_a_record(demo_home: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert type(app.screen).__name__ == "StaffScreen"
-        labels = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        table = app.screen.query_one(LineTable)
+        labels = [table.get_row_at(i)[1] for i in range(table.row_count)]
         assert "Amendment" in labels and "Shadow shift (amended)" in labels
     amendment = records(demo_home, "amendment")[-1]["body"]
     assert amendment["reason"] == "Shift was evening, not day"
