@@ -8,9 +8,10 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from screens.describe import KIND_LABELS, summarise
+from screens.footer import AppFooter
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from supervisor_tui.rules import RecordInvalid
@@ -43,7 +44,7 @@ class AmendScreen(FormScreen):
                 yield make_input(app, id="reason", placeholder="why the record is corrected",
                                  classes="field")
             yield Static(id="problems", classes="problems")
-        yield Footer()
+        yield AppFooter()
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         problems = []

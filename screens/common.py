@@ -11,8 +11,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
+
+from screens.footer import AppFooter
 
 
 class ChoiceModal(ModalScreen[str | None]):
@@ -35,7 +37,7 @@ class ChoiceModal(ModalScreen[str | None]):
         with Vertical():
             yield Label(self.title_text, classes="modal-title")
             yield OptionList(*[Option(label, id=key) for key, label in self.options])
-        yield Footer()
+        yield AppFooter()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
@@ -63,7 +65,7 @@ class LeaveFormModal(ModalScreen[str]):
             yield Label("This form is half filled. Its draft is saved on this laptop.")
             yield Label("[b]k[/b] keep the draft and leave   [b]d[/b] discard it and leave"
                         "   [b]s[/b]/Esc stay")
-        yield Footer()
+        yield AppFooter()
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from screens.describe import endpoint
+from screens.footer import AppFooter
 
 
 class DecisionAidScreen(ModalScreen[None]):
@@ -46,7 +47,7 @@ class DecisionAidScreen(ModalScreen[None]):
             text.append(f"\n{aid.example_notice}", style="dim italic")
         with VerticalScroll(id="aid"):
             yield Static(text)
-        yield Footer()
+        yield AppFooter()
 
     def action_close(self) -> None:
         self.dismiss()

@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from screens.common import alive
+from screens.footer import AppFooter
 from screens.header import AppHeader
 from screens.inputs import make_input
 
@@ -49,7 +50,7 @@ class FirstRunScreen(Screen):
             yield Button("Import roster CSV (i)", id="import")
             yield Button("Start with an empty roster (s)", id="skip")
             yield Static(id="import-problems", classes="problems")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#data-step").display = False

@@ -1,44 +1,111 @@
-"""The key footer of every screen: Textual's ``Footer``, rebuilt only when the keys it shows
-change. Textual's footer recomposes (removes and re-mounts a widget per key, re-applying CSS to
-each) on every bindings signal, which fires several times while a screen opens (focus moves,
-options load); those rebuilds were a large part of opening the roster and a staff member."""
+"""The key footer of every screen: one widget drawing one line of keys.
+
+Textual's ``Footer`` is a container with a widget per key, recomposed (every key removed,
+re-mounted and re-styled) on each bindings signal, several of which fire while a screen opens.
+Building, styling and first painting those dozen widgets was about a quarter of the time it took
+to open a staff member. This footer looks the same, draws the keys as one line of text, redraws
+only when the shown keys change, and maps a click back to its key.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Footer
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.widget import Widget
+
+Key = tuple[str, str, str, bool]  # key, how it is shown, description, enabled
+NORMAL, DIM = Style(), Style(dim=True)
 
 
-class AppFooter(Footer):
-    """A ``Footer`` that shows its keys in the screen's first frame (Textual's waits for the
-    first bindings signal, then rebuilds, which costs another layout and paint) and skips a
-    rebuild when the shown keys are the same as last time."""
+class AppFooter(Widget, can_focus=False):
+    """The screen's shown key bindings (first binding per action), the palette key on the right."""
 
-    _shown: tuple[Any, ...] | None = None
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"app-footer--key", "app-footer--description", "app-footer--rule"}
+    DEFAULT_CSS = """
+    AppFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        & > .app-footer--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        & > .app-footer--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        & > .app-footer--rule { color: $foreground 20%; }
+    }
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.set_reactive(Footer._bindings_ready, True)
+        self._shown: tuple[tuple[Key, ...], Key | None] | None = None
+        self._spans: list[tuple[int, int, str, bool]] = []  # x from, x to, key, enabled
 
-    def compose(self) -> Any:
-        self._shown = self._signature()
-        yield from super().compose()
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
 
-    def _signature(self) -> tuple[Any, ...]:
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, _screen: Any) -> None:
+        if self._keys() != self._shown:
+            self.refresh()
+
+    def _keys(self) -> tuple[tuple[Key, ...], Key | None]:
         app = self.app
-        keys = tuple(
-            (binding.key, binding.description, binding.action, binding.group, enabled, tooltip)
-            for (_node, binding, enabled, tooltip) in self.screen.active_bindings.values()
-            if binding.show or binding.key == app.COMMAND_PALETTE_BINDING
-        )
-        return (self.show_command_palette, app.ENABLE_COMMAND_PALETTE, keys)
+        keys: list[Key] = []
+        palette: Key | None = None
+        actions: set[str] = set()
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            shown = (binding.key, app.get_key_display(binding), binding.description, enabled)
+            if binding.key == app.COMMAND_PALETTE_BINDING:
+                palette = shown if app.ENABLE_COMMAND_PALETTE else None
+            elif binding.show and binding.action not in actions:
+                actions.add(binding.action)
+                keys.append(shown)
+        return tuple(keys), palette
 
-    async def recompose(self) -> None:
-        if not self.is_attached:
-            return await super().recompose()
-        signature = self._signature()
-        if signature == self._shown:
-            return None
-        self._shown = signature
-        return await super().recompose()
+    def render(self) -> Text:
+        keys, palette = self._shown = self._keys()
+        key_style = self.get_component_rich_style("app-footer--key")
+        text_style = self.get_component_rich_style("app-footer--description")
+        width = self.size.width
+        tail = Text()
+        if palette is not None:
+            tail.append("▏", self.get_component_rich_style("app-footer--rule"))
+            tail.append(f"{palette[1]}", key_style)
+            tail.append(f" {palette[2]} ", text_style)
+        room = max(0, width - tail.cell_len)
+        line = Text(no_wrap=True, overflow="crop")
+        self._spans = []
+        for key, display, description, enabled in keys:
+            start = line.cell_len
+            if start >= room:
+                break
+            dim = NORMAL if enabled else DIM
+            line.append(f" {display} ", key_style + dim)
+            line.append(f"{description} ", text_style + dim)
+            self._spans.append((start, min(line.cell_len, room), key, enabled))
+        line.truncate(room, pad=True)
+        if palette is not None:
+            self._spans.append((room, width, palette[0], palette[3]))
+        line.append_text(tail)
+        return line
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        for start, end, key, enabled in self._spans:
+            if start <= event.x < end:
+                if enabled:
+                    self.app.simulate_key(key)
+                else:
+                    self.app.bell()
+                return
+

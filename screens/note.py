@@ -10,9 +10,10 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Checkbox, Footer, Label, Select, SelectionList, Static
+from textual.widgets import Checkbox, Label, Select, SelectionList, Static
 
 from screens.common import alive
+from screens.footer import AppFooter
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int, preview
@@ -52,7 +53,7 @@ class NoteScreen(FormScreen):
             yield Label("Feedback (required for rework)", classes="section-title")
             yield make_textarea(app, id="feedback", classes="field")
             yield Static(id="problems", classes="problems")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

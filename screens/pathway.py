@@ -9,9 +9,10 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Checkbox, Footer, Label, Select, SelectionList, Static
+from textual.widgets import Checkbox, Label, Select, SelectionList, Static
 
 from screens.describe import requirement_lines
+from screens.footer import AppFooter
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int
@@ -59,7 +60,7 @@ class AssignPathwayScreen(FormScreen):
             yield Label("Note", classes="section-title")
             yield make_textarea(app, id="note", classes="field")
             yield Static(id="problems", classes="problems")
-        yield Footer()
+        yield AppFooter()
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         problems: list[str] = []
@@ -117,7 +118,7 @@ class ClosePathwayScreen(FormScreen):
                 yield Label("Result", classes="label")
                 yield make_input(app, id="result", classes="field")
             yield Static(id="problems", classes="problems")
-        yield Footer()
+        yield AppFooter()
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         problems = [f"verification.{k}: required" for k in ("what", "by", "result")

@@ -17,8 +17,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Select, Static
+from textual.widgets import Header, Select, Static
 
+from screens.footer import AppFooter
 from storage.store import Store
 from supervisor_tui.export.report_local import local_report
 from supervisor_tui.export.report_render import text_lines
@@ -70,7 +71,7 @@ class ReportScreen(Screen):
         yield Select([("All my cohorts", ALL)], value=ALL, allow_blank=False, id="cohort")
         with VerticalScroll(id="report-body"):
             yield Static("Computing the governance report…", id="report-text", markup=False)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "Governance report"

@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Select, SelectionList, Static
+from textual.widgets import DataTable, Label, Select, SelectionList, Static
 
 from screens.common import ChoiceModal, alive
+from screens.footer import AppFooter
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int
@@ -66,7 +67,7 @@ class RestrictionsScreen(Screen):
         table.add_columns("ID", "Status", "Time left", "Next review", "For", "Codes", "Incident")
         yield table
         yield Static("Loading…", id="pageinfo")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
@@ -173,7 +174,7 @@ class StartRestrictionScreen(FormScreen):
                 yield make_input(app, id="review_every_days", value=str(codes.default_review_every_days),
                                  classes="field")
             yield Static(id="problems", classes="problems")
-        yield Footer()
+        yield AppFooter()
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         problems: list[str] = []
@@ -220,7 +221,7 @@ class ReviewRestrictionScreen(FormScreen):
             yield Label("Note", classes="section-title")
             yield make_textarea(app, id="note", classes="field")
             yield Static(id="problems", classes="problems")
-        yield Footer()
+        yield AppFooter()
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         if not (values.get("note") or "").strip():
@@ -251,7 +252,7 @@ class LiftRestrictionScreen(FormScreen):
                 yield Label("Reason", classes="label")
                 yield make_input(app, id="reason", placeholder="re-validation evidence", classes="field")
             yield Static(id="problems", classes="problems")
-        yield Footer()
+        yield AppFooter()
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         if not (values.get("reason") or "").strip():

@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, OptionList, RadioButton, RadioSet, Select, Static
+from textual.widgets import Label, OptionList, RadioButton, RadioSet, Select, Static
 from textual.widgets.option_list import Option
 
 from checklists.models import ENDPOINT_LABELS, ENDPOINTS
 from screens.describe import endpoint
+from screens.footer import AppFooter
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int, preview
@@ -62,7 +63,7 @@ class ReviewModal(ModalScreen[bool]):
             yield Label("Review before signing", classes="modal-title")
             yield Static(self.summary, id="review-summary")
             yield Label("y/Enter: sign with your device key   Esc: back to the form", classes="hint")
-        yield Footer()
+        yield AppFooter()
 
     def action_confirm(self) -> None:
         self.dismiss(True)
@@ -129,7 +130,7 @@ class ScenarioScreen(FormScreen):
                 yield make_textarea(app, id="remediation", classes="field")
                 yield Static(id="outcome")
                 yield Static(id="problems", classes="problems")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -8,9 +8,10 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Label, Select, Static
+from textual.widgets import Label, Select, Static
 
 from checklists.models import ENDPOINT_LABELS, ENDPOINTS
+from screens.footer import AppFooter
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from supervisor_tui.rules import RecordInvalid
@@ -52,7 +53,7 @@ class ShadowScreen(FormScreen):
             yield Label("Learning note (required when the choices differ)", classes="section-title")
             yield make_textarea(app, id="learning_note", classes="field")
             yield Static(id="problems", classes="problems")
-        yield Footer()
+        yield AppFooter()
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         problems = [f"{key}: required" for key in ("shift_date", "shift", "situation", "staff_choice",

@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, ProgressBar, Static
+from textual.widgets import Button, DataTable, Input, ProgressBar, Static
 
 from screens.common import alive
+from screens.footer import AppFooter
 from screens.form import make_input
 from screens.header import AppHeader
 from screens.tables import fit_columns
@@ -46,7 +47,7 @@ class SyncScreen(Screen):
         table = DataTable(id="rejected", cursor_type="row")
         table.add_columns("Seq", "Kind", "Record", "Reason")
         yield table
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).display = False
