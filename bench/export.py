@@ -40,8 +40,12 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from storage.store import RECORD_COLUMNS, Store
-from supervisor_tui.demo import bulk_items, ensure_demo_roster, load_story
+# Run as `python bench/x.py`, sys.path[0] is bench/, whose sync.py would shadow the sync
+# package: look in the repository instead.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from storage.store import RECORD_COLUMNS, Store  # noqa: E402
+from supervisor_tui.demo import bulk_items, ensure_demo_roster, load_story  # noqa: E402
 
 
 def build(home: Path, staff: int) -> Store:

@@ -23,10 +23,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from storage.store import Store
-from supervisor_tui.demo import bulk_items, ensure_demo_roster
-from sync.canonical import canonical_bytes
-from sync.signing import DeviceKey
+# Run as `python bench/x.py`, sys.path[0] is bench/, whose sync.py would shadow the sync
+# package: look in the repository instead.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from storage.store import Store  # noqa: E402
+from supervisor_tui.demo import bulk_items, ensure_demo_roster  # noqa: E402
+from sync.canonical import canonical_bytes  # noqa: E402
+from sync.signing import DeviceKey  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

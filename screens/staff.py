@@ -12,6 +12,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -99,7 +100,10 @@ class StaffScreen(Screen):
         yield AppFooter()
 
     def on_mount(self) -> None:
-        self.query_one(LineTable).focus()
+        try:
+            self.query_one(LineTable).focus()
+        except NoMatches:  # the app closed while this screen was being built in the background
+            return
         self._mounted = True
         if self._early is not None:
             self._loaded(*self._early)

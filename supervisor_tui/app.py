@@ -67,6 +67,7 @@ class SupervisorApp(App):
         self._preloaded: tuple | None = None
         self._opening: str | None = None
         self._kept_staff: Any = None
+        self.staff_screen_prepared = False  # the kept staff screen is built and laid out
         self._preload = threading.Thread(target=self._preload_roster, daemon=True)
         self._preload.start()
 
@@ -198,6 +199,7 @@ class SupervisorApp(App):
         _screen, mounted = self._get_screen(screen)
         await mounted
         screen._refresh_layout(self.size)
+        self.staff_screen_prepared = True
 
     def start_scenario(self, staff_id: str, scenario_id: str, pathway_id: str | None = None) -> None:
         from screens.scenario import ScenarioScreen
