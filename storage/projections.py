@@ -237,12 +237,14 @@ def staff_status(
     effective: list[Effective],
     cohort_members: dict[str, list[Effective]],
     today: dt.date,
+    cohort_views: dict[tuple, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The full projection for one person.
 
     ``effective`` holds every record touching the person (their own, their cohort's, and those
     referring to their pathways and restrictions); ``cohort_members`` maps each member of the
-    person's cohort to their records, for cohort pathways.
+    person's cohort to their records, for cohort pathways. ``cohort_views`` keeps each cohort
+    pathway's view between calls for members of the same cohort (it is the same for each).
     """
     staff_id = staff["staff_id"]
     own = [e for e in effective if e.body.get("staff_id") == staff_id]
@@ -254,7 +256,16 @@ def staff_status(
         if eff.body.get("staff_id") == staff_id:
             members = {staff_id: own}
         elif eff.body.get("cohort_id") == staff["cohort_id"]:
-            members = cohort_members
+            closure = closures.get(eff.body["pathway_id"])
+            key = (eff.record["hash"], closure.record["hash"] if closure else None)
+            if cohort_views is None or key not in cohort_views:
+                view = pathway_view(eff, closure, cohort_members, today)
+                if cohort_views is None:
+                    pathways.append(view)
+                    continue
+                cohort_views[key] = view
+            pathways.append(cohort_views[key])
+            continue
         else:
             continue
         pathways.append(pathway_view(eff, closures.get(eff.body["pathway_id"]), members, today))

@@ -392,18 +392,23 @@ class Store:
 
     # -- projections -------------------------------------------------------------------------
     def status(self, staff_id: str, today: dt.date | None = None) -> dict[str, Any]:
-        today = today or dt.date.today()
+        return self._status(staff_id, today or dt.date.today(), {}, {})
+
+    def _status(self, staff_id: str, today: dt.date, cohorts: dict[str, dict],
+                views: dict[tuple, dict]) -> dict[str, Any]:
+        """``cohorts`` and ``views`` keep each cohort's member records and cohort pathway views
+        between calls (``statuses``), which otherwise rebuild both once per member."""
         person = self.staff(staff_id)
         if person is None:
             raise StoreError(f"staff_id {staff_id!r} is not on the roster")
         effective = projections.effective_records(self.records_touching(staff_id))
-        members = self._cohort_members(person["cohort_id"], effective)
-        return projections.staff_status(person, effective, members, today)
-
-    def _cohort_members(self, cohort_id: str, effective: list[projections.Effective]) -> dict[str, list]:
-        if not any(e.kind == "pathway_assigned" and e.body.get("cohort_id") == cohort_id for e in effective):
-            return {}
-        return self.member_records([p["staff_id"] for p in self.roster(cohort_id)])
+        cohort_id = person["cohort_id"]
+        members: dict[str, list] = {}
+        if any(e.kind == "pathway_assigned" and e.body.get("cohort_id") == cohort_id for e in effective):
+            if cohort_id not in cohorts:
+                cohorts[cohort_id] = self.member_records([p["staff_id"] for p in self.roster(cohort_id)])
+            members = cohorts[cohort_id]
+        return projections.staff_status(person, effective, members, today, views)
 
     def member_records(self, staff_ids: list[str], since: str = "") -> dict[str, list[projections.Effective]]:
         """Each person's own records made at or after ``since`` (with amendments applied), for
@@ -416,7 +421,8 @@ class Store:
         return members
 
     def statuses(self, today: dt.date | None = None, cohort: str | None = None) -> list[dict[str, Any]]:
-        return [self.status(p["staff_id"], today) for p in self.roster(cohort)]
+        today, cohorts, views = today or dt.date.today(), {}, {}
+        return [self._status(p["staff_id"], today, cohorts, views) for p in self.roster(cohort)]
 
     # -- drafts ------------------------------------------------------------------------------
     def save_draft(self, draft_key: str, kind: str, data: dict[str, Any]) -> None:

@@ -212,3 +212,21 @@ def test_demo_records_in_parallel_chunks_stay_one_valid_chain(cli):
     assert [r["seq"] for r in records] == list(range(1, 5051))
     assert records == sorted(records, key=lambda r: r["created_at"])
     assert cli("verify").code == 0
+
+
+def test_status_table_agrees_with_the_full_projection(cli):
+    """The table comes from the roster overview; every row must say what the projection says."""
+    init(cli)
+    cli("demo")
+    for extra in ([], ["--cohort", "overnight-float"], ["--today", "2030-01-01"]):
+        projected = cli("status", "--json", *extra).json()
+        table = cli("status", *extra)
+        assert table.code == 0
+        lines = table.out.splitlines()
+        assert len(lines) == len(projected) > 0
+        for line, person in zip(lines, projected, strict=True):
+            fields = line.split()
+            assert fields[0] == person["staff_id"]
+            assert person["state"] in fields
+            assert (f"due {person['next_due']}" in line) == bool(person["next_due"])
+            assert line.endswith("OVERDUE") == person["overdue"]

@@ -105,9 +105,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.staff:
         result = store.status(args.staff, today)
         rows = [result]
+    elif args.json:
+        result = store.statuses(today, args.cohort)  # the full projection of every person
     else:
-        rows = store.statuses(today, args.cohort)
-        result = rows
+        # The table needs only each person's state and next due date: the roster overview
+        # (what the TUI draws) gives those without projecting every record (tests check the
+        # two agree).
+        from storage.overview import roster_overview
+
+        rows = [{"staff_id": r.staff_id, "name": r.name, "cohort": r.cohort, "state": r.state,
+                 "next_due": r.next_due, "overdue": r.overdue}
+                for r in roster_overview(store, today, args.cohort)]
     if args.json:
         print_json(result)
         return 0
