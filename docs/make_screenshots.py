@@ -21,7 +21,7 @@ from supervisor_tui.demo import ensure_demo_roster, load_story  # noqa: E402
 from tests.tui.test_snapshots import FLOWS  # noqa: E402
 
 FIXED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
-SHOTS = ["roster", "staff", "scenario", "scenario_review", "shadow", "note", "close_pathway",
+SHOTS = ["roster", "staff", "record", "scenario", "scenario_review", "shadow", "note", "close_pathway",
          "restrictions", "decision_aid", "sync", "palette"]
 
 

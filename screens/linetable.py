@@ -68,6 +68,14 @@ class LineTable(ScrollView, can_focus=True):
             self.table = table
             self.key = key
 
+    class RowChosen(Message):
+        """A row was double-clicked (Enter is left to the screen's bindings)."""
+
+        def __init__(self, table: LineTable, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
     def __init__(self, columns: Sequence[str], *, flex: int | None = None,
                  id: str | None = None) -> None:  # noqa: A002 - Textual's name for it
         super().__init__(id=id)
@@ -141,8 +149,12 @@ class LineTable(ScrollView, can_focus=True):
         self.move_cursor(row if row >= 0 else len(self._rows) - 1)
 
     def on_click(self, event: Click) -> None:
-        if event.y >= 1:
-            self.move_cursor(int(self.scroll_y) + event.y - 1)
+        if event.y < 1:
+            return
+        row = int(self.scroll_y) + event.y - 1
+        self.move_cursor(row)
+        if event.chain >= 2 and row < len(self._rows):
+            self.post_message(self.RowChosen(self, self.keys[row]))
 
     # -- drawing -----------------------------------------------------------------------------
     def notify_style_update(self) -> None:

@@ -41,6 +41,7 @@ class StaffScreen(Screen):
     CSS_PATH = "staff.tcss"
     BINDINGS = [
         Binding("escape", "back", "Back"),
+        Binding("enter", "view_record", "View record", show=False),
         Binding("c", "scenario", "Scenario"),
         Binding("h", "shadow", "Shadow"),
         Binding("n", "note", "Note"),
@@ -209,7 +210,7 @@ class StaffScreen(Screen):
         self.query_one(LineTable).set_rows(rows, [r["hash"] for r in records])
         pages = max(1, -(-self.total // PAGE_SIZE))
         self.query_one("#pageinfo", Static).update(
-            f"{self.total} records · page {self.page + 1}/{pages} ([ ]) · newest first")
+            f"{self.total} records · page {self.page + 1}/{pages} ([ ]) · newest first · Enter views one")
 
     # -- actions -------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -281,6 +282,16 @@ class StaffScreen(Screen):
 
         restriction_menu(self.app, self.staff_id, (self.detail or {}).get("restrictions", []),
                          ((self.detail or {}).get("person") or {}).get("cohort"))
+
+    def action_view_record(self) -> None:
+        from screens.record import RecordScreen
+
+        key = self.query_one(LineTable).cursor_key
+        if key is not None:
+            self.app.push_screen(RecordScreen(key))
+
+    def on_line_table_row_chosen(self, event: LineTable.RowChosen) -> None:
+        self.action_view_record()
 
     def action_amend(self) -> None:
         from screens.amend import AmendScreen

@@ -51,7 +51,7 @@ def record_problems(records: list[dict[str, Any]], public_keys: dict[str, str],
     return problems
 
 
-def _diff(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
+def body_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
     changes = []
     for key in sorted(set(old) | set(new)):
         if old.get(key) != new.get(key):
@@ -147,7 +147,7 @@ def build_history(inputs: ExportInputs, describe_records: bool = True) -> dict[s
                 if describe_records:
                     entry["details"] = [("Amends record", target["hash"]),
                                         ("Reason", record["body"].get("reason", "")),
-                                        *_diff(_amendable(target["body"]), _amendable(record["body"].get("body", {})))]
+                                        *body_changes(_amendable(target["body"]), _amendable(record["body"].get("body", {})))]
                 entries[target["hash"]]["amendments"].append(entry)
                 continue
             entry["details"].append(("Note", "the amended record is not in this export"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import os
 import shutil
 from pathlib import Path
 
@@ -18,12 +20,23 @@ FIXED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory) -> Path:
     """One seeded store per session, copied for each test (the device key is copied too, so
-    every copy is the same laptop)."""
+    every copy is the same laptop). The key, device id and record ids are fixed, so hashes and
+    signatures are the same in every run and screens that show them can be snapshotted."""
+    import nacl.signing
+
+    from sync.signing import DeviceKey
+
     home = tmp_path_factory.mktemp("seeded")
     store = Store(home)
-    store.init_profile("SUP01", "Alex Morgan")
-    ensure_demo_roster(store)
-    load_story(store, now=FIXED)
+    ids = itertools.count(1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(DeviceKey, "generate", classmethod(lambda cls: cls(nacl.signing.SigningKey(bytes(range(32))))))
+        mp.setattr("storage.store.uuid7", lambda now=None: f"0194f000-0000-7000-8000-{next(ids):012d}")
+        with pytest.MonkeyPatch.context() as random_bytes:
+            random_bytes.setattr(os, "urandom", lambda n: bytes(n))
+            store.init_profile("SUP01", "Alex Morgan")
+        ensure_demo_roster(store)
+        load_story(store, now=FIXED)
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     return home

@@ -41,6 +41,7 @@ FLOWS = {
     "close_pathway": _staff("x"),
     "restriction_menu": _staff("r"),
     "amend": _staff("down", "e"),
+    "record": _staff("down", "down", "enter"),
     "export_menu": _staff("o"),
     "decision_aid": _staff("h", "f2"),
     "restrictions": ("r",),

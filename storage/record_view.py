@@ -1,0 +1,36 @@
+"""One record as a supervisor or auditor looks at it: the record, what amends it (or what it
+amends), whether its hash and signature check out here, and whether the central store has it.
+No Textual: the record view screen and tests call ``record_view`` from a worker thread."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.store import RECORD_COLUMNS, Store, row_to_record
+
+
+def record_view(store: Store, record_hash: str) -> dict[str, Any] | None:
+    """Everything the record view shows, or None when no record has that hash.
+
+    ``amendments``: records correcting this one, oldest first (the last one is in force);
+    ``amends``: for an amendment, the record it corrects; ``problems``: hash, signature and
+    device-key problems found now with the public keys held here (empty when sound);
+    ``synced``: when and where the central store accepted it, or None.
+    """
+    from sync.signing import check_record
+
+    record = store.record_by_hash(record_hash)
+    if record is None:
+        return None
+    amendments = [row_to_record(r) for r in store.conn.execute(
+        f"SELECT {', '.join(RECORD_COLUMNS)} FROM records WHERE amends = ?"
+        " ORDER BY created_at, device, seq", (record_hash,))]
+    amends = None
+    if record["kind"] == "amendment":
+        amends = store.record_by_hash(str(record["body"].get("amends", "")))
+    problems = check_record(record, store.public_keys().get(record["device"]))
+    row = store.conn.execute("SELECT accepted_at, server FROM sync_receipts WHERE hash = ?",
+                             (record_hash,)).fetchone()
+    synced = {"accepted_at": row[0], "server": row[1]} if row else None
+    return {"record": record, "amendments": amendments, "amends": amends, "problems": problems,
+            "synced": synced}
