@@ -471,61 +471,9 @@ class Store:
     # -- verification ------------------------------------------------------------------------
     def verify(self, progress: Callable[[int], None] | None = None) -> VerifyReport:
         """Re-check every record's hash, signature, chain and lookup columns."""
-        from sync.signing import check_record
+        from storage.verify import verify_store
 
-        report = VerifyReport()
-        keys = self.public_keys()
-        profile = self.profile
-        if profile is not None and self.key_path.exists():
-            try:
-                if keys.get(profile.device) != self.key.public_key_hex:
-                    report.problems.append(f"device {profile.device}: stored public key does not match the key file")
-            except Exception as exc:  # noqa: BLE001 - reported, not raised
-                report.problems.append(f"device key: {exc}")
-        restored = self.get_setting("triggers_restored_at")
-        if restored:
-            report.problems.append(
-                f"the append-only triggers had been dropped (found and restored at {restored}):"
-                " the file was edited outside the app")
-        last: dict[str, tuple[int, str]] = {}
-        sql = (f"SELECT {', '.join(RECORD_COLUMNS)}, staff_id, cohort_id, ref_id, amends"
-               " FROM records ORDER BY device, seq")
-        for row in self.conn.execute(sql):
-            report.count += 1
-            label = f"record seq {row[5]} of device {row[4]} (id {row[0]})"
-            try:
-                record = row_to_record(row[:11])
-            except (ValueError, TypeError):
-                report.problems.append(f"{label}: body is not JSON")
-                continue
-            problems = check_record(record, keys.get(record["device"]))
-            try:
-                if canonical_bytes(record["body"]).decode() != row[8]:
-                    problems.append("stored body is not in canonical form (edited outside the app?)")
-            except ValueError as exc:
-                problems.append(f"body cannot be canonically encoded: {exc}")
-            prev_seq, prev_hash = last.get(record["device"], (0, ""))
-            own = profile is not None and record["device"] == profile.device
-            # Other devices' records are pulled selectively: their chains may have gaps here
-            # (the central store holds and verifies them whole); links that are held must match.
-            if record["seq"] != prev_seq + 1 and (own or record["seq"] <= prev_seq):
-                problems.append(f"chain gap: seq {prev_seq + 1} expected")
-            if record["prev"] != prev_hash and (own or record["seq"] == prev_seq + 1):
-                problems.append("chain broken: prev does not match the previous record's hash")
-            try:
-                if tuple(row[11:]) != index_columns(record["kind"], record["body"]):
-                    problems.append("lookup columns do not match the signed body")
-            except (KeyError, TypeError, AttributeError):
-                problems.append("body does not have the shape of its kind")
-            last[record["device"]] = (record["seq"], record["hash"])
-            report.problems += [f"{label}: {p}" for p in problems]
-            if progress and report.count % 1000 == 0:
-                progress(report.count)
-        for (missing,) in self.conn.execute(
-            "SELECT hash FROM sync_receipts WHERE hash NOT IN (SELECT hash FROM records)"
-        ):
-            report.problems.append(f"record {missing[:12]}… was accepted by the central store but is missing here")
-        return report
+        return verify_store(self, progress)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

@@ -230,3 +230,15 @@ def test_status_table_agrees_with_the_full_projection(cli):
             assert person["state"] in fields
             assert (f"due {person['next_due']}" in line) == bool(person["next_due"])
             assert line.endswith("OVERDUE") == person["overdue"]
+
+
+def test_unknown_cohort_is_invalid_input_not_an_empty_roster(cli):
+    init(cli)
+    cli("demo")
+    for args in (["status"], ["status", "--json"], ["roster", "list"], ["report"]):
+        result = cli(*args, "--cohort", "night-shfit")
+        assert result.code == 2, args
+        assert result.err.strip() == ("supervisor-tui: cohort 'night-shfit' is not on the roster"
+                                      " (see 'supervisor-tui roster list')")
+        assert result.out == ""
+    assert len(cli("roster", "list", "--json", "--cohort", "elm-street").json()) == 6

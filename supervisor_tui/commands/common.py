@@ -30,6 +30,12 @@ def open_store(args: argparse.Namespace) -> Store:
     return Store(resolve_home(getattr(args, "home", None)))
 
 
+def check_cohort(store: Store, cohort: str | None) -> None:
+    """An unknown ``--cohort`` is invalid input (exit 2), not an empty answer."""
+    if cohort and cohort not in {c["cohort_id"] for c in store.cohorts()}:
+        raise CliError(f"cohort {cohort!r} is not on the roster (see 'supervisor-tui roster list')")
+
+
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
 

@@ -10,6 +10,7 @@ from supervisor_tui.commands.common import (
     CliError,
     add_home,
     add_json,
+    check_cohort,
     open_store,
     print_json,
 )
@@ -102,6 +103,7 @@ def parse_today(value: str | None) -> dt.date:
 def cmd_status(args: argparse.Namespace) -> int:
     store = open_store(args)
     today = parse_today(args.today)
+    check_cohort(store, args.cohort)
     if args.staff:
         result = store.status(args.staff, today)
         rows = [result]

@@ -7,7 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-from supervisor_tui.commands.common import EXIT_FAILED, EXIT_INVALID, CliError, add_home, open_store
+from supervisor_tui.commands.common import (
+    EXIT_FAILED,
+    EXIT_INVALID,
+    CliError,
+    add_home,
+    check_cohort,
+    open_store,
+)
 from supervisor_tui.export import FORMATS, ExportError, render_local, verify_pack, write_output
 
 
@@ -106,8 +113,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         except IncidentsError as exc:
             raise CliError(str(exc).split("\n"), EXIT_INVALID) from exc
     store = open_store(args)
-    if args.cohort and args.cohort not in {c["cohort_id"] for c in store.cohorts()}:
-        raise CliError(f"cohort {args.cohort!r} is not on the roster (see 'supervisor-tui roster list')")
+    check_cohort(store, args.cohort)
     report = local_report(store, today, args.cohort, incidents, args.incidents)
     text = render_report(report, args.format)
     try:

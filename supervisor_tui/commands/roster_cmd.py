@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from supervisor_tui.commands.common import add_home, add_json, open_store, print_json
+from supervisor_tui.commands.common import add_home, add_json, check_cohort, open_store, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,7 +35,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = open_store(args).roster(args.cohort)
+    store = open_store(args)
+    check_cohort(store, args.cohort)
+    rows = store.roster(args.cohort)
     if args.json:
         print_json(rows)
     else:

@@ -4,93 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, OptionList, Select, SelectionList, Static
-from textual.widgets._select import SelectOverlay
+from textual.widgets import DataTable, Input, SelectionList, Static
 
 from screens.form import FormScreen
 from screens.linetable import LineTable
 from storage.store import Store
 from supervisor_tui.rules import RecordInvalid
 from tests.tui.conftest import FIXED, make_app, settle
-
-SCENARIOS = ["chest-pain-home-visit", "fall-head-injury-anticoagulant", "new-confusion-news2",
-             "soft-signs-reduced-intake", "stable-observe", "suicidal-intent-plan"]
-
-
-def records(home: Path, kind: str) -> list[dict]:
-    store = Store(home)
-    try:
-        return store.records(kind=kind)
-    finally:
-        store.close()
-
-
-async def open_staff(pilot, staff_id: str) -> None:
-    await settle(pilot)
-    await pilot.press("slash", *staff_id, "enter", "enter")
-    await settle(pilot)
-    assert pilot.app.screen.staff_id == staff_id
-
-
-async def pick(pilot, selector: str, value: object, open_key: str | None = None) -> None:
-    """Choose a Select's option with keys, as a user does: focus it and press Enter (or press
-    the screen's own key, ``open_key``) to open the list, arrows to the option, Enter."""
-    select = pilot.app.screen.query_one(selector, Select)
-    if open_key is None:
-        select.focus()
-        await pilot.pause()
-        open_key = "enter"
-    await pilot.press(open_key)
-    await pilot.pause()
-    assert select.expanded
-    overlay = select.query_one(SelectOverlay)
-    target = [v for _prompt, v in select._options].index(value)  # noqa: SLF001 - option order
-    current = overlay.highlighted if overlay.highlighted is not None else 0
-    key = "down" if target > current else "up"
-    await pilot.press(*[key] * abs(target - current), "enter")
-    await settle(pilot)
-    assert select.value == value
-
-
-async def toggle(pilot, selector: str, values: list[str]) -> None:
-    """Toggle a SelectionList's options with keys: focus it, arrows to each option, space."""
-    selection = pilot.app.screen.query_one(selector, SelectionList)
-    selection.focus()
-    await pilot.pause()
-    order = [selection.get_option_at_index(i).value for i in range(selection.option_count)]
-    if selection.highlighted is None:
-        await pilot.press("down")
-    for value in values:
-        target = order.index(value)
-        current = selection.highlighted or 0
-        key = "down" if target > current else "up"
-        await pilot.press(*[key] * abs(target - current))
-        assert selection.highlighted == target
-        await pilot.press("space")
-    await settle(pilot)
-
-
-async def type_into(pilot, selector: str, text: str) -> None:
-    await pilot.click(selector)
-    widget = pilot.app.screen.query_one(selector)
-    if isinstance(widget, Input):
-        widget.value = ""
-    await pilot.press(*text) if text else None
-    await settle(pilot)
-
-
-async def start_scenario(pilot, scenario_id: str) -> None:
-    await pilot.press("c")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen.query_one(OptionList), OptionList)
-    names = [s.id for s in pilot.app.store.library.scenarios()]
-    await pilot.press(*["down"] * names.index(scenario_id), "enter")
-    await settle(pilot)
-    assert pilot.app.screen.scenario.id == scenario_id
-
-
-def problems_text(app) -> str:
-    return str(app.screen.query_one("#problems", Static).render())
+from tests.tui.helpers import (
+    open_staff,
+    pick,
+    problems_text,
+    records,
+    start_scenario,
+    toggle,
+    type_into,
+)
 
 
 async def test_scenario_pass_from_keys_to_signed_record(demo_home: Path) -> None:
@@ -379,100 +308,6 @@ async def test_leaving_a_half_filled_form_asks_and_discard_removes_draft(demo_ho
     store = Store(demo_home)
     assert store.load_draft("shadow_escalation:S007") is None
     store.close()
-
-
-async def test_roster_search_filters_and_palette(demo_home: Path) -> None:
-    app = make_app(demo_home)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        table = app.screen.query_one(DataTable)
-        assert table.row_count == 24
-        await pilot.press("slash", *"okaf")
-        await settle(pilot)
-        assert [str(k.value) for k in table.rows] == ["S001"]
-        await pilot.press("escape")
-        await pick(pilot, "#state", "in_progress", open_key="v")
-        assert [str(k.value) for k in table.rows] == ["S008", "S009", "S010"]
-        await pilot.press("escape")  # clears the filters
-        await settle(pilot)
-        assert table.row_count == 24
-        await pick(pilot, "#cohort", "elm-street", open_key="c")
-        assert table.row_count == 6
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        await pilot.press(*"go to staff ben")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert getattr(app.screen, "staff_id", None) == "S002"
-
-
-async def test_overdue_rows_stand_out(demo_home: Path) -> None:
-    later = FIXED.replace(day=20)
-    app = make_app(demo_home, now=later)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pick(pilot, "#state", "overdue", open_key="v")
-        table = app.screen.query_one(DataTable)
-        ids = [str(k.value) for k in table.rows]
-        assert "S001" in ids and "S019" not in ids
-        due_cell = table.get_row("S001")[5]
-        assert "OVERDUE" in str(due_cell)
-
-
-async def test_first_run_creates_profile_and_loads_demo(tmp_path: Path) -> None:
-    home = tmp_path / "fresh"
-    app = make_app(home)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert "supervisor: use 1-64" in str(app.screen.query_one("#problems", Static).render())
-        await type_into(pilot, "#supervisor", "SUP09")
-        await type_into(pilot, "#name", "Jo Reyes")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        await pilot.press("d")
-        await settle(pilot)
-        assert type(app.screen).__name__ == "RosterScreen"
-        assert app.screen.query_one(DataTable).row_count == 24
-        assert "Jo Reyes (SUP09)" in app.supervisor_label
-        assert app.unsynced > 70
-    store = Store(home)
-    assert store.profile.supervisor == "SUP09" and (home / "device.key").stat().st_mode & 0o777 == 0o600
-    store.close()
-
-
-async def test_sync_without_server_says_so_and_report_opens(demo_home: Path) -> None:
-    app = make_app(demo_home)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("s")
-        await settle(pilot)
-        assert "Not enrolled" in str(app.screen.query_one("#server", Static).render())
-        assert app.screen.query_one("#enrol-box").display  # asks for the server and token
-        await pilot.press("ctrl+e")  # nothing typed yet: says what is missing
-        await settle(pilot)
-        problems = str(app.screen.query_one("#enrol-problems", Static).render())
-        assert "server URL" in problems and "token: required" in problems
-        assert app.unsynced > 70
-        await pilot.press("escape")
-        await settle(pilot)
-        await pilot.press("g")
-        await settle(pilot)
-        assert type(app.screen).__name__ == "ReportScreen"
-
-
-async def test_export_from_staff_screen_writes_to_exports(demo_home: Path) -> None:
-    app = make_app(demo_home)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_staff(pilot, "S001")
-        await pilot.press("o")
-        await settle(pilot)
-        await pilot.press("down", "enter")  # JSON
-        await settle(pilot)
-    written = list((demo_home / "exports").glob("S001-*.json"))
-    assert len(written) == 1 and written[0].stat().st_size > 100
 
 
 async def test_decision_aid_one_key_away_from_a_form(demo_home: Path) -> None:

@@ -12,7 +12,7 @@ from screens.linetable import LineTable
 from storage.overview import timeline_page
 from storage.store import Store
 from tests.tui.conftest import make_app, settle
-from tests.tui.test_flows import open_staff
+from tests.tui.helpers import open_staff
 
 
 def timeline_hashes(home: Path, staff_id: str) -> list[str]:
