@@ -7,9 +7,11 @@ What is timed: the roster from process start until ``app.roster_ready`` (set aft
 refresh that shows the rows); the staff detail from ``app.open_staff`` (what Enter does: the
 person's data is read in a worker, then their screen opens) until ``screen.detail`` is set,
 which happens only after the screen has been refreshed with that person's data on it. The app
-keeps one staff screen, built and laid out in the background once the roster is painted; the
-benchmark reports how long after the roster that was ready, waits for it (a person cannot press
-Enter sooner), then times the first person opened and, after going back, a second one.
+keeps one staff screen, built and laid out in the background once the roster is painted, and
+then reads ahead the detail of the person the roster's cursor is on; the benchmark reports how
+long after the roster each was ready, waits for both (a person cannot press Enter sooner), then
+times opening that person (Enter on the roster) and, after going back, a second person who was
+not read ahead (as from the command palette). Both must be under 100 ms for "ok".
 
     python bench/tui.py [--home DIR] [--staff 200] [--records 100000] [--runs 3]
 
@@ -50,6 +52,9 @@ async def main():
         while not app.staff_screen_prepared:
             await asyncio.sleep(0.001)
         prepared = time.perf_counter() - painted
+        while app.prefetched_staff_id != "S001":  # the row the cursor rests on is read ahead
+            await asyncio.sleep(0.001)
+        prefetched = time.perf_counter() - painted
         await pilot.pause()
         opens = []
         for staff_id in ("S001", "S002"):
@@ -62,8 +67,8 @@ async def main():
             await pilot.pause()
             await pilot.pause()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({"roster_s": roster, "prepared_s": prepared, "detail_s": opens[0],
-                          "again_s": opens[1], "rss_mb": rss}))
+        print(json.dumps({"roster_s": roster, "prepared_s": prepared, "prefetched_s": prefetched,
+                          "detail_s": opens[0], "again_s": opens[1], "rss_mb": rss}))
 
 asyncio.run(main())
 """
@@ -158,6 +163,7 @@ def main() -> int:
     detail = statistics.median(a["detail_s"] for a in apps)
     again = statistics.median(a["again_s"] for a in apps)
     prepared = statistics.median(a["prepared_s"] for a in apps)
+    prefetched = statistics.median(a["prefetched_s"] for a in apps)
     rss = max(a["rss_mb"] for a in apps)
     bare = statistics.median(b["bare_s"] for b in bares)
     ratio = roster / bare
@@ -165,15 +171,17 @@ def main() -> int:
     print(f"bare Textual app, 200-row table painted: {bare:.3f} s (median of {args.runs})")
     print(f"supervisor-tui roster painted:           {roster:.3f} s  ratio {ratio:.2f}x (goal < 0.8 s, < 1.5x)")
     print(f"staff screen built in the background:     {prepared * 1000:.0f} ms after the roster")
-    print(f"staff detail opened:                      {detail * 1000:.0f} ms (goal < 100 ms)")
-    print(f"another person opened after going back:   {again * 1000:.0f} ms")
+    print(f"highlighted person's detail read ahead:   {prefetched * 1000:.0f} ms after the roster")
+    print(f"staff detail opened (Enter on the row):   {detail * 1000:.0f} ms (goal < 100 ms)")
+    print(f"another person, not read ahead:           {again * 1000:.0f} ms (goal < 100 ms)")
     print(f"peak RSS:                                 {rss:.0f} MB (goal < 150 MB)")
     result = {
         "staff": staff, "records": records, "runs": args.runs,
         "bare_s": round(bare, 3), "roster_s": round(roster, 3), "ratio": round(ratio, 2),
         "staff_detail_ms": round(detail * 1000, 1), "staff_again_ms": round(again * 1000, 1),
-        "staff_prepared_ms": round(prepared * 1000, 1), "rss_mb": round(rss, 1),
-        "ok": roster < 0.8 and ratio < 1.5 and detail < 0.1 and rss < 150,
+        "staff_prepared_ms": round(prepared * 1000, 1), "staff_prefetched_ms": round(prefetched * 1000, 1),
+        "rss_mb": round(rss, 1),
+        "ok": roster < 0.8 and ratio < 1.5 and max(detail, again) < 0.1 and rss < 150,
     }
     print(json.dumps(result))
     if tmp is not None:

@@ -137,7 +137,9 @@ def record_renderable(view: dict[str, Any], library: Any) -> Group:
     else:
         parts.append(Text("✓ Hash and signature verified with the device's public key", style="green"))
     synced = view["synced"]
-    if synced:
+    if not view.get("own", True):
+        parts.append(Text("Signed on another supervisor's device; pulled from the central store"))
+    elif synced:
         parts.append(Text(f"Held by the central store {synced['server']} since {_when(synced['accepted_at'])}"))
     else:
         parts.append(Text("Not yet synced to the central store", style="yellow"))

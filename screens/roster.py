@@ -158,6 +158,10 @@ class RosterScreen(Screen):
         app.roster_ready.set()
         app.call_later(app.prepare_staff_screen)
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self.app.prefetch_staff(str(event.row_key.value))
+
     def apply_filter(self, keep_page: bool = False) -> None:
         query = self.query_one("#search", Input).value
         cohort = self.query_one("#cohort", Select).value

@@ -15,7 +15,8 @@ def record_view(store: Store, record_hash: str) -> dict[str, Any] | None:
     ``amendments``: records correcting this one, oldest first (the last one is in force);
     ``amends``: for an amendment, the record it corrects; ``problems``: hash, signature and
     device-key problems found now with the public keys held here (empty when sound);
-    ``synced``: when and where the central store accepted it, or None.
+    ``synced``: when and where the central store accepted it, or None; ``own``: signed on
+    this laptop (False for another supervisor's record pulled from the central store).
     """
     from sync.signing import check_record
 
@@ -32,5 +33,7 @@ def record_view(store: Store, record_hash: str) -> dict[str, Any] | None:
     row = store.conn.execute("SELECT accepted_at, server FROM sync_receipts WHERE hash = ?",
                              (record_hash,)).fetchone()
     synced = {"accepted_at": row[0], "server": row[1]} if row else None
+    profile = store.profile
+    own = profile is not None and record["device"] == profile.device
     return {"record": record, "amendments": amendments, "amends": amends, "problems": problems,
-            "synced": synced}
+            "synced": synced, "own": own}

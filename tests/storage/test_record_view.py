@@ -33,7 +33,7 @@ def test_amended_record_lists_its_amendment_and_the_amendment_points_back(story:
     assert view["record"]["hash"] == original_hash
     assert [a["hash"] for a in view["amendments"]] == [amendment["hash"]]
     assert view["amends"] is None
-    assert view["problems"] == [] and view["synced"] is None
+    assert view["problems"] == [] and view["synced"] is None and view["own"] is True
 
     back = record_view(story, amendment["hash"])
     assert back["amends"]["hash"] == original_hash and back["amendments"] == []
@@ -58,7 +58,9 @@ def test_a_record_that_does_not_verify_says_why(story: Store) -> None:
     view = record_view(story, "f" * 64)
     assert "hash mismatch" in view["problems"]
     assert any("unknown device key" in p for p in view["problems"])
+    assert view["own"] is False
 
 
 def test_unknown_hash_is_none(story: Store) -> None:
     assert record_view(story, "0" * 64) is None
+
