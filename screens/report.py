@@ -17,9 +17,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Header, Select, Static
+from textual.widgets import Select, Static
 
 from screens.footer import AppFooter
+from screens.header import AppHeader
 from storage.store import Store
 from supervisor_tui.export.report_local import local_report
 from supervisor_tui.export.report_render import text_lines
@@ -67,14 +68,13 @@ class ReportScreen(Screen):
         return today() if callable(today) else dt.date.today()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader("governance report")
         yield Select([("All my cohorts", ALL)], value=ALL, allow_blank=False, id="cohort")
         with VerticalScroll(id="report-body"):
             yield Static("Computing the governance report…", id="report-text", markup=False)
         yield AppFooter()
 
     def on_mount(self) -> None:
-        self.title = "Governance report"
         self.compute()
 
     def action_refresh_report(self) -> None:
