@@ -104,15 +104,14 @@ class FirstRunScreen(Screen):
         app: Any = self.app
         try:
             with app.store_lock:
-                app.store.init_profile(supervisor, name)
+                profile = app.store.init_profile(supervisor, name)
         except Exception as exc:  # noqa: BLE001 - shown to the user, typed values kept
             app.call_from_thread(self._problems, "#problems", [str(exc)])
             return
-        app.call_from_thread(self._created)
+        app.call_from_thread(self._created, profile)
 
     @alive
-    def _created(self) -> None:
-        profile = self.app.store.profile
+    def _created(self, profile: Any) -> None:
         self.app.supervisor_label = f"{profile.name} ({profile.supervisor})"
         self.query_one("#profile-step").display = False
         self.query_one("#data-step").display = True
