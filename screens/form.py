@@ -9,6 +9,7 @@ from typing import Any
 
 from textual import work
 from textual.binding import Binding
+from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, RadioSet, Select, SelectionList, Static, TextArea
 
@@ -26,7 +27,7 @@ class FormScreen(Screen):
 
     KIND = ""
     REVIEW_FIRST = False
-    FIRST_FIELD = ""  # id of the text field focused on opening (default: the first one)
+    FIRST_FIELD = ""  # id of the widget focused on opening (default: the first text field)
     BINDINGS = [
         Binding("ctrl+s", "sign", "Sign & save", priority=True),
         Binding("escape", "leave", "Back"),
@@ -135,9 +136,13 @@ class FormScreen(Screen):
         # A restored draft counts as half filled; a fresh form is clean until something changes.
         self._initial = {} if draft else current
         self.values_changed()
-        if self.focused is None or isinstance(self.focused, Select):
+        focused = self.focused
+        # Textual focuses the first focusable widget, often the scrolling form itself: move to
+        # the first text field so typing goes where a newcomer expects.
+        if focused is None or isinstance(focused, Select | ScrollableContainer):
             fields = [w for w in self.query(".field") if isinstance(w, Input | TextArea)]
-            first = next((w for w in fields if w.id == self.FIRST_FIELD), fields[0] if fields else None)
+            named = self.query(f"#{self.FIRST_FIELD}") if self.FIRST_FIELD else []
+            first = named[0] if named else (fields[0] if fields else None)
             if first is not None:
                 first.focus()
 
@@ -267,17 +272,21 @@ class FormScreen(Screen):
             return
 
         def chosen(choice: str | None) -> None:
-            if choice == "keep":
-                self.app.pop_screen()
+            if choice == "keep":  # written before leaving, so the screen below lists it
+                self.app.run_worker(self._keep_and_leave, thread=True, group="draft-keep")
             elif choice == "discard":
                 with self._draft_lock:
                     self._done = True
                     self._pending = None
-                self.app.run_worker(self._discard, thread=True, group="draft-discard")
-                self.app.pop_screen()
+                self.app.run_worker(self._discard_and_leave, thread=True, group="draft-discard")
 
         self.app.push_screen(LeaveFormModal(), chosen)
 
-    def _discard(self) -> None:
+    def _keep_and_leave(self) -> None:
+        self.flush_draft()
+        self.app.call_from_thread(self.app.pop_screen)
+
+    def _discard_and_leave(self) -> None:
         with self.app.store_lock:
             self.app.store.discard_draft(self.draft_key)
+        self.app.call_from_thread(self.app.pop_screen)

@@ -1,4 +1,5 @@
-"""Command-palette entries: "Go to staff …", "Start scenario …", "Sync now", and the screens."""
+"""Command-palette entries: "Resume draft …", "Go to staff …", "Start scenario …", "Sync now",
+and the screens."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from screens.drafts import Draft, describe_draft, read_drafts, resume_draft
+
 
 class SupervisorCommands(Provider):
     """Commands built from the roster and the checklist library."""
@@ -15,16 +18,22 @@ class SupervisorCommands(Provider):
     async def startup(self) -> None:
         app: Any = self.app
 
-        def load() -> list[dict[str, str]]:
+        def load() -> tuple[list[dict[str, str]], list[Draft]]:
             with app.store_lock:
-                return app.store.roster()
+                return app.store.roster(), read_drafts(app.store)
 
-        self.staff = await asyncio.to_thread(load)
+        self.staff, self.drafts = await asyncio.to_thread(load)
         self.scenarios = app.store.library.scenarios()
 
     def _commands(self) -> list[tuple[str, Any, str]]:
         app: Any = self.app
+        names = {p["staff_id"]: p["name"] for p in self.staff}
         commands: list[tuple[str, Any, str]] = [
+            (f"Resume draft: {describe_draft(d, names)}", partial(resume_draft, app, d),
+             f"Unfinished, saved {d.saved}: reopens the form with what was typed")
+            for d in reversed(self.drafts)  # newest first
+        ]
+        commands += [
             ("Sync now", app.action_sync_now, "Send unsynced records to the central store"),
             ("Restrictions", app.action_restrictions, "Start, review and lift restrictions"),
             ("Decision aid", app.action_decision_aid, "The one-page escalation thresholds"),

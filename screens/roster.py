@@ -100,6 +100,7 @@ class RosterScreen(Screen):
         self.page = 0
         self._shown = False
         self._filled_width = 0
+        self.draft_count = 0
 
     def compose(self) -> ComposeResult:
         yield AppHeader("roster")
@@ -130,6 +131,7 @@ class RosterScreen(Screen):
     def on_screen_resume(self) -> None:
         if self._shown and self.rows:  # back from another screen: records may have changed
             self.load()
+            self.count_drafts()
         self._shown = True
 
     @work(thread=True, exclusive=True, group="roster")
@@ -157,6 +159,20 @@ class RosterScreen(Screen):
         app: Any = self.app
         app.roster_ready.set()
         app.call_later(app.prepare_staff_screen)
+        self.count_drafts()
+
+    @work(thread=True, exclusive=True, group="roster-drafts")
+    def count_drafts(self) -> None:
+        app: Any = self.app
+        with app.store_lock:
+            count = app.store.conn.execute("SELECT COUNT(*) FROM drafts").fetchone()[0]
+        app.call_from_thread(self._drafts_counted, count)
+
+    @alive
+    def _drafts_counted(self, count: int) -> None:
+        if count != self.draft_count:
+            self.draft_count = count
+            self._show_info()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value is not None:
@@ -189,12 +205,20 @@ class RosterScreen(Screen):
         fit_columns(table)
         if keep_cursor and table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
+        self._show_info()
+
+    def _show_info(self) -> None:
         pages = max(1, -(-len(self.shown) // PAGE_SIZE))
         overdue = sum(1 for r in self.rows if r.overdue)
-        info = (f"{len(self.shown)} of {len(self.rows)} staff · page {self.page + 1}/{pages}"
-                f" ([ ]) · {overdue} overdue · Enter opens · Ctrl+P commands")
+        info = Text()
+        if self.draft_count:  # first, so a narrow terminal does not cut it off
+            info.append(f"{self.draft_count} unfinished draft{'s' if self.draft_count > 1 else ''}"
+                        " (Ctrl+P: resume)", style="bold yellow")
+            info.append(" · ")
+        info.append(f"{len(self.shown)} of {len(self.rows)} staff · page {self.page + 1}/{pages}"
+                    f" ([ ]) · {overdue} overdue · Enter opens · Ctrl+P commands")
         if not self.rows:
-            info = "No staff on the roster yet: import a CSV with 'supervisor-tui roster import FILE'."
+            info = Text("No staff on the roster yet: import a CSV with 'supervisor-tui roster import FILE'.")
         self.query_one("#pageinfo", Static).update(info)
 
     def _cells(self, row: StaffOverview) -> list[Any]:

@@ -74,6 +74,7 @@ class ReviewModal(ModalScreen[bool]):
 
 class ScenarioScreen(FormScreen):
     KIND = "scenario_check"
+    FIRST_FIELD = "items"  # p / f / n mark the highlighted item; a text field would swallow them
     REVIEW_FIRST = True
     CSS_PATH = "scenario.tcss"
     BINDINGS = [

@@ -22,6 +22,7 @@ ENDPOINT_OPTIONS = [(ENDPOINT_LABELS[e], e) for e in ENDPOINTS]
 class ShadowScreen(FormScreen):
     KIND = "shadow_escalation"
     CSS_PATH = "forms.tcss"
+    FIRST_FIELD = "situation"  # the shift date is already today's
 
     def __init__(self, staff_id: str, pathway_id: str | None = None) -> None:
         super().__init__(f"shadow_escalation:{staff_id}")

@@ -18,22 +18,27 @@ from textual.widgets import Static
 
 from screens.common import ChoiceModal, alive
 from screens.describe import KIND_LABELS, requirement_lines, summarise
+from screens.drafts import Draft, read_drafts
 from screens.footer import AppFooter
 from screens.header import AppHeader
 from screens.linetable import LineTable
 from storage.overview import staff_detail, timeline_page
 
 PAGE_SIZE = 40
+DRAFT_KEYS = {"scenario_check": "c", "shadow_escalation": "h", "note_assessment": "n",
+              "pathway_assigned": "a"}
 STATE_TEXT = {"restricted": ("RESTRICTED", "bold yellow"), "in_progress": ("IN PROGRESS", "cyan"),
               "validated": ("VALIDATED", "green"), "none": ("NO PATHWAY", "dim")}
 
 
 def read_staff(app: Any, staff_id: str, page: int = 0) -> tuple:
-    """One staff member's detail and a page of their timeline (call from a thread worker)."""
+    """One staff member's detail, a page of their timeline and their unfinished drafts (call
+    from a thread worker)."""
     with app.store_lock:
         detail = staff_detail(app.store, staff_id, app.today())
         records, total = timeline_page(app.store, staff_id, page * PAGE_SIZE, PAGE_SIZE)
-    return detail, records, total
+        drafts = read_drafts(app.store, staff_id)
+    return detail, records, total, drafts
 
 
 class StaffScreen(Screen):
@@ -64,6 +69,7 @@ class StaffScreen(Screen):
         self.page = 0
         self.total = 0
         self.records: dict[str, dict[str, Any]] = {}
+        self.drafts: list[Draft] = []
         self._mounted = False
         self._shown = False
         self._early: tuple | None = data
@@ -125,9 +131,10 @@ class StaffScreen(Screen):
         app.call_from_thread(self._loaded, *data)
 
     @alive
-    def _loaded(self, detail: dict[str, Any] | None, records: list[dict[str, Any]], total: int) -> None:
+    def _loaded(self, detail: dict[str, Any] | None, records: list[dict[str, Any]], total: int,
+                drafts: list[Draft] | tuple = ()) -> None:
         if not self._mounted:
-            self._early = (detail, records, total)  # arrived before on_mount: applied there
+            self._early = (detail, records, total, drafts)  # arrived before on_mount: applied there
             return
         if detail is None:
             self.query_one("#summary", Static).update(f"{self.staff_id} is not on the roster.")
@@ -135,6 +142,7 @@ class StaffScreen(Screen):
             self.query_one(LineTable).set_rows([], [])
             return
         self.total = total
+        self.drafts = list(drafts)
         self._summary(detail)
         self._timeline(records)
         self.call_after_refresh(self._painted, detail)
@@ -195,8 +203,16 @@ class StaffScreen(Screen):
             scenarios.append(f" {s['on']}\n")
         if not detail["scenarios"]:
             scenarios.append("  none yet · press c to run one\n", style="dim")
-        gap = Text("\n")  # the blank line between the three parts
-        self.query_one("#status", Static).update(Text("").join([pathways, gap, restrictions, gap, scenarios]))
+        parts = [pathways, restrictions, scenarios]
+        if self.drafts:
+            unfinished = Text("Unfinished drafts\n", style="bold yellow")
+            for draft in self.drafts:
+                what = f" {draft.parts[1]}" if draft.kind == "scenario_check" and len(draft.parts) > 1 else ""
+                unfinished.append(f"  {KIND_LABELS.get(draft.kind, draft.kind)}{what} · saved {draft.saved}"
+                                  f" ({DRAFT_KEYS.get(draft.kind, '')})\n")
+            parts.insert(0, unfinished)
+        gap = Text("\n")  # the blank line between the parts
+        self.query_one("#status", Static).update(gap.join(parts))
 
     def _timeline(self, records: list[dict[str, Any]]) -> None:
         self.records = {}
@@ -240,6 +256,19 @@ class StaffScreen(Screen):
                 app.start_scenario(self.staff_id, scenario_id, open_ids.get(scenario_id))
 
         app.push_screen(ChoiceModal("Run which scenario?", options), chosen)
+
+    def resume_form(self, draft: Draft) -> None:
+        """Reopen the form a draft of this person belongs to (the form restores the draft)."""
+        if draft.kind == "scenario_check" and len(draft.parts) > 1:
+            open_ids = {s: p["pathway_id"] for p in self._open_pathways()
+                        for s in p["requirements"].get("scenarios", [])}
+            self.app.start_scenario(self.staff_id, draft.parts[1], open_ids.get(draft.parts[1]))
+        elif draft.kind == "shadow_escalation":
+            self.action_shadow()
+        elif draft.kind == "note_assessment":
+            self.action_note()
+        elif draft.kind == "pathway_assigned":
+            self.action_assign()
 
     def action_shadow(self) -> None:
         from screens.shadow import ShadowScreen

@@ -325,6 +325,11 @@ def timeline_page(store: Store, staff_id: str, offset: int = 0, limit: int = 100
     return [full[rowid] for rowid in page], len(ordered)
 
 
+def pathway_views(store: Store, today: dt.date) -> list[dict[str, Any]]:
+    """Every pathway's view (as ``projections.pathway_view``; closed ones without progress)."""
+    return _everything(store, today)[1]
+
+
 def all_restrictions(store: Store, today: dt.date) -> list[dict[str, Any]]:
     """Every restriction (active first, soonest review first), as ``RestrictionState.as_dict``."""
     states = [s.as_dict(today) for s in _control(store).restrictions.values()]

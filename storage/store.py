@@ -392,12 +392,7 @@ class Store:
 
     # -- projections -------------------------------------------------------------------------
     def status(self, staff_id: str, today: dt.date | None = None) -> dict[str, Any]:
-        return self._status(staff_id, today or dt.date.today(), {}, {})
-
-    def _status(self, staff_id: str, today: dt.date, cohorts: dict[str, dict],
-                views: dict[tuple, dict]) -> dict[str, Any]:
-        """``cohorts`` and ``views`` keep each cohort's member records and cohort pathway views
-        between calls (``statuses``), which otherwise rebuild both once per member."""
+        """One person's full projection (``statuses`` gives the same for everyone in one pass)."""
         person = self.staff(staff_id)
         if person is None:
             raise StoreError(f"staff_id {staff_id!r} is not on the roster")
@@ -405,10 +400,8 @@ class Store:
         cohort_id = person["cohort_id"]
         members: dict[str, list] = {}
         if any(e.kind == "pathway_assigned" and e.body.get("cohort_id") == cohort_id for e in effective):
-            if cohort_id not in cohorts:
-                cohorts[cohort_id] = self.member_records([p["staff_id"] for p in self.roster(cohort_id)])
-            members = cohorts[cohort_id]
-        return projections.staff_status(person, effective, members, today, views)
+            members = self.member_records([p["staff_id"] for p in self.roster(cohort_id)])
+        return projections.staff_status(person, effective, members, today or dt.date.today(), {})
 
     def member_records(self, staff_ids: list[str], since: str = "") -> dict[str, list[projections.Effective]]:
         """Each person's own records made at or after ``since`` (with amendments applied), for
@@ -421,8 +414,11 @@ class Store:
         return members
 
     def statuses(self, today: dt.date | None = None, cohort: str | None = None) -> list[dict[str, Any]]:
-        today, cohorts, views = today or dt.date.today(), {}, {}
-        return [self._status(p["staff_id"], today, cohorts, views) for p in self.roster(cohort)]
+        """``status`` of everyone on the roster (or in ``cohort``), in roster order, reading and
+        decoding each record once (``storage/statuses.py``)."""
+        from storage.statuses import statuses
+
+        return statuses(self, today or dt.date.today(), cohort)
 
     # -- drafts ------------------------------------------------------------------------------
     def save_draft(self, draft_key: str, kind: str, data: dict[str, Any]) -> None:

@@ -66,6 +66,7 @@ class SupervisorApp(App):
         self._preload_error: Exception | None = None
         self._preloaded: tuple | None = None
         self._opening: str | None = None
+        self._then: Callable[[Any], None] | None = None
         self._prefetched: tuple | None = None  # (staff_id, store token, read_staff's answer)
         self._highlighted: str | None = None  # the roster row the cursor is on
         self._kept_staff: Any = None
@@ -153,10 +154,12 @@ class SupervisorApp(App):
         self.call_from_thread(setattr, self, "server_state", state)
 
     # -- navigation used by screens and the command palette --------------------------------
-    def open_staff(self, staff_id: str) -> None:
+    def open_staff(self, staff_id: str, then: Callable[[Any], None] | None = None) -> None:
         """Read the person's detail in a worker, then open their screen with it (so its first
-        frame shows the data, instead of painting "Loading…" and then again)."""
+        frame shows the data, instead of painting "Loading…" and then again); ``then`` is
+        called with the screen once it is shown (e.g. to reopen a form over it)."""
         self._opening = staff_id
+        self._then = then
         self._read_staff(staff_id)
 
     @work(thread=True, group="open-staff")
@@ -216,9 +219,13 @@ class SupervisorApp(App):
         kept = self.kept_staff_screen()
         if kept.is_running and not any(kept in stack for stack in self._screen_stacks.values()):
             kept.show(staff_id, data, self.size.width)
-            self.push_screen(kept)
+            screen = kept
         else:  # still being built, or already open under a form: a screen of its own
-            self.push_screen(StaffScreen(staff_id, data))
+            screen = StaffScreen(staff_id, data)
+        self.push_screen(screen)
+        then, self._then = self._then, None
+        if then is not None:
+            self.call_after_refresh(then, screen)
 
     def kept_staff_screen(self) -> Any:
         """The one staff screen kept installed and reused for every person (building a

@@ -1,0 +1,103 @@
+"""Unfinished drafts: what each saved draft is, in words, and how to reopen its form.
+
+A form's draft is keyed ``KIND:...`` (see each FormScreen's ``draft_key``). The roster counts
+them, the staff screen lists a person's own, and the command palette offers "Resume draft …"
+for every one: resuming opens the same form on the same subject, which restores the draft.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from screens.describe import KIND_LABELS
+
+# Forms opened from a person's staff screen: the draft key's second part is the staff id.
+STAFF_KINDS = ("scenario_check", "shadow_escalation", "note_assessment", "pathway_assigned")
+
+
+@dataclass(frozen=True)
+class Draft:
+    key: str
+    kind: str
+    updated_at: str
+    parts: tuple[str, ...]  # the draft key after the kind
+
+    @property
+    def staff_id(self) -> str | None:
+        return self.parts[0] if self.kind in STAFF_KINDS and self.parts else None
+
+    @property
+    def saved(self) -> str:
+        return self.updated_at[:16].replace("T", " ")
+
+
+def read_drafts(store: Any, staff_id: str | None = None) -> list[Draft]:
+    """Every saved draft, oldest first, or only those of one person's staff-screen forms (call
+    from a thread worker)."""
+    drafts = []
+    for row in store.drafts():
+        kind, *parts = row["draft_key"].split(":")
+        draft = Draft(row["draft_key"], kind, row["updated_at"], tuple(parts))
+        if staff_id is None or draft.staff_id == staff_id:
+            drafts.append(draft)
+    return drafts
+
+
+def describe_draft(draft: Draft, names: dict[str, str] | None = None) -> str:
+    """"Scenario check chest-pain-home-visit for Amara Okafor (S001)" and the like."""
+    names = names or {}
+    label = KIND_LABELS.get(draft.kind, draft.kind)
+    if draft.staff_id:
+        who = f"{names[draft.staff_id]} ({draft.staff_id})" if draft.staff_id in names else draft.staff_id
+        what = f" {draft.parts[1]}" if draft.kind == "scenario_check" and len(draft.parts) > 1 else ""
+        return f"{label}{what} for {who}"
+    if draft.kind == "restriction_started" and len(draft.parts) == 2:
+        return f"{label} for {draft.parts[0]} {draft.parts[1]}"
+    if draft.kind == "amendment":
+        return f"Amendment of record {draft.parts[0][:12]}…" if draft.parts else label
+    return f"{label} {' '.join(draft.parts)}"
+
+
+def resume_draft(app: Any, draft: Draft) -> None:
+    """Reopen the draft's form (which restores it). Staff-screen forms open over that person's
+    screen; the others look up what their form needs in a thread worker first."""
+    if draft.staff_id:
+        app.open_staff(draft.staff_id, then=lambda screen: screen.resume_form(draft))
+        return
+    if draft.kind == "restriction_started" and len(draft.parts) == 2:
+        from screens.restrictions import StartRestrictionScreen
+
+        app.push_screen(StartRestrictionScreen(draft.parts[0], draft.parts[1]))
+        return
+    app.run_worker(lambda: _look_up_and_open(app, draft), thread=True, group="resume-draft")
+
+
+def _look_up_and_open(app: Any, draft: Draft) -> None:
+    from storage.overview import all_restrictions, pathway_views
+
+    screen: Any = None
+    with app.store_lock:
+        if draft.kind == "amendment":
+            from screens.amend import AmendScreen
+
+            record = app.store.record_by_hash(draft.parts[0]) if draft.parts else None
+            screen = AmendScreen(record) if record else None
+        elif draft.kind in ("restriction_reviewed", "restriction_lifted"):
+            from screens.restrictions import LiftRestrictionScreen, ReviewRestrictionScreen
+
+            found = [r for r in all_restrictions(app.store, app.today())
+                     if draft.parts and r["restriction_id"] == draft.parts[0] and r["status"] == "active"]
+            form = ReviewRestrictionScreen if draft.kind == "restriction_reviewed" else LiftRestrictionScreen
+            screen = form(found[0]) if found else None
+        elif draft.kind == "pathway_closed":
+            from screens.pathway import ClosePathwayScreen
+
+            found = [v for v in pathway_views(app.store, app.today())
+                     if draft.parts and v["pathway_id"] == draft.parts[0] and v["status"] == "open"]
+            screen = ClosePathwayScreen(found[0]) if found else None
+    if screen is None:
+        app.call_from_thread(app.notify, "What this draft was for is no longer open (closed, lifted "
+                             "or not on this laptop); the draft is kept.", severity="warning")
+        return
+    app.call_from_thread(app.push_screen, screen)

@@ -1,0 +1,134 @@
+"""``Store.statuses`` (one pass, each record decoded once per call) gives exactly what
+``Store.status`` gives for each person on the roster, in roster order."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from storage.store import Store
+from supervisor_tui.demo import bulk_items, ensure_demo_roster, load_story
+
+NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+DAYS = [-30, -10, 0, 8, 20, 60]
+COHORTS = ["overnight-float", "new-starters", "community-outreach", "elm-street"]
+REQUIRED = "new-confusion-news2"  # a scenario the overnight-float cohort pathway requires
+MOVED = "moved to the right person; failed on re-marking"
+
+
+def _amend(store: Store, record: dict, when: dt.datetime, reason_: str = "test correction",
+           **changes) -> None:
+    body = {**record["body"], **changes}
+    for derived in ("outcome", "expected_endpoint", "failed_critical", "agreed"):
+        body.pop(derived, None)  # derived again by the rules
+    store.append("amendment", {"amends": record["hash"], "reason": reason_, "body": body}, now=when)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Store:
+    """The demo story plus bulk records, a second cohort pathway, and amendments of a cohort
+    pathway, a cohort restriction and cohort members' records (one moved to another person)."""
+    store = Store(tmp_path_factory.mktemp("statuses"))
+    store.init_profile("SUP01", "Alex Morgan")
+    ensure_demo_roster(store, 30)
+    load_story(store, now=NOW)
+    store.append("pathway_assigned", {
+        "pathway_id": "PW-NEW-0200", "cohort_id": "new-starters", "incident_ref": "INC-2026-0200",
+        "gap": "workflow", "owner": "Tom Reid (quality lead)", "due_on": "2026-11-20",
+        "requirements": {"scenarios": ["new-confusion-news2"], "shadow_shifts": 1,
+                         "compliant_samples": 1, "first_five": False}},
+        now=NOW - dt.timedelta(days=5))
+    store.append_many(bulk_items(store, 1500, NOW + dt.timedelta(days=2)))
+    later = NOW + dt.timedelta(days=3)
+    by_ref = {r["body"].get("pathway_id") or r["body"].get("restriction_id"): r
+              for r in store.records() if r["kind"] in ("pathway_assigned", "restriction_started")}
+    _amend(store, by_ref["PW-OVN-0142"], later, due_on="2026-12-20")
+    _amend(store, by_ref["RS-OVN-0142"], later, expires_on="2026-12-30")
+    night = [p["staff_id"] for p in store.roster("overnight-float")]
+    notes = [r for r in store.records(kind="note_assessment") if r["body"]["staff_id"] in night]
+    shadows = [r for r in store.records(kind="shadow_escalation") if r["body"]["staff_id"] in night]
+    checks = [r for r in store.records(kind="scenario_check") if r["body"]["staff_id"] in night]
+    _amend(store, shadows[0], later, shift="day" if shadows[0]["body"]["shift"] != "day" else "night")
+    _amend(store, checks[1], later, setting="simulated_call")
+    # A member's latest check of a scenario the cohort pathway requires, failed and moved to
+    # another person: its amendment is not among the first member's own rows.
+    moved = [r for r in checks if r["body"]["scenario_id"] == REQUIRED][-1]
+    other = next(s for s in night if s != moved["body"]["staff_id"])
+    _amend(store, moved, later, staff_id=other, reason_=MOVED,
+           items=[{**item, "result": "fail"} for item in moved["body"]["items"]],
+           remediation="Repeat the scenario within 7 days.")
+    assert notes  # the bulk gave the cohort pathway's members notes to count
+    yield store
+    store.close()
+
+
+def _one_by_one(store: Store, today: dt.date, cohort: str | None = None) -> list[dict]:
+    return [store.status(p["staff_id"], today) for p in store.roster(cohort)]
+
+
+@pytest.mark.parametrize("days", DAYS)
+def test_statuses_equal_status_per_person(store: Store, days: int) -> None:
+    today = NOW.date() + dt.timedelta(days=days)
+    got = store.statuses(today)
+    assert [s["staff_id"] for s in got] == [p["staff_id"] for p in store.roster()]
+    assert got == _one_by_one(store, today)
+
+
+@pytest.mark.parametrize("cohort", COHORTS)
+def test_statuses_of_a_cohort_equal_status_per_person(store: Store, cohort: str) -> None:
+    for days in (0, 20):
+        today = NOW.date() + dt.timedelta(days=days)
+        got = store.statuses(today, cohort)
+        assert got and {s["cohort"] for s in got} == {cohort}
+        assert got == _one_by_one(store, today, cohort)
+
+
+def test_fixture_covers_cohort_pathways_amendments_and_every_state(store: Store) -> None:
+    got = store.statuses(NOW.date() + dt.timedelta(days=8))
+    states = {s["state"] for s in got}
+    assert {"restricted", "in_progress", "validated", "none"} <= states
+    cohort_pathways = {p["pathway_id"] for s in got for p in s["pathways"] if p["scope"] == "cohort"}
+    assert cohort_pathways == {"PW-OVN-0142", "PW-NEW-0200"}
+    night = next(s for s in got if s["cohort"] == "overnight-float")
+    pathway = next(p for p in night["pathways"] if p["pathway_id"] == "PW-OVN-0142")
+    assert pathway["due_on"] == "2026-12-20"  # the amended body
+    assert len(pathway["members"]) == len(store.roster("overnight-float"))
+    moved = next(r for r in store.records(kind="amendment") if r["body"]["reason"] == MOVED)
+    moved_from = store.record_by_hash(moved["body"]["amends"])["body"]["staff_id"]
+    progress = pathway["members"][moved_from]["progress"]["scenarios"]
+    assert {"scenario_id": REQUIRED, "latest": "fail", "passed": False} in progress
+
+
+def test_statuses_calls_share_nothing(store: Store, tmp_path_factory) -> None:
+    """Each call reads afresh: dates, results changed by the caller, and records appended
+    between calls all show in the next call."""
+    first = NOW.date()
+    for status in store.statuses(first):  # a caller changing what it got changes no later answer
+        for pathway in status["pathways"]:
+            pathway["requirements"]["scenarios"].append("changed")
+            pathway["unmet"].clear()
+            if pathway["verification"]:
+                pathway["verification"]["by"] = "changed"
+        for restriction in status["restrictions"]:
+            restriction["codes"].append("changed")
+        status["scenarios"].clear()
+    later = first + dt.timedelta(days=60)  # past every due date: overdue flags change
+    assert store.statuses(later) == _one_by_one(store, later)
+    assert store.statuses(first) == _one_by_one(store, first)
+
+    copy = Store(tmp_path_factory.mktemp("statuses-append"))
+    copy.init_profile("SUP01", "Alex Morgan")
+    ensure_demo_roster(copy, 30)
+    load_story(copy, now=NOW)
+    today = NOW.date()
+    start = copy.statuses(today)
+    assert start == _one_by_one(copy, today)
+    night = [p["staff_id"] for p in copy.roster("overnight-float")]
+    copy.append_many(bulk_items(copy, 300, NOW + dt.timedelta(days=1), seed=11))
+    checks = [r for r in copy.records(kind="scenario_check") if r["body"]["staff_id"] in night]
+    _amend(copy, checks[-1], NOW + dt.timedelta(days=1, hours=1), setting="simulated_call")
+    after = copy.statuses(today)
+    assert after == _one_by_one(copy, today)
+    assert after != start
+    copy.close()
