@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import shutil
 import sys
 import tempfile
@@ -17,10 +16,9 @@ sys.path.insert(0, str(ROOT))
 
 from storage.store import Store  # noqa: E402
 from supervisor_tui.app import SupervisorApp  # noqa: E402
-from supervisor_tui.demo import ensure_demo_roster, load_story  # noqa: E402
+from tests.tui.conftest import FIXED, build_seeded  # noqa: E402
 from tests.tui.test_snapshots import FLOWS  # noqa: E402
 
-FIXED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 SHOTS = ["roster", "staff", "record", "scenario", "scenario_review", "shadow", "note", "close_pathway",
          "restrictions", "decision_aid", "sync", "palette"]
 
@@ -41,11 +39,7 @@ def main() -> None:
     out = ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp))  # the seeded original; shots use copies
-        store.init_profile("SUP01", "Alex Morgan")
-        ensure_demo_roster(store)
-        load_story(store, now=FIXED)
-        store.close()
+        build_seeded(Path(tmp))  # the seeded original (fixed key: same hashes every run); shots use copies
         for name in SHOTS:  # a fresh copy each time, so no draft carries over
             copy = Path(tmp) / name
             shutil.copytree(tmp, copy, ignore=shutil.ignore_patterns(*SHOTS))

@@ -17,16 +17,14 @@ from supervisor_tui.demo import ensure_demo_roster, load_story
 FIXED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory) -> Path:
-    """One seeded store per session, copied for each test (the device key is copied too, so
-    every copy is the same laptop). The key, device id and record ids are fixed, so hashes and
-    signatures are the same in every run and screens that show them can be snapshotted."""
+def build_seeded(home: Path) -> Path:
+    """The demo story at FIXED in a new store at ``home``. The key, device id and record ids are
+    fixed, so hashes and signatures are the same in every run and screens that show them can
+    be snapshotted (tests, and docs/make_screenshots.py)."""
     import nacl.signing
 
     from sync.signing import DeviceKey
 
-    home = tmp_path_factory.mktemp("seeded")
     store = Store(home)
     ids = itertools.count(1)
     with pytest.MonkeyPatch.context() as mp:
@@ -40,6 +38,13 @@ def seeded_template(tmp_path_factory) -> Path:
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     return home
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory) -> Path:
+    """One seeded store per session, copied for each test (the device key is copied too, so
+    every copy is the same laptop)."""
+    return build_seeded(tmp_path_factory.mktemp("seeded"))
 
 
 @pytest.fixture
