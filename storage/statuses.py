@@ -8,13 +8,14 @@ record once for every person it touches (127,000 decodes and 1,000 queries for 1
 
 Here the same selections are made in Python over rows read once per call:
 
-- each cohort's rows in one query (``staff_id`` of a member, or ``cohort_id`` of the cohort),
-  projected and then dropped, so memory holds one cohort's records at a time;
-- the rows with a ``ref_id`` (pathways, restrictions) and the amendments once for everyone
-  (both are few, and read through their partial indexes); their bodies are decoded when a person
-  first needs them.
+- the rows with a ``ref_id`` (pathways, restrictions) and the amendments, once for everyone (both
+  are few, read through their partial indexes); a body is decoded when a person first needs it;
+- each cohort's cohort-scoped rows (``cohort_id``), once per cohort;
+- the members' rows (``staff_id``): in one query for a cohort whose pathway counts every member,
+  kept until the cohort is done; otherwise one person at a time, dropped after that person.
+  Memory holds at most one cohort's records, as ``Store.member_records`` did.
 
-Each body is decoded at most once per call, through a cache keyed by record hash that lives only
+Each body is decoded at most once per call, through caches keyed by record hash that live only
 inside ``statuses``. Records are shared between the people they touch, which is safe because
 nothing in ``projections`` changes a record or a body: ``effective_records`` builds new
 ``Effective`` objects for each person, as before. The order rows arrive in does not matter:
@@ -69,8 +70,10 @@ def _gc_paused() -> Iterator[None]:
 
 
 class _Decoded:
-    """Records decoded in one ``statuses`` call, by hash: the shared ones (referring rows and
-    amendments) for the whole call, a cohort's own rows until ``next_cohort``."""
+    """Records decoded in one ``statuses`` call, by hash: for the whole call those other people
+    may reach through a reference or an amendment (rows with a ``ref_id`` or ``amends``), and a
+    cohort's rows (its cohort-scoped rows, and its members' rows when a cohort pathway counts
+    them) until ``next_cohort``. A person's other rows serve that person alone: not kept."""
 
     def __init__(self) -> None:
         self.shared: dict[str, dict[str, Any]] = {}
@@ -79,16 +82,23 @@ class _Decoded:
     def next_cohort(self) -> None:
         self.cohort = {}
 
-    def record(self, row: tuple, shared: bool = False) -> dict[str, Any]:
+    def record(self, row: tuple, keep_for_cohort: bool = False) -> dict[str, Any]:
         key = row[_HASH]
         record = self.shared.get(key) or self.cohort.get(key)
         if record is None:
             record = dict(zip(RECORD_COLUMNS, row[:_NARROW], strict=True))
             record["body"] = _loads(record["body"])
-            (self.shared if shared else self.cohort)[key] = record
-        elif shared:
+        if row[_REF] is not None or row[_AMENDS] is not None:
             self.shared[key] = record
+        elif keep_for_cohort:
+            self.cohort[key] = record
         return record
+
+
+def _counts_members(cohort_records: list[dict[str, Any]]) -> bool:
+    """Whether a cohort pathway may count the cohort's members (a guess made before projecting:
+    when it is wrong the members' rows are read when first needed, and the answer is the same)."""
+    return any(r["kind"] in ("pathway_assigned", "amendment") for r in cohort_records)
 
 
 def _rows_by(conn: sqlite3.Connection, column: int, where: str) -> dict[str, list[tuple]]:
@@ -123,44 +133,47 @@ class _Batch:
         self.decoded = _Decoded()
         self.by_ref = _rows_by(conn, _REF, "ref_id IS NOT NULL")
         self.by_amends = _rows_by(conn, _AMENDS, "amends IS NOT NULL")
-        self.views: dict[tuple, dict[str, Any]] = {}
-
-    def amendments(self, record_hash: str) -> list[dict[str, Any]]:
-        return [self.decoded.record(row, shared=True) for row in self.by_amends.get(record_hash, ())]
+        self.views = _VIEWS
 
     def cohort_statuses(self, cohort_id: str, people: list[dict[str, str]]) -> dict[str, dict[str, Any]]:
         """The statuses of ``people``, all the roster's members of ``cohort_id`` (in roster order)."""
         self.decoded.next_cohort()
-        own: dict[str, list[dict[str, Any]]] = {p["staff_id"]: [] for p in people}
-        cohort_records: list[dict[str, Any]] = []
-        # As Store.records_touching: the members' rows and the cohort's rows (staff rows of
-        # people who joined since the roster was read are left out, as they were from it).
-        for row in self.conn.execute(
-                f"SELECT {_COLUMNS} FROM records WHERE staff_id IN"
-                " (SELECT staff_id FROM staff WHERE cohort_id = ?)"
-                " OR (cohort_id IS NOT NULL AND cohort_id = ?)", (cohort_id, cohort_id)):
-            mine = own.get(row[_STAFF])
-            if mine is None and row[_COHORT] != cohort_id:
-                continue
-            record = self.decoded.record(row)
-            if mine is not None:
-                mine.append(record)
-            if row[_COHORT] == cohort_id:
-                cohort_records.append(record)
+        cohort_records = [self.decoded.record(row, keep_for_cohort=True) for row in self.conn.execute(
+            f"SELECT {_COLUMNS} FROM records WHERE cohort_id IS NOT NULL AND cohort_id = ?", (cohort_id,))]
+        # Every member's rows, read once for the cohort when a cohort pathway will count them
+        # (the cohort's rows hold a pathway, or an amendment that may make one); otherwise each
+        # person's rows are read in turn, and dropped after.
+        own = self.members_rows(cohort_id, people) if _counts_members(cohort_records) else None
         members: dict[str, list[projections.Effective]] | None = None
         result = {}
         for person in people:
             staff_id = person["staff_id"]
-            effective = projections.effective_records(self.touching(own[staff_id], cohort_records))
+            mine = own[staff_id] if own is not None else [
+                self.decoded.record(row) for row in self.conn.execute(
+                    f"SELECT {_COLUMNS} FROM records WHERE staff_id = ?", (staff_id,))]
+            effective = projections.effective_records(self.touching(mine, cohort_records))
             found: dict[str, list[projections.Effective]] = {}
             if any(e.kind == "pathway_assigned" and e.body.get("cohort_id") == cohort_id for e in effective):
                 if members is None:
+                    own = own if own is not None else self.members_rows(cohort_id, people)
                     members = self.member_records(people, own)
                 found = members
             staff = {"staff_id": staff_id, "name": person["name"], "role": person["role"],
                      "cohort_id": cohort_id}
             result[staff_id] = projections.staff_status(staff, effective, found, self.today, self.views)
         return result
+
+    def members_rows(self, cohort_id: str, people: list[dict[str, str]]) -> dict[str, list[dict[str, Any]]]:
+        """Each member's rows (``staff_id``), in one query for the cohort; people who joined
+        the cohort since the roster was read are left out, as they are from ``people``."""
+        own: dict[str, list[dict[str, Any]]] = {p["staff_id"]: [] for p in people}
+        for row in self.conn.execute(
+                f"SELECT {_COLUMNS} FROM records WHERE staff_id IN"
+                " (SELECT staff_id FROM staff WHERE cohort_id = ?)", (cohort_id,)):
+            mine = own.get(row[_STAFF])
+            if mine is not None:
+                mine.append(self.decoded.record(row, keep_for_cohort=True))
+        return own
 
     def touching(self, own: list[dict[str, Any]], cohort_records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """``Store.records_touching`` from the rows already read."""
@@ -171,11 +184,11 @@ class _Batch:
         for ref in refs:
             for row in self.by_ref.get(ref, ()):
                 if row[_HASH] not in by_hash:
-                    by_hash[row[_HASH]] = self.decoded.record(row, shared=True)
+                    by_hash[row[_HASH]] = self.decoded.record(row)
         for record_hash in list(by_hash):
             for row in self.by_amends.get(record_hash, ()):
                 if row[_HASH] not in by_hash:
-                    by_hash[row[_HASH]] = self.decoded.record(row, shared=True)
+                    by_hash[row[_HASH]] = self.decoded.record(row)
         return sorted(by_hash.values(), key=lambda r: (r["created_at"], r["device"], r["seq"]))
 
     def member_records(self, people: list[dict[str, str]],
@@ -185,6 +198,8 @@ class _Batch:
         members = {}
         for person in people:
             rows = own[person["staff_id"]]
-            rows = rows + [a for r in rows for a in self.amendments(r["hash"])]
+            rows = rows + [self.decoded.record(a) for r in rows for a in self.by_amends.get(r["hash"], ())]
             members[person["staff_id"]] = projections.effective_records(rows)
         return members
+
+_VIEWS = {}

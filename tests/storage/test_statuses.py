@@ -132,3 +132,14 @@ def test_statuses_calls_share_nothing(store: Store, tmp_path_factory) -> None:
     assert after == _one_by_one(copy, today)
     assert after != start
     copy.close()
+
+
+@pytest.mark.parametrize("guess", [True, False])
+def test_statuses_when_the_members_guess_is_wrong(store: Store, monkeypatch, guess: bool) -> None:
+    """Members' rows read up front for every cohort, or only once a cohort pathway needs them:
+    the same answer."""
+    import storage.statuses
+
+    monkeypatch.setattr(storage.statuses, "_counts_members", lambda records: guess)
+    today = NOW.date() + dt.timedelta(days=8)
+    assert store.statuses(today) == _one_by_one(store, today)
