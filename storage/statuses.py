@@ -15,8 +15,9 @@ Here the same selections are made in Python over rows read once per call:
   kept until the cohort is done; otherwise one person at a time, dropped after that person.
   Memory holds at most one cohort's records, as ``Store.member_records`` did.
 
-Each body is decoded at most once per call, through caches keyed by record hash that live only
-inside ``statuses``. Records are shared between the people they touch, which is safe because
+Each body is decoded at most once per call (the one exception: when ``_counts_members`` guesses
+wrong, the rows of the members projected before are decoded again), through caches keyed by
+record hash that live only inside ``statuses``. Records are shared between the people they touch, which is safe because
 nothing in ``projections`` changes a record or a body: ``effective_records`` builds new
 ``Effective`` objects for each person, as before. The order rows arrive in does not matter:
 ``effective_records`` and ``records_touching`` sort by (created_at, device, seq), unique per
@@ -133,7 +134,7 @@ class _Batch:
         self.decoded = _Decoded()
         self.by_ref = _rows_by(conn, _REF, "ref_id IS NOT NULL")
         self.by_amends = _rows_by(conn, _AMENDS, "amends IS NOT NULL")
-        self.views = _VIEWS
+        self.views: dict[tuple, dict[str, Any]] = {}
 
     def cohort_statuses(self, cohort_id: str, people: list[dict[str, str]]) -> dict[str, dict[str, Any]]:
         """The statuses of ``people``, all the roster's members of ``cohort_id`` (in roster order)."""
@@ -201,5 +202,3 @@ class _Batch:
             rows = rows + [self.decoded.record(a) for r in rows for a in self.by_amends.get(r["hash"], ())]
             members[person["staff_id"]] = projections.effective_records(rows)
         return members
-
-_VIEWS = {}
