@@ -17,11 +17,12 @@ Here the same selections are made in Python over rows read once per call:
 
 Each body is decoded at most once per call (the one exception: when ``_counts_members`` guesses
 wrong, the rows of the members projected before are decoded again), through caches keyed by
-record hash that live only inside ``statuses``. Records are shared between the people they touch, which is safe because
-nothing in ``projections`` changes a record or a body: ``effective_records`` builds new
-``Effective`` objects for each person, as before. The order rows arrive in does not matter:
-``effective_records`` and ``records_touching`` sort by (created_at, device, seq), unique per
-record. ``tests/storage/test_statuses.py`` checks the result equals ``Store.status`` per person.
+record hash that live only inside ``statuses``. Records are shared between the people they
+touch, which is safe because nothing in ``projections`` changes a record or a body:
+``effective_records`` builds new ``Effective`` objects for each person, as before. The order
+rows arrive in does not matter: ``effective_records`` and ``records_touching`` sort by
+(created_at, device, seq), unique per record. ``tests/storage/test_statuses.py`` checks the
+result equals ``Store.status`` per person.
 """
 
 from __future__ import annotations
