@@ -76,6 +76,13 @@ def matches(row: StaffOverview, query: str, cohort: str | None, state: str | Non
     return not query or query in row.name.lower() or query in row.staff_id.lower()
 
 
+SORTS = {  # key: (words for the status line, sort key)
+    "id": ("staff id", lambda r: r.staff_id),
+    "due": ("next due, overdue first", lambda r: (not r.overdue, r.next_due or "9999-99-99", r.staff_id)),
+    "name": ("name", lambda r: (r.name.lower(), r.staff_id)),
+}
+
+
 class RosterScreen(Screen):
     AUTO_FOCUS = "#roster"  # focused as the screen is built, not moved after its first frame
     CSS_PATH = "roster.tcss"
@@ -84,6 +91,7 @@ class RosterScreen(Screen):
         Binding("enter", "open", "Open", show=False),
         Binding("c", "cohort", "Cohort"),
         Binding("v", "state", "State"),
+        Binding("o", "sort", "Sort"),
         Binding("r", "app.restrictions", "Restrictions"),
         Binding("s", "app.sync_now", "Sync"),
         Binding("g", "app.report", "Report"),
@@ -98,6 +106,7 @@ class RosterScreen(Screen):
         self.rows: list[StaffOverview] = []
         self.shown: list[StaffOverview] = []
         self.page = 0
+        self.sort = "id"
         self._shown = False
         self._filled_width = 0
         self.draft_count = 0
@@ -184,7 +193,8 @@ class RosterScreen(Screen):
         state = self.query_one("#state", Select).value
         cohort = None if cohort is Select.NULL else cohort
         state = None if state is Select.NULL else state
-        self.shown = [r for r in self.rows if matches(r, query, cohort, state)]
+        self.shown = sorted((r for r in self.rows if matches(r, query, cohort, state)),
+                            key=SORTS[self.sort][1])
         pages = max(1, -(-len(self.shown) // PAGE_SIZE))
         self.page = min(self.page, pages - 1) if keep_page else 0
         self._fill()
@@ -216,7 +226,8 @@ class RosterScreen(Screen):
                         " (Ctrl+P: resume)", style="bold yellow")
             info.append(" · ")
         info.append(f"{len(self.shown)} of {len(self.rows)} staff · page {self.page + 1}/{pages}"
-                    f" ([ ]) · {overdue} overdue · Enter opens · Ctrl+P commands")
+                    f" ([ ]) · {overdue} overdue · sorted by {SORTS[self.sort][0]} (o)"
+                    " · Enter opens")
         if not self.rows:
             info = Text("No staff on the roster yet: import a CSV with 'supervisor-tui roster import FILE'.")
         self.query_one("#pageinfo", Static).update(info)
@@ -270,6 +281,15 @@ class RosterScreen(Screen):
 
     def action_state(self) -> None:
         self.query_one("#state", Select).action_show_overlay()
+
+    def action_sort(self) -> None:
+        """Cycle the order: staff id, next due (overdue first), name."""
+        order = list(SORTS)
+        self.sort = order[(order.index(self.sort) + 1) % len(order)]
+        self.apply_filter()
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=0)
 
     def action_clear(self) -> None:
         self.query_one("#search", Input).value = ""

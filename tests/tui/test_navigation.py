@@ -104,3 +104,31 @@ async def test_export_from_staff_screen_writes_to_exports(demo_home: Path) -> No
         await settle(pilot)
     written = list((demo_home / "exports").glob("S001-*.json"))
     assert len(written) == 1 and written[0].stat().st_size > 100
+
+
+async def test_roster_sorts_by_next_due_then_name(demo_home: Path) -> None:
+    from storage.overview import roster_overview
+
+    store = Store(demo_home)
+    rows = roster_overview(store, FIXED.date())
+    store.close()
+    by_due = [r.staff_id for r in sorted(
+        rows, key=lambda r: (not r.overdue, r.next_due or "9999-99-99", r.staff_id))]
+    by_name = [r.staff_id for r in sorted(rows, key=lambda r: r.name.lower())]
+    assert by_due != sorted(by_due)  # the demo has due dates that reorder the roster
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert [str(k.value) for k in table.rows] == sorted(by_due)
+        await pilot.press("o")
+        await settle(pilot)
+        assert [str(k.value) for k in table.rows] == by_due
+        assert "sorted by next due, overdue first" in app.screen.query_one("#pageinfo", Static).render().plain
+        assert table.cursor_row == 0
+        await pilot.press("o")
+        await settle(pilot)
+        assert [str(k.value) for k in table.rows] == by_name
+        await pilot.press("o")
+        await settle(pilot)
+        assert [str(k.value) for k in table.rows] == sorted(by_due)
