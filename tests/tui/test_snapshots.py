@@ -40,6 +40,10 @@ FLOWS = {
     "assign_pathway": _staff("a"),
     "close_pathway": _staff("x"),
     "restriction_menu": _staff("r"),
+    "restriction_start": _staff("r", "enter"),
+    "restriction_review": _staff("r", "down", "down", "enter"),
+    "restriction_lift": _staff("r", "down", "down", "down", "enter"),
+    "leave_form": _staff("h", *"Drowsy", "escape"),
     "amend": _staff("down", "e"),
     "record": _staff("down", "down", "enter"),
     "export_menu": _staff("o"),
@@ -60,8 +64,13 @@ def test_screen_snapshot(snap_compare, demo_home: Path, name: str, size: tuple[i
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_first_run_snapshot(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
+@pytest.mark.parametrize("step", ["profile", "data"])
+def test_first_run_snapshot(snap_compare, tmp_path: Path, size: tuple[int, int], step: str) -> None:
     async def run_before(pilot) -> None:
         await settle(pilot)
+        if step == "data":  # the profile is created; next: demo data or a roster CSV
+            await pilot.press(*"SUP09", "tab", *"Sam Lee", "ctrl+s")
+            await settle(pilot)
+            await settle(pilot)
 
     assert snap_compare(make_app(tmp_path / "fresh"), terminal_size=size, run_before=run_before)
