@@ -163,11 +163,19 @@ class RecordScreen(ModalScreen[None]):
     RecordScreen > VerticalScroll { width: 90%; max-width: 110; height: auto; max-height: 90%; border: thick $primary;
         background: $surface; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape", "close", "Close"), Binding("e", "amend", "Amend")]
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("e", "amend", "Amend"),
+        Binding("left", "step(-1)", "Newer", priority=True),
+        Binding("right", "step(1)", "Older", priority=True),
+    ]
 
-    def __init__(self, record_hash: str) -> None:
+    def __init__(self, record_hash: str, table: Any = None) -> None:
+        """``table``: the timeline it was opened from; ← → then step through its rows (and
+        move its cursor along, so Esc lands on the record last shown)."""
         super().__init__()
         self.record_hash = record_hash
+        self.table = table
         self.view: dict[str, Any] | None = None
         self.shown: RenderableType = ""
 
@@ -200,6 +208,20 @@ class RecordScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_step(self, delta: int) -> None:
+        keys = list(getattr(self.table, "keys", []))
+        if self.record_hash not in keys:
+            return
+        index = keys.index(self.record_hash) + delta
+        if not 0 <= index < len(keys):
+            self.notify("Newest record on this page." if delta < 0 else
+                        "Oldest record on this page ([ ] on the timeline pages).", timeout=2)
+            return
+        self.record_hash = keys[index]
+        self.table.move_cursor(index)
+        self.query_one(VerticalScroll).scroll_home(animate=False)
+        self.load()
 
     def action_amend(self) -> None:
         from screens.amend import AmendScreen

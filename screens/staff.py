@@ -223,7 +223,13 @@ class StaffScreen(Screen):
             label = KIND_LABELS[record["kind"]] + (" (amended)" if record["hash"] in amended else "")
             rows.append((record["created_at"][:16].replace("T", " "), label, summarise(record),
                          record["author"]))
-        self.query_one(LineTable).set_rows(rows, [r["hash"] for r in records])
+        table = self.query_one(LineTable)
+        # Back from a record or a form: stay on the record that was picked (on the top row, a
+        # newly signed record takes the top as before).
+        before = table.cursor_key if table.cursor_row else None
+        table.set_rows(rows, [r["hash"] for r in records])
+        if before in table.keys:
+            table.move_cursor(table.keys.index(before))
         pages = max(1, -(-self.total // PAGE_SIZE))
         self.query_one("#pageinfo", Static).update(
             f"{self.total} records · page {self.page + 1}/{pages} ([ ]) · newest first · Enter views one")
@@ -315,9 +321,9 @@ class StaffScreen(Screen):
     def action_view_record(self) -> None:
         from screens.record import RecordScreen
 
-        key = self.query_one(LineTable).cursor_key
-        if key is not None:
-            self.app.push_screen(RecordScreen(key))
+        table = self.query_one(LineTable)
+        if table.cursor_key is not None:
+            self.app.push_screen(RecordScreen(table.cursor_key, table))
 
     def on_line_table_row_chosen(self, event: LineTable.RowChosen) -> None:
         self.action_view_record()

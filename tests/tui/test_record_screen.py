@@ -78,3 +78,27 @@ def test_record_view_text_for_a_forged_record_of_another_device(demo_home: Path)
     assert "✓ Hash and signature" not in shown
     assert "✓ Date of service" in shown  # elements in the standard's words, not ids
     assert "date-of-service" not in shown
+
+
+async def test_left_and_right_step_through_the_timeline(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S001")
+        table = app.screen.query_one(LineTable)
+        keys = list(table.keys)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.screen.record_hash == keys[1]
+        await pilot.press("right")
+        await settle(pilot)
+        assert app.screen.record_hash == keys[2]
+        assert keys[2] in plain_text(app.screen.shown)  # the shown record follows
+        await pilot.press("left", "left")
+        await settle(pilot)
+        assert app.screen.record_hash == keys[0]
+        await pilot.press("left")  # already the newest: stays
+        await settle(pilot)
+        assert app.screen.record_hash == keys[0]
+        await pilot.press("right", "escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "StaffScreen" and table.cursor_row == 1
