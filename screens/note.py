@@ -41,9 +41,9 @@ class NoteScreen(FormScreen):
                 yield Label("Review", classes="label")
                 yield Select([("Sample note", "sample"), ("First five notes", "first_five")],
                              value="sample", allow_blank=False, id="review", classes="field")
-                yield Label("Note #", classes="label")
+                yield Label("Note #", classes="label inline")
                 yield make_input(app, id="sequence", value="1", placeholder="1-2 / 1-5", classes="field")
-                yield Label("Attempt", classes="label")
+                yield Label("Attempt", classes="label inline")
                 yield make_input(app, id="attempt", value="1", placeholder="attempt", classes="field")
             yield Label("Elements present (space toggles)", classes="section-title")
             yield SelectionList(*[(("" if e.required else "(optional) ") + e.text, e.element_id)

@@ -40,21 +40,23 @@ class AssignPathwayScreen(FormScreen):
                              value="staff", allow_blank=False, id="scope", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Incident ref", classes="label")
-                yield make_input(app, id="incident_ref", placeholder="INC-2026-0142", classes="field")
+                yield make_input(app, id="incident_ref", placeholder="e.g. INC-2026-0142", classes="field")
+                yield Label("Gap", classes="label inline")
                 yield Select([("Knowledge gap", "knowledge"), ("Workflow gap", "workflow"),
-                              ("Accountability gap", "accountability")], prompt="Gap", id="gap",
+                              ("Accountability gap", "accountability")], prompt="choose", id="gap",
                              classes="field")
             with Horizontal(classes="row"):
                 yield Label("Owner", classes="label")
                 yield make_input(app, id="owner", placeholder="named person", classes="field")
-                yield make_input(app, id="due_on", value=due, placeholder="due YYYY-MM-DD", classes="field")
+                yield Label("Due on", classes="label inline")
+                yield make_input(app, id="due_on", value=due, placeholder="YYYY-MM-DD", classes="field")
             yield Label("Scenarios to pass", classes="section-title")
             yield SelectionList(*[(f"{s.title} ({s.id})", s.id) for s in app.store.library.scenarios()],
                                 id="scenarios", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Compliant samples", classes="label")
                 yield make_input(app, id="compliant_samples", value="0", classes="field")
-                yield Label("Shadow shifts", classes="label")
+                yield Label("Shadow shifts", classes="label inline")
                 yield make_input(app, id="shadow_shifts", value="0", classes="field")
             yield Checkbox("First-five notes review", id="first_five", classes="field")
             yield Label("Note", classes="section-title")

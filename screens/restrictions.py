@@ -166,11 +166,11 @@ class StartRestrictionScreen(FormScreen):
                 yield make_input(app, id="reason", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Incident ref", classes="label")
-                yield make_input(app, id="incident_ref", placeholder="INC-2026-0142", classes="field")
+                yield make_input(app, id="incident_ref", placeholder="e.g. INC-2026-0142", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Expires on", classes="label")
                 yield make_input(app, id="expires_on", value=expires, classes="field")
-                yield Label("Review every", classes="label")
+                yield Label("Review every", classes="label inline")
                 yield make_input(app, id="review_every_days", value=str(codes.default_review_every_days),
                                  classes="field")
             yield Static(id="problems", classes="problems")
@@ -216,7 +216,8 @@ class ReviewRestrictionScreen(FormScreen):
                 yield Label("Decision", classes="label")
                 yield Select([("Continue", "continue"), ("Extend", "extend")], value="continue",
                              allow_blank=False, id="decision", classes="field")
-                yield make_input(app, id="expires_on", placeholder="new expiry if extending",
+                yield Label("New expiry", classes="label inline")
+                yield make_input(app, id="expires_on", placeholder="YYYY-MM-DD",
                                  classes="field")
             yield Label("Note", classes="section-title")
             yield make_textarea(app, id="note", classes="field")

@@ -38,8 +38,9 @@ class ShadowScreen(FormScreen):
             with Horizontal(classes="row"):
                 yield Label("Shift date", classes="label")
                 yield make_input(app, id="shift_date", value=app.today().isoformat(), classes="field")
+                yield Label("Shift", classes="label inline")
                 yield Select([("Day", "day"), ("Evening", "evening"), ("Night", "night")],
-                             prompt="Shift", id="shift", classes="field")
+                             prompt="choose", id="shift", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Situation", classes="label")
                 yield make_input(app, id="situation", placeholder="what happened (no client identifiers)",
