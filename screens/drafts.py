@@ -28,6 +28,14 @@ class Draft:
         return self.parts[0] if self.kind in STAFF_KINDS and self.parts else None
 
     @property
+    def form(self) -> str:
+        """The form in words: "Scenario check chest-pain-home-visit", "Shadow shift"."""
+        label = KIND_LABELS.get(self.kind, self.kind)
+        if self.kind == "scenario_check" and len(self.parts) > 1:
+            return f"{label} {self.parts[1]}"
+        return label
+
+    @property
     def saved(self) -> str:
         return self.updated_at[:16].replace("T", " ")
 
@@ -47,11 +55,10 @@ def read_drafts(store: Any, staff_id: str | None = None) -> list[Draft]:
 def describe_draft(draft: Draft, names: dict[str, str] | None = None) -> str:
     """"Scenario check chest-pain-home-visit for Amara Okafor (S001)" and the like."""
     names = names or {}
-    label = KIND_LABELS.get(draft.kind, draft.kind)
+    label = draft.form
     if draft.staff_id:
         who = f"{names[draft.staff_id]} ({draft.staff_id})" if draft.staff_id in names else draft.staff_id
-        what = f" {draft.parts[1]}" if draft.kind == "scenario_check" and len(draft.parts) > 1 else ""
-        return f"{label}{what} for {who}"
+        return f"{label} for {who}"
     if draft.kind == "restriction_started" and len(draft.parts) == 2:
         return f"{label} for {draft.parts[0]} {draft.parts[1]}"
     if draft.kind == "amendment":
@@ -74,30 +81,29 @@ def resume_draft(app: Any, draft: Draft) -> None:
 
 
 def _look_up_and_open(app: Any, draft: Draft) -> None:
+    """In a thread worker: find what the draft's form is about, then open the form on the UI
+    thread (screens are built there, not in the worker)."""
+    from screens.amend import AmendScreen
+    from screens.pathway import ClosePathwayScreen
+    from screens.restrictions import LiftRestrictionScreen, ReviewRestrictionScreen
     from storage.overview import all_restrictions, pathway_views
 
-    screen: Any = None
+    subject = draft.parts[0] if draft.parts else ""
+    found: list[Any] = []
     with app.store_lock:
         if draft.kind == "amendment":
-            from screens.amend import AmendScreen
-
-            record = app.store.record_by_hash(draft.parts[0]) if draft.parts else None
-            screen = AmendScreen(record) if record else None
+            form: Any = AmendScreen
+            found = [r for r in [app.store.record_by_hash(subject)] if r]
         elif draft.kind in ("restriction_reviewed", "restriction_lifted"):
-            from screens.restrictions import LiftRestrictionScreen, ReviewRestrictionScreen
-
-            found = [r for r in all_restrictions(app.store, app.today())
-                     if draft.parts and r["restriction_id"] == draft.parts[0] and r["status"] == "active"]
             form = ReviewRestrictionScreen if draft.kind == "restriction_reviewed" else LiftRestrictionScreen
-            screen = form(found[0]) if found else None
+            found = [r for r in all_restrictions(app.store, app.today())
+                     if r["restriction_id"] == subject and r["status"] == "active"]
         elif draft.kind == "pathway_closed":
-            from screens.pathway import ClosePathwayScreen
-
+            form = ClosePathwayScreen
             found = [v for v in pathway_views(app.store, app.today())
-                     if draft.parts and v["pathway_id"] == draft.parts[0] and v["status"] == "open"]
-            screen = ClosePathwayScreen(found[0]) if found else None
-    if screen is None:
+                     if v["pathway_id"] == subject and v["status"] == "open"]
+    if not found:
         app.call_from_thread(app.notify, "What this draft was for is no longer open (closed, lifted "
                              "or not on this laptop); the draft is kept.", severity="warning")
         return
-    app.call_from_thread(app.push_screen, screen)
+    app.call_from_thread(lambda: app.push_screen(form(found[0])))

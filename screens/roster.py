@@ -174,7 +174,7 @@ class RosterScreen(Screen):
     def count_drafts(self) -> None:
         app: Any = self.app
         with app.store_lock:
-            count = app.store.conn.execute("SELECT COUNT(*) FROM drafts").fetchone()[0]
+            count = len(app.store.drafts())
         app.call_from_thread(self._drafts_counted, count)
 
     @alive

@@ -207,9 +207,7 @@ class StaffScreen(Screen):
         if self.drafts:
             unfinished = Text("Unfinished drafts\n", style="bold yellow")
             for draft in self.drafts:
-                what = f" {draft.parts[1]}" if draft.kind == "scenario_check" and len(draft.parts) > 1 else ""
-                unfinished.append(f"  {KIND_LABELS.get(draft.kind, draft.kind)}{what} · saved {draft.saved}"
-                                  f" ({DRAFT_KEYS.get(draft.kind, '')})\n")
+                unfinished.append(f"  {draft.form} · saved {draft.saved} ({DRAFT_KEYS.get(draft.kind, '')})\n")
             parts.insert(0, unfinished)
         gap = Text("\n")  # the blank line between the parts
         self.query_one("#status", Static).update(gap.join(parts))
@@ -248,10 +246,14 @@ class StaffScreen(Screen):
     def _open_pathways(self) -> list[dict[str, Any]]:
         return [p for p in (self.detail or {}).get("pathways", []) if p["status"] == "open"]
 
+    def _pathway_needing(self) -> dict[str, str]:
+        """Scenario id -> the open pathway that needs it (a check run here counts towards it)."""
+        return {s: p["pathway_id"] for p in self._open_pathways()
+                for s in p["requirements"].get("scenarios", [])}
+
     def action_scenario(self) -> None:
         app: Any = self.app
-        open_ids = {s: p["pathway_id"] for p in self._open_pathways()
-                    for s in p["requirements"].get("scenarios", [])}
+        open_ids = self._pathway_needing()
         options = []
         for s in app.store.library.scenarios():
             needed = f" · needed by {open_ids[s.id]}" if s.id in open_ids else ""
@@ -266,9 +268,7 @@ class StaffScreen(Screen):
     def resume_form(self, draft: Draft) -> None:
         """Reopen the form a draft of this person belongs to (the form restores the draft)."""
         if draft.kind == "scenario_check" and len(draft.parts) > 1:
-            open_ids = {s: p["pathway_id"] for p in self._open_pathways()
-                        for s in p["requirements"].get("scenarios", [])}
-            self.app.start_scenario(self.staff_id, draft.parts[1], open_ids.get(draft.parts[1]))
+            self.app.start_scenario(self.staff_id, draft.parts[1], self._pathway_needing().get(draft.parts[1]))
         elif draft.kind == "shadow_escalation":
             self.action_shadow()
         elif draft.kind == "note_assessment":
