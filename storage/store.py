@@ -41,6 +41,20 @@ class StoreError(Exception):
     """A store operation that cannot be done (no profile, key exists...)."""
 
 
+class KeyLocked(StoreError):
+    """Signing needs the profile's key, and it is not unlocked."""
+
+
+class AmbiguousProfile(StoreError):
+    """Several profiles and none chosen (``--as ID`` or ``$SUPERVISOR_TUI_PROFILE``)."""
+
+    def __init__(self, profiles: list[Profile]):
+        self.profiles = profiles
+        listed = ", ".join(f"{p.supervisor} ({p.name})" for p in profiles)
+        super().__init__(f"several supervisors use this store; choose one with --as ID or"
+                         f" $SUPERVISOR_TUI_PROFILE: {listed}")
+
+
 @dataclass(frozen=True)
 class Profile:
     supervisor: str
@@ -108,7 +122,6 @@ class Store:
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         self.path = self.home / DB_NAME
-        self.key_path = self.home / KEY_NAME
         self._library = library
         self.library_problems: list[str] = []
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
@@ -119,7 +132,11 @@ class Store:
         self.conn = conn
         migrate(conn)
         self.triggers_were_missing = self._restore_triggers()
-        self._key: DeviceKey | None = None
+        self._keys: dict[str, DeviceKey] = {}
+        self.active: str | None = None  # the profile acting now (None: the only one)
+        # Scripts and tests: a locked key is opened with $SUPERVISOR_TUI_PASSPHRASE when set.
+        # The app turns this off: a person there always types their passphrase.
+        self.env_unlock = True
 
     @property
     def library(self) -> Library:
@@ -171,45 +188,118 @@ class Store:
             raise
         self.conn.execute("COMMIT")
 
-    # -- profile and key ---------------------------------------------------------------------
+    # -- profiles and keys (storage/profiles.py does the work) ---------------------------------
+    def profiles(self) -> list[Profile]:
+        return [Profile(*row) for row in self.conn.execute(
+            "SELECT supervisor, name, device, created_at FROM profiles ORDER BY name, supervisor")]
+
     @property
     def profile(self) -> Profile | None:
-        row = self.conn.execute("SELECT supervisor, name, device, created_at FROM profile").fetchone()
-        return Profile(*row) if row else None
+        """The active profile: the one chosen with ``use``, else the only one (None when the
+        store has none, or several and none was chosen)."""
+        found = self.profiles()
+        if self.active is not None:
+            return next((p for p in found if p.supervisor == self.active), None)
+        return found[0] if len(found) == 1 else None
+
+    def use(self, supervisor: str) -> Profile:
+        """Act as ``supervisor`` from now on (CLI ``--as``, the app's profile pick)."""
+        found = self.profiles()
+        for p in found:
+            if p.supervisor == supervisor:
+                self.active = supervisor
+                return p
+        known = ", ".join(f"{p.supervisor} ({p.name})" for p in found) or "none"
+        raise StoreError(f"no profile {supervisor!r} on this laptop (profiles: {known})")
 
     def require_profile(self) -> Profile:
         profile = self.profile
         if profile is None:
+            found = self.profiles()
+            if found:
+                raise AmbiguousProfile(found)
+            if self.legacy_key_path.exists():
+                raise StoreError(f"{self.home} has a device.key but no profile: the store is damaged")
             raise StoreError(f"no supervisor profile in {self.home}: run 'supervisor-tui init' first")
         return profile
 
-    def init_profile(self, supervisor: str, name: str) -> Profile:
-        if self.key_path.exists():
-            raise StoreError(f"a device key already exists at {self.key_path}; refusing to overwrite it")
-        if self.profile is not None:
-            raise StoreError(f"a profile already exists in {self.home}")
-        from supervisor_tui.records import utc_now_iso
-        from sync.signing import DeviceKey
+    def init_profile(self, supervisor: str, name: str, passphrase: str | None = None) -> Profile:
+        """The store's first profile (``add_profile`` adds more)."""
+        if self.legacy_key_path.exists():
+            raise StoreError(f"a device key already exists at {self.legacy_key_path}; refusing to overwrite it")
+        if self.profiles():
+            raise StoreError(f"a profile already exists in {self.home} (refusing to overwrite it);"
+                             " add another supervisor with 'supervisor-tui profile add'")
+        return self.add_profile(supervisor, name, passphrase)
 
-        key = DeviceKey.generate()
-        key.save(self.key_path)
-        device = f"dev-{uuid7()[:8]}{os.urandom(2).hex()}"
-        profile = Profile(supervisor, name, device, utc_now_iso())
-        with self.write() as conn:
-            conn.execute("INSERT INTO profile VALUES (1, ?, ?, ?, ?)",
-                         (profile.supervisor, profile.name, profile.device, profile.created_at))
-            conn.execute("INSERT INTO devices VALUES (?, ?, ?)",
-                         (device, supervisor, key.public_key_hex))
-        self._key = key
+    def add_profile(self, supervisor: str, name: str, passphrase: str | None = None) -> Profile:
+        """A new profile whose key is sealed under ``passphrase`` (default: from
+        ``$SUPERVISOR_TUI_PASSPHRASE``); it becomes the active one, unlocked."""
+        from storage.keyfile import PassphraseNeeded, env_passphrase
+        from storage.profiles import create_profile
+
+        passphrase = passphrase or env_passphrase()
+        if passphrase is None:
+            raise PassphraseNeeded("passphrase needed to protect the new key")
+        profile, key = create_profile(self, supervisor, name, passphrase)
+        self._keys[profile.device] = key
+        self.active = profile.supervisor
         return profile
 
     @property
-    def key(self) -> DeviceKey:
-        if self._key is None:
-            from sync.signing import DeviceKey
+    def legacy_key_path(self) -> Path:
+        """An old store's plaintext key (``passphrase set`` or the app seals it)."""
+        return self.home / KEY_NAME
 
-            self._key = DeviceKey.load(self.key_path)
-        return self._key
+    @property
+    def key_path(self) -> Path:
+        """The active profile's sealed key file."""
+        from storage.profiles import key_path
+
+        profile = self.profile
+        return key_path(self.home, profile.device) if profile else self.legacy_key_path
+
+    @property
+    def key(self) -> DeviceKey:
+        """The active profile's unlocked signing key (KeyLocked when it is not unlocked)."""
+        return self.key_for(self.require_profile().device)
+
+    def key_for(self, device: str) -> DeviceKey:
+        key = self._keys.get(device)
+        if key is None:
+            from storage.keyfile import env_passphrase
+            from storage.profiles import open_device_key
+
+            passphrase = env_passphrase() if self.env_unlock else None
+            if passphrase is None:
+                raise KeyLocked("the key is locked: a passphrase is needed to sign")
+            key = self._keys[device] = open_device_key(self, device, passphrase)
+        return key
+
+    def unlock(self, passphrase: str, supervisor: str | None = None) -> DeviceKey:
+        """Open the key of ``supervisor`` (default: the active profile), which becomes the
+        active profile. Argon2id: slow on purpose, keep it off the UI thread."""
+        from storage.profiles import open_device_key, open_retired_keys
+
+        profile = self.use(supervisor) if supervisor else self.require_profile()
+        key = open_device_key(self, profile.device, passphrase)
+        self._keys[profile.device] = key
+        self._keys.update(open_retired_keys(self, profile.supervisor, passphrase))
+        return key
+
+    @property
+    def unlocked(self) -> bool:
+        profile = self.profile
+        return profile is not None and profile.device in self._keys
+
+    def lock(self) -> None:
+        """Forget every unlocked key (the idle lock, switching supervisor)."""
+        self._keys.clear()
+
+    forget_keys = lock
+
+    def remember_key(self, device: str, key: DeviceKey) -> None:
+        self._keys[device] = key
 
     def public_keys(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT device, public_key FROM devices"))
@@ -286,8 +376,13 @@ class Store:
                 activity_row(cur.lastrowid, record))
         return True
 
+    def sign_next_with(self, key: DeviceKey, profile: Profile, kind: str, body: dict[str, Any],
+                       now: dt.datetime) -> tuple[dict[str, Any], str]:
+        """The next record of ``profile``'s device chain, signed by ``key`` (key rotation)."""
+        return self._sign_next(profile, kind, body, now, self._head(profile.device), key)
+
     def _sign_next(self, profile: Profile, kind: str, body: dict[str, Any], now: dt.datetime,
-                   head: tuple[int, str]) -> tuple[dict[str, Any], str]:
+                   head: tuple[int, str], key: DeviceKey | None = None) -> tuple[dict[str, Any], str]:
         from supervisor_tui.records import SCHEMA_VERSION, utc_now_iso
         from sync.signing import seal_with_body_json
 
@@ -297,7 +392,7 @@ class Store:
             "created_at": utc_now_iso(now), "body": body,
         }
         body_json = canonical_bytes(body, trusted=True).decode()  # built by pydantic models
-        return seal_with_body_json(unsigned, body_json, self.key), body_json
+        return seal_with_body_json(unsigned, body_json, key or self.key_for(profile.device)), body_json
 
     def append(self, kind: str, raw_body: Any, now: dt.datetime | None = None) -> dict[str, Any]:
         """Validate, derive, sign and durably append one record; return it."""
@@ -421,39 +516,50 @@ class Store:
         return statuses(self, today or dt.date.today(), cohort)
 
     # -- drafts ------------------------------------------------------------------------------
-    def save_draft(self, draft_key: str, kind: str, data: dict[str, Any]) -> None:
+    # Drafts belong to the active profile: another supervisor on the laptop never sees them.
+    def _owner(self) -> str:
+        profile = self.profile
+        return profile.supervisor if profile else ""
+
+    def save_draft(self, draft_key: str, kind: str, data: dict[str, Any], owner: str | None = None) -> None:
         from supervisor_tui.records import utc_now_iso
 
         with self.write() as conn:
             conn.execute(
-                "INSERT INTO drafts VALUES (?, ?, ?, ?) ON CONFLICT(draft_key) DO UPDATE SET"
+                "INSERT INTO drafts VALUES (?, ?, ?, ?, ?) ON CONFLICT(owner, draft_key) DO UPDATE SET"
                 " kind=excluded.kind, data=excluded.data, updated_at=excluded.updated_at",
-                (draft_key, kind, json.dumps(data), utc_now_iso()),
+                (self._owner() if owner is None else owner, draft_key, kind, json.dumps(data), utc_now_iso()),
             )
 
     def load_draft(self, draft_key: str) -> dict[str, Any] | None:
-        row = self.conn.execute("SELECT data FROM drafts WHERE draft_key = ?", (draft_key,)).fetchone()
+        row = self.conn.execute("SELECT data FROM drafts WHERE owner = ? AND draft_key = ?",
+                                (self._owner(), draft_key)).fetchone()
         return json.loads(row[0]) if row else None
 
     def discard_draft(self, draft_key: str) -> None:
         with self.write() as conn:
-            conn.execute("DELETE FROM drafts WHERE draft_key = ?", (draft_key,))
+            conn.execute("DELETE FROM drafts WHERE owner = ? AND draft_key = ?", (self._owner(), draft_key))
 
     def drafts(self) -> list[dict[str, Any]]:
         return [
             {"draft_key": k, "kind": kind, "updated_at": u}
-            for k, kind, u in self.conn.execute("SELECT draft_key, kind, updated_at FROM drafts ORDER BY updated_at")
+            for k, kind, u in self.conn.execute(
+                "SELECT draft_key, kind, updated_at FROM drafts WHERE owner = ? ORDER BY updated_at",
+                (self._owner(),))
         ]
 
     # -- sync bookkeeping --------------------------------------------------------------------
-    def unsynced_count(self) -> int:
-        profile = self.profile
-        if profile is None:
-            return 0
+    def unsynced_count(self, supervisor: str | None = None) -> int:
+        """Records of the active profile's devices (or ``supervisor``'s) without a receipt."""
+        if supervisor is None:
+            profile = self.profile
+            if profile is None:
+                return 0
+            supervisor = profile.supervisor
         return self.conn.execute(
-            "SELECT COUNT(*) FROM records r WHERE r.device = ? AND NOT EXISTS"
-            " (SELECT 1 FROM sync_receipts s WHERE s.hash = r.hash)", (profile.device,)
-        ).fetchone()[0]
+            "SELECT COUNT(*) FROM records r WHERE r.device IN (SELECT device FROM own_devices"
+            " WHERE supervisor = ?) AND NOT EXISTS (SELECT 1 FROM sync_receipts s WHERE s.hash = r.hash)",
+            (supervisor,)).fetchone()[0]
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()

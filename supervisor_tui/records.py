@@ -189,6 +189,15 @@ class Amendment(Body):
     body: dict[str, Any]
 
 
+class KeyRotated(Body):
+    """Closes the signing device's chain: its supervisor moved to a new key pair (issue 12).
+    Signed by the old key; the central store enrols the new device only against this record."""
+
+    new_device: Ident
+    new_public_key: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
+    reason: Text | None = None
+
+
 BODY_MODELS: dict[str, type[Body]] = {
     "pathway_assigned": PathwayAssigned,
     "scenario_check": ScenarioCheck,
@@ -199,6 +208,7 @@ BODY_MODELS: dict[str, type[Body]] = {
     "restriction_lifted": RestrictionLifted,
     "pathway_closed": PathwayClosed,
     "amendment": Amendment,
+    "key_rotated": KeyRotated,
 }
 KINDS: tuple[str, ...] = tuple(BODY_MODELS)
 
@@ -218,6 +228,7 @@ class Envelope(BaseModel):
         "restriction_lifted",
         "pathway_closed",
         "amendment",
+        "key_rotated",
     ]
     schema_: StrictInt = Field(alias="schema", ge=1)
     author: Ident

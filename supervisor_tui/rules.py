@@ -326,4 +326,6 @@ _RULES: dict[str, Any] = {
     "restriction_lifted": _restriction_lifted,
     "pathway_closed": _pathway_closed,
     "amendment": _amendment,
+    "key_rotated": lambda body, ctx, original: [
+        "kind: key_rotated records are made by 'supervisor-tui key rotate', not by hand"],
 }

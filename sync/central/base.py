@@ -166,6 +166,34 @@ class CentralStore(ABC):
                        (now, device, token_hash(token)))
             return DeviceInfo(device, supervisor, public_key, now)
 
+    def enrol_rotated(self, rotated_from: str, device: str, supervisor: str, public_key: str) -> DeviceInfo:
+        """Enrol the new device of a key rotation: ``rotated_from`` (enrolled, not revoked, the
+        same supervisor) must hold a ``key_rotated`` record naming this device and public key."""
+        now = utc_now_iso()
+        with self.transaction() as tx:
+            old = self._device(tx, rotated_from)
+            if old is None or old.supervisor != supervisor:
+                raise CentralError(f"device {rotated_from} is not an enrolled device of {supervisor}", 403)
+            if old.revoked_at is not None:
+                raise CentralError(f"device {rotated_from} was revoked; a rotation from it is refused", 403)
+            closing = [json.loads(body) for (body,) in tx.all(
+                "SELECT body FROM records WHERE device = ? AND kind = 'key_rotated'", (rotated_from,))]
+            if not any(b.get("new_device") == device and b.get("new_public_key") == public_key
+                       for b in closing):
+                raise CentralError(f"no key_rotated record of device {rotated_from} names device {device}"
+                                   " with this public key: sync the old device first, or ask for an"
+                                   " enrolment token", 403)
+            existing = self._device(tx, device)
+            if existing is not None:
+                if existing.public_key != public_key or existing.supervisor != supervisor:
+                    raise CentralError(f"device {device} is already enrolled with another key", 409)
+                return existing
+            if tx.one("SELECT 1 FROM devices WHERE public_key = ?", (public_key,)):
+                raise CentralError("this public key is already enrolled for another device", 409)
+            tx.execute("INSERT INTO devices (device, supervisor, public_key, enrolled_at) VALUES (?, ?, ?, ?)",
+                       (device, supervisor, public_key, now))
+            return DeviceInfo(device, supervisor, public_key, now)
+
     def _device(self, tx: Tx, device: str) -> DeviceInfo | None:
         row = tx.one("SELECT d.device, d.supervisor, d.public_key, d.enrolled_at, r.revoked_at"
                      " FROM devices d LEFT JOIN revocations r ON r.device = d.device"
