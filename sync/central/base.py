@@ -247,6 +247,7 @@ class CentralStore(ABC):
                                    (device.device, min(low), max(low))))
             outcome = evaluate_batch(records, device.device, device.supervisor, device.public_key,
                                      head, held, verifier, strict_json)
+            _refuse_after_rotation(tx, device.device, outcome, head)
             tx.executemany(
                 "INSERT INTO records (id, kind, schema, author, device, seq, prev, created_at, body,"
                 " hash, sig, staff_id, cohort_id, ref_id, amends, received_at)"
@@ -368,6 +369,28 @@ class CentralStore(ABC):
         from sync.central.verify import verify_store
 
         return verify_store(self, self.stamper if fill_stamps else None)
+
+
+def _refuse_after_rotation(tx: Tx, device: str, outcome: BatchOutcome, head: tuple[int, str]) -> None:
+    """A ``key_rotated`` record closes its device's chain: nothing after it is accepted (a key
+    rotated out, perhaps because it leaked, signs nothing more)."""
+    row = tx.one("SELECT MIN(seq) FROM records WHERE device = ? AND kind = 'key_rotated'", (device,))
+    closed = row[0] if row and row[0] is not None else None
+    for rec, _ in outcome.insert:
+        if rec["kind"] == "key_rotated" and (closed is None or rec["seq"] < closed):
+            closed = rec["seq"]
+    if closed is None:
+        return
+    kept = [(r, b) for r, b in outcome.insert if r["seq"] <= closed]
+    if len(kept) == len(outcome.insert):
+        return
+    outcome.insert = kept
+    outcome.head_seq, outcome.head_hash = (kept[-1][0]["seq"], kept[-1][0]["hash"]) if kept else head
+    for fate in outcome.fates:
+        if fate.status == "accepted" and fate.seq > closed:
+            fate.status = "rejected"
+            fate.reason = (f"device {device} was closed by its key_rotated record (seq {closed}): this"
+                           " key signs nothing more")
 
 
 def _index(record: dict[str, Any]) -> tuple[Any, ...]:
