@@ -38,6 +38,9 @@ class SupervisorCommands(Provider):
             ("Restrictions", app.action_restrictions, "Start, review and lift restrictions"),
             ("Decision aid", app.action_decision_aid, "The one-page escalation thresholds"),
             ("Report", app.action_report, "Governance report"),
+            ("Switch supervisor", app.action_switch_supervisor,
+             "Hand the laptop over: your half-filled form stays your draft, your key is locked"),
+            ("Lock now", app.action_lock, "Ctrl+L: cover the screen until your passphrase is typed"),
         ]
         current = getattr(self.screen, "staff_id", None)
         for scenario in self.scenarios:

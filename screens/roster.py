@@ -95,6 +95,7 @@ class RosterScreen(Screen):
         Binding("r", "app.restrictions", "Restrictions"),
         Binding("s", "app.sync_now", "Sync"),
         Binding("g", "app.report", "Report"),
+        Binding("w", "app.switch_supervisor", "Switch", tooltip="Switch supervisor"),
         Binding("left_square_bracket", "page(-1)", "Prev page", show=False),
         Binding("right_square_bracket", "page(1)", "Next page", show=False),
         Binding("escape", "clear", "Clear", show=False),

@@ -115,7 +115,6 @@ class SessionMixin:
         with app.store_lock:
             app.store.lock()
         self.locked = True
-        app.supervisor_label = f"locked ({profile.supervisor})"
         app.push_screen(UnlockScreen(profile, locked=True))
 
     def unlocked_again(self, screen: Any) -> None:
@@ -127,6 +126,13 @@ class SessionMixin:
         app.supervisor_label = f"{profile.name} ({profile.supervisor})"
         if screen is app.screen:
             app.pop_screen()
+
+    def action_command_palette(self) -> None:
+        """The palette lists staff: only for a signed-in, unlocked supervisor."""
+        if self.signed_in_profile is None or self.locked:
+            self.notify("Sign in first: the command palette opens once you are signed in.")  # type: ignore[attr-defined]
+            return
+        super().action_command_palette()  # type: ignore[misc]
 
     # -- switching supervisor ------------------------------------------------------------
     def action_switch_supervisor(self) -> None:
