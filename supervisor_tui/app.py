@@ -21,7 +21,8 @@ from textual.reactive import reactive
 import screens
 from storage.overview import roster_overview, unsynced_count
 from storage.store import Store
-from supervisor_tui.session import IDLE_CHECK_S, IDLE_SETTING, SessionMixin, idle_minutes
+from supervisor_tui.session import IDLE_CHECK_S, SessionMixin
+from supervisor_tui.settings import IDLE_SETTING, idle_minutes
 
 Clock = Callable[[], dt.datetime]
 SCREENS_DIR = Path(screens.__file__).parent

@@ -13,21 +13,11 @@ from typing import Any
 
 from textual import events, work
 
-IDLE_SETTING = "idle_lock_minutes"
-IDLE_DEFAULT = 10
-IDLE_RANGE = (1, 120)
+from supervisor_tui.settings import IDLE_DEFAULT, IDLE_RANGE, IDLE_SETTING, idle_minutes  # noqa: F401
+
 IDLE_CHECK_S = 5.0
 _INPUT_EVENTS = (events.Key, events.MouseDown, events.MouseUp, events.MouseScrollDown,
                  events.MouseScrollUp, events.Paste, events.Click)
-
-
-def idle_minutes(value: str | None) -> int:
-    """The idle-lock setting, read leniently: anything out of 1-120 gives the default."""
-    try:
-        minutes = int(value) if value is not None else IDLE_DEFAULT
-    except ValueError:
-        return IDLE_DEFAULT
-    return minutes if IDLE_RANGE[0] <= minutes <= IDLE_RANGE[1] else IDLE_DEFAULT
 
 
 class SessionMixin:

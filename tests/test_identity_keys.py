@@ -264,3 +264,11 @@ def test_sigkill_mid_migration_never_loses_or_exposes_the_key(tmp_path):
         store.close()
         assert_no_plaintext(home, [seed])
     assert len(outcomes) >= 2  # the kills landed both before and after the sealed file was written
+
+
+def test_idle_lock_setting(cli, home):
+    assert cli("init", "--supervisor", "SUP01", "--name", "Alex Morgan").code == 0
+    assert cli("idle-lock", "--json").json() == {"idle_lock_minutes": 10}
+    assert cli("idle-lock", "--minutes", "0").code == 2
+    assert cli("idle-lock", "--minutes", "121").code == 2
+    assert cli("idle-lock", "--minutes", "3", "--json").json() == {"idle_lock_minutes": 3}

@@ -60,6 +60,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         " record; needs a new enrolment token")
     r.set_defaults(handler=cmd_key_rotate)
 
+    p = sub.add_parser("idle-lock", help="show or set the app's idle lock (minutes without input, 1-120)")
+    add_home(p)
+    add_json(p)
+    p.add_argument("--minutes", type=int, metavar="N", help="lock after N idle minutes (1-120; default 10)")
+    p.set_defaults(handler=cmd_idle_lock)
+
 
 def _profile_rows(store) -> list[dict]:
     keys = store.public_keys()
@@ -169,4 +175,20 @@ def cmd_key_rotate(args: argparse.Namespace) -> int:
         if record:
             print(f"Old device {old_device} closed by key_rotated record seq {record['seq']};"
                   " the next 'supervisor-tui sync' sends it and enrols the new device.")
+    return 0
+
+
+def cmd_idle_lock(args: argparse.Namespace) -> int:
+    from supervisor_tui.settings import IDLE_RANGE, IDLE_SETTING, idle_minutes
+
+    store = open_store(args)
+    if args.minutes is not None:
+        if not IDLE_RANGE[0] <= args.minutes <= IDLE_RANGE[1]:
+            raise CliError(f"--minutes must be between {IDLE_RANGE[0]} and {IDLE_RANGE[1]}")
+        store.set_setting(IDLE_SETTING, str(args.minutes))
+    minutes = idle_minutes(store.get_setting(IDLE_SETTING))
+    if args.json:
+        print_json({"idle_lock_minutes": minutes})
+    else:
+        print(f"The app locks after {minutes} minute(s) without input (Ctrl+L locks at once).")
     return 0
