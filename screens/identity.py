@@ -71,9 +71,9 @@ class PassphrasePair(Vertical):
         first, second = self.value, self.query_one("#passphrase2", Input).value
         problem = passphrase_problem(first)
         if problem:
-            return [f"passphrase: {problem}"]
+            return [f"Passphrase: {problem.removeprefix('the passphrase ')}"]
         if first != second:
-            return ["passphrase: the two passphrases differ; type the same one twice"]
+            return ["Again: the two passphrases differ; type the same one twice"]
         return []
 
 

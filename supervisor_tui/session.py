@@ -172,7 +172,7 @@ class SessionMixin:
 
         count = app.unsynced
         app.push_screen(ChoiceModal(
-            f"{count} of your records {'is' if count == 1 else 'are'} not synced to the central store"
-            " yet: they are safe on this laptop, but nobody else can see them until you sync.",
-            [("sync", "Sync now"), ("quit", "Quit anyway (sync later)"), ("stay", "Stay")]), chosen)
+            f"{count} of your records {'is' if count == 1 else 'are'} not synced yet.",
+            [("sync", "Sync now (the central store has none of them yet)"),
+             ("quit", "Quit anyway: they stay safe on this laptop; sync later"), ("stay", "Stay")]), chosen)
         return True

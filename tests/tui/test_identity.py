@@ -118,7 +118,8 @@ async def test_idle_lock_keeps_the_draft_for_its_owner_only(shared_home: Path) -
         await pilot.press("down", "enter")
         await settle(pilot)
         await unlock(pilot, SECOND)
-        assert app.supervisor_label == "Bo Night (SUP02)"
+        assert app.supervisor_label == "Bo Night (SUP02)" and app.unsynced == 0
+        assert "Alex Morgan: 74 unsynced" in str(app.screen.query_one("#pageinfo", Static).render())
         with app.store_lock:
             assert app.store.drafts() == []  # Alex's draft is not Bo's
             assert "Unfinished" not in screen_text(app)
@@ -136,7 +137,7 @@ async def test_quitting_with_unsynced_records_reminds(demo_home: Path) -> None:
         await pilot.press("ctrl+q")
         await settle(pilot)
         assert type(app.screen).__name__ == "ChoiceModal"
-        assert "not synced to the central store" in str(app.screen.query_one("Label").render())
+        assert "not synced yet" in str(app.screen.query_one("Label").render())
         await pilot.press("escape")
         await settle(pilot)
         assert type(app.screen).__name__ == "RosterScreen"
