@@ -109,6 +109,19 @@ def enrolled(store: Store, device: str) -> str | None:
     return row[0] if row else None
 
 
+def profile_server(store: Store) -> str | None:
+    """The server the active profile syncs with: its device's enrolment, or that of the device
+    its key rotated out (the next sync enrols the new device on the strength of the rotation)."""
+    profile = store.profile
+    if profile is None:
+        return None
+    row = store.conn.execute(
+        "SELECT server FROM enrolments WHERE device = ? UNION ALL SELECT e.server FROM own_devices d"
+        " JOIN enrolments e ON e.device = d.device WHERE d.rotated_to = ? LIMIT 1",
+        (profile.device, profile.device)).fetchone()
+    return row[0] if row else None
+
+
 def save_enrolment(store: Store, device: str, server: str, server_key: str, enrolled_at: str) -> None:
     with store.write() as conn:
         conn.execute("INSERT INTO enrolments VALUES (?, ?, ?) ON CONFLICT(device) DO UPDATE SET"

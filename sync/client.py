@@ -111,7 +111,7 @@ def sync_store(store: Store, server: str | None = None,
     ``SyncResult(unreachable=True)``; no server configured gives ``SyncResult(ok=False,
     message=NOT_ENROLLED)``."""
     profile = store.require_profile()
-    url = server or sync_state.enrolled(store, profile.device) or store.get_setting(sync_state.SETTING_SERVER)
+    url = server or sync_state.profile_server(store) or store.get_setting(sync_state.SETTING_SERVER)
     if not url:
         return SyncResult(message=NOT_ENROLLED)
     key = store.key
