@@ -272,3 +272,40 @@ def test_idle_lock_setting(cli, home):
     assert cli("idle-lock", "--minutes", "0").code == 2
     assert cli("idle-lock", "--minutes", "121").code == 2
     assert cli("idle-lock", "--minutes", "3", "--json").json() == {"idle_lock_minutes": 3}
+
+
+def test_cli_passphrase_change_and_key_rotate(cli, home, tmp_path, monkeypatch):
+    assert cli("init", "--supervisor", "SUP01", "--name", "Alex Morgan").code == 0
+    assert cli("demo").code == 0
+    monkeypatch.setenv("SUPERVISOR_TUI_NEW_PASSPHRASE", "short")
+    assert "at least 10" in cli("passphrase", "change").err
+    monkeypatch.setenv("SUPERVISOR_TUI_NEW_PASSPHRASE", "the second passphrase")
+    assert cli("passphrase", "change").code == 0
+    assert "wrong passphrase" in cli("demo", "--records", "1").err  # the old one no longer opens it
+    monkeypatch.setenv("SUPERVISOR_TUI_PASSPHRASE", "the second passphrase")
+    before = cli("whoami", "--json").json()
+    rotated = cli("key", "rotate", "--reason", "new laptop bag", "--json").json()
+    assert rotated["old_device"] == before["device"] and rotated["device"] != before["device"]
+    assert rotated["key_rotated"]["seq"] == cli("record", "list", "--json").json()[-1]["seq"]
+    assert cli("whoami", "--json").json()["public_key"] == rotated["public_key"]
+    assert cli("demo", "--records", "2").code == 0 and cli("verify").code == 0
+    monkeypatch.setenv("SUPERVISOR_TUI_PASSPHRASE", "a forgotten-path passphrase")
+    forgot = cli("key", "rotate", "--forgotten", "--json").json()
+    assert forgot["key_rotated"] is None and forgot["device"] != rotated["device"]
+    assert cli("demo", "--records", "1").code == 0 and cli("verify").code == 0
+    assert_no_plaintext(home, seeds_in_all(home, ["the second passphrase", "a forgotten-path passphrase"]))
+
+
+def seeds_in_all(home: Path, passphrases: list[str]) -> list[bytes]:
+    from storage.keyfile import open_seed
+
+    seeds = []
+    for path in (home / "keys").glob("*.key"):
+        for secret in passphrases:
+            try:
+                seeds.append(open_seed(read_key_file(path), secret).encode())
+                break
+            except BadPassphrase:
+                continue
+    assert len(seeds) == 3
+    return seeds

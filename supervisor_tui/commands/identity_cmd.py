@@ -12,7 +12,6 @@ from supervisor_tui.commands.passphrase import (
     add_passphrase_file,
     new_passphrase,
     passphrase,
-    unlock,
 )
 
 
@@ -163,8 +162,15 @@ def cmd_key_rotate(args: argparse.Namespace) -> int:
                          " passphrase is remembered; ask the IT admin for an enrolment token for"
                          f" the new device {new.device}\n" if unsent else "")
     else:
-        unlock(store, args)
-        record, new = rotate_key(store, profile.supervisor, passphrase(args), args.reason)
+        from storage.keyfile import BadPassphrase
+
+        if store.legacy_key_path.exists():
+            raise CliError("this store's key is still plaintext: run 'supervisor-tui passphrase set' first")
+        secret = passphrase(args, f"Passphrase for {profile.name} ({profile.supervisor}): ")
+        try:
+            record, new = rotate_key(store, profile.supervisor, secret, args.reason)
+        except BadPassphrase as exc:
+            raise CliError(f"wrong passphrase for {profile.supervisor}: nothing was signed or written") from exc
     info = {"supervisor": new.supervisor, "old_device": old_device, "device": new.device,
             "public_key": store.public_keys().get(new.device),
             "key_rotated": {"id": record["id"], "hash": record["hash"], "seq": record["seq"]} if record else None}
@@ -172,9 +178,12 @@ def cmd_key_rotate(args: argparse.Namespace) -> int:
         print_json(info)
     else:
         print(f"New key for {new.name} ({new.supervisor}): device {new.device}.")
-        if record:
+        if record and sync_state.enrolled(store, old_device):
             print(f"Old device {old_device} closed by key_rotated record seq {record['seq']};"
                   " the next 'supervisor-tui sync' sends it and enrols the new device.")
+        elif record:
+            print(f"Old device {old_device} closed by key_rotated record seq {record['seq']}; it was"
+                  " never enrolled, so enrol the new device with a token from the IT admin.")
     return 0
 
 
