@@ -21,8 +21,8 @@ from textual.reactive import reactive
 import screens
 from storage.overview import roster_overview, unsynced_count
 from storage.store import Store
+from supervisor_tui.idle import IDLE_SETTING, idle_minutes
 from supervisor_tui.session import IDLE_CHECK_S, SessionMixin
-from supervisor_tui.settings import IDLE_SETTING, idle_minutes
 
 Clock = Callable[[], dt.datetime]
 SCREENS_DIR = Path(screens.__file__).parent
@@ -214,9 +214,11 @@ class SupervisorApp(SessionMixin, App):
 
     def _store_token(self) -> tuple:
         """Changes whenever the store may have changed (this connection's writes, another
-        connection's commits, e.g. a sync) or the day turns; call holding ``store_lock``."""
+        connection's commits, e.g. a sync), the day turns or another supervisor signs in (their
+        drafts differ); call holding ``store_lock``."""
         conn = self.store.conn
-        return (conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0], self.today())
+        return (conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0], self.today(),
+                self.store.active)
 
     def _show_staff(self, staff_id: str, data: tuple) -> None:
         from screens.staff import StaffScreen

@@ -13,18 +13,6 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field
 
 ENV_HOME = "SUPERVISOR_TUI_HOME"
-IDLE_SETTING = "idle_lock_minutes"  # in the store's settings table (laptop-wide)
-IDLE_DEFAULT = 10
-IDLE_RANGE = (1, 120)
-
-
-def idle_minutes(value: str | None) -> int:
-    """The idle-lock setting, read leniently: anything out of 1-120 gives the default."""
-    try:
-        minutes = int(value) if value is not None else IDLE_DEFAULT
-    except ValueError:
-        return IDLE_DEFAULT
-    return minutes if IDLE_RANGE[0] <= minutes <= IDLE_RANGE[1] else IDLE_DEFAULT
 
 
 def resolve_home(cli_home: str | os.PathLike[str] | None = None) -> Path:

@@ -132,9 +132,11 @@ def test_migration_keeps_device_chain_and_drafts(tmp_path):
 def test_cli_passphrase_set_migrates(tmp_path, cli, home):
     seed, public = make_legacy_store(home)
     assert cli("record", "add", "scenario_check", "--json", "-").code == 2  # refused: set it first
+    assert cli("whoami", "--json").json()["key_sealed"] is False
     result = cli("passphrase", "set")
     assert result.code == 0, result.err
-    assert cli("whoami", "--json").json()["public_key"] == public
+    who = cli("whoami", "--json").json()
+    assert who["public_key"] == public and who["key_sealed"] is True and who["key_path"].endswith(".key")
     assert cli("verify").code == 0
     assert_no_plaintext(tmp_path, [seed])
 

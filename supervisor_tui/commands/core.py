@@ -60,8 +60,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not name:
         raise CliError("--name must not be empty")
     store = open_store(args)
-    if store.legacy_key_path.exists() or store.profiles():
-        store.init_profile(supervisor, name, "x" * 64)  # refused with the reason, before asking
+    if store.legacy_key_path.exists():
+        raise CliError(f"a device key already exists at {store.legacy_key_path}; refusing to overwrite"
+                       " it (protect it with 'supervisor-tui passphrase set')")
+    if store.profiles():  # refused before asking for a passphrase
+        raise CliError(f"a profile already exists in {store.home} (refusing to overwrite it); add"
+                       " another supervisor with 'supervisor-tui profile add'")
     profile = store.init_profile(supervisor, name, new_passphrase(args))
     info = _whoami(store)
     if args.json:
@@ -80,7 +84,8 @@ def _whoami(store) -> dict:
         "name": profile.name,
         "device": profile.device,
         "public_key": store.public_keys().get(profile.device),
-        "key_path": str(store.key_path),
+        "key_path": str(store.key_path if store.key_path.exists() else store.legacy_key_path),
+        "key_sealed": store.key_path.exists() and not store.legacy_key_path.exists(),
         "home": str(store.home),
         "profiles": len(store.profiles()),
     }

@@ -188,7 +188,7 @@ def cmd_key_rotate(args: argparse.Namespace) -> int:
 
 
 def cmd_idle_lock(args: argparse.Namespace) -> int:
-    from supervisor_tui.settings import IDLE_RANGE, IDLE_SETTING, idle_minutes
+    from supervisor_tui.idle import IDLE_RANGE, IDLE_SETTING, idle_minutes
 
     store = open_store(args)
     if args.minutes is not None:

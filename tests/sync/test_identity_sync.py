@@ -108,3 +108,23 @@ def test_a_rotated_out_key_signs_nothing_more(server, central, tmp_path: Path):
         answer = t.call("POST", "/v1/push", {"records": [forged]})
     assert answer["results"][0]["status"] == "rejected" and "key_rotated" in answer["results"][0]["reason"]
     assert central.head(old_profile.device) == head
+
+
+def test_cli_second_profile_enrols_and_syncs_its_own_records(cli, server, central):
+    assert cli("init", "--supervisor", "SUP01", "--name", "Alex Morgan").code == 0
+    assert cli("demo").code == 0
+    assert cli("profile", "add", "--supervisor", "SUP02", "--name", "Bo Night").code == 0
+    assert cli("--as", "SUP02", "demo", "--records", "4").code == 0
+    token = central.create_token("SUP01")
+    assert cli("--as", "SUP01", "enrol", "--server", server.url, "--token", token).code == 0
+    refused = cli("--as", "SUP02", "sync")
+    assert refused.code == 2 and "SUP02" in refused.err and "not enrolled" in refused.err
+    assert cli("sync", "--as", "SUP01").code == 0
+    outbox = cli("outbox", "--json").json()
+    assert outbox["profiles"]["SUP01"]["unsynced"] == 0 and outbox["profiles"]["SUP02"]["unsynced"] == 4
+    token2 = central.create_token("SUP02")
+    assert cli("--as", "SUP02", "enrol", "--server", server.url, "--token", token2).code == 0
+    synced = cli("--as", "SUP02", "sync", "--json").json()
+    assert synced["ok"] and synced["accepted"] == 4 and synced["unsynced"] == 0
+    assert {r["author"] for r in central.records()} == {"SUP01", "SUP02"}
+    assert central.verify(fill_stamps=False).ok
