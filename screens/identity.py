@@ -307,3 +307,88 @@ class ProtectKeyScreen(Screen):
     def _done(self) -> None:
         self.app.notify("Your key is now sealed under your passphrase; the plaintext file is gone.")
         self.app.signed_in(self.profile)
+
+
+class ChangePassphraseScreen(Screen):
+    """Palette "Change my passphrase": the current one, then the new one twice; every key of
+    the signed-in supervisor is re-sealed (nothing else changes: same device, same chain)."""
+
+    DEFAULT_CSS = """
+    ChangePassphraseScreen { align: center top; }
+    ChangePassphraseScreen > Vertical { width: 90; max-width: 100%; height: auto; padding: 1 2;
+        border: round $primary; }
+    ChangePassphraseScreen .row { height: 3; }
+    ChangePassphraseScreen .label { width: 14; padding-top: 1; }
+    ChangePassphraseScreen Input { width: 1fr; }
+    ChangePassphraseScreen .problems { color: $error; }
+    """
+    BINDINGS = [Binding("ctrl+s", "change", "Change passphrase", priority=True),
+                Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, profile: Any) -> None:
+        super().__init__()
+        self.profile = profile
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader("change passphrase")
+        with Vertical():
+            yield Static(f"[b]{self.profile.name} ({self.profile.supervisor})[/b]: your current"
+                         " passphrase, then the new one twice.")
+            with Horizontal(classes="row"):
+                yield Label("Current", classes="label")
+                yield make_input(self.app, id="current", password=True)
+            yield PassphrasePair()
+            yield Static(id="problems", classes="problems")
+            yield Static("Ctrl+S: change it   Esc: back")
+        yield AppFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#problems").display = False
+        self.query_one("#current", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        following = {"current": "#passphrase", "passphrase": "#passphrase2"}.get(event.input.id or "")
+        if following:
+            self.query_one(following, Input).focus()
+        else:
+            self.action_change()
+
+    def _show(self, problems: list[str]) -> None:
+        box = self.query_one("#problems", Static)
+        box.update("\n".join(f"✗ {p}" for p in problems))
+        box.display = bool(problems)
+
+    def action_change(self) -> None:
+        current = self.query_one("#current", Input).value
+        problems = [] if current else ["Current: type your current passphrase"]
+        problems += self.query_one(PassphrasePair).problems()
+        self._show(problems)
+        if not problems:
+            self._change(current, self.query_one(PassphrasePair).value)
+
+    @work(thread=True, exclusive=True, group="unlock")
+    def _change(self, current: str, new: str) -> None:
+        from storage.keyfile import BadPassphrase
+        from storage.profiles import change_passphrase
+
+        app: Any = self.app
+        try:
+            with app.store_lock:
+                count = change_passphrase(app.store, self.profile.supervisor, current, new)
+        except BadPassphrase:
+            app.call_from_thread(self._failed, "Current: that is not your current passphrase;"
+                                 " nothing was changed")
+            return
+        except Exception as exc:  # noqa: BLE001 - shown, nothing changed
+            app.call_from_thread(self._failed, str(exc))
+            return
+        app.call_from_thread(self._changed, count)
+
+    @alive
+    def _failed(self, message: str) -> None:
+        self._show([message])
+
+    @alive
+    def _changed(self, count: int) -> None:
+        self.app.notify(f"Passphrase changed: {count} key file(s) re-sealed. Use the new one from now on.")
+        self.app.pop_screen()

@@ -124,6 +124,12 @@ class SessionMixin:
             return
         super().action_command_palette()  # type: ignore[misc]
 
+    def action_change_passphrase(self) -> None:
+        from screens.identity import ChangePassphraseScreen
+
+        if self.signed_in_profile is not None and not self.locked:
+            self.push_screen(ChangePassphraseScreen(self.signed_in_profile))  # type: ignore[attr-defined]
+
     # -- switching supervisor ------------------------------------------------------------
     def action_switch_supervisor(self) -> None:
         self.switch_supervisor()

@@ -184,3 +184,26 @@ def test_identity_snapshots(snap_compare, shared_home: Path, tmp_path: Path, siz
             await settle(pilot)
 
     assert snap_compare(locked_app(home), terminal_size=size, run_before=run_before)
+
+
+async def test_change_passphrase_from_the_palette(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.action_change_passphrase()
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ChangePassphraseScreen"
+        await type_into(pilot, "#current", "not the current one")
+        await type_into(pilot, "#passphrase", "a fresh passphrase")
+        await type_into(pilot, "#passphrase2", "a fresh passphrase")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "not your current passphrase" in screen_text(app)
+        assert app.screen.query_one("#passphrase", Input).value == "a fresh passphrase"  # kept
+        await type_into(pilot, "#current", TEST_PASSPHRASE)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "RosterScreen"
+    store = Store(demo_home)
+    store.unlock("a fresh passphrase")
+    store.close()
