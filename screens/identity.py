@@ -34,6 +34,15 @@ def wait_after(failures: int) -> int:
     return min(MAX_WAIT_S, 5 * 2 ** (failures - FREE_TRIES))
 
 
+def _parse_failures(value: str | None) -> tuple[int, float]:
+    """(wrong tries in a row, epoch seconds until the next try is allowed) from the setting."""
+    try:
+        count, until = (value or "0 0").split()
+        return max(0, int(count)), float(until)
+    except ValueError:
+        return 0, 0.0
+
+
 class PassphrasePair(Vertical):
     """A new passphrase typed twice, with a strength hint that follows the typing."""
 
@@ -157,6 +166,28 @@ class UnlockScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#problems").display = False
         self.query_one("#passphrase", Input).focus()
+        self._read_failures()
+
+    @property
+    def _failures_key(self) -> str:
+        return f"unlock_failures:{self.profile.supervisor}"
+
+    @work(thread=True, group="unlock-failures")
+    def _read_failures(self) -> None:
+        """A wait still running from before (quitting and restarting does not skip it)."""
+        app: Any = self.app
+        with app.store_lock:
+            count, until = _parse_failures(app.store.get_setting(self._failures_key))
+        left = until - time.time()
+        if left > 0:
+            app.call_from_thread(self._waiting, count, left)
+
+    @alive
+    def _waiting(self, count: int, left: float) -> None:
+        self._wait_until = time.monotonic() + left
+        self.query_one("#passphrase", Input).disabled = True
+        self.set_timer(left, self._ready)
+        self._say(f"{count} wrong passphrases in a row: wait {int(left) + 1} s before the next try.")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         wait = self._wait_until - time.monotonic()
@@ -178,8 +209,14 @@ class UnlockScreen(Screen):
         try:
             with app.store_lock:
                 app.store.unlock(passphrase, self.profile.supervisor)
+                app.store.set_setting(self._failures_key, "0 0")
         except BadPassphrase:
-            app.call_from_thread(self._wrong)
+            with app.store_lock:  # counted in the store: a restart does not reset it
+                count, _until = _parse_failures(app.store.get_setting(self._failures_key))
+                count += 1
+                wait = wait_after(count)
+                app.store.set_setting(self._failures_key, f"{count} {time.time() + wait:.0f}")
+            app.call_from_thread(self._wrong, count, wait)
             return
         except Exception as exc:  # noqa: BLE001 - shown as it is (a damaged key file...)
             app.call_from_thread(self._failed, str(exc))
@@ -193,13 +230,9 @@ class UnlockScreen(Screen):
         box.display = bool(text)
 
     @alive
-    def _wrong(self) -> None:
-        app: Any = self.app
-        failures = app.failed_unlocks[self.profile.supervisor] = app.failed_unlocks.get(
-            self.profile.supervisor, 0) + 1
+    def _wrong(self, failures: int, wait: int) -> None:
         field = self.query_one("#passphrase", Input)
         field.value = ""
-        wait = wait_after(failures)
         text = f"Wrong passphrase ({failures} in a row). Nothing was signed."
         if wait:
             self._wait_until = time.monotonic() + wait
@@ -225,7 +258,6 @@ class UnlockScreen(Screen):
     @alive
     def _opened(self) -> None:
         app: Any = self.app
-        app.failed_unlocks[self.profile.supervisor] = 0
         if self.locked:
             app.unlocked_again(self)
         else:

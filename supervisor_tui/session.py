@@ -30,7 +30,7 @@ class SessionMixin:
     _quit_reminded: bool = False
 
     def _session_init(self) -> None:
-        self.failed_unlocks: dict[str, int] = {}
+        """Nothing yet: wrong-passphrase counts live in the store (``screens.identity``)."""
 
     # -- start ---------------------------------------------------------------------------
     def first_screen(self, profiles: list[Any], legacy_key: bool) -> Any:

@@ -79,6 +79,11 @@ async def test_five_wrong_tries_make_you_wait(demo_home: Path) -> None:
         assert field.disabled
         await pilot.press("enter")
         assert not app.store.unlocked
+    again = locked_app(demo_home)  # quitting and starting again does not skip the wait
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "5 wrong passphrases in a row: wait" in screen_text(again)
+        assert again.screen.query_one("#passphrase", Input).disabled
 
 
 async def test_idle_lock_keeps_the_draft_for_its_owner_only(shared_home: Path) -> None:
