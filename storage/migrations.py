@@ -209,6 +209,16 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
     (
         7,
+        "the control records' partial index also holds the owners' closure decisions",
+        """
+        DROP INDEX IF EXISTS records_control;
+        CREATE INDEX records_control ON records (kind) WHERE kind IN
+            ('pathway_assigned', 'pathway_closed', 'closure_decision', 'restriction_started',
+             'restriction_reviewed', 'restriction_lifted');
+        """,
+    ),
+    (
+        8,
         "several supervisor profiles per store: profiles, their devices (keys), enrolments,"
         " drafts per owner",
         """
