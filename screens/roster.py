@@ -96,7 +96,7 @@ class RosterScreen(Screen):
         Binding("w", "app.approvals", "Approvals"),
         Binding("s", "app.sync_now", "Sync"),
         Binding("g", "app.report", "Report"),
-        Binding("u", "app.switch_supervisor", "Switch", tooltip="Switch supervisor (user)"),
+        Binding("u", "app.switch_supervisor", "Switch supervisor", show=False),  # footer is full: palette too
         Binding("left_square_bracket", "page(-1)", "Prev page", show=False),
         Binding("right_square_bracket", "page(1)", "Next page", show=False),
         Binding("escape", "clear", "Clear", show=False),
