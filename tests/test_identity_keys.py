@@ -208,8 +208,9 @@ def test_profiles_and_as_ambiguity(cli, home, monkeypatch):
     verify = cli("verify", "--json").json()
     assert verify["ok"] and verify["count"] == len(cli("record", "list", "--json").json())
     two = Store(home)
-    chains = dict(two.conn.execute("SELECT author, COUNT(DISTINCT device) FROM records GROUP BY author"))
-    assert chains == {"SUP01": 1, "SUP02": 1}
+    chains = dict(two.conn.execute("SELECT author, COUNT(DISTINCT device) FROM records WHERE device IN"
+                                   " (SELECT device FROM own_devices) GROUP BY author"))
+    assert chains == {"SUP01": 1, "SUP02": 1}  # (the demo's owner decisions are pulled records)
 
 
 def test_drafts_belong_to_their_owner(store, home):
