@@ -19,6 +19,7 @@ from supervisor_tui.commands import (
     demo_cmd,
     export_cmd,
     identity_cmd,
+    pack_cmd,
     records_cmd,
     roster_cmd,
     sync_cmd,
@@ -27,8 +28,8 @@ from supervisor_tui.commands.common import EXIT_FAILED, EXIT_INVALID, CliError
 from supervisor_tui.rules import RecordInvalid
 from sync.signing import KeyFileError
 
-COMMAND_MODULES = [core, identity_cmd, roster_cmd, checklists_cmd, records_cmd, closure_cmd, demo_cmd, sync_cmd,
-                   export_cmd]
+COMMAND_MODULES = [core, identity_cmd, roster_cmd, checklists_cmd, records_cmd, closure_cmd, pack_cmd, demo_cmd,
+                   sync_cmd, export_cmd]
 
 
 class _Parser(argparse.ArgumentParser):

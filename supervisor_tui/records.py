@@ -237,6 +237,15 @@ class Amendment(Body):
     body: dict[str, Any]
 
 
+class PackReviewed(Body):
+    """The owner signs that the week's control pack was reviewed (``pack_sha256`` of its content)."""
+
+    owner_id: Ident
+    week: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$")]
+    pack_sha256: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
+    note: Text | None = None
+
+
 class KeyRotated(Body):
     """Closes the signing device's chain: its supervisor moved to a new key pair (issue 12).
     Signed by the old key; the central store enrols the new device only against this record."""
@@ -257,6 +266,7 @@ BODY_MODELS: dict[str, type[Body]] = {
     "pathway_closed": PathwayClosed,
     "amendment": Amendment,
     "closure_decision": ClosureDecision,
+    "pack_reviewed": PackReviewed,
     "key_rotated": KeyRotated,
 }
 KINDS: tuple[str, ...] = tuple(BODY_MODELS)
@@ -293,6 +303,7 @@ class Envelope(BaseModel):
         "pathway_closed",
         "amendment",
         "closure_decision",
+        "pack_reviewed",
         "key_rotated",
     ]
     schema_: StrictInt = Field(alias="schema", ge=1)
