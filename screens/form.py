@@ -72,8 +72,10 @@ class FormScreen(Screen):
             value = values[widget.id]
             if isinstance(widget, Input):
                 widget.value = str(value or "")
+                widget.cursor_position = len(widget.value)  # typing carries on after it
             elif isinstance(widget, TextArea):
                 widget.load_text(str(value or ""))
+                widget.move_cursor(widget.document.end)
             elif isinstance(widget, Select):
                 if value is None:
                     widget.clear()
