@@ -52,3 +52,12 @@ class StoreContext:
 
     def record_by_hash(self, record_hash: str) -> dict[str, Any] | None:
         return self.store.record_by_hash(record_hash)
+
+    # -- rules that need the record history ----------------------------------------------
+    def history_problems(self, kind: str, body: dict[str, Any]) -> list[str]:
+        """What the record log itself forbids for an already prepared body (see
+        ``storage.history``): a correction not based on the latest one, a duplicate note
+        attempt, evidence dated absurdly far back."""
+        from storage.history import history_problems
+
+        return history_problems(self, kind, body)

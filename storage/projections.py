@@ -158,8 +158,11 @@ def requirement_progress(
         scenarios.append({"scenario_id": scenario_id, "latest": outcome, "passed": outcome == "pass"})
         if outcome != "pass":
             unmet.append(f"scenario {scenario_id} not passed" + (" (last: fail)" if outcome else ""))
+    # A shift worked before the pathway was assigned is not evidence for it ("not counted:
+    # before the pathway"), even when the note about it was signed later.
     shifts = {
-        (e.body["shift_date"], e.body["shift"]) for e in after if e.kind == "shadow_escalation"
+        (e.body["shift_date"], e.body["shift"]) for e in after
+        if e.kind == "shadow_escalation" and e.body["shift_date"] >= since[:10]
     }
     notes = [e for e in after if e.kind == "note_assessment"]
 
@@ -186,6 +189,11 @@ def requirement_progress(
         if done < required:
             unmet.append(f"{labels[name]} {done} of {required}")
     return progress, unmet
+
+
+def not_counted_before(body: dict[str, Any], assigned_on: str) -> bool:
+    """True when a shadow note's shift lies before the pathway's assignment (``YYYY-MM-DD``)."""
+    return body.get("shift_date", "9999") < assigned_on
 
 
 def pathway_view(
