@@ -83,7 +83,7 @@ def resume_draft(app: Any, draft: Draft) -> None:
 def _look_up_and_open(app: Any, draft: Draft) -> None:
     """In a thread worker: find what the draft's form is about, then open the form on the UI
     thread (screens are built there, not in the worker)."""
-    from screens.amend import AmendScreen
+    from screens.correction import open_correction
     from screens.pathway import ClosePathwayScreen
     from screens.restrictions import LiftRestrictionScreen, ReviewRestrictionScreen
     from storage.overview import all_restrictions, pathway_views
@@ -92,7 +92,7 @@ def _look_up_and_open(app: Any, draft: Draft) -> None:
     found: list[Any] = []
     with app.store_lock:
         if draft.kind == "amendment":
-            form: Any = AmendScreen
+            form: Any = lambda record: open_correction(app, record)  # noqa: E731 - opens in a worker
             found = [r for r in [app.store.record_by_hash(subject)] if r]
         elif draft.kind in ("restriction_reviewed", "restriction_lifted"):
             form = ReviewRestrictionScreen if draft.kind == "restriction_reviewed" else LiftRestrictionScreen
@@ -105,5 +105,8 @@ def _look_up_and_open(app: Any, draft: Draft) -> None:
     if not found:
         app.call_from_thread(app.notify, "What this draft was for is no longer open (closed, lifted "
                              "or not on this laptop); the draft is kept.", severity="warning")
+        return
+    if draft.kind == "amendment":
+        app.call_from_thread(form, found[0])
         return
     app.call_from_thread(lambda: app.push_screen(form(found[0])))

@@ -4,20 +4,33 @@ leaving a half-filled form. Forms never lose typed text: a refused save keeps ev
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
 from textual import work
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import ScrollableContainer
+from textual.containers import Horizontal, ScrollableContainer
 from textual.screen import Screen
-from textual.widgets import Checkbox, Input, RadioSet, Select, SelectionList, Static, TextArea
+from textual.widgets import (
+    Checkbox,
+    Input,
+    Label,
+    RadioSet,
+    Select,
+    SelectionList,
+    Static,
+    TextArea,
+)
 
 from screens.common import LeaveFormModal, alive
+from screens.correction import ChangesModal, Correction, changes_text
 from screens.inputs import make_input, make_textarea  # noqa: F401 - re-exported for the forms
 from supervisor_tui.rules import RecordInvalid
 
 DRAFT_DELAY = 0.4  # seconds of no typing before the draft is written
+KEPT_IN_CORRECTIONS = ("session_id", "pathway_id")
 
 
 class FormScreen(Screen):
@@ -33,9 +46,10 @@ class FormScreen(Screen):
         Binding("escape", "leave", "Back"),
     ]
 
-    def __init__(self, draft_key: str) -> None:
+    def __init__(self, draft_key: str, correcting: Correction | None = None) -> None:
         super().__init__()
-        self.draft_key = draft_key
+        self.correcting = correcting
+        self.draft_key = correcting.draft_key if correcting else draft_key
         self._initial: dict[str, Any] | None = None
         self._pending: dict[str, Any] | None = None
         self._draft_lock = threading.Lock()
@@ -111,12 +125,47 @@ class FormScreen(Screen):
     def values_changed(self) -> None:
         """Hook for live previews (computed outcome, agreed...)."""
 
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The form's values showing ``body`` (a correction starts from the record as it reads)."""
+        return {}
+
+    @property
+    def saved_kind(self) -> str:
+        """The kind this form signs: its own, or ``amendment`` when correcting a record."""
+        return "amendment" if self.correcting else self.KIND
+
+    def correction_fields(self) -> ComposeResult:
+        """What a correcting form adds (forms yield it above their problem list)."""
+        if self.correcting is None:
+            return
+        c = self.correcting
+        record = c.record
+        since = f"; last corrected {c.corrected_on[:16].replace('T', ' ')}" if c.corrected_on else ""
+        yield Static(f"Correcting the record of {record['created_at'][:16].replace('T', ' ')} by "
+                     f"{record['author']}{since}. The form shows what it now reads; change what is "
+                     "wrong and say why. The original stays in the timeline.", classes="hint correction")
+        with Horizontal(classes="row"):
+            yield Label("Reason for the correction", classes="label")
+            yield make_input(self.app, id="correction_reason", placeholder="why the record is corrected",
+                             classes="field")
+
     @property
     def dirty(self) -> bool:
         return not self._done and self._initial is not None and self.collect() != self._initial
 
     # -- lifecycle -----------------------------------------------------------------------
     def on_mount(self) -> None:
+        # One line above the keys, always visible: a refused save never looks like nothing happened.
+        if not self.query("#problem-summary"):  # (subclasses' on_mount may call this one too)
+            bar = Static(id="problem-summary", classes="problem-summary")
+            bar.display = False
+            self.mount(bar)
+        if self.correcting is not None:
+            from screens.header import AppHeader
+
+            for header in self.query(AppHeader):
+                header.header_title = f"correct {header.header_title}"
+                header.refresh_text()
         self._load_draft()
 
     @work(thread=True, group="draft-load")
@@ -131,6 +180,8 @@ class FormScreen(Screen):
             self.restore(draft)
             self.restored = True
             self.notify("Draft restored: carry on where you left off.", title="Draft")
+        elif self.correcting is not None:
+            self.restore(self.values_from_body(self.correcting.body))
         self.call_after_refresh(self._settled, draft)
 
     def _settled(self, draft: dict[str, Any] | None) -> None:
@@ -152,6 +203,7 @@ class FormScreen(Screen):
         if self._initial is None or self._done:
             return
         self.values_changed()
+        self._recheck()
         self._pending = self.collect()
         # Debounced: one durable write per pause in typing; quitting or leaving flushes at once.
         if self._draft_timer is not None:
@@ -192,26 +244,91 @@ class FormScreen(Screen):
             if data is None or self._done:
                 return
             with self.app.store_lock:
-                self.app.store.save_draft(self.draft_key, self.KIND, data)
+                self.app.store.save_draft(self.draft_key, self.saved_kind, data)
 
     def on_unmount(self) -> None:
         self.flush_draft()
 
     # -- problems ------------------------------------------------------------------------
-    def show_problems(self, problems: list[str]) -> None:
+    FIELD_LABELS: dict[str, str] = {}  # labels for fields the form shows without a Label
+
+    def field_label(self, field_id: str) -> str | None:
+        """The words the form shows for a field: its own label on the row, the section title
+        above it, a checkbox's text."""
+        if field_id in self.FIELD_LABELS:
+            return self.FIELD_LABELS[field_id]
+        found = list(self.query(f"#{field_id}")) if field_id.isidentifier() else []
+        if not found:
+            return None
+        widget = found[0]
+        if isinstance(widget, Checkbox):
+            return str(widget.label)
+        siblings = list(widget.parent.children) if widget.parent else []
+        for sibling in reversed(siblings[:siblings.index(widget)] if widget in siblings else []):
+            if isinstance(sibling, Label | Static) and {"label", "section-title"} & set(sibling.classes):
+                text = str(sibling.render()).strip()
+                return re.sub(r"\s*\(.*\)$", "", text)
+        return None
+
+    def item_words(self, item_id: str) -> str:
+        """A checklist item's or element's wording (forms with checklists override)."""
+        return item_id
+
+    def form_problems(self) -> list[str]:
+        """What is wrong with the form as it stands, without the store (build and preview)."""
+        from screens.preview import preview
+
+        app: Any = self.app
+        try:
+            body = self.build_body(self.collect())
+        except RecordInvalid as exc:
+            return exc.problems
+        return preview(self.KIND, body, app.store.library, app.today())[1]
+
+    def show_problems(self, problems: list[str], focus: bool = False) -> None:
+        """List every problem in the form's words, mark the fields (a ✗ in the border title as
+        well as the colour), keep a one-line summary always visible; ``focus`` moves to the
+        first invalid field (a refused Ctrl+S)."""
+        from screens.wording import in_words, summary
+
         box = self.query_one("#problems", Static)
         for widget in self.query(".-invalid"):
             widget.remove_class("-invalid")
-        if not problems:
+            widget.border_title = None
+        lines = in_words(problems, self.field_label, self.item_words)
+        self._problem_lines = lines
+        bar = self._summary_bar()
+        if not lines:
             box.update("")
             box.display = False
+            if bar is not None:
+                bar.display = False
             return
         box.display = True
-        box.update("\n".join(f"✗ {p}" for p in problems))
-        for problem in problems:
-            name = problem.split(":", 1)[0].split(".")[0]
-            for widget in self.query(f"#{name}") if name.isidentifier() else []:
+        box.update("\n".join(f"✗ {line}" for _field, line in lines))
+        first = None
+        for field, _line in lines:
+            for widget in self.query(f"#{field}") if field and field.isidentifier() else []:
                 widget.add_class("-invalid")
+                widget.border_title = "✗ fix this"
+                first = first or widget
+        if bar is not None:
+            bar.update(f"✗ {summary(lines)}")
+            bar.display = True
+        if focus:
+            target = first if first is not None and first.focusable else box
+            target.scroll_visible(animate=False)
+            if first is not None and first.focusable:
+                first.focus()
+
+    def _summary_bar(self) -> Static | None:
+        found = self.query("#problem-summary")
+        return found.first(Static) if found else None
+
+    def _recheck(self) -> None:
+        """While problems are listed, each change re-checks them: a fixed one disappears."""
+        if getattr(self, "_problem_lines", None):
+            self.show_problems(self.form_problems())
 
     # -- actions -------------------------------------------------------------------------
     def action_sign(self) -> None:
@@ -221,27 +338,63 @@ class FormScreen(Screen):
         try:
             body = self.build_body(values)
         except RecordInvalid as exc:
-            self.show_problems(exc.problems)
+            self.show_problems(exc.problems, focus=True)
             return
-        if self.REVIEW_FIRST:
+        if self.correcting is not None:
+            self.review_correction(values, body)
+        elif self.REVIEW_FIRST:
             self.review(body)
         else:
             self.sign(body)
 
+    def review_correction(self, values: dict[str, Any], body: dict[str, Any]) -> None:
+        """Refuse a correction without a reason or without a change; otherwise show what changes,
+        field by field, and sign the amendment once confirmed."""
+        from screens.changes import changes
+        from screens.preview import preview
+
+        app: Any = self.app
+        c = self.correcting
+        assert c is not None
+        reason = (values.get("correction_reason") or "").strip()
+        problems = [] if reason else ["correction_reason: required"]
+        library = app.store.library
+        if not changes(c.body, body, library, derived=False):
+            problems.append("Nothing changed: a correction must change at least one field")
+        if problems:
+            self.show_problems(problems, focus=True)
+            return
+        self.show_problems([])
+        prepared, _ = preview(self.KIND, body, library, app.today())
+        found = changes(c.body, prepared, library) if prepared else changes(c.body, body, library, derived=False)
+        for key in KEPT_IN_CORRECTIONS:  # what the form does not show stays as it was
+            if key in c.body and key not in body:
+                body[key] = c.body[key]
+        amendment = {"amends": c.record["hash"], "reason": reason, "body": body}
+        if c.base:
+            amendment["base"] = c.base
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.sign(amendment, "amendment")
+
+        header = f"{len(found)} change{'s' if len(found) != 1 else ''} to this record:"
+        self.app.push_screen(ChangesModal(changes_text(found, reason, header)), confirmed)
+
     def review(self, body: dict[str, Any]) -> None:
         self.sign(body)
 
-    def sign(self, body: dict[str, Any]) -> None:
+    def sign(self, body: dict[str, Any], kind: str | None = None) -> None:
         """Sign once: a second Ctrl+S while the first save runs does nothing."""
         if self._signing or self._done:
             return
         self._signing = True
-        self._sign(self.KIND, body)
+        self._sign(kind or self.KIND, body)
 
     @alive
     def _refused(self, problems: list[str]) -> None:
         self._signing = False
-        self.show_problems(problems)
+        self.show_problems(problems, focus=True)
 
     @work(thread=True, group="sign")
     def _sign(self, kind: str, body: dict[str, Any]) -> None:

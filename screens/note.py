@@ -24,8 +24,8 @@ class NoteScreen(FormScreen):
     KIND = "note_assessment"
     CSS_PATH = "forms.tcss"
 
-    def __init__(self, staff_id: str, pathway_id: str | None = None) -> None:
-        super().__init__(f"note_assessment:{staff_id}")
+    def __init__(self, staff_id: str, pathway_id: str | None = None, correcting: Any = None) -> None:
+        super().__init__(f"note_assessment:{staff_id}", correcting)
         self.staff_id = staff_id
         self.pathway_id = pathway_id
         self.attempts: dict[tuple[str, int], int] = {}
@@ -52,6 +52,7 @@ class NoteScreen(FormScreen):
             yield Static(id="outcome")
             yield Label("Feedback (required for rework)", classes="section-title")
             yield make_textarea(app, id="feedback", classes="field")
+            yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()
 
@@ -87,6 +88,12 @@ class NoteScreen(FormScreen):
     def on_select_changed(self, event: Select.Changed) -> None:
         super().on_select_changed(event)
         self._suggest_attempt()
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"review": body.get("review"), "sequence": str(body.get("sequence", "")),
+                "attempt": str(body.get("attempt", 1)), "timely": body.get("timely"),
+                "elements": [e["element_id"] for e in body.get("elements", []) if e.get("present")],
+                "feedback": body.get("feedback")}
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         problems: list[str] = []

@@ -23,8 +23,8 @@ class AssignPathwayScreen(FormScreen):
     KIND = "pathway_assigned"
     CSS_PATH = "forms.tcss"
 
-    def __init__(self, staff_id: str, cohort_id: str) -> None:
-        super().__init__(f"pathway_assigned:{staff_id}")
+    def __init__(self, staff_id: str, cohort_id: str, correcting: Any = None) -> None:
+        super().__init__(f"pathway_assigned:{staff_id}", correcting)
         self.staff_id = staff_id
         self.cohort_id = cohort_id
 
@@ -61,8 +61,17 @@ class AssignPathwayScreen(FormScreen):
             yield Checkbox("First-five notes review", id="first_five", classes="field")
             yield Label("Note", classes="section-title")
             yield make_textarea(app, id="note", classes="field")
+            yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        req = body.get("requirements", {})
+        return {"scope": "cohort" if "cohort_id" in body else "staff",
+                **{k: body.get(k) for k in ("incident_ref", "gap", "owner", "due_on", "note")},
+                "scenarios": req.get("scenarios", []), "first_five": req.get("first_five", False),
+                "compliant_samples": str(req.get("compliant_samples", 0)),
+                "shadow_shifts": str(req.get("shadow_shifts", 0))}
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         problems: list[str] = []
@@ -82,6 +91,8 @@ class AssignPathwayScreen(FormScreen):
                                  "first_five": bool(values.get("first_five"))}}
         if (values.get("note") or "").strip():
             body["note"] = values["note"].strip()
+        if self.correcting is not None:  # a correction keeps the pathway's id
+            body["pathway_id"] = self.correcting.body["pathway_id"]
         return body
 
 
@@ -89,8 +100,8 @@ class ClosePathwayScreen(FormScreen):
     KIND = "pathway_closed"
     CSS_PATH = "forms.tcss"
 
-    def __init__(self, view: dict[str, Any]) -> None:
-        super().__init__(f"pathway_closed:{view['pathway_id']}")
+    def __init__(self, view: dict[str, Any], correcting: Any = None) -> None:
+        super().__init__(f"pathway_closed:{view['pathway_id']}", correcting)
         self.view = view
 
     def compose(self) -> ComposeResult:
@@ -119,8 +130,12 @@ class ClosePathwayScreen(FormScreen):
             with Horizontal(classes="row"):
                 yield Label("Result", classes="label")
                 yield make_input(app, id="result", classes="field")
+            yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(body.get("verification", {}))
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         problems = [f"verification.{k}: required" for k in ("what", "by", "result")

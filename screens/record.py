@@ -224,7 +224,7 @@ class RecordScreen(ModalScreen[None]):
         self.load()
 
     def action_amend(self) -> None:
-        from screens.amend import AmendScreen
+        from screens.correction import open_correction
 
         if self.view is None:
             return
@@ -233,4 +233,4 @@ class RecordScreen(ModalScreen[None]):
             self.notify("This is an amendment: amend the original record instead.", severity="warning")
             return
         self.dismiss(None)
-        self.app.push_screen(AmendScreen(record))
+        open_correction(self.app, record)

@@ -144,8 +144,8 @@ class StartRestrictionScreen(FormScreen):
     KIND = "restriction_started"
     CSS_PATH = "forms.tcss"
 
-    def __init__(self, scope: str, subject: str | None) -> None:
-        super().__init__(f"restriction_started:{scope}:{subject}")
+    def __init__(self, scope: str, subject: str | None, correcting: Any = None) -> None:
+        super().__init__(f"restriction_started:{scope}:{subject}", correcting)
         self.scope, self.subject = scope, subject or ""
 
     def compose(self) -> ComposeResult:
@@ -173,8 +173,14 @@ class StartRestrictionScreen(FormScreen):
                 yield Label("Review every", classes="label inline")
                 yield make_input(app, id="review_every_days", value=str(codes.default_review_every_days),
                                  classes="field")
+            yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"restrictions": body.get("restrictions", []), "reason": body.get("reason"),
+                "incident_ref": body.get("incident_ref"), "expires_on": body.get("expires_on"),
+                "review_every_days": str(body.get("review_every_days", 7))}
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         problems: list[str] = []
@@ -187,7 +193,8 @@ class StartRestrictionScreen(FormScreen):
         if problems:
             raise RecordInvalid(problems)
         key = "cohort_id" if self.scope == "cohort" else "staff_id"
-        return {key: self.subject, "restrictions": list(values["restrictions"]),
+        kept = {"restriction_id": self.correcting.body["restriction_id"]} if self.correcting else {}
+        return {**kept, key: self.subject, "restrictions": list(values["restrictions"]),
                 "reason": values["reason"], "incident_ref": values["incident_ref"],
                 "review_every_days": every, "expires_on": values["expires_on"].strip()}
 
@@ -197,8 +204,8 @@ class ReviewRestrictionScreen(FormScreen):
     FIRST_FIELD = "note"
     CSS_PATH = "forms.tcss"
 
-    def __init__(self, restriction: dict[str, Any]) -> None:
-        super().__init__(f"restriction_reviewed:{restriction['restriction_id']}")
+    def __init__(self, restriction: dict[str, Any], correcting: Any = None) -> None:
+        super().__init__(f"restriction_reviewed:{restriction['restriction_id']}", correcting)
         self.restriction = restriction
 
     def compose(self) -> ComposeResult:
@@ -221,8 +228,12 @@ class ReviewRestrictionScreen(FormScreen):
                                  classes="field")
             yield Label("Note", classes="section-title")
             yield make_textarea(app, id="note", classes="field")
+            yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {k: body.get(k) for k in ("decision", "expires_on", "note")}
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         if not (values.get("note") or "").strip():
@@ -238,8 +249,8 @@ class LiftRestrictionScreen(FormScreen):
     KIND = "restriction_lifted"
     CSS_PATH = "forms.tcss"
 
-    def __init__(self, restriction: dict[str, Any]) -> None:
-        super().__init__(f"restriction_lifted:{restriction['restriction_id']}")
+    def __init__(self, restriction: dict[str, Any], correcting: Any = None) -> None:
+        super().__init__(f"restriction_lifted:{restriction['restriction_id']}", correcting)
         self.restriction = restriction
 
     def compose(self) -> ComposeResult:
@@ -252,8 +263,12 @@ class LiftRestrictionScreen(FormScreen):
             with Horizontal(classes="row"):
                 yield Label("Reason", classes="label")
                 yield make_input(app, id="reason", placeholder="re-validation evidence", classes="field")
+            yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"reason": body.get("reason")}
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         if not (values.get("reason") or "").strip():

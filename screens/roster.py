@@ -114,7 +114,8 @@ class RosterScreen(Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader("roster")
         with Horizontal(id="filters"):
-            yield make_input(self.app, id="search", placeholder="/ search name or id")
+            yield make_input(self.app, id="search", placeholder="/ search name or id",
+                             select_on_focus=True)  # "/" again starts a new search
             yield Select([], prompt="All cohorts", id="cohort")
             yield Select([("Restricted", "restricted"), ("In progress", "in_progress"),
                           ("Validated", "validated"), ("No pathway", "none"),

@@ -89,8 +89,9 @@ class ScenarioScreen(FormScreen):
         Binding("ctrl+s", "sign", "Review & sign", priority=True),
     ]
 
-    def __init__(self, staff_id: str, scenario_id: str, pathway_id: str | None = None) -> None:
-        super().__init__(f"scenario_check:{staff_id}:{scenario_id}")
+    def __init__(self, staff_id: str, scenario_id: str, pathway_id: str | None = None,
+                 correcting: Any = None) -> None:
+        super().__init__(f"scenario_check:{staff_id}:{scenario_id}", correcting)
         self.staff_id = staff_id
         self.pathway_id = pathway_id
         self.scenario_id = scenario_id
@@ -101,7 +102,8 @@ class ScenarioScreen(FormScreen):
 
     def compose(self) -> ComposeResult:
         app: Any = self.app
-        self.scenario = scenario = app.store.library.get(self.scenario_id)
+        version = self.correcting.body.get("scenario_version") if self.correcting else None
+        self.scenario = scenario = app.store.library.get(self.scenario_id, version)
         yield AppHeader(f"scenario check · {self.staff_id}")
         with Horizontal(id="panes"):
             with VerticalScroll(id="script-pane"):
@@ -130,6 +132,7 @@ class ScenarioScreen(FormScreen):
                 yield Static("Remediation (required on a fail)", classes="section-title")
                 yield make_textarea(app, id="remediation", classes="field")
                 yield Static(id="outcome")
+                yield from self.correction_fields()
                 yield Static(id="problems", classes="problems")
         yield AppFooter()
 
@@ -188,6 +191,14 @@ class ScenarioScreen(FormScreen):
         text = Text(f"Decision timer {seconds // 60:02d}:{seconds % 60:02d} · {state} · target {target} s",
                     style="bold" if self.started_at is not None else "")
         self.query_one("#timer", Static).update(text)
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        chosen = body.get("chosen_endpoint")
+        return {"results": {i["item_id"]: i["result"] for i in body.get("items", [])},
+                "elapsed": body.get("decision_seconds", 0), "setting": body.get("setting"),
+                "chosen_endpoint": ENDPOINTS.index(chosen) if chosen in ENDPOINTS else -1,
+                "decision_seconds": str(body.get("decision_seconds", "")),
+                "remediation": body.get("remediation")}
 
     def extra_state(self) -> dict[str, Any]:
         return {"results": dict(self.results), "elapsed": int(self.seconds())}

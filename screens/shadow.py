@@ -24,8 +24,8 @@ class ShadowScreen(FormScreen):
     CSS_PATH = "forms.tcss"
     FIRST_FIELD = "situation"  # the shift date is already today's
 
-    def __init__(self, staff_id: str, pathway_id: str | None = None) -> None:
-        super().__init__(f"shadow_escalation:{staff_id}")
+    def __init__(self, staff_id: str, pathway_id: str | None = None, correcting: Any = None) -> None:
+        super().__init__(f"shadow_escalation:{staff_id}", correcting)
         self.staff_id = staff_id
         self.pathway_id = pathway_id
 
@@ -54,8 +54,13 @@ class ShadowScreen(FormScreen):
             yield Static(id="agreed")
             yield Label("Learning note (required when the choices differ)", classes="section-title")
             yield make_textarea(app, id="learning_note", classes="field")
+            yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {k: body.get(k) for k in ("shift_date", "shift", "situation", "staff_choice",
+                                         "supervisor_choice", "learning_note")}
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         problems = [f"{key}: required" for key in ("shift_date", "shift", "situation", "staff_choice",

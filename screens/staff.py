@@ -329,7 +329,7 @@ class StaffScreen(Screen):
         self.action_view_record()
 
     def action_amend(self) -> None:
-        from screens.amend import AmendScreen
+        from screens.correction import open_correction
 
         key = self.query_one(LineTable).cursor_key
         if key is None:
@@ -339,7 +339,7 @@ class StaffScreen(Screen):
             self.notify("Pick an original record (not an amendment) in the timeline.",
                         severity="warning")
             return
-        self.app.push_screen(AmendScreen(record))
+        open_correction(self.app, record)
 
     def action_export(self) -> None:
         def chosen(fmt: str | None) -> None:

@@ -35,8 +35,8 @@ async def test_enter_on_the_timeline_shows_the_record_with_its_amendment(demo_ho
 
         await pilot.press("e")  # amend from the record view
         await settle(pilot)
-        assert type(app.screen).__name__ == "AmendScreen"
-        assert app.screen.record["hash"] == table.keys[amended]
+        assert type(app.screen).__name__ == "ScenarioScreen"
+        assert app.screen.correcting.record["hash"] == table.keys[amended]
         await pilot.press("escape")
         await settle(pilot)
         assert type(app.screen).__name__ == "StaffScreen"
