@@ -146,3 +146,31 @@ class ChangesModal(ModalScreen[bool]):
 
     def action_back(self) -> None:
         self.dismiss(False)
+
+
+class WarningsModal(ModalScreen[bool]):
+    """Things to know before signing that do not stop it (y signs, Esc goes back)."""
+
+    BINDINGS = [Binding("y", "confirm", "Sign anyway"), Binding("escape", "back", "Back to form")]
+    DEFAULT_CSS = """
+    WarningsModal { align: center middle; }
+    WarningsModal > VerticalScroll { width: 90%; max-width: 100; height: auto; max-height: 90%;
+        border: thick $warning; background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__()
+        self.warnings = warnings
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Label("Before you sign", classes="modal-title")
+            yield Static("\n".join(f"⚠ {w}" for w in self.warnings), id="warnings")
+            yield Label("y: sign anyway   Esc: back to the form", classes="hint")
+        yield AppFooter()
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_back(self) -> None:
+        self.dismiss(False)

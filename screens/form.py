@@ -25,7 +25,7 @@ from textual.widgets import (
 )
 
 from screens.common import LeaveFormModal, alive
-from screens.correction import ChangesModal, Correction, changes_text
+from screens.correction import ChangesModal, Correction, WarningsModal, changes_text
 from screens.inputs import make_input, make_textarea  # noqa: F401 - re-exported for the forms
 from supervisor_tui.rules import RecordInvalid
 
@@ -274,6 +274,12 @@ class FormScreen(Screen):
         """A checklist item's or element's wording (forms with checklists override)."""
         return item_id
 
+    def in_words(self, problems: list[str]) -> list[str]:
+        """Problem lines in the form's labels and the checklist's words."""
+        from screens.wording import in_words
+
+        return [line for _field, line in in_words(problems, self.field_label, self.item_words)]
+
     def form_problems(self) -> list[str]:
         """What is wrong with the form as it stands, without the store (build and preview)."""
         from screens.preview import preview
@@ -342,10 +348,22 @@ class FormScreen(Screen):
             return
         if self.correcting is not None:
             self.review_correction(values, body)
-        elif self.REVIEW_FIRST:
-            self.review(body)
-        else:
-            self.sign(body)
+            return
+        warnings = self.warnings(body)
+        if not warnings:
+            self.review(body) if self.REVIEW_FIRST else self.sign(body)
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.review(body) if self.REVIEW_FIRST else self.sign(body)
+
+        self.app.push_screen(WarningsModal(warnings), confirmed)
+
+    def warnings(self, body: dict[str, Any]) -> list[str]:
+        """What the supervisor should know before signing, though it may be signed (a shift
+        before the pathway, a second note for one shift); empty by default."""
+        return []
 
     def review_correction(self, values: dict[str, Any], body: dict[str, Any]) -> None:
         """Refuse a correction without a reason or without a change; otherwise show what changes,
@@ -379,7 +397,10 @@ class FormScreen(Screen):
                 self.sign(amendment, "amendment")
 
         header = f"{len(found)} change{'s' if len(found) != 1 else ''} to this record:"
-        self.app.push_screen(ChangesModal(changes_text(found, reason, header)), confirmed)
+        text = changes_text(found, reason, header)
+        for warning in self.warnings(body):
+            text.append(f"\n⚠ {warning}", style="bold")
+        self.app.push_screen(ChangesModal(text), confirmed)
 
     def review(self, body: dict[str, Any]) -> None:
         self.sign(body)

@@ -77,6 +77,8 @@ class ScenarioScreen(FormScreen):
     FIRST_FIELD = "items"  # p / f / n mark the highlighted item; a text field would swallow them
     REVIEW_FIRST = True
     CSS_PATH = "scenario.tcss"
+    FIELD_LABELS = {"items": "Items", "chosen_endpoint": "Endpoint chosen",
+                    "decision_seconds": "Decision seconds", "setting": "Setting"}
     BINDINGS = [
         Binding("t", "timer", "Timer"),
         Binding("p", "mark('pass')", "Pass"),
@@ -136,8 +138,7 @@ class ScenarioScreen(FormScreen):
                 yield Static(id="problems", classes="problems")
         yield AppFooter()
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # (FormScreen.on_mount runs as well: Textual calls both)
         self.query_one("#items").focus()
         self._tick()
         self.set_interval(0.5, self._tick)
@@ -192,6 +193,9 @@ class ScenarioScreen(FormScreen):
                     style="bold" if self.started_at is not None else "")
         self.query_one("#timer", Static).update(text)
 
+    def item_words(self, item_id: str) -> str:
+        return next((i.text for i in self.scenario.items if i.item_id == item_id), item_id)
+
     def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
         chosen = body.get("chosen_endpoint")
         return {"results": {i["item_id"]: i["result"] for i in body.get("items", [])},
@@ -217,8 +221,12 @@ class ScenarioScreen(FormScreen):
             problems.append("chosen_endpoint: choose the endpoint the staff member chose (1-4)")
         unmarked = [i.item_id for i in self.scenario.items if i.item_id not in self.results]
         if unmarked:
-            problems.append(f"items: not marked yet: {', '.join(unmarked)}")
+            total = len(self.scenario.items)
+            problems.append(f"items: {len(unmarked)} of {total} not marked yet (p pass, f fail, n n/a)")
         seconds = as_int(values, "decision_seconds", problems, int(self.seconds()) or None)
+        outcome, _reasons = self.live_outcome()
+        if outcome == "FAIL" and not (values.get("remediation") or "").strip():
+            problems.append("remediation: required when the check fails")
         body = {
             "staff_id": self.staff_id, "scenario_id": self.scenario.id,
             "scenario_version": self.scenario.version, "setting": values.get("setting"),
@@ -236,11 +244,12 @@ class ScenarioScreen(FormScreen):
 
     def live_outcome(self) -> tuple[str, list[str]]:
         """('PASS'|'FAIL'|'incomplete', reasons) from the marks so far."""
-        reasons = [f"critical item failed: {i.item_id}" for i in self.scenario.items
+        reasons = [f"critical item failed: “{i.text}”" for i in self.scenario.items
                    if i.critical and self.results.get(i.item_id) == "fail"]
         index = self.query_one("#chosen_endpoint", RadioSet).pressed_index
         if index is not None and index >= 0 and ENDPOINTS[index] != self.scenario.expected_endpoint:
-            reasons.append(f"endpoint {ENDPOINTS[index]} chosen, {self.scenario.expected_endpoint} expected")
+            reasons.append(f"endpoint chosen: {endpoint(ENDPOINTS[index])}; expected: "
+                           f"{endpoint(self.scenario.expected_endpoint)}")
         if reasons:
             return "FAIL", reasons
         if len(self.results) < len(self.scenario.items) or index is None or index < 0:

@@ -34,11 +34,36 @@ STATE_TEXT = {"restricted": ("RESTRICTED", "bold yellow"), "in_progress": ("IN P
 def read_staff(app: Any, staff_id: str, page: int = 0) -> tuple:
     """One staff member's detail, a page of their timeline and their unfinished drafts (call
     from a thread worker)."""
+    from storage.history import note_attempts
+
     with app.store_lock:
         detail = staff_detail(app.store, staff_id, app.today())
         records, total = timeline_page(app.store, staff_id, page * PAGE_SIZE, PAGE_SIZE)
         drafts = read_drafts(app.store, staff_id)
+        if detail is not None:
+            detail["rework"] = rework_links(note_attempts(app.store, staff_id))
     return detail, records, total, drafts
+
+
+def not_counted(body: dict[str, Any], pathways: list[dict[str, Any]] | tuple = ()) -> str:
+    """" · not counted: before the pathway" for a shift worked before a shadow-shift pathway
+    was assigned (it does not count towards it)."""
+    before = [p["pathway_id"] for p in pathways if p["requirements"].get("shadow_shifts")
+              and p["status"] == "open" and body.get("shift_date", "") < p.get("assigned_on", "")]
+    if not before:
+        return ""
+    return " · not counted: before the pathway" + (f"s {', '.join(before)}" if len(before) > 1 else "")
+
+
+def rework_links(chains: dict[tuple[str, int], list[dict[str, Any]]]) -> dict[str, str]:
+    """Note assessment hash -> where its rework chain went ("→ attempt 2 compliant"), for every
+    attempt that has a later one."""
+    links = {}
+    for chain in chains.values():
+        for index, attempt in enumerate(chain[:-1]):
+            links[attempt["hash"]] = " → " + " → ".join(
+                f"attempt {a['attempt']} {a['outcome']}" for a in chain[index + 1:])
+    return links
 
 
 class StaffScreen(Screen):
@@ -144,7 +169,7 @@ class StaffScreen(Screen):
         self.total = total
         self.drafts = list(drafts)
         self._summary(detail)
-        self._timeline(records)
+        self._timeline(records, detail.get("rework", {}), detail.get("pathways", []))
         self.call_after_refresh(self._painted, detail)
 
     def _painted(self, detail: dict[str, Any]) -> None:
@@ -212,14 +237,18 @@ class StaffScreen(Screen):
         gap = Text("\n")  # the blank line between the parts
         self.query_one("#status", Static).update(gap.join(parts))
 
-    def _timeline(self, records: list[dict[str, Any]]) -> None:
+    def _timeline(self, records: list[dict[str, Any]], rework: dict[str, str] | None = None,
+                  pathways: list[dict[str, Any]] = ()) -> None:
         self.records = {}
         amended = {r["body"]["amends"] for r in records if r["kind"] == "amendment"}
         rows = []
         for record in records:
             self.records[record["hash"]] = record
             label = KIND_LABELS[record["kind"]] + (" (amended)" if record["hash"] in amended else "")
-            rows.append((record["created_at"][:16].replace("T", " "), label, summarise(record),
+            summary = summarise(record) + (rework or {}).get(record["hash"], "")
+            if record["kind"] == "shadow_escalation":
+                summary += not_counted(record["body"], pathways)
+            rows.append((record["created_at"][:16].replace("T", " "), label, summary,
                          record["author"]))
         table = self.query_one(LineTable)
         # Back from a record or a form: stay on the record that was picked (on the top row, a

@@ -191,11 +191,6 @@ def requirement_progress(
     return progress, unmet
 
 
-def not_counted_before(body: dict[str, Any], assigned_on: str) -> bool:
-    """True when a shadow note's shift lies before the pathway's assignment (``YYYY-MM-DD``)."""
-    return body.get("shift_date", "9999") < assigned_on
-
-
 def pathway_view(
     assigned: Effective,
     closure: Effective | None,
