@@ -92,8 +92,12 @@ class ScenarioScreen(FormScreen):
     ]
 
     def __init__(self, staff_id: str, scenario_id: str, pathway_id: str | None = None,
-                 correcting: Any = None) -> None:
-        super().__init__(f"scenario_check:{staff_id}:{scenario_id}", correcting)
+                 correcting: Any = None, session_id: str | None = None) -> None:
+        """``session_id``: run as part of a trainer's group session (its draft is the session's
+        and the signed check carries the id)."""
+        key = f"scenario_check:{staff_id}:{scenario_id}" + (f":{session_id}" if session_id else "")
+        super().__init__(key, correcting)
+        self.session_id = session_id
         self.staff_id = staff_id
         self.pathway_id = pathway_id
         self.scenario_id = scenario_id
@@ -106,7 +110,7 @@ class ScenarioScreen(FormScreen):
         app: Any = self.app
         version = self.correcting.body.get("scenario_version") if self.correcting else None
         self.scenario = scenario = app.store.library.get(self.scenario_id, version)
-        yield AppHeader(f"scenario check · {self.staff_id}")
+        yield AppHeader(f"scenario check · {self.staff_id}" + (" · training session" if self.session_id else ""))
         with Horizontal(id="panes"):
             with VerticalScroll(id="script-pane"):
                 yield Static(Text(f"{scenario.title} (v{scenario.version})", style="bold"))
@@ -211,6 +215,9 @@ class ScenarioScreen(FormScreen):
         self.results = dict(values.get("results") or {})
         self.elapsed = float(values.get("elapsed") or 0)
         self._redraw_items()
+        unmarked = [i for i, item in enumerate(self.scenario.items) if item.item_id not in self.results]
+        if unmarked and self.results:  # carry on marking where the assessor stopped
+            self.query_one("#items", OptionList).highlighted = unmarked[0]
         self._tick()
 
     # -- body, live outcome, review --------------------------------------------------------
@@ -238,6 +245,8 @@ class ScenarioScreen(FormScreen):
             body["remediation"] = values["remediation"].strip()
         if self.pathway_id:
             body["pathway_id"] = self.pathway_id
+        if self.session_id:
+            body["session_id"] = self.session_id
         if problems and strict:
             raise RecordInvalid(problems)
         return body

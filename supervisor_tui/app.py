@@ -258,6 +258,12 @@ class SupervisorApp(App):
 
         self.push_screen(ScenarioScreen(staff_id, scenario_id, pathway_id))
 
+    def action_training_session(self) -> None:
+        """A trainer's group session: one scenario, several people, person by person."""
+        from screens.session import SessionSetupScreen
+
+        self.push_screen(SessionSetupScreen())
+
     def action_sync_now(self) -> None:
         from screens.sync import SyncScreen
 
