@@ -78,6 +78,10 @@ def render_report_text(report: dict[str, Any]) -> str:
         lines.append("No cohorts on the roster.")
     for c in report["cohorts"]:
         lines += [""] + text_lines(c)
+    if report.get("sessions"):
+        from supervisor_tui.export.sessions import session_lines
+
+        lines += [""] + session_lines(report["sessions"])
     return "\n".join(lines) + "\n"
 
 
@@ -149,6 +153,11 @@ def render_report_html(report: dict[str, Any]) -> str:
                     [[c["name"], len(c["restrictions"]), c["pathways_open"], len(c["pathways_overdue"]),
                       len(c["pathways_closed"])] for c in report["cohorts"]])
     body = intro + '<div class="box"><h2 style="margin-top:0">Summary</h2>' + summary + "</div>"
+    if report.get("sessions"):
+        body += ('<div class="box"><h2 style="margin-top:0">Training sessions</h2>' + table(
+            ["Date", "Session", "Scenario", "Checked", "Pass rate", "Median decision (s)", "Trainer"],
+            [[r["date"], r["session_id"], r["scenario_id"], r["checked"], _rate(r["pass_rate"]),
+              r["median_decision_seconds"], r["author"]] for r in report["sessions"]]) + "</div>")
     return page(title, body + "".join(_cohort_html(c) for c in report["cohorts"]))
 
 
