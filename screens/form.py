@@ -57,6 +57,25 @@ class FormScreen(Screen):
         self._signing = False
         self._draft_timer: Any = None
         self.restored = False
+        self._hold_keys()
+
+    def _hold_keys(self) -> None:
+        """Keys typed before the form is ready (draft restored, field focused) are queued by
+        the app and replayed then (``supervisor_tui.keyqueue``), never dropped."""
+        try:
+            app: Any = self.app
+        except Exception:  # noqa: BLE001 - built outside a running app (unit tests)
+            return
+        if hasattr(app, "hold_keys"):
+            app.hold_keys(self)
+
+    def _release_keys(self) -> None:
+        try:
+            app: Any = self.app
+        except Exception:  # noqa: BLE001
+            return
+        if hasattr(app, "release_keys"):
+            app.release_keys(self)
 
     # -- values --------------------------------------------------------------------------
     def collect(self) -> dict[str, Any]:
@@ -154,7 +173,29 @@ class FormScreen(Screen):
         return not self._done and self._initial is not None and self.collect() != self._initial
 
     # -- lifecycle -----------------------------------------------------------------------
+    def on_key(self, event: Any) -> None:
+        """Typing into a closed Select chooses the next option starting with that letter (as
+        a browser's select box does) instead of losing the text."""
+        select = self.focused
+        char = event.character or ""
+        if not isinstance(select, Select) or select.expanded or len(char) != 1 or not char.isalnum():
+            return
+        options = [(str(prompt), value) for prompt, value in select._options  # noqa: SLF001
+                   if value is not Select.NULL]
+        matches = [value for prompt, value in options if prompt.lower().startswith(char.lower())]
+        if not matches:
+            self.notify(f"No option starts with “{char}”.", timeout=2)
+        else:
+            after = matches.index(select.value) + 1 if select.value in matches else 0
+            select.value = matches[after % len(matches)]
+        event.stop()
+        event.prevent_default()
+
     def on_mount(self) -> None:
+        # No hidden Tab stops: the scrolling panes are not focusable (focus moves through the
+        # fields, and the panes scroll to the focused one).
+        for pane in self.query(ScrollableContainer):
+            pane.can_focus = False
         # One line above the keys, always visible: a refused save never looks like nothing happened.
         if not self.query("#problem-summary"):  # (subclasses' on_mount may call this one too)
             bar = Static(id="problem-summary", classes="problem-summary")
@@ -198,6 +239,7 @@ class FormScreen(Screen):
             first = named[0] if named else (fields[0] if fields else None)
             if first is not None:
                 first.focus()
+        self.call_after_refresh(self._release_keys)
 
     def _changed(self) -> None:
         if self._initial is None or self._done:
@@ -247,6 +289,7 @@ class FormScreen(Screen):
                 self.app.store.save_draft(self.draft_key, self.saved_kind, data)
 
     def on_unmount(self) -> None:
+        self._release_keys()
         self.flush_draft()
 
     # -- problems ------------------------------------------------------------------------

@@ -261,7 +261,9 @@ class RosterScreen(Screen):
             self.apply_filter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """"/", the name, Enter: opens the highlighted (first matching) person at once."""
         self.query_one(DataTable).focus()
+        self.action_open()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         self.apply_filter()

@@ -218,6 +218,7 @@ class SessionScreen(Screen):
         if self.session.status(staff_id) in ("pass", "fail"):
             self.notify("Already checked in this session (each check is signed on its own).", timeout=3)
             return
+        self.app.hold_keys(self)  # marks typed while the runner opens are kept
         self._open_check(staff_id)
 
     @work(thread=True, group="session-check")
@@ -244,6 +245,7 @@ class SessionScreen(Screen):
 
         self.app.push_screen(ScenarioScreen(staff_id, self.session.scenario_id, pathway,
                                             session_id=self.session.session_id), signed)
+        self.app.release_keys(self)  # (the runner holds them until it is ready)
 
     def action_mark(self, status: str) -> None:
         staff_id = self.query_one(LineTable).cursor_key

@@ -21,6 +21,7 @@ from textual.reactive import reactive
 import screens
 from storage.overview import roster_overview, unsynced_count
 from storage.store import Store
+from supervisor_tui.keyqueue import KeyQueueMixin
 
 Clock = Callable[[], dt.datetime]
 SCREENS_DIR = Path(screens.__file__).parent
@@ -33,7 +34,7 @@ def _supervisor_commands() -> type:
     return SupervisorCommands
 
 
-class SupervisorApp(App):
+class SupervisorApp(KeyQueueMixin, App):
     """The supervisor's app on one local store."""
 
     TITLE = "Supervisor TUI"

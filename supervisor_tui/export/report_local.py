@@ -109,5 +109,7 @@ def local_report(store: Store, today: dt.date, cohort: str | None = None,
     from supervisor_tui.export.sessions import session_figures
 
     checks = _records(store, "WHERE kind = 'scenario_check' AND json_extract(body, '$.session_id') IS NOT NULL")
-    report["sessions"] = session_figures((r, amended.get(r["hash"], r["body"])) for r in checks)
+    sessions = session_figures((r, amended.get(r["hash"], r["body"])) for r in checks)
+    if sessions:  # (only then: the central store's report has no sessions yet)
+        report["sessions"] = sessions
     return report

@@ -25,7 +25,7 @@ async def _go(pilot, *keys: str) -> None:
 
 
 def _staff(*then: str) -> tuple[str, ...]:
-    return ("slash", *"S001", "enter", "enter", *then)
+    return ("slash", *"S001", "enter", *then)
 
 
 FLOWS = {
