@@ -192,10 +192,6 @@ class FormScreen(Screen):
         event.prevent_default()
 
     def on_mount(self) -> None:
-        # No hidden Tab stops: the scrolling panes are not focusable (focus moves through the
-        # fields, and the panes scroll to the focused one).
-        for pane in self.query(ScrollableContainer):
-            pane.can_focus = False
         # One line above the keys, always visible: a refused save never looks like nothing happened.
         if not self.query("#problem-summary"):  # (subclasses' on_mount may call this one too)
             bar = Static(id="problem-summary", classes="problem-summary")
@@ -343,7 +339,7 @@ class FormScreen(Screen):
         box = self.query_one("#problems", Static)
         for widget in self.query(".-invalid"):
             widget.remove_class("-invalid")
-            widget.border_title = None
+            _titled(widget).border_title = None
         lines = in_words(problems, self.field_label, self.item_words)
         self._problem_lines = lines
         bar = self._summary_bar()
@@ -359,7 +355,7 @@ class FormScreen(Screen):
         for field, _line in lines:
             for widget in self.query(f"#{field}") if field and field.isidentifier() else []:
                 widget.add_class("-invalid")
-                widget.border_title = "✗ fix this"
+                _titled(widget).border_title = "✗ fix this"
                 first = first or widget
         if bar is not None:
             bar.update(f"✗ {summary(lines)}")
@@ -509,3 +505,13 @@ class FormScreen(Screen):
         with self.app.store_lock:
             self.app.store.discard_draft(self.draft_key)
         self.app.call_from_thread(self.app.pop_screen)
+
+
+def _titled(widget: Any) -> Any:
+    """The widget that draws a field's border (a Select's is its current-value box)."""
+    if isinstance(widget, Select):
+        from textual.widgets._select import SelectCurrent
+
+        found = widget.query(SelectCurrent)
+        return found.first() if found else widget
+    return widget

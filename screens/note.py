@@ -10,13 +10,14 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
+from textual.widgets import Input, Label, Select, Static
 
 from screens.common import alive
 from screens.footer import AppFooter
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int, preview
+from screens.toggles import TickBox, TickList
 from supervisor_tui.rules import RecordInvalid
 
 
@@ -35,7 +36,7 @@ class NoteScreen(FormScreen):
         app: Any = self.app
         self.standard = standard = app.store.library.standards()[0]
         yield AppHeader(f"note assessment · {self.staff_id}")
-        with VerticalScroll(classes="form"):
+        with VerticalScroll(classes="form", can_focus=False):
             yield Static(f"{standard.title} (v{standard.version}) · {standard.timeliness.rule}",
                          classes="hint")
             with Horizontal(classes="row"):
@@ -48,9 +49,9 @@ class NoteScreen(FormScreen):
                 yield make_input(app, id="attempt", value="1", placeholder="attempt", classes="field")
             yield Static(id="chain")
             yield Label("Elements present (space toggles)", classes="section-title")
-            yield SelectionList(*[(("" if e.required else "(optional) ") + e.text, e.element_id)
+            yield TickList(*[(("" if e.required else "(optional) ") + e.text, e.element_id)
                                   for e in standard.elements], id="elements", classes="field")
-            yield Checkbox("Entered on time", value=True, id="timely", classes="field")
+            yield TickBox("Entered on time", value=True, id="timely", classes="field")
             yield Static(id="outcome")
             yield Label("Feedback (required for rework)", classes="section-title")
             yield make_textarea(app, id="feedback", classes="field")

@@ -9,13 +9,14 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Checkbox, Label, Select, SelectionList, Static
+from textual.widgets import Label, Select, Static
 
 from screens.describe import requirement_lines
 from screens.footer import AppFooter
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int
+from screens.toggles import TickBox, TickList
 from supervisor_tui.rules import RecordInvalid
 
 
@@ -32,7 +33,7 @@ class AssignPathwayScreen(FormScreen):
         app: Any = self.app
         due = (app.today() + dt.timedelta(days=28)).isoformat()
         yield AppHeader(f"assign pathway · {self.staff_id}")
-        with VerticalScroll(classes="form"):
+        with VerticalScroll(classes="form", can_focus=False):
             with Horizontal(classes="row"):
                 yield Label("For", classes="label")
                 yield Select([(f"This person ({self.staff_id})", "staff"),
@@ -51,14 +52,14 @@ class AssignPathwayScreen(FormScreen):
                 yield Label("Due on", classes="label inline")
                 yield make_input(app, id="due_on", value=due, placeholder="YYYY-MM-DD", classes="field")
             yield Label("Scenarios to pass", classes="section-title")
-            yield SelectionList(*[(f"{s.title} ({s.id})", s.id) for s in app.store.library.scenarios()],
+            yield TickList(*[(f"{s.title} ({s.id})", s.id) for s in app.store.library.scenarios()],
                                 id="scenarios", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Compliant samples", classes="label")
                 yield make_input(app, id="compliant_samples", value="0", classes="field")
                 yield Label("Shadow shifts", classes="label inline")
                 yield make_input(app, id="shadow_shifts", value="0", classes="field")
-            yield Checkbox("First-five notes review", id="first_five", classes="field")
+            yield TickBox("First-five notes review", id="first_five", classes="field")
             yield Label("Note", classes="section-title")
             yield make_textarea(app, id="note", classes="field")
             yield from self.correction_fields()
@@ -108,7 +109,7 @@ class ClosePathwayScreen(FormScreen):
         app: Any = self.app
         view = self.view
         yield AppHeader(f"close pathway {view['pathway_id']}")
-        with VerticalScroll(classes="form"):
+        with VerticalScroll(classes="form", can_focus=False):
             yield Static(f"{view['pathway_id']} · {view['incident_ref']} · {view['gap']} gap · "
                          f"owner {view['owner']} · due {view['due_on']}")
             unmet = Text()

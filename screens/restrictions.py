@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Label, Select, SelectionList, Static
+from textual.widgets import DataTable, Label, Select, Static
 
 from screens.common import ChoiceModal, alive
 from screens.footer import AppFooter
@@ -20,6 +20,7 @@ from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int
 from screens.tables import fit_columns
+from screens.toggles import TickList
 from storage.overview import all_restrictions
 from supervisor_tui.rules import RecordInvalid
 
@@ -154,12 +155,12 @@ class StartRestrictionScreen(FormScreen):
         self.max_days = codes.max_duration_days
         expires = (app.today() + dt.timedelta(days=28)).isoformat()
         yield AppHeader(f"start restriction · {self.scope} {self.subject}")
-        with VerticalScroll(classes="form"):
+        with VerticalScroll(classes="form", can_focus=False):
             yield Static(f"Restriction for {self.scope} {self.subject}. Time limited (at most "
                          f"{codes.max_duration_days} days), reviewed every "
                          f"{codes.default_review_every_days} days.", classes="hint")
             yield Label("Restrictions (space toggles)", classes="section-title")
-            yield SelectionList(*[(f"{c.text} ({c.code})", c.code) for c in codes.codes],
+            yield TickList(*[(f"{c.text} ({c.code})", c.code) for c in codes.codes],
                                 id="restrictions", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Reason", classes="label")
@@ -212,7 +213,7 @@ class ReviewRestrictionScreen(FormScreen):
         app: Any = self.app
         r = self.restriction
         yield AppHeader(f"review {r['restriction_id']}")
-        with VerticalScroll(classes="form"):
+        with VerticalScroll(classes="form", can_focus=False):
             status = Text(f"{r['restriction_id']} for {r['scope']} {r['subject']}: {', '.join(r['codes'])}\n"
                           f"{r['days_left']} days left (expires {r['expires_on']}) · review due "
                           f"{r['next_review_on']}")
@@ -257,7 +258,7 @@ class LiftRestrictionScreen(FormScreen):
         app: Any = self.app
         r = self.restriction
         yield AppHeader(f"lift {r['restriction_id']}")
-        with VerticalScroll(classes="form"):
+        with VerticalScroll(classes="form", can_focus=False):
             yield Static(f"{r['restriction_id']} for {r['scope']} {r['subject']}: {', '.join(r['codes'])}"
                          f" · {r['days_left']} days left")
             with Horizontal(classes="row"):

@@ -22,6 +22,7 @@ from screens.footer import AppFooter
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int, preview
+from screens.toggles import DotButton
 from supervisor_tui.rules import RecordInvalid
 
 MARKS = {"pass": ("PASS", "green"), "fail": ("FAIL", "bold red"), "n/a": ("n/a", "dim"),
@@ -85,6 +86,8 @@ class ScenarioScreen(FormScreen):
         Binding("f", "mark('fail')", "Fail"),
         Binding("n", "mark('n/a')", "N/a"),
         Binding("1", "endpoint(0)", "Endpoint 1-4", show=False),
+        Binding("shift+down", "script(3)", "Scroll script", show=False),
+        Binding("shift+up", "script(-3)", show=False),
         Binding("2", "endpoint(1)", show=False),
         Binding("3", "endpoint(2)", show=False),
         Binding("4", "endpoint(3)", show=False),
@@ -112,7 +115,7 @@ class ScenarioScreen(FormScreen):
         self.scenario = scenario = app.store.library.get(self.scenario_id, version)
         yield AppHeader(f"scenario check · {self.staff_id}" + (" · training session" if self.session_id else ""))
         with Horizontal(id="panes"):
-            with VerticalScroll(id="script-pane"):
+            with VerticalScroll(id="script-pane", can_focus=False):
                 yield Static(Text(f"{scenario.title} (v{scenario.version})", style="bold"))
                 yield Static(scenario.summary, classes="hint")
                 yield Static("Read aloud", classes="section-title")
@@ -121,15 +124,15 @@ class ScenarioScreen(FormScreen):
                 yield Static("\n".join(f"• {t.when} → {t.action} [{endpoint(t.endpoint)}]"
                                        for t in scenario.thresholds), id="thresholds")
                 yield Static(scenario.example_notice, classes="hint")
-            with VerticalScroll(id="mark-pane"):
+            with VerticalScroll(id="mark-pane", can_focus=False):
                 yield Static(id="timer")
-                yield Static("Items: ↑↓ choose, p pass, f fail, n n/a (★ critical)", classes="hint")
+                yield Static("Items: ↑↓ choose, p pass, f fail, n n/a (★ critical) · Shift+↑↓ scroll the script", classes="hint")
                 yield OptionList(*[Option(self._item_prompt(i), id=i.item_id) for i in scenario.items],
                                  id="items")
                 yield Static("Endpoint chosen (1-4)", classes="section-title")
                 with RadioSet(id="chosen_endpoint", classes="field"):
                     for index, value in enumerate(ENDPOINTS):
-                        yield RadioButton(f"{index + 1} {ENDPOINT_LABELS[value]}")
+                        yield DotButton(f"{index + 1} {ENDPOINT_LABELS[value]}")
                 with Horizontal(classes="row"):
                     yield Select([("Simulated call", "simulated_call"), ("On shift", "on_shift")],
                                  value="simulated_call", allow_blank=False, id="setting", classes="field")
@@ -171,6 +174,11 @@ class ScenarioScreen(FormScreen):
         if items.highlighted < len(self.scenario.items) - 1:
             items.highlighted += 1
         self._changed()
+
+    def action_script(self, lines: int) -> None:
+        """The script pane is not a Tab stop (it would swallow marks): Shift+↑↓ scroll it."""
+        pane = self.query_one("#script-pane")
+        pane.scroll_to(y=pane.scroll_y + lines, animate=False)
 
     def action_endpoint(self, index: int) -> None:
         buttons = list(self.query(RadioButton))

@@ -23,6 +23,7 @@ from screens.footer import AppFooter
 from screens.header import AppHeader
 from screens.linetable import LineTable
 from screens.session_state import ABSENT, PENDING, SKIPPED, Session, new_session_id
+from screens.toggles import TickList
 
 STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", ABSENT: "absent", SKIPPED: "skipped (later)",
                 PENDING: "waiting", "draft": "started (draft kept)"}
@@ -42,7 +43,7 @@ class SessionSetupScreen(Screen):
         self.names = {p["staff_id"]: p["name"] for p in roster}
         self.cohorts = {c["cohort_id"]: c["name"] for c in app.store.cohorts()}
         yield AppHeader("training session · set up")
-        with VerticalScroll(classes="form"):
+        with VerticalScroll(classes="form", can_focus=False):
             yield Static("One scenario for a group: choose it and the people once, then run the "
                          "check person by person. Each check is signed on its own.", classes="hint")
             with Horizontal(classes="row"):
@@ -55,7 +56,7 @@ class SessionSetupScreen(Screen):
                              prompt="none (pick people below)", id="cohort")
             yield Label("People (space ticks; a cohort ticks its members; untick who is not here)",
                         classes="section-title")
-            yield SelectionList(*[(f"{p['name']} ({p['staff_id']}) · {self.cohorts.get(p['cohort'], p['cohort'])}",
+            yield TickList(*[(f"{p['name']} ({p['staff_id']}) · {self.cohorts.get(p['cohort'], p['cohort'])}",
                                    p["staff_id"]) for p in roster], id="people")
             yield Static(id="problems", classes="problems")
         yield AppFooter()

@@ -35,7 +35,7 @@ class ShadowScreen(FormScreen):
     def compose(self) -> ComposeResult:
         app: Any = self.app
         yield AppHeader(f"shadow shift · {self.staff_id}")
-        with VerticalScroll(classes="form"):
+        with VerticalScroll(classes="form", can_focus=False):
             yield Static("Record one shift of the shadow-escalation period. No client identifiers "
                          "in the situation. F2 shows the decision aid.", classes="hint")
             with Horizontal(classes="row"):
