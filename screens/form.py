@@ -4,7 +4,6 @@ leaving a half-filled form. Forms never lose typed text: a refused save keeps ev
 
 from __future__ import annotations
 
-import re
 import threading
 from typing import Any
 
@@ -26,6 +25,7 @@ from textual.widgets import (
 
 from screens.common import LeaveFormModal, alive
 from screens.correction import ChangesModal, Correction, WarningsModal, changes_text
+from screens.form_problems import ProblemsMixin
 from screens.inputs import make_input, make_textarea  # noqa: F401 - re-exported for the forms
 from supervisor_tui.rules import RecordInvalid
 
@@ -33,7 +33,7 @@ DRAFT_DELAY = 0.4  # seconds of no typing before the draft is written
 KEPT_IN_CORRECTIONS = ("session_id", "pathway_id")
 
 
-class FormScreen(Screen):
+class FormScreen(ProblemsMixin, Screen):
     """Subclasses set ``KIND`` and ``draft_key``, compose widgets with class ``field`` and an
     id, and implement ``build_body(values)``; ``extra_state``/``restore_extra`` carry values
     that are not widgets (scenario item marks, the timer)."""
@@ -288,93 +288,6 @@ class FormScreen(Screen):
         self._release_keys()
         self.flush_draft()
 
-    # -- problems ------------------------------------------------------------------------
-    FIELD_LABELS: dict[str, str] = {}  # labels for fields the form shows without a Label
-
-    def field_label(self, field_id: str) -> str | None:
-        """The words the form shows for a field: its own label on the row, the section title
-        above it, a checkbox's text."""
-        if field_id in self.FIELD_LABELS:
-            return self.FIELD_LABELS[field_id]
-        found = list(self.query(f"#{field_id}")) if field_id.isidentifier() else []
-        if not found:
-            return None
-        widget = found[0]
-        if isinstance(widget, Checkbox):
-            return str(widget.label)
-        siblings = list(widget.parent.children) if widget.parent else []
-        for sibling in reversed(siblings[:siblings.index(widget)] if widget in siblings else []):
-            if isinstance(sibling, Label | Static) and {"label", "section-title"} & set(sibling.classes):
-                text = str(sibling.render()).strip()
-                return re.sub(r"\s*\(.*\)$", "", text)
-        return None
-
-    def item_words(self, item_id: str) -> str:
-        """A checklist item's or element's wording (forms with checklists override)."""
-        return item_id
-
-    def in_words(self, problems: list[str]) -> list[str]:
-        """Problem lines in the form's labels and the checklist's words."""
-        from screens.wording import in_words
-
-        return [line for _field, line in in_words(problems, self.field_label, self.item_words)]
-
-    def form_problems(self) -> list[str]:
-        """What is wrong with the form as it stands, without the store (build and preview)."""
-        from screens.preview import preview
-
-        app: Any = self.app
-        try:
-            body = self.build_body(self.collect())
-        except RecordInvalid as exc:
-            return exc.problems
-        return preview(self.KIND, body, app.store.library, app.today())[1]
-
-    def show_problems(self, problems: list[str], focus: bool = False) -> None:
-        """List every problem in the form's words, mark the fields (a ✗ in the border title as
-        well as the colour), keep a one-line summary always visible; ``focus`` moves to the
-        first invalid field (a refused Ctrl+S)."""
-        from screens.wording import in_words, summary
-
-        box = self.query_one("#problems", Static)
-        for widget in self.query(".-invalid"):
-            widget.remove_class("-invalid")
-            _titled(widget).border_title = None
-        lines = in_words(problems, self.field_label, self.item_words)
-        self._problem_lines = lines
-        bar = self._summary_bar()
-        if not lines:
-            box.update("")
-            box.display = False
-            if bar is not None:
-                bar.display = False
-            return
-        box.display = True
-        box.update("\n".join(f"✗ {line}" for _field, line in lines))
-        first = None
-        for field, _line in lines:
-            for widget in self.query(f"#{field}") if field and field.isidentifier() else []:
-                widget.add_class("-invalid")
-                _titled(widget).border_title = "✗ fix this"
-                first = first or widget
-        if bar is not None:
-            bar.update(f"✗ {summary(lines)}")
-            bar.display = True
-        if focus:
-            target = first if first is not None and first.focusable else box
-            target.scroll_visible(animate=False)
-            if first is not None and first.focusable:
-                first.focus()
-
-    def _summary_bar(self) -> Static | None:
-        found = self.query("#problem-summary")
-        return found.first(Static) if found else None
-
-    def _recheck(self) -> None:
-        """While problems are listed, each change re-checks them: a fixed one disappears."""
-        if getattr(self, "_problem_lines", None):
-            self.show_problems(self.form_problems())
-
     # -- actions -------------------------------------------------------------------------
     def action_sign(self) -> None:
         if self._done:
@@ -506,12 +419,3 @@ class FormScreen(Screen):
             self.app.store.discard_draft(self.draft_key)
         self.app.call_from_thread(self.app.pop_screen)
 
-
-def _titled(widget: Any) -> Any:
-    """The widget that draws a field's border (a Select's is its current-value box)."""
-    if isinstance(widget, Select):
-        from textual.widgets._select import SelectCurrent
-
-        found = widget.query(SelectCurrent)
-        return found.first() if found else widget
-    return widget
