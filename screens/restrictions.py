@@ -97,7 +97,12 @@ class RestrictionsScreen(Screen):
             review = Text(r["next_review_on"] or "—", style="bold red" if overdue else "")
             if overdue:
                 review.append(" OVERDUE", style="bold red reverse")
-            left = f"{r['days_left']} days (to {r['expires_on']})" if active else r["expires_on"]
+            if active:
+                left = f"{r['days_left']} days (to {r['expires_on']})"
+            elif r["status"] == "lifted":  # not its old expiry: when it was lifted
+                left = f"lifted {r['lifted_on']}"
+            else:
+                left = f"expired {r['expires_on']}"
             table.add_row(r["restriction_id"], Text(r["status"], style="bold yellow" if active else "dim"),
                           left, review, f"{r['scope']} {r['subject']}", ", ".join(r["codes"]),
                           r["incident_ref"], key=r["restriction_id"])

@@ -211,6 +211,7 @@ class RosterScreen(Screen):
         widest = max([len(", ".join(codes)) for _, _, codes in rows], default=0)
         table.columns[ColumnKey("codes")].width = width or max(len(HEADERS[-1]), widest)
         self._filled_width = self.app.size.width
+        self._codes_hidden = width is None and any(codes for _, _, codes in rows)
         for staff_id, cells, codes in rows:
             text, height = wrap_codes(codes, width)
             table.add_row(*cells, text, height=height, key=staff_id)
@@ -223,6 +224,9 @@ class RosterScreen(Screen):
         pages = max(1, -(-len(self.shown) // PAGE_SIZE))
         overdue = sum(1 for r in self.rows if r.overdue)
         info = Text()
+        if getattr(self, "_codes_hidden", False):  # a narrow terminal: say where they are
+            info.append("Restrictions: → scrolls to them", style="bold")
+            info.append(" · ")
         if self.draft_count:  # first, so a narrow terminal does not cut it off
             info.append(f"{self.draft_count} unfinished draft{'s' if self.draft_count > 1 else ''}"
                         " (Ctrl+P: resume)", style="bold yellow")
