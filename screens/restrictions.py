@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Label, Select, Static
+from textual.widgets.data_table import ColumnKey
 
 from screens.common import ChoiceModal, alive
 from screens.footer import AppFooter
@@ -65,7 +66,9 @@ class RestrictionsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader("restrictions")
         table = DataTable(id="restrictions", cursor_type="row", zebra_stripes=True)
-        table.add_columns("ID", "Status", "Time left", "Next review", "For", "Codes", "Incident")
+        # The codes come last and wrap between codes to the width left, so none is cut off.
+        table.add_columns("ID", "Status", "Time left", "Next review", "For", "Incident")
+        table.add_column("Codes", key="codes", width=20)
         yield table
         yield Static("Loading…", id="pageinfo")
         yield AppFooter()
@@ -84,6 +87,14 @@ class RestrictionsScreen(Screen):
             cohorts = [c["cohort_id"] for c in app.store.cohorts()]
         app.call_from_thread(self._loaded, rows, cohorts)
 
+    @staticmethod
+    def _left(r: dict[str, Any]) -> str:
+        if r["status"] == "active":
+            return f"{r['days_left']} days (to {r['expires_on']})"
+        if r["status"] == "lifted":  # not its old expiry: when it was lifted
+            return f"lifted {r['lifted_on']}"
+        return f"expired {r['expires_on']}"
+
     @alive
     def _loaded(self, rows: list[dict[str, Any]], cohorts: list[str]) -> None:
         self.cohorts = cohorts
@@ -91,27 +102,33 @@ class RestrictionsScreen(Screen):
         keep = self._selected()
         table.clear()
         self.items = {r["restriction_id"]: r for r in rows}
+        from screens.roster import wrap_codes
+
+        cells = [(r["restriction_id"], r["status"], self._left(r),
+                  (r["next_review_on"] or "—") + (" OVERDUE" if r["review_overdue"] else ""),
+                  f"{r['scope']} {r['subject']}", r["incident_ref"]) for r in rows]
+        widths = [max([len(h)] + [len(str(c[i])) for c in cells])
+                  for i, h in enumerate(("ID", "Status", "Time left", "Next review", "For", "Incident"))]
+        room = max(14, self.app.size.width - sum(widths) - 2 * 7 - 2)
+        table.columns[ColumnKey("codes")].width = room
         for r in rows:
             active = r["status"] == "active"
             overdue = r["review_overdue"]
             review = Text(r["next_review_on"] or "—", style="bold red" if overdue else "")
             if overdue:
                 review.append(" OVERDUE", style="bold red reverse")
-            if active:
-                left = f"{r['days_left']} days (to {r['expires_on']})"
-            elif r["status"] == "lifted":  # not its old expiry: when it was lifted
-                left = f"lifted {r['lifted_on']}"
-            else:
-                left = f"expired {r['expires_on']}"
+            codes, height = wrap_codes(_fit_codes(r["codes"], room - 1), room)
             table.add_row(r["restriction_id"], Text(r["status"], style="bold yellow" if active else "dim"),
-                          left, review, f"{r['scope']} {r['subject']}", ", ".join(r["codes"]),
-                          r["incident_ref"], key=r["restriction_id"])
+                          self._left(r), review, f"{r['scope']} {r['subject']}", r["incident_ref"],
+                          codes, key=r["restriction_id"], height=height)
         fit_columns(table)
         if keep and keep["restriction_id"] in self.items:
             table.move_cursor(row=list(self.items).index(keep["restriction_id"]))
         overdue = sum(1 for r in rows if r["review_overdue"])
+        hidden = sum(widths) + room + 2 * 7 + 2 > self.app.size.width
         self.query_one("#pageinfo", Static).update(
-            f"{len(rows)} restrictions · {overdue} review(s) overdue · n new, v review, l lift")
+            ("Incident and codes: → scrolls to them · " if hidden else "")
+            + f"{len(rows)} restrictions · {overdue} review(s) overdue · n new, v review, l lift")
 
     def _selected(self) -> dict[str, Any] | None:
         table = self.query_one(DataTable)
@@ -144,6 +161,23 @@ class RestrictionsScreen(Screen):
             self.app.push_screen(LiftRestrictionScreen(r))
         else:
             self.notify("Pick an active restriction.", severity="warning")
+
+
+def _fit_codes(codes: list[str], width: int) -> list[str]:
+    """Codes longer than the column break after an underscore (never cut off): the pieces
+    are then placed one to a line by ``wrap_codes``."""
+    out: list[str] = []
+    for code in codes:
+        piece = ""
+        for part in code.split("_"):
+            word = part if not piece else "_" + part
+            if piece and len(piece) + len(word) + 1 > width:
+                out.append(piece + "_")
+                piece = part
+            else:
+                piece += word
+        out.append(piece)
+    return out
 
 
 class StartRestrictionScreen(FormScreen):

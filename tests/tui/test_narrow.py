@@ -86,3 +86,18 @@ async def test_export_path_stays_and_close_draft_is_listed(demo_home: Path) -> N
         await settle(pilot)
         status = str(app.screen.query_one("#status", Static).render())
         assert "Unfinished drafts" in status and "Pathway closed · saved" in status and "(x)" in status
+
+
+async def test_restriction_codes_are_never_cut_at_120_columns(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        width = table.columns[list(table.columns)[-1]].width
+        for key, item in app.screen.items.items():
+            cell = str(table.get_row(key)[-1])
+            assert all(len(line) <= width for line in cell.splitlines())
+            assert cell.replace("_\n", "_").replace(",\n", ", ") == ", ".join(item["codes"])
+        assert table.region.right <= 120
