@@ -102,8 +102,6 @@ class RestrictionsScreen(Screen):
         keep = self._selected()
         table.clear()
         self.items = {r["restriction_id"]: r for r in rows}
-        from screens.roster import wrap_codes
-
         cells = [(r["restriction_id"], r["status"], self._left(r),
                   (r["next_review_on"] or "—") + (" OVERDUE" if r["review_overdue"] else ""),
                   f"{r['scope']} {r['subject']}", r["incident_ref"]) for r in rows]
@@ -117,7 +115,7 @@ class RestrictionsScreen(Screen):
             review = Text(r["next_review_on"] or "—", style="bold red" if overdue else "")
             if overdue:
                 review.append(" OVERDUE", style="bold red reverse")
-            codes, height = wrap_codes(_fit_codes(r["codes"], room - 1), room)
+            codes, height = wrap_long_codes(list(r["codes"]), room)
             table.add_row(r["restriction_id"], Text(r["status"], style="bold yellow" if active else "dim"),
                           self._left(r), review, f"{r['scope']} {r['subject']}", r["incident_ref"],
                           codes, key=r["restriction_id"], height=height)
@@ -163,21 +161,28 @@ class RestrictionsScreen(Screen):
             self.notify("Pick an active restriction.", severity="warning")
 
 
-def _fit_codes(codes: list[str], width: int) -> list[str]:
-    """Codes longer than the column break after an underscore (never cut off): the pieces
-    are then placed one to a line by ``wrap_codes``."""
-    out: list[str] = []
-    for code in codes:
-        piece = ""
-        for part in code.split("_"):
-            word = part if not piece else "_" + part
-            if piece and len(piece) + len(word) + 1 > width:
-                out.append(piece + "_")
-                piece = part
-            else:
-                piece += word
-        out.append(piece)
-    return out
+def wrap_long_codes(codes: list[str], width: int) -> tuple[str, int]:
+    """The codes comma-separated on as many lines as ``width`` needs, broken between codes; a
+    code longer than the column breaks after an underscore. Nothing is ever cut off."""
+    lines: list[str] = []
+    for index, code in enumerate(codes):
+        comma = "," if index < len(codes) - 1 else ""
+        pieces = [code]
+        if len(code) + 1 > width:  # break after underscores
+            pieces = [""]
+            for part in code.split("_"):
+                word = part if not pieces[-1] else "_" + part
+                if pieces[-1] and len(pieces[-1]) + len(word) + 1 > width:
+                    pieces[-1] += "_"
+                    pieces.append(part)
+                else:
+                    pieces[-1] += word
+        pieces[-1] += comma
+        if len(pieces) == 1 and lines and len(lines[-1]) + 1 + len(pieces[0]) <= width:
+            lines[-1] += " " + pieces[0]
+        else:
+            lines += pieces
+    return "\n".join(lines), max(1, len(lines))
 
 
 class StartRestrictionScreen(FormScreen):
