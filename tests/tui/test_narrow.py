@@ -101,3 +101,14 @@ async def test_restriction_codes_are_never_cut_at_120_columns(demo_home: Path) -
             assert all(len(line) <= width for line in cell.splitlines())
             assert cell.replace("_\n", "_").replace(",\n", ", ") == ", ".join(item["codes"])
         assert table.region.right <= 120
+
+
+async def test_first_run_footer_drops_create_profile_once_created(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "fresh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "Create profile" in rendered(app.screen.query_one(AppFooter))
+        await pilot.press(*"SUP09", "tab", *"Sam Lee", "ctrl+s")
+        await settle(pilot)
+        await settle(pilot)
+        assert "Create profile" not in rendered(app.screen.query_one(AppFooter))
