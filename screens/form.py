@@ -25,15 +25,17 @@ from textual.widgets import (
 
 from screens.common import LeaveFormModal, alive
 from screens.correction import ChangesModal, Correction, WarningsModal, changes_text
+from screens.footer import AppFooter
 from screens.form_problems import ProblemsMixin
 from screens.inputs import make_input, make_textarea  # noqa: F401 - re-exported for the forms
+from screens.select_keys import SelectTyping
 from supervisor_tui.rules import RecordInvalid
 
 DRAFT_DELAY = 0.4  # seconds of no typing before the draft is written
 KEPT_IN_CORRECTIONS = ("session_id", "pathway_id")
 
 
-class FormScreen(ProblemsMixin, Screen):
+class FormScreen(SelectTyping, ProblemsMixin, Screen):
     """Subclasses set ``KIND`` and ``draft_key``, compose widgets with class ``field`` and an
     id, and implement ``build_body(values)``; ``extra_state``/``restore_extra`` carry values
     that are not widgets (scenario item marks, the timer)."""
@@ -173,30 +175,13 @@ class FormScreen(ProblemsMixin, Screen):
         return not self._done and self._initial is not None and self.collect() != self._initial
 
     # -- lifecycle -----------------------------------------------------------------------
-    def on_key(self, event: Any) -> None:
-        """Typing into a closed Select chooses the next option starting with that letter (as
-        a browser's select box does) instead of losing the text."""
-        select = self.focused
-        char = event.character or ""
-        if not isinstance(select, Select) or select.expanded or len(char) != 1 or not char.isalnum():
-            return
-        options = [(str(prompt), value) for prompt, value in select._options  # noqa: SLF001
-                   if value is not Select.NULL]
-        matches = [value for prompt, value in options if prompt.lower().startswith(char.lower())]
-        if not matches:
-            self.notify(f"No option starts with “{char}”.", timeout=2)
-        else:
-            after = matches.index(select.value) + 1 if select.value in matches else 0
-            select.value = matches[after % len(matches)]
-        event.stop()
-        event.prevent_default()
-
     def on_mount(self) -> None:
         # One line above the keys, always visible: a refused save never looks like nothing happened.
         if not self.query("#problem-summary"):  # (subclasses' on_mount may call this one too)
             bar = Static(id="problem-summary", classes="problem-summary")
             bar.display = False
-            self.mount(bar)
+            footers = self.query(AppFooter)
+            self.mount(bar, before=footers.first()) if footers else self.mount(bar)  # above the keys
         if self.correcting is not None:
             from screens.header import AppHeader
 
@@ -295,8 +280,8 @@ class FormScreen(ProblemsMixin, Screen):
         values = self.collect()
         try:
             body = self.build_body(values)
-        except RecordInvalid as exc:
-            self.show_problems(exc.problems, focus=True)
+        except RecordInvalid:
+            self.show_problems(self.form_problems(), focus=True)  # every problem at once
             return
         if self.correcting is not None:
             self.review_correction(values, body)

@@ -1,5 +1,5 @@
 """A form's problems in its own words: each problem line uses the label the form shows beside
-the field (or the checklist's wording), the fields are marked (a "✗ fix this" border title as
+the field (or the checklist's wording), the fields are marked (a "✗ fix" border title as
 well as the colour), a one-line summary stays visible above the keys, a refused save focuses the
 first invalid field, and while problems are listed each change re-checks them."""
 
@@ -51,10 +51,12 @@ class ProblemsMixin:
         from screens.preview import preview
 
         app: Any = self.app
+        values = self.collect()
         try:
-            body = self.build_body(self.collect())
-        except RecordInvalid as exc:
-            return exc.problems
+            body = self.build_body(values)
+        except RecordInvalid as exc:  # and the dates the rules would refuse: all at once
+            named = {p.split(":", 1)[0] for p in exc.problems}
+            return exc.problems + [p for p in _date_problems(values) if p.split(":", 1)[0] not in named]
         return preview(self.KIND, body, app.store.library, app.today())[1]
 
     def show_problems(self, problems: list[str], focus: bool = False) -> None:
@@ -82,7 +84,7 @@ class ProblemsMixin:
         for field, _line in lines:
             for widget in self.query(f"#{field}") if field and field.isidentifier() else []:
                 widget.add_class("-invalid")
-                _titled(widget).border_title = "✗ fix this"
+                _titled(widget).border_title = "✗ fix"
                 first = first or widget
         if bar is not None:
             bar.update(f"✗ {summary(lines)}")
@@ -101,6 +103,20 @@ class ProblemsMixin:
         """While problems are listed, each change re-checks them: a fixed one disappears."""
         if getattr(self, "_problem_lines", None):
             self.show_problems(self.form_problems())
+
+def _date_problems(values: dict[str, Any]) -> list[str]:
+    """A date field (``…_date``, ``…_on``) typed but not a date."""
+    import datetime as dt
+
+    problems = []
+    for key, value in values.items():
+        if (key.endswith("_date") or key.endswith("_on")) and isinstance(value, str) and value.strip():
+            try:
+                dt.date.fromisoformat(value.strip())
+            except ValueError:
+                problems.append(f"{key}: is not a date (write it as YYYY-MM-DD)")
+    return problems
+
 
 def _titled(widget: Any) -> Any:
     """The widget that draws a field's border (a Select's is its current-value box)."""

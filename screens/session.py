@@ -22,6 +22,7 @@ from screens.describe import endpoint
 from screens.footer import AppFooter
 from screens.header import AppHeader
 from screens.linetable import LineTable
+from screens.select_keys import SelectTyping
 from screens.session_state import ABSENT, PENDING, SKIPPED, Session, new_session_id
 from screens.toggles import TickList
 
@@ -29,7 +30,7 @@ STATUS_WORDS = {"pass": "PASS", "fail": "FAIL", ABSENT: "absent", SKIPPED: "skip
                 PENDING: "waiting", "draft": "started (draft kept)"}
 
 
-class SessionSetupScreen(Screen):
+class SessionSetupScreen(SelectTyping, Screen):
     """Choose the scenario and the people; Ctrl+S starts the session."""
 
     CSS_PATH = "forms.tcss"

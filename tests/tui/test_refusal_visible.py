@@ -37,3 +37,35 @@ async def test_refused_sign_at_80x24_summarises_and_focuses_the_first_problem(de
         await settle(pilot)
         assert "Endpoint chosen" not in problems_text(app)
         assert str(bar.render()).startswith("✗ 2 problems: Decision seconds, Remediation")
+
+
+async def test_problems_use_the_forms_words_never_field_names(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S006")
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one("#sequence").focus()
+        await pilot.press("end", "backspace", *"abc", "ctrl+s")
+        await settle(pilot)
+        assert "Note #: 'abc' is not a whole number" in problems_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("r", "enter")  # start a restriction for this person
+        await settle(pilot)
+        app.screen.query_one("#restrictions").focus()
+        await pilot.press("space")  # the first code
+        for selector, text in (("#reason", "Missed escalation"), ("#incident_ref", "INC-2026-0300")):
+            app.screen.query_one(selector).focus()
+            await pilot.press(*text)
+        for selector, text in (("#expires_on", "2026-13-01"), ("#review_every_days", "0")):
+            app.screen.query_one(selector).focus()
+            await pilot.press("end", "ctrl+u", *text)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        text = problems_text(app)
+        assert "Expires on: is not a date (write it as YYYY-MM-DD)" in text
+        assert "Review every: must be at least 1" in text
+        assert "Input should" not in text and "_" not in text.replace("INC-", "")
