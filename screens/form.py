@@ -4,6 +4,7 @@ leaving a half-filled form. Forms never lose typed text: a refused save keeps ev
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -98,6 +99,8 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
             elif isinstance(widget, RadioSet):
                 values[widget.id] = widget.pressed_index
         values.update(self.extra_state())
+        if self.correcting is not None:  # the draft remembers which correction it started from
+            values["_correction_base"] = self.correcting.base
         return values
 
     def restore(self, values: dict[str, Any]) -> None:
@@ -202,6 +205,14 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
             self.restore(draft)
             self.restored = True
             self.notify("Draft restored: carry on where you left off.", title="Draft")
+            started = draft.get("_correction_base", self.correcting.base if self.correcting else None)
+            if self.correcting is not None and started != self.correcting.base:
+                # Corrected again since this draft was started: signing it would undo that
+                # correction, so it keeps its old base and the store will refuse it.
+                self.correcting = dataclasses.replace(self.correcting, base=started)
+                self.notify("This record was corrected again after this draft was started: "
+                            "discard the draft and start from the latest correction.",
+                            title="Draft out of date", severity="warning", timeout=30)
         elif self.correcting is not None:
             self.restore(self.values_from_body(self.correcting.body))
         self.call_after_refresh(self._settled, draft)

@@ -122,3 +122,33 @@ async def test_correcting_a_scenario_check_shows_the_outcome_change(demo_home: P
         assert "Outcome" in shown and "FAIL" in shown
     body = records(demo_home, "amendment")[-1]["body"]["body"]
     assert body["outcome"] == "fail" and body["remediation"] == "Repeat with the decision aid"
+
+
+async def test_a_correction_draft_started_before_another_correction_cannot_undo_it(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S013")
+        original = await correct_row(pilot, "shadow_escalation")
+        await retype(pilot, "#situation", "Changed here")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("k")  # keep the correction's draft
+        await settle(pilot)
+        store = Store(demo_home)  # meanwhile the record is corrected (another form, record add)
+        try:
+            store.append("amendment", {"amends": original["hash"], "reason": "other correction",
+                                       "body": {**{k: v for k, v in original["body"].items() if k != "agreed"},
+                                                "shift": "evening"}}, now=FIXED)
+        finally:
+            store.close()
+        await correct_row(pilot, "shadow_escalation")  # the draft comes back…
+        assert app.screen.query_one("#situation", Input).value == "Changed here"
+        assert any("corrected again" in n.message for n in app._notifications)  # noqa: SLF001
+        await type_in(pilot, "#correction_reason", "Mine")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        if type(app.screen).__name__ == "ChangesModal":
+            await pilot.press("y")
+            await settle(pilot)
+        assert "was already corrected" in problems_text(app)  # …but cannot undo the other one
+    assert records(demo_home, "amendment")[-1]["body"]["reason"] == "other correction"
