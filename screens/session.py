@@ -270,7 +270,8 @@ class SessionScreen(Screen):
         s = self.session
         f = s.figures()
         texts = {i.item_id: i.text for i in getattr(self.scenario, "items", [])}
-        text = Text("Session summary\n", style="bold reverse")
+        text = Text()
+        text.append("Session summary\n", style="bold reverse")
         rate = f"{f['pass_rate']}%" if f["pass_rate"] is not None else "—"
         median = f"{f['median_seconds']} s" if f["median_seconds"] is not None else "—"
         text.append(f"{f['checked']} checked · {f['passed']} passed · pass rate {rate} · median decision "

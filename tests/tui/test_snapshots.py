@@ -24,6 +24,12 @@ async def _go(pilot, *keys: str) -> None:
     await settle(pilot)
 
 
+@pytest.fixture(autouse=True)
+def _fixed_session_id(monkeypatch) -> None:
+    """Training sessions get a random id: a fixed one here, so their screens can be compared."""
+    monkeypatch.setattr("screens.session.new_session_id", lambda: "SES-0000000001")
+
+
 def _staff(*then: str) -> tuple[str, ...]:
     return ("slash", *"S001", "enter", *then)
 
