@@ -114,7 +114,7 @@ def _date_problems(values: dict[str, Any]) -> list[str]:
             try:
                 dt.date.fromisoformat(value.strip())
             except ValueError:
-                problems.append(f"{key}: is not a date (write it as YYYY-MM-DD)")
+                problems.append(f"{key}: must be a date written YYYY-MM-DD")
     return problems
 
 

@@ -38,6 +38,8 @@ class SupervisorCommands(Provider):
             ("Training session (group)", app.action_training_session,
              "One scenario for a cohort or picked people, run person by person"),
             ("Restrictions", app.action_restrictions, "Start, review and lift restrictions"),
+            ("Awaiting your approval", app.action_approvals,
+             "Closure proposals of pathways you own: approve or return them"),
             ("Decision aid", app.action_decision_aid, "The one-page escalation thresholds"),
             ("Report", app.action_report, "Governance report"),
         ]

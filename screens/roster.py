@@ -94,6 +94,7 @@ class RosterScreen(Screen):
         Binding("o", "sort", "Sort"),
         Binding("r", "app.restrictions", "Restrictions"),
         Binding("t", "app.training_session", "Training"),
+        Binding("w", "app.approvals", "Approvals"),
         Binding("s", "app.sync_now", "Sync"),
         Binding("g", "app.report", "Report"),
         Binding("left_square_bracket", "page(-1)", "Prev page", show=False),

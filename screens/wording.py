@@ -11,7 +11,7 @@ from checklists.labels import ENDPOINT_LABELS
 from screens.changes import VALUE_WORDS, words
 
 _PYDANTIC = [
-    (re.compile(r"^Input should be a valid date.*"), "is not a date (write it as YYYY-MM-DD)"),
+    (re.compile(r"^Input should be a valid date.*"), "must be a date written YYYY-MM-DD"),
     (re.compile(r"^Input should be greater than or equal to (\S+)$"), r"must be at least \1"),
     (re.compile(r"^Input should be greater than (\S+)$"), r"must be more than \1"),
     (re.compile(r"^Input should be less than or equal to (\S+)$"), r"must be at most \1"),

@@ -187,6 +187,36 @@ MIGRATIONS: list[tuple[int, str, str]] = [
              'restriction_lifted');
         """,
     ),
+    (
+        6,
+        "set_aside: pulled records that fail the laptop's own acceptance rules, kept but not used",
+        """
+        CREATE TABLE IF NOT EXISTS set_aside (
+            hash TEXT PRIMARY KEY,
+            id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            record TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            set_aside_at TEXT NOT NULL
+        );
+        CREATE TRIGGER IF NOT EXISTS set_aside_no_update BEFORE UPDATE ON set_aside
+        BEGIN SELECT RAISE(ABORT, 'set-aside records are append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS set_aside_no_delete BEFORE DELETE ON set_aside
+        BEGIN SELECT RAISE(ABORT, 'set-aside records are append-only'); END;
+        """,
+    ),
+    (
+        7,
+        "the control records' partial index also holds the owners' closure decisions",
+        """
+        DROP INDEX IF EXISTS records_control;
+        CREATE INDEX records_control ON records (kind) WHERE kind IN
+            ('pathway_assigned', 'pathway_closed', 'closure_decision', 'restriction_started',
+             'restriction_reviewed', 'restriction_lifted');
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -29,6 +30,23 @@ Ident = Annotated[
 ]
 Endpoint = Literal["on_call_clinician", "supervisor", "emergency_services", "no_escalation"]
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> dt.date:
+    """A date is a ``YYYY-MM-DD`` string (or, from the app's own forms, a ``date``): never an
+    integer, a datetime or a datetime string, which pydantic's lax mode would turn into one."""
+    if type(value) is dt.date:
+        return value
+    if isinstance(value, str) and _DATE_RE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class Body(BaseModel):
@@ -73,7 +91,7 @@ class PathwayAssigned(_StaffOrCohort):
     incident_ref: ShortText
     gap: Literal["knowledge", "workflow", "accountability"]
     owner: ShortText
-    due_on: dt.date
+    due_on: IsoDate
     requirements: Requirements
     note: Text | None = None
 
@@ -104,7 +122,7 @@ class ScenarioCheck(Body):
 
 class ShadowEscalation(Body):
     staff_id: Ident
-    shift_date: dt.date
+    shift_date: IsoDate
     shift: Literal["day", "evening", "night"]
     situation: Text
     staff_choice: Endpoint
@@ -149,13 +167,13 @@ class RestrictionStarted(_StaffOrCohort):
     reason: Text
     incident_ref: ShortText
     review_every_days: StrictInt = Field(default=7, ge=1, le=90)
-    expires_on: dt.date
+    expires_on: IsoDate
 
 
 class RestrictionReviewed(Body):
     restriction_id: Ident
     decision: Literal["continue", "extend"]
-    expires_on: dt.date | None = None
+    expires_on: IsoDate | None = None
     note: Text
 
     @model_validator(mode="after")
@@ -179,9 +197,39 @@ class Verification(BaseModel):
     result: Text
 
 
+class PathwayAssignedV2(PathwayAssigned):
+    """Schema 2: the owner is a supervisor who signs (``owner`` stays the display name)."""
+
+    owner_id: Ident
+    deputy_id: Ident | None = None
+
+    @model_validator(mode="after")
+    def _deputy_differs(self) -> PathwayAssignedV2:
+        if self.deputy_id is not None and self.deputy_id == self.owner_id:
+            raise ValueError("the deputy must be someone other than the owner")
+        return self
+
+
 class PathwayClosed(Body):
+    """Closes a schema-1 pathway; on a schema-2 pathway it proposes closure to the owner."""
+
     pathway_id: Ident
     verification: Verification
+
+
+class ClosureDecision(Body):
+    """The pathway owner's (or deputy's) decision on a closure proposal (a ``pathway_closed``)."""
+
+    pathway_id: Ident
+    proposal: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
+    decision: Literal["approve", "return"]
+    reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _return_needs_reason(self) -> ClosureDecision:
+        if self.decision == "return" and not self.reason:
+            raise ValueError("say why the closure is returned")
+        return self
 
 
 class Amendment(Body):
@@ -191,6 +239,15 @@ class Amendment(Body):
     # the latest correction of ``amends`` this one started from (absent for a first correction;
     # the store refuses a correction that is not based on the latest one)
     base: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)] | None = None
+
+
+class PackReviewed(Body):
+    """The owner signs that the week's control pack was reviewed (``pack_sha256`` of its content)."""
+
+    owner_id: Ident
+    week: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$")]
+    pack_sha256: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
+    note: Text | None = None
 
 
 BODY_MODELS: dict[str, type[Body]] = {
@@ -203,8 +260,25 @@ BODY_MODELS: dict[str, type[Body]] = {
     "restriction_lifted": RestrictionLifted,
     "pathway_closed": PathwayClosed,
     "amendment": Amendment,
+    "closure_decision": ClosureDecision,
+    "pack_reviewed": PackReviewed,
 }
 KINDS: tuple[str, ...] = tuple(BODY_MODELS)
+# The envelope's ``schema`` selects the body model: (kind, schema) -> model. Old schema versions
+# stay here forever so that old records stay readable and checkable.
+MODELS: dict[tuple[str, int], type[Body]] = {(kind, 1): model for kind, model in BODY_MODELS.items()}
+MODELS[("pathway_assigned", 2)] = PathwayAssignedV2
+# The schema a laptop signs new records with (old ones stay readable through MODELS).
+CURRENT_SCHEMA: dict[str, int] = {kind: max(v for k, v in MODELS if k == kind) for kind in BODY_MODELS}
+
+
+def current_schema(kind: str) -> int:
+    return CURRENT_SCHEMA.get(kind, 1)
+
+
+def body_model(kind: str, schema: int) -> type[Body] | None:
+    """The body model for one kind at one schema version (None when unknown)."""
+    return MODELS.get((kind, schema))
 
 
 class Envelope(BaseModel):
@@ -222,13 +296,15 @@ class Envelope(BaseModel):
         "restriction_lifted",
         "pathway_closed",
         "amendment",
+        "closure_decision",
+        "pack_reviewed",
     ]
     schema_: StrictInt = Field(alias="schema", ge=1)
     author: Ident
     device: Ident
     seq: StrictInt = Field(ge=1)
     prev: Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{64})?$")]
-    created_at: str
+    created_at: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")]
     body: dict[str, Any]
     hash: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
     sig: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]

@@ -42,6 +42,9 @@ def text_lines(c: dict[str, Any]) -> list[str]:
     out.append(f"Pathways open: {c['pathways_open']}; overdue: {len(c['pathways_overdue'])}")
     for p in c["pathways_overdue"]:
         out.append(f"  OVERDUE {p['pathway_id']} due {p['due_on']} owner {p['owner']}: {'; '.join(p['unmet'][:3])}")
+    for p in c.get("pathways_awaiting_approval", []):
+        out.append(f"  AWAITING OWNER APPROVAL {p['pathway_id']} proposed by {p['proposed_by']},"
+                   f" owner {p['owner']} ({p['owner_id']})")
     out.append(f"Pathways closed with verification: {len(c['pathways_closed'])}")
     for p in c["pathways_closed"]:
         v = p["verification"] or {}
@@ -82,6 +85,13 @@ def render_report_text(report: dict[str, Any]) -> str:
         from supervisor_tui.export.sessions import session_lines
 
         lines += [""] + session_lines(report["sessions"])
+    reviews = report.get("owner_reviews") or []
+    if reviews:
+        lines += ["", "Weekly reviews signed by pathway owners (weeks before this one)"]
+        for r in reviews:
+            missing = r["without_signed_review"]
+            lines.append(f"  {r['owner_id']}: {len(r['signed'])} of {r['weeks']} weeks signed; without a signed"
+                         f" review: {len(missing)}" + (f" ({', '.join(missing[-6:])})" if missing else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -108,8 +118,13 @@ def _cohort_html(c: dict[str, Any]) -> str:
     if rw["elements"]:
         parts.append(table(["Documentation element", "Missing", "Rework rate"],
                            [[e["element_id"], e["missing"], _rate(e["rate"])] for e in rw["elements"]]))
-    parts.append(f"<h3>Pathways</h3><p>{c['pathways_open']} open, {len(c['pathways_overdue'])} overdue, "
-                 f"{len(c['pathways_closed'])} closed with verification.</p>")
+    awaiting = c.get("pathways_awaiting_approval", [])
+    parts.append(f"<h3>Pathways</h3><p>{c['pathways_open']} open ({len(awaiting)} awaiting owner approval),"
+                 f" {len(c['pathways_overdue'])} overdue, {len(c['pathways_closed'])} closed with verification.</p>")
+    if awaiting:
+        parts.append(table(["Awaiting owner approval", "Incident", "Proposed by", "Owner"],
+                           [[p["pathway_id"], p["incident_ref"], p["proposed_by"], f"{p['owner']} ({p['owner_id']})"]
+                            for p in awaiting]))
     if c["pathways_overdue"]:
         parts.append(table(["Overdue pathway", "Incident", "Owner", "Due", "Still missing"],
                            [[p["pathway_id"], p["incident_ref"], p["owner"], p["due_on"], "; ".join(p["unmet"][:4])]
@@ -158,6 +173,11 @@ def render_report_html(report: dict[str, Any]) -> str:
             ["Date", "Session", "Scenario", "Checked", "Pass rate", "Median decision (s)", "Trainer"],
             [[r["date"], r["session_id"], r["scenario_id"], r["checked"], _rate(r["pass_rate"]),
               r["median_decision_seconds"], r["author"]] for r in report["sessions"]]) + "</div>")
+    if report.get("owner_reviews"):
+        body += "<h2>Weekly reviews signed by pathway owners</h2>" + table(
+            ["Owner", "Weeks", "Signed", "Weeks without a signed review"],
+            [[r["owner_id"], r["weeks"], len(r["signed"]), ", ".join(r["without_signed_review"]) or "none"]
+             for r in report["owner_reviews"]])
     return page(title, body + "".join(_cohort_html(c) for c in report["cohorts"]))
 
 

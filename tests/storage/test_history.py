@@ -92,7 +92,7 @@ def test_shift_date_before_the_pathways_incident_is_refused(store):
     from storage.pulled_incidents import save_pulled_incidents
 
     store.append("pathway_assigned", {"pathway_id": "PW-1", "staff_id": "S001", "incident_ref": "INC-2026-0142",
-                                      "gap": "knowledge", "owner": "Dana", "due_on": "2026-12-01",
+                                      "gap": "knowledge", "owner": "Dana", "owner_id": "DIR01", "due_on": "2026-12-01",
                                       "requirements": {"shadow_shifts": 2}}, now=NOW)
     save_pulled_incidents(store.home, [{"date": "2026-10-20", "category": "delayed escalation",
                                         "cohort": "overnight-float", "staff_id": "S001",
@@ -104,7 +104,7 @@ def test_shift_date_before_the_pathways_incident_is_refused(store):
 
 def test_shifts_before_the_pathway_do_not_count_towards_it(store):
     store.append("pathway_assigned", {"pathway_id": "PW-1", "staff_id": "S001", "incident_ref": "INC-2026-0142",
-                                      "gap": "knowledge", "owner": "Dana", "due_on": "2026-12-01",
+                                      "gap": "knowledge", "owner": "Dana", "owner_id": "DIR01", "due_on": "2026-12-01",
                                       "requirements": {"shadow_shifts": 2}}, now=NOW)
     store.append("shadow_escalation", shadow("2026-10-15"), now=later(5))  # signed after, worked before
     store.append("shadow_escalation", shadow("2026-11-02"), now=later(6))

@@ -66,6 +66,6 @@ async def test_problems_use_the_forms_words_never_field_names(demo_home: Path) -
         await pilot.press("ctrl+s")
         await settle(pilot)
         text = problems_text(app)
-        assert "Expires on: is not a date (write it as YYYY-MM-DD)" in text
+        assert "Expires on: must be a date written YYYY-MM-DD" in text
         assert "Review every: must be at least 1" in text
         assert "Input should" not in text and "_" not in text.replace("INC-", "")
