@@ -66,8 +66,8 @@ class ProblemsMixin:
         from screens.wording import in_words, summary
 
         box = self.query_one("#problems", Static)
-        for widget in self.query(".-invalid"):
-            widget.remove_class("-invalid")
+        for widget in self.query(".-problem"):
+            widget.remove_class("-problem")
             _titled(widget).border_title = None
         lines = in_words(problems, self.field_label, self.item_words)
         self._problem_lines = lines
@@ -83,7 +83,7 @@ class ProblemsMixin:
         first = None
         for field, _line in lines:
             for widget in self.query(f"#{field}") if field and field.isidentifier() else []:
-                widget.add_class("-invalid")
+                widget.add_class("-problem")
                 _titled(widget).border_title = "✗ fix"
                 first = first or widget
         if bar is not None:
