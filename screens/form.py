@@ -33,7 +33,7 @@ from screens.select_keys import SelectTyping
 from supervisor_tui.rules import RecordInvalid
 
 DRAFT_DELAY = 0.4  # seconds of no typing before the draft is written
-KEPT_IN_CORRECTIONS = ("session_id", "pathway_id")
+KEPT_IN_CORRECTIONS = ("session_id", "pathway_id", "after")
 
 
 class FormScreen(SelectTyping, ProblemsMixin, Screen):

@@ -106,7 +106,9 @@ def _figures(records: list[dict[str, Any]], roster: list[dict[str, str]], owner:
                    for e in rework],
         "awaiting_approval": [{"pathway_id": v["pathway_id"], "proposed_by": v["proposed_by"]}
                               for v in views if v.get("approval") == "awaiting_approval"],
-        "conflicts": [],  # decisions made concurrently on several laptops: not detected yet
+        "conflicts": [{"subject": r["restriction_id"], "text": r["conflict_text"]} for r in restrictions
+                      if r.get("conflict")] + [{"subject": v["pathway_id"], "text": v["conflict_text"]}
+                                               for v in views if v.get("conflict")],
     }
 
 
@@ -120,12 +122,25 @@ COUNTED = ("open_pathways", "reviews_due", "reviews_overdue", "expiring", "fails
 
 def build_pack(store: Store, owner: str, monday: dt.date,
                incidents: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The pack for ``owner`` and the ISO week starting ``monday``."""
-    records, roster = store.records(), store.roster()
-    this = _figures(records, roster, owner, monday)
-    before = _figures(records, roster, owner, monday - dt.timedelta(days=7))
+    """The pack for ``owner`` and the ISO week starting ``monday`` from a laptop's store (its
+    incidents: those pulled at the last sync)."""
     if incidents is None:
         incidents, _ = pulled_incidents(store.home)
+    return pack_from(store.records(), store.roster(), owner, monday, incidents)
+
+
+def central_pack(central: Any, owner: str, monday: dt.date) -> dict[str, Any]:
+    """The same pack from the central store (every supervisor's records, the imported incidents)."""
+    from supervisor_tui.export.central import load_incidents
+
+    roster, _ = central.roster()
+    return pack_from(central.records(), roster, owner, monday, load_incidents(central))
+
+
+def pack_from(records: list[dict[str, Any]], roster: list[dict[str, str]], owner: str, monday: dt.date,
+              incidents: list[dict[str, Any]]) -> dict[str, Any]:
+    this = _figures(records, roster, owner, monday)
+    before = _figures(records, roster, owner, monday - dt.timedelta(days=7))
     first = monday - dt.timedelta(weeks=QUARTER_WEEKS - 1)
     weeks = [first + dt.timedelta(weeks=i) for i in range(QUARTER_WEEKS)]
     counts = {week_name(w): 0 for w in weeks}
