@@ -51,8 +51,9 @@ class LeaveFormModal(ModalScreen[str]):
 
     DEFAULT_CSS = """
     LeaveFormModal { align: center middle; }
-    LeaveFormModal > Vertical { width: 64; height: auto; border: thick $warning;
+    LeaveFormModal > Vertical { width: 90%; max-width: 66; height: auto; border: thick $warning;
         background: $surface; padding: 1 2; }
+    LeaveFormModal Label { width: 1fr; }
     """
     BINDINGS = [
         Binding("k", "choose('keep')", "Keep draft & leave"),
@@ -63,8 +64,9 @@ class LeaveFormModal(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("This form is half filled. Its draft is saved on this laptop.")
-            yield Label("[b]k[/b] keep the draft and leave   [b]d[/b] discard it and leave"
-                        "   [b]s[/b]/Esc stay")
+            yield Label("[b]k[/b]       keep the draft and leave (resume it later)")
+            yield Label("[b]d[/b]       discard the draft and leave")
+            yield Label("[b]s[/b] / [b]Esc[/b] stay on the form")
         yield AppFooter()
 
     def action_choose(self, choice: str) -> None:

@@ -29,13 +29,15 @@ def summarise(record: dict[str, Any], body: dict[str, Any] | None = None) -> str
     kind = record["kind"]
     b = body or record["body"]
     if kind == "scenario_check":
+        setting = "simulated call" if b["setting"] == "simulated_call" else "on shift"
         return (f"{b['scenario_id']} v{b.get('scenario_version', '?')}: {b['outcome'].upper()}"
-                f" · {endpoint(b['chosen_endpoint'])} · {b['decision_seconds']} s · {b['setting']}")
+                f" · {endpoint(b['chosen_endpoint'])} · {b['decision_seconds']} s · {setting}")
     if kind == "shadow_escalation":
         agreed = "agreed" if b.get("agreed") else "differed"
         return f"{b['shift_date']} {b['shift']}: {agreed} ({endpoint(b['staff_choice'])})"
     if kind == "note_assessment":
-        return (f"{b['review']} #{b['sequence']} attempt {b.get('attempt', 1)}: {b['outcome']}"
+        review = "first-five note" if b["review"] == "first_five" else "sample note"
+        return (f"{review} {b['sequence']}, attempt {b.get('attempt', 1)}: {b['outcome']}"
                 + (f" (missing {', '.join(b['missing_elements'])})" if b.get("missing_elements") else ""))
     if kind == "pathway_assigned":
         subject = b.get("staff_id") or f"cohort {b.get('cohort_id')}"

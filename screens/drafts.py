@@ -28,8 +28,20 @@ class Draft:
         return self.parts[0] if self.kind in STAFF_KINDS and self.parts else None
 
     @property
+    def session_id(self) -> str | None:
+        """The trainer's group session a draft belongs to (the session itself, or one of its
+        checks: ``scenario_check:STAFF:SCENARIO:SESSION``)."""
+        if self.kind == "session" and self.parts:
+            return self.parts[0]
+        if self.kind == "scenario_check" and len(self.parts) > 2:
+            return self.parts[2]
+        return None
+
+    @property
     def form(self) -> str:
         """The form in words: "Scenario check chest-pain-home-visit", "Shadow shift"."""
+        if self.kind == "session":
+            return "Training session"
         label = KIND_LABELS.get(self.kind, self.kind)
         if self.kind == "scenario_check" and len(self.parts) > 1:
             return f"{label} {self.parts[1]}"
@@ -56,6 +68,11 @@ def describe_draft(draft: Draft, names: dict[str, str] | None = None) -> str:
     """"Scenario check chest-pain-home-visit for Amara Okafor (S001)" and the like."""
     names = names or {}
     label = draft.form
+    if draft.kind == "session":
+        return f"Training session {draft.parts[0] if draft.parts else ''}".strip()
+    if draft.session_id and draft.staff_id:
+        who = f"{names[draft.staff_id]} ({draft.staff_id})" if draft.staff_id in names else draft.staff_id
+        return f"{label} for {who}, in training session {draft.session_id}"
     if draft.staff_id:
         who = f"{names[draft.staff_id]} ({draft.staff_id})" if draft.staff_id in names else draft.staff_id
         return f"{label} for {who}"
@@ -68,7 +85,11 @@ def describe_draft(draft: Draft, names: dict[str, str] | None = None) -> str:
 
 def resume_draft(app: Any, draft: Draft) -> None:
     """Reopen the draft's form (which restores it). Staff-screen forms open over that person's
-    screen; the others look up what their form needs in a thread worker first."""
+    screen; the others look up what their form needs in a thread worker first. A training
+    session (or one of its checks) reopens the session at its next person."""
+    if draft.session_id:
+        app.run_worker(lambda: _resume_session(app, draft.session_id), thread=True, group="resume-draft")
+        return
     if draft.staff_id:
         app.open_staff(draft.staff_id, then=lambda screen: screen.resume_form(draft))
         return
@@ -80,10 +101,29 @@ def resume_draft(app: Any, draft: Draft) -> None:
     app.run_worker(lambda: _look_up_and_open(app, draft), thread=True, group="resume-draft")
 
 
+def _resume_session(app: Any, session_id: str) -> None:
+    """In a thread worker: read the session's state, then open it on the UI thread."""
+    from screens.session_state import KIND, Session
+
+    with app.store_lock:
+        data = app.store.load_draft(f"{KIND}:{session_id}")
+    if not data:
+        app.call_from_thread(app.notify, "That training session is no longer kept on this laptop; "
+                             "its check draft is kept.", severity="warning")
+        return
+
+    def open_session() -> None:
+        from screens.session import SessionScreen
+
+        app.push_screen(SessionScreen(Session.from_dict(data)))
+
+    app.call_from_thread(open_session)
+
+
 def _look_up_and_open(app: Any, draft: Draft) -> None:
     """In a thread worker: find what the draft's form is about, then open the form on the UI
     thread (screens are built there, not in the worker)."""
-    from screens.amend import AmendScreen
+    from screens.correction import open_correction
     from screens.pathway import ClosePathwayScreen
     from screens.restrictions import LiftRestrictionScreen, ReviewRestrictionScreen
     from storage.overview import all_restrictions, pathway_views
@@ -92,7 +132,7 @@ def _look_up_and_open(app: Any, draft: Draft) -> None:
     found: list[Any] = []
     with app.store_lock:
         if draft.kind == "amendment":
-            form: Any = AmendScreen
+            form: Any = lambda record: open_correction(app, record)  # noqa: E731 - opens in a worker
             found = [r for r in [app.store.record_by_hash(subject)] if r]
         elif draft.kind in ("restriction_reviewed", "restriction_lifted"):
             form = ReviewRestrictionScreen if draft.kind == "restriction_reviewed" else LiftRestrictionScreen
@@ -105,5 +145,8 @@ def _look_up_and_open(app: Any, draft: Draft) -> None:
     if not found:
         app.call_from_thread(app.notify, "What this draft was for is no longer open (closed, lifted "
                              "or not on this laptop); the draft is kept.", severity="warning")
+        return
+    if draft.kind == "amendment":
+        app.call_from_thread(form, found[0])
         return
     app.call_from_thread(lambda: app.push_screen(form(found[0])))

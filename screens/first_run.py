@@ -101,6 +101,12 @@ class FirstRunScreen(Screen):
         widget.update("\n".join(f"✗ {line}" for line in lines))
         widget.display = bool(lines)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """"Create profile" leaves the footer once the profile exists (the data step)."""
+        if action == "create" and self.query("#data-step") and self.query_one("#data-step").display:
+            return False
+        return True
+
     def action_create(self) -> None:
         if self.query_one("#data-step").display:
             return
@@ -140,6 +146,7 @@ class FirstRunScreen(Screen):
         self.query_one("#profile-step").display = False
         self.query_one("#data-step").display = True
         self.query_one("#demo").focus()
+        self.refresh_bindings()
 
     def action_demo(self) -> None:
         self._load(None)

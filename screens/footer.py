@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -47,7 +48,7 @@ class AppFooter(Widget, can_focus=False):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._shown: tuple[tuple[Key, ...], Key | None] | None = None
-        self._spans: list[tuple[int, int, str, bool]] = []  # x from, x to, key, enabled
+        self._spans: list[tuple[int, int, int, str, bool]] = []  # y, x from, x to, key, enabled
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -74,35 +75,51 @@ class AppFooter(Widget, can_focus=False):
         return tuple(keys), palette
 
     def render(self) -> Text:
+        """One line of keys, or two when they do not fit (at 80 columns): no key is ever cut
+        off, and the palette key stays at the right of the last line."""
         keys, palette = self._shown = self._keys()
         key_style = self.get_component_rich_style("app-footer--key")
         text_style = self.get_component_rich_style("app-footer--description")
-        width = self.size.width
+        width = max(1, self.size.width)
         tail = Text()
         if palette is not None:
             tail.append("▏", self.get_component_rich_style("app-footer--rule"))
             tail.append(f"{palette[1]}", key_style)
             tail.append(f" {palette[2]} ", text_style)
         room = max(0, width - tail.cell_len)
-        line = Text(no_wrap=True, overflow="crop")
+        lines = [Text(no_wrap=True, overflow="crop")]
         self._spans = []
         for key, display, description, enabled in keys:
+            size = cell_len(f" {display} {description} ")
+            if lines[-1].cell_len + size > room and lines[-1].cell_len and len(lines) < 2:
+                lines.append(Text(no_wrap=True, overflow="crop"))
+            line = lines[-1]
             start = line.cell_len
             if start >= room:
                 break
             dim = NORMAL if enabled else DIM
             line.append(f" {display} ", key_style + dim)
             line.append(f"{description} ", text_style + dim)
-            self._spans.append((start, min(line.cell_len, room), key, enabled))
-        line.truncate(room, pad=True)
+            self._spans.append((len(lines) - 1, start, min(line.cell_len, room), key, enabled))
+        for line in lines[:-1]:
+            line.truncate(width, pad=True)
+        lines[-1].truncate(room, pad=True)
         if palette is not None:
-            self._spans.append((room, width, palette[0], palette[3]))
-        line.append_text(tail)
-        return line
+            self._spans.append((len(lines) - 1, room, width, palette[0], palette[3]))
+        lines[-1].append_text(tail)
+        if self.styles.height is None or self.styles.height.value != len(lines):
+            self.call_after_refresh(self._set_height, len(lines))
+        return Text("\n").join(lines)
+
+    def _set_height(self, lines: int) -> None:
+        self.styles.height = lines
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.refresh()
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
-        for start, end, key, enabled in self._spans:
-            if start <= event.x < end:
+        for y, start, end, key, enabled in self._spans:
+            if y == event.y and start <= event.x < end:
                 if enabled:
                     self.app.simulate_key(key)
                 else:

@@ -4,23 +4,39 @@ leaving a half-filled form. Forms never lose typed text: a refused save keeps ev
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
 from textual import work
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import ScrollableContainer
+from textual.containers import Horizontal, ScrollableContainer
 from textual.screen import Screen
-from textual.widgets import Checkbox, Input, RadioSet, Select, SelectionList, Static, TextArea
+from textual.widgets import (
+    Checkbox,
+    Input,
+    Label,
+    RadioSet,
+    Select,
+    SelectionList,
+    Static,
+    TextArea,
+)
 
 from screens.common import LeaveFormModal, alive
+from screens.correction import ChangesModal, Correction, WarningsModal, changes_text
+from screens.footer import AppFooter
+from screens.form_problems import ProblemsMixin
 from screens.inputs import make_input, make_textarea  # noqa: F401 - re-exported for the forms
+from screens.select_keys import SelectTyping
 from supervisor_tui.rules import RecordInvalid
 
 DRAFT_DELAY = 0.4  # seconds of no typing before the draft is written
+KEPT_IN_CORRECTIONS = ("session_id", "pathway_id", "after")
 
 
-class FormScreen(Screen):
+class FormScreen(SelectTyping, ProblemsMixin, Screen):
     """Subclasses set ``KIND`` and ``draft_key``, compose widgets with class ``field`` and an
     id, and implement ``build_body(values)``; ``extra_state``/``restore_extra`` carry values
     that are not widgets (scenario item marks, the timer)."""
@@ -33,9 +49,10 @@ class FormScreen(Screen):
         Binding("escape", "leave", "Back"),
     ]
 
-    def __init__(self, draft_key: str) -> None:
+    def __init__(self, draft_key: str, correcting: Correction | None = None) -> None:
         super().__init__()
-        self.draft_key = draft_key
+        self.correcting = correcting
+        self.draft_key = correcting.draft_key if correcting else draft_key
         self._initial: dict[str, Any] | None = None
         self._pending: dict[str, Any] | None = None
         self._draft_lock = threading.Lock()
@@ -43,6 +60,25 @@ class FormScreen(Screen):
         self._signing = False
         self._draft_timer: Any = None
         self.restored = False
+        self._hold_keys()
+
+    def _hold_keys(self) -> None:
+        """Keys typed before the form is ready (draft restored, field focused) are queued by
+        the app and replayed then (``supervisor_tui.keyqueue``), never dropped."""
+        try:
+            app: Any = self.app
+        except Exception:  # noqa: BLE001 - built outside a running app (unit tests)
+            return
+        if hasattr(app, "hold_keys"):
+            app.hold_keys(self)
+
+    def _release_keys(self) -> None:
+        try:
+            app: Any = self.app
+        except Exception:  # noqa: BLE001
+            return
+        if hasattr(app, "release_keys"):
+            app.release_keys(self)
 
     # -- values --------------------------------------------------------------------------
     def collect(self) -> dict[str, Any]:
@@ -63,6 +99,8 @@ class FormScreen(Screen):
             elif isinstance(widget, RadioSet):
                 values[widget.id] = widget.pressed_index
         values.update(self.extra_state())
+        if self.correcting is not None:  # the draft remembers which correction it started from
+            values["_correction_base"] = self.correcting.base
         return values
 
     def restore(self, values: dict[str, Any]) -> None:
@@ -72,8 +110,10 @@ class FormScreen(Screen):
             value = values[widget.id]
             if isinstance(widget, Input):
                 widget.value = str(value or "")
+                widget.cursor_position = len(widget.value)  # typing carries on after it
             elif isinstance(widget, TextArea):
                 widget.load_text(str(value or ""))
+                widget.move_cursor(widget.document.end)
             elif isinstance(widget, Select):
                 if value is None:
                     widget.clear()
@@ -109,12 +149,48 @@ class FormScreen(Screen):
     def values_changed(self) -> None:
         """Hook for live previews (computed outcome, agreed...)."""
 
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The form's values showing ``body`` (a correction starts from the record as it reads)."""
+        return {}
+
+    @property
+    def saved_kind(self) -> str:
+        """The kind this form signs: its own, or ``amendment`` when correcting a record."""
+        return "amendment" if self.correcting else self.KIND
+
+    def correction_fields(self) -> ComposeResult:
+        """What a correcting form adds (forms yield it above their problem list)."""
+        if self.correcting is None:
+            return
+        c = self.correcting
+        record = c.record
+        since = f"; last corrected {c.corrected_on[:16].replace('T', ' ')}" if c.corrected_on else ""
+        yield Static(f"Correcting the record of {record['created_at'][:16].replace('T', ' ')} by "
+                     f"{record['author']}{since}. The form shows what it now reads; change what is "
+                     "wrong and say why. The original stays in the timeline.", classes="hint correction")
+        with Horizontal(classes="row"):
+            yield Label("Reason for the correction", classes="label")
+            yield make_input(self.app, id="correction_reason", placeholder="why the record is corrected",
+                             classes="field")
+
     @property
     def dirty(self) -> bool:
         return not self._done and self._initial is not None and self.collect() != self._initial
 
     # -- lifecycle -----------------------------------------------------------------------
     def on_mount(self) -> None:
+        # One line above the keys, always visible: a refused save never looks like nothing happened.
+        if not self.query("#problem-summary"):  # (subclasses' on_mount may call this one too)
+            bar = Static(id="problem-summary", classes="problem-summary")
+            bar.display = False
+            footers = self.query(AppFooter)
+            self.mount(bar, before=footers.first()) if footers else self.mount(bar)  # above the keys
+        if self.correcting is not None:
+            from screens.header import AppHeader
+
+            for header in self.query(AppHeader):
+                header.header_title = f"correct {header.header_title}"
+                header.refresh_text()
         self._load_draft()
 
     @work(thread=True, group="draft-load")
@@ -129,6 +205,16 @@ class FormScreen(Screen):
             self.restore(draft)
             self.restored = True
             self.notify("Draft restored: carry on where you left off.", title="Draft")
+            started = draft.get("_correction_base", self.correcting.base if self.correcting else None)
+            if self.correcting is not None and started != self.correcting.base:
+                # Corrected again since this draft was started: signing it would undo that
+                # correction, so it keeps its old base and the store will refuse it.
+                self.correcting = dataclasses.replace(self.correcting, base=started)
+                self.notify("This record was corrected again after this draft was started: "
+                            "discard the draft and start from the latest correction.",
+                            title="Draft out of date", severity="warning", timeout=30)
+        elif self.correcting is not None:
+            self.restore(self.values_from_body(self.correcting.body))
         self.call_after_refresh(self._settled, draft)
 
     def _settled(self, draft: dict[str, Any] | None) -> None:
@@ -145,11 +231,13 @@ class FormScreen(Screen):
             first = named[0] if named else (fields[0] if fields else None)
             if first is not None:
                 first.focus()
+        self.call_after_refresh(self._release_keys)
 
     def _changed(self) -> None:
         if self._initial is None or self._done:
             return
         self.values_changed()
+        self._recheck()
         self._pending = self.collect()
         # Debounced: one durable write per pause in typing; quitting or leaving flushes at once.
         if self._draft_timer is not None:
@@ -190,26 +278,11 @@ class FormScreen(Screen):
             if data is None or self._done:
                 return
             with self.app.store_lock:
-                self.app.store.save_draft(self.draft_key, self.KIND, data)
+                self.app.store.save_draft(self.draft_key, self.saved_kind, data)
 
     def on_unmount(self) -> None:
+        self._release_keys()
         self.flush_draft()
-
-    # -- problems ------------------------------------------------------------------------
-    def show_problems(self, problems: list[str]) -> None:
-        box = self.query_one("#problems", Static)
-        for widget in self.query(".-invalid"):
-            widget.remove_class("-invalid")
-        if not problems:
-            box.update("")
-            box.display = False
-            return
-        box.display = True
-        box.update("\n".join(f"✗ {p}" for p in problems))
-        for problem in problems:
-            name = problem.split(":", 1)[0].split(".")[0]
-            for widget in self.query(f"#{name}") if name.isidentifier() else []:
-                widget.add_class("-invalid")
 
     # -- actions -------------------------------------------------------------------------
     def action_sign(self) -> None:
@@ -218,28 +291,79 @@ class FormScreen(Screen):
         values = self.collect()
         try:
             body = self.build_body(values)
-        except RecordInvalid as exc:
-            self.show_problems(exc.problems)
+        except RecordInvalid:
+            self.show_problems(self.form_problems(), focus=True)  # every problem at once
             return
-        if self.REVIEW_FIRST:
-            self.review(body)
-        else:
-            self.sign(body)
+        if self.correcting is not None:
+            self.review_correction(values, body)
+            return
+        warnings = self.warnings(body)
+        if not warnings:
+            self.review(body) if self.REVIEW_FIRST else self.sign(body)
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.review(body) if self.REVIEW_FIRST else self.sign(body)
+
+        self.app.push_screen(WarningsModal(warnings), confirmed)
+
+    def warnings(self, body: dict[str, Any]) -> list[str]:
+        """What the supervisor should know before signing, though it may be signed (a shift
+        before the pathway, a second note for one shift); empty by default."""
+        return []
+
+    def review_correction(self, values: dict[str, Any], body: dict[str, Any]) -> None:
+        """Refuse a correction without a reason or without a change; otherwise show what changes,
+        field by field, and sign the amendment once confirmed."""
+        from screens.changes import changes
+        from screens.preview import preview
+
+        app: Any = self.app
+        c = self.correcting
+        assert c is not None
+        reason = (values.get("correction_reason") or "").strip()
+        problems = [] if reason else ["correction_reason: required"]
+        library = app.store.library
+        if not changes(c.body, body, library, derived=False):
+            problems.append("Nothing changed: a correction must change at least one field")
+        if problems:
+            self.show_problems(problems, focus=True)
+            return
+        self.show_problems([])
+        prepared, _ = preview(self.KIND, body, library, app.today())
+        found = changes(c.body, prepared, library) if prepared else changes(c.body, body, library, derived=False)
+        for key in KEPT_IN_CORRECTIONS:  # what the form does not show stays as it was
+            if key in c.body and key not in body:
+                body[key] = c.body[key]
+        amendment = {"amends": c.record["hash"], "reason": reason, "body": body}
+        if c.base:
+            amendment["base"] = c.base
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.sign(amendment, "amendment")
+
+        header = f"{len(found)} change{'s' if len(found) != 1 else ''} to this record:"
+        text = changes_text(found, reason, header)
+        for warning in self.warnings(body):
+            text.append(f"\n⚠ {warning}", style="bold")
+        self.app.push_screen(ChangesModal(text), confirmed)
 
     def review(self, body: dict[str, Any]) -> None:
         self.sign(body)
 
-    def sign(self, body: dict[str, Any]) -> None:
+    def sign(self, body: dict[str, Any], kind: str | None = None) -> None:
         """Sign once: a second Ctrl+S while the first save runs does nothing."""
         if self._signing or self._done:
             return
         self._signing = True
-        self._sign(self.KIND, body)
+        self._sign(kind or self.KIND, body)
 
     @alive
     def _refused(self, problems: list[str]) -> None:
         self._signing = False
-        self.show_problems(problems)
+        self.show_problems(problems, focus=True)
 
     @work(thread=True, group="sign")
     def _sign(self, kind: str, body: dict[str, Any]) -> None:
@@ -290,3 +414,4 @@ class FormScreen(Screen):
         with self.app.store_lock:
             self.app.store.discard_draft(self.draft_key)
         self.app.call_from_thread(self.app.pop_screen)
+

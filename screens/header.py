@@ -29,12 +29,21 @@ class AppHeader(Static):
         if self.header_title:
             text.append(f" · {self.header_title}")
         text.append(f"   {getattr(app, 'supervisor_label', '')}")
-        text.append(f"   {app.today().isoformat()}" if hasattr(app, "today") else "")
+        # The figures on the right are never pushed off: the left part (title, a very long
+        # name) gives way with "…" when the line is too narrow.
+        figures = Text(f"   {app.today().isoformat()}" if hasattr(app, "today") else "")
         unsynced = getattr(app, "unsynced", 0)
         if getattr(app, "signed_in_profile", True) is not None:  # nobody's count before sign-in
-            text.append("   ")
-            text.append(f"{unsynced} unsynced", style="bold reverse" if unsynced else "")
+            figures.append("   ")
+            figures.append(f"{unsynced} unsynced", style="bold reverse" if unsynced else "")
         state = getattr(app, "server_state", "")
         if state:
-            text.append(f"   {state}", style="bold" if state == "server reachable" else "dim")
+            figures.append(f"   {state}", style="bold" if state == "server reachable" else "dim")
+        room = self.size.width - 2 - figures.cell_len  # (the padding)
+        if self.size.width and text.cell_len > room:
+            text.truncate(max(room, 1), overflow="ellipsis")
+        text.append_text(figures)
         self.update(text)
+
+    def on_resize(self) -> None:
+        self.refresh_text()

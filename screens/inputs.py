@@ -10,7 +10,10 @@ from textual.widgets import Input, TextArea
 
 
 def make_input(app: Any, **kwargs: Any) -> Input:
-    """An Input honouring the app's cursor-blink setting (off in snapshot tests)."""
+    """An Input honouring the app's cursor-blink setting (off in snapshot tests). Focusing it
+    never selects its text: a restored draft or a pre-filled value must never be replaced by
+    the first key typed (the cursor goes to the end instead)."""
+    kwargs.setdefault("select_on_focus", False)
     field = Input(**kwargs)
     field.cursor_blink = getattr(app, "cursor_blink", True)
     return field

@@ -35,6 +35,8 @@ class SupervisorCommands(Provider):
         ]
         commands += [
             ("Sync now", app.action_sync_now, "Send unsynced records to the central store"),
+            ("Training session (group)", app.action_training_session,
+             "One scenario for a cohort or picked people, run person by person"),
             ("Restrictions", app.action_restrictions, "Start, review and lift restrictions"),
             ("Awaiting your approval", app.action_approvals,
              "Closure proposals of pathways you own: approve or return them"),

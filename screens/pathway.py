@@ -9,13 +9,14 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Checkbox, Label, Select, SelectionList, Static
+from textual.widgets import Label, Select, Static
 
 from screens.describe import requirement_lines
 from screens.footer import AppFooter
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int
+from screens.toggles import TickBox, TickList
 from supervisor_tui.rules import RecordInvalid
 
 
@@ -23,8 +24,8 @@ class AssignPathwayScreen(FormScreen):
     KIND = "pathway_assigned"
     CSS_PATH = "forms.tcss"
 
-    def __init__(self, staff_id: str, cohort_id: str) -> None:
-        super().__init__(f"pathway_assigned:{staff_id}")
+    def __init__(self, staff_id: str, cohort_id: str, correcting: Any = None) -> None:
+        super().__init__(f"pathway_assigned:{staff_id}", correcting)
         self.staff_id = staff_id
         self.cohort_id = cohort_id
 
@@ -32,7 +33,7 @@ class AssignPathwayScreen(FormScreen):
         app: Any = self.app
         due = (app.today() + dt.timedelta(days=28)).isoformat()
         yield AppHeader(f"assign pathway · {self.staff_id}")
-        with VerticalScroll(classes="form"):
+        with VerticalScroll(classes="form", can_focus=False):
             with Horizontal(classes="row"):
                 yield Label("For", classes="label")
                 yield Select([(f"This person ({self.staff_id})", "staff"),
@@ -57,18 +58,28 @@ class AssignPathwayScreen(FormScreen):
                 yield Label("Deputy's id", classes="label inline")
                 yield make_input(app, id="deputy_id", placeholder="optional", classes="field")
             yield Label("Scenarios to pass", classes="section-title")
-            yield SelectionList(*[(f"{s.title} ({s.id})", s.id) for s in app.store.library.scenarios()],
+            yield TickList(*[(f"{s.title} ({s.id})", s.id) for s in app.store.library.scenarios()],
                                 id="scenarios", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Compliant samples", classes="label")
                 yield make_input(app, id="compliant_samples", value="0", classes="field")
                 yield Label("Shadow shifts", classes="label inline")
                 yield make_input(app, id="shadow_shifts", value="0", classes="field")
-            yield Checkbox("First-five notes review", id="first_five", classes="field")
+            yield TickBox("First-five notes review", id="first_five", classes="field")
             yield Label("Note", classes="section-title")
             yield make_textarea(app, id="note", classes="field")
+            yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        req = body.get("requirements", {})
+        return {"scope": "cohort" if "cohort_id" in body else "staff",
+                **{k: body.get(k) for k in ("incident_ref", "gap", "owner", "owner_id", "deputy_id", "due_on",
+                                            "note")},
+                "scenarios": req.get("scenarios", []), "first_five": req.get("first_five", False),
+                "compliant_samples": str(req.get("compliant_samples", 0)),
+                "shadow_shifts": str(req.get("shadow_shifts", 0))}
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         problems: list[str] = []
@@ -91,6 +102,8 @@ class AssignPathwayScreen(FormScreen):
             body["deputy_id"] = values["deputy_id"].strip()
         if (values.get("note") or "").strip():
             body["note"] = values["note"].strip()
+        if self.correcting is not None:  # a correction keeps the pathway's id
+            body["pathway_id"] = self.correcting.body["pathway_id"]
         return body
 
 
@@ -98,15 +111,15 @@ class ClosePathwayScreen(FormScreen):
     KIND = "pathway_closed"
     CSS_PATH = "forms.tcss"
 
-    def __init__(self, view: dict[str, Any]) -> None:
-        super().__init__(f"pathway_closed:{view['pathway_id']}")
+    def __init__(self, view: dict[str, Any], correcting: Any = None) -> None:
+        super().__init__(f"pathway_closed:{view['pathway_id']}", correcting)
         self.view = view
 
     def compose(self) -> ComposeResult:
         app: Any = self.app
         view = self.view
         yield AppHeader(f"close pathway {view['pathway_id']}")
-        with VerticalScroll(classes="form"):
+        with VerticalScroll(classes="form", can_focus=False):
             yield Static(f"{view['pathway_id']} · {view['incident_ref']} · {view['gap']} gap · "
                          f"owner {view['owner']} · due {view['due_on']}")
             unmet = Text()
@@ -128,8 +141,12 @@ class ClosePathwayScreen(FormScreen):
             with Horizontal(classes="row"):
                 yield Label("Result", classes="label")
                 yield make_input(app, id="result", classes="field")
+            yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(body.get("verification", {}))
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         problems = [f"verification.{k}: required" for k in ("what", "by", "result")

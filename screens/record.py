@@ -87,13 +87,27 @@ def _elements(body: dict[str, Any], library: Any) -> Table:
     return grid
 
 
-def _changes(old: dict[str, Any], new: dict[str, Any]) -> Padding:
-    from supervisor_tui.export.history import body_changes
+def _changes(old: dict[str, Any], new: dict[str, Any], library: Any = None) -> Padding:
+    from screens.changes import changes
 
     grid = _grid(label_style="")
-    for label, value in body_changes(old, new):
-        grid.add_row(f"{label}:", value)
+    for what, was, becomes in changes(old, new, library):
+        grid.add_row(f"{what}:", f"{was} → {becomes}")
     return Padding(grid, (0, 0, 0, 2))
+
+
+def _attempts(view: dict[str, Any]) -> Text:
+    """The note's rework chain: "attempt 1 rework 2026-10-12 → attempt 2 compliant …"."""
+    text = Text("Attempts at this note: ", style="bold")
+    for index, attempt in enumerate(view["attempts"]):
+        if index:
+            text.append(" → ")
+        this = attempt["hash"] == view["record"]["hash"]
+        text.append(f"{'▶ ' if this else ''}attempt {attempt['attempt']} {attempt['outcome']} "
+                    f"{attempt['created_at'][:10]}", style="bold" if this else "")
+    if len(view["attempts"]) > 1:
+        text.append("  (a: go to the next attempt)", style="dim")
+    return text
 
 
 def record_renderable(view: dict[str, Any], library: Any) -> Group:
@@ -116,7 +130,7 @@ def record_renderable(view: dict[str, Any], library: Any) -> Group:
         parts.append(grid)
         if original is not None:
             corrected = record["body"].get("body", {})
-            parts += [_changes(original["body"], corrected), Text("\nCorrected record", style="bold"),
+            parts += [_changes(original["body"], corrected, library), Text("\nCorrected record", style="bold"),
                       *_details(original["kind"], corrected, library)]
     else:
         parts += _details(record["kind"], record["body"], library)
@@ -126,8 +140,10 @@ def record_renderable(view: dict[str, Any], library: Any) -> Group:
                         style="bold yellow")
             line.append(f": {amendment['body'].get('reason', '')}")
             corrected = amendment["body"].get("body", {})
-            parts += [line, _changes(body, corrected)]
+            parts += [line, _changes(body, corrected, library)]
             body = corrected
+        if view.get("attempts"):
+            parts.append(_attempts(view))
         if view["amendments"]:
             parts.append(Text("The last amendment is what counts for status and exports; the "
                               "original stays as it was signed.", style="dim"))
@@ -166,6 +182,7 @@ class RecordScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("e", "amend", "Amend"),
+        Binding("a", "next_attempt", "Next attempt", show=False),
         Binding("left", "step(-1)", "Newer", priority=True),
         Binding("right", "step(1)", "Older", priority=True),
     ]
@@ -223,8 +240,21 @@ class RecordScreen(ModalScreen[None]):
         self.query_one(VerticalScroll).scroll_home(animate=False)
         self.load()
 
+    def action_next_attempt(self) -> None:
+        """Follow a note's rework chain: the next attempt at the same note (then the first)."""
+        chain = [a["hash"] for a in (self.view or {}).get("attempts", [])]
+        if len(chain) < 2 or self.record_hash not in chain:
+            self.notify("This note has no other attempt.", timeout=2)
+            return
+        self.record_hash = chain[(chain.index(self.record_hash) + 1) % len(chain)]
+        keys = list(getattr(self.table, "keys", []))
+        if self.table is not None and self.record_hash in keys:
+            self.table.move_cursor(keys.index(self.record_hash))
+        self.query_one(VerticalScroll).scroll_home(animate=False)
+        self.load()
+
     def action_amend(self) -> None:
-        from screens.amend import AmendScreen
+        from screens.correction import open_correction
 
         if self.view is None:
             return
@@ -233,4 +263,4 @@ class RecordScreen(ModalScreen[None]):
             self.notify("This is an amendment: amend the original record instead.", severity="warning")
             return
         self.dismiss(None)
-        self.app.push_screen(AmendScreen(record))
+        open_correction(self.app, record)

@@ -125,6 +125,10 @@ class ReportScreen(Screen):
             lines += [""] + text_lines(c)
         if not shown:
             lines.append("No cohorts on the roster: import a roster first.")
+        if self.report.get("sessions"):
+            from supervisor_tui.export.sessions import session_lines
+
+            lines += [""] + session_lines(self.report["sessions"])
         self.query_one("#report-text", Static).update("\n".join(lines))
 
     @property

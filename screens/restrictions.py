@@ -12,7 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Label, Select, SelectionList, Static
+from textual.widgets import DataTable, Label, Select, Static
+from textual.widgets.data_table import ColumnKey
 
 from screens.common import ChoiceModal, alive
 from screens.footer import AppFooter
@@ -20,6 +21,7 @@ from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int
 from screens.tables import fit_columns
+from screens.toggles import TickList
 from storage.overview import all_restrictions
 from supervisor_tui.rules import RecordInvalid
 
@@ -64,7 +66,9 @@ class RestrictionsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader("restrictions")
         table = DataTable(id="restrictions", cursor_type="row", zebra_stripes=True)
-        table.add_columns("ID", "Status", "Time left", "Next review", "For", "Codes", "Incident")
+        # The codes come last and wrap between codes to the width left, so none is cut off.
+        table.add_columns("ID", "Status", "Time left", "Next review", "For", "Incident")
+        table.add_column("Codes", key="codes", width=20)
         yield table
         yield Static("Loading…", id="pageinfo")
         yield AppFooter()
@@ -83,6 +87,14 @@ class RestrictionsScreen(Screen):
             cohorts = [c["cohort_id"] for c in app.store.cohorts()]
         app.call_from_thread(self._loaded, rows, cohorts)
 
+    @staticmethod
+    def _left(r: dict[str, Any]) -> str:
+        if r["status"] == "active":
+            return f"{r['days_left']} days (to {r['expires_on']})"
+        if r["status"] == "lifted":  # not its old expiry: when it was lifted
+            return f"lifted {r['lifted_on']}"
+        return f"expired {r['expires_on']}"
+
     @alive
     def _loaded(self, rows: list[dict[str, Any]], cohorts: list[str]) -> None:
         self.cohorts = cohorts
@@ -90,22 +102,31 @@ class RestrictionsScreen(Screen):
         keep = self._selected()
         table.clear()
         self.items = {r["restriction_id"]: r for r in rows}
+        cells = [(r["restriction_id"], r["status"], self._left(r),
+                  (r["next_review_on"] or "—") + (" OVERDUE" if r["review_overdue"] else ""),
+                  f"{r['scope']} {r['subject']}", r["incident_ref"]) for r in rows]
+        widths = [max([len(h)] + [len(str(c[i])) for c in cells])
+                  for i, h in enumerate(("ID", "Status", "Time left", "Next review", "For", "Incident"))]
+        room = max(14, self.app.size.width - sum(widths) - 2 * 7 - 2)
+        table.columns[ColumnKey("codes")].width = room
         for r in rows:
             active = r["status"] == "active"
             overdue = r["review_overdue"]
             review = Text(r["next_review_on"] or "—", style="bold red" if overdue else "")
             if overdue:
                 review.append(" OVERDUE", style="bold red reverse")
-            left = f"{r['days_left']} days (to {r['expires_on']})" if active else r["expires_on"]
+            codes, height = wrap_long_codes(list(r["codes"]), room)
             table.add_row(r["restriction_id"], Text(r["status"], style="bold yellow" if active else "dim"),
-                          left, review, f"{r['scope']} {r['subject']}", ", ".join(r["codes"]),
-                          r["incident_ref"], key=r["restriction_id"])
+                          self._left(r), review, f"{r['scope']} {r['subject']}", r["incident_ref"],
+                          codes, key=r["restriction_id"], height=height)
         fit_columns(table)
         if keep and keep["restriction_id"] in self.items:
             table.move_cursor(row=list(self.items).index(keep["restriction_id"]))
         overdue = sum(1 for r in rows if r["review_overdue"])
+        hidden = sum(widths) + room + 2 * 7 + 2 > self.app.size.width
         self.query_one("#pageinfo", Static).update(
-            f"{len(rows)} restrictions · {overdue} review(s) overdue · n new, v review, l lift")
+            ("Incident and codes: → scrolls to them · " if hidden else "")
+            + f"{len(rows)} restrictions · {overdue} review(s) overdue · n new, v review, l lift")
 
     def _selected(self) -> dict[str, Any] | None:
         table = self.query_one(DataTable)
@@ -140,12 +161,36 @@ class RestrictionsScreen(Screen):
             self.notify("Pick an active restriction.", severity="warning")
 
 
+def wrap_long_codes(codes: list[str], width: int) -> tuple[str, int]:
+    """The codes comma-separated on as many lines as ``width`` needs, broken between codes; a
+    code longer than the column breaks after an underscore. Nothing is ever cut off."""
+    lines: list[str] = []
+    for index, code in enumerate(codes):
+        comma = "," if index < len(codes) - 1 else ""
+        pieces = [code]
+        if len(code) + 1 > width:  # break after underscores
+            pieces = [""]
+            for part in code.split("_"):
+                word = part if not pieces[-1] else "_" + part
+                if pieces[-1] and len(pieces[-1]) + len(word) + 1 > width:
+                    pieces[-1] += "_"
+                    pieces.append(part)
+                else:
+                    pieces[-1] += word
+        pieces[-1] += comma
+        if len(pieces) == 1 and lines and len(lines[-1]) + 1 + len(pieces[0]) <= width:
+            lines[-1] += " " + pieces[0]
+        else:
+            lines += pieces
+    return "\n".join(lines), max(1, len(lines))
+
+
 class StartRestrictionScreen(FormScreen):
     KIND = "restriction_started"
     CSS_PATH = "forms.tcss"
 
-    def __init__(self, scope: str, subject: str | None) -> None:
-        super().__init__(f"restriction_started:{scope}:{subject}")
+    def __init__(self, scope: str, subject: str | None, correcting: Any = None) -> None:
+        super().__init__(f"restriction_started:{scope}:{subject}", correcting)
         self.scope, self.subject = scope, subject or ""
 
     def compose(self) -> ComposeResult:
@@ -154,12 +199,12 @@ class StartRestrictionScreen(FormScreen):
         self.max_days = codes.max_duration_days
         expires = (app.today() + dt.timedelta(days=28)).isoformat()
         yield AppHeader(f"start restriction · {self.scope} {self.subject}")
-        with VerticalScroll(classes="form"):
+        with VerticalScroll(classes="form", can_focus=False):
             yield Static(f"Restriction for {self.scope} {self.subject}. Time limited (at most "
                          f"{codes.max_duration_days} days), reviewed every "
                          f"{codes.default_review_every_days} days.", classes="hint")
             yield Label("Restrictions (space toggles)", classes="section-title")
-            yield SelectionList(*[(f"{c.text} ({c.code})", c.code) for c in codes.codes],
+            yield TickList(*[(f"{c.text} ({c.code})", c.code) for c in codes.codes],
                                 id="restrictions", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Reason", classes="label")
@@ -173,8 +218,14 @@ class StartRestrictionScreen(FormScreen):
                 yield Label("Review every", classes="label inline")
                 yield make_input(app, id="review_every_days", value=str(codes.default_review_every_days),
                                  classes="field")
+            yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"restrictions": body.get("restrictions", []), "reason": body.get("reason"),
+                "incident_ref": body.get("incident_ref"), "expires_on": body.get("expires_on"),
+                "review_every_days": str(body.get("review_every_days", 7))}
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         problems: list[str] = []
@@ -187,7 +238,8 @@ class StartRestrictionScreen(FormScreen):
         if problems:
             raise RecordInvalid(problems)
         key = "cohort_id" if self.scope == "cohort" else "staff_id"
-        return {key: self.subject, "restrictions": list(values["restrictions"]),
+        kept = {"restriction_id": self.correcting.body["restriction_id"]} if self.correcting else {}
+        return {**kept, key: self.subject, "restrictions": list(values["restrictions"]),
                 "reason": values["reason"], "incident_ref": values["incident_ref"],
                 "review_every_days": every, "expires_on": values["expires_on"].strip()}
 
@@ -197,15 +249,15 @@ class ReviewRestrictionScreen(FormScreen):
     FIRST_FIELD = "note"
     CSS_PATH = "forms.tcss"
 
-    def __init__(self, restriction: dict[str, Any]) -> None:
-        super().__init__(f"restriction_reviewed:{restriction['restriction_id']}")
+    def __init__(self, restriction: dict[str, Any], correcting: Any = None) -> None:
+        super().__init__(f"restriction_reviewed:{restriction['restriction_id']}", correcting)
         self.restriction = restriction
 
     def compose(self) -> ComposeResult:
         app: Any = self.app
         r = self.restriction
         yield AppHeader(f"review {r['restriction_id']}")
-        with VerticalScroll(classes="form"):
+        with VerticalScroll(classes="form", can_focus=False):
             status = Text(f"{r['restriction_id']} for {r['scope']} {r['subject']}: {', '.join(r['codes'])}\n"
                           f"{r['days_left']} days left (expires {r['expires_on']}) · review due "
                           f"{r['next_review_on']}")
@@ -221,8 +273,12 @@ class ReviewRestrictionScreen(FormScreen):
                                  classes="field")
             yield Label("Note", classes="section-title")
             yield make_textarea(app, id="note", classes="field")
+            yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {k: body.get(k) for k in ("decision", "expires_on", "note")}
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         if not (values.get("note") or "").strip():
@@ -238,22 +294,26 @@ class LiftRestrictionScreen(FormScreen):
     KIND = "restriction_lifted"
     CSS_PATH = "forms.tcss"
 
-    def __init__(self, restriction: dict[str, Any]) -> None:
-        super().__init__(f"restriction_lifted:{restriction['restriction_id']}")
+    def __init__(self, restriction: dict[str, Any], correcting: Any = None) -> None:
+        super().__init__(f"restriction_lifted:{restriction['restriction_id']}", correcting)
         self.restriction = restriction
 
     def compose(self) -> ComposeResult:
         app: Any = self.app
         r = self.restriction
         yield AppHeader(f"lift {r['restriction_id']}")
-        with VerticalScroll(classes="form"):
+        with VerticalScroll(classes="form", can_focus=False):
             yield Static(f"{r['restriction_id']} for {r['scope']} {r['subject']}: {', '.join(r['codes'])}"
                          f" · {r['days_left']} days left")
             with Horizontal(classes="row"):
                 yield Label("Reason", classes="label")
                 yield make_input(app, id="reason", placeholder="re-validation evidence", classes="field")
+            yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"reason": body.get("reason")}
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         if not (values.get("reason") or "").strip():

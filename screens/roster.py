@@ -93,6 +93,7 @@ class RosterScreen(Screen):
         Binding("v", "state", "State"),
         Binding("o", "sort", "Sort"),
         Binding("r", "app.restrictions", "Restrictions"),
+        Binding("t", "app.training_session", "Training"),
         Binding("w", "app.approvals", "Approvals"),
         Binding("s", "app.sync_now", "Sync"),
         Binding("g", "app.report", "Report"),
@@ -117,7 +118,8 @@ class RosterScreen(Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader("roster")
         with Horizontal(id="filters"):
-            yield make_input(self.app, id="search", placeholder="/ search name or id")
+            yield make_input(self.app, id="search", placeholder="/ search name or id",
+                             select_on_focus=True)  # "/" again starts a new search
             yield Select([], prompt="All cohorts", id="cohort")
             yield Select([("Restricted", "restricted"), ("In progress", "in_progress"),
                           ("Validated", "validated"), ("No pathway", "none"),
@@ -217,6 +219,7 @@ class RosterScreen(Screen):
         widest = max([len(", ".join(codes)) for _, _, codes in rows], default=0)
         table.columns[ColumnKey("codes")].width = width or max(len(HEADERS[-1]), widest)
         self._filled_width = self.app.size.width
+        self._codes_hidden = width is None and any(codes for _, _, codes in rows)
         for staff_id, cells, codes in rows:
             text, height = wrap_codes(codes, width)
             table.add_row(*cells, text, height=height, key=staff_id)
@@ -229,6 +232,9 @@ class RosterScreen(Screen):
         pages = max(1, -(-len(self.shown) // PAGE_SIZE))
         overdue = sum(1 for r in self.rows if r.overdue)
         info = Text()
+        if getattr(self, "_codes_hidden", False):  # a narrow terminal: say where they are
+            info.append("Restrictions: → scrolls to them", style="bold")
+            info.append(" · ")
         if self.draft_count:  # first, so a narrow terminal does not cut it off
             info.append(f"{self.draft_count} unfinished draft{'s' if self.draft_count > 1 else ''}"
                         " (Ctrl+P: resume)", style="bold yellow")
@@ -269,7 +275,9 @@ class RosterScreen(Screen):
             self.apply_filter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """"/", the name, Enter: opens the highlighted (first matching) person at once."""
         self.query_one(DataTable).focus()
+        self.action_open()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         self.apply_filter()

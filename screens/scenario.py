@@ -22,6 +22,7 @@ from screens.footer import AppFooter
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int, preview
+from screens.toggles import DotButton
 from supervisor_tui.rules import RecordInvalid
 
 MARKS = {"pass": ("PASS", "green"), "fail": ("FAIL", "bold red"), "n/a": ("n/a", "dim"),
@@ -77,20 +78,29 @@ class ScenarioScreen(FormScreen):
     FIRST_FIELD = "items"  # p / f / n mark the highlighted item; a text field would swallow them
     REVIEW_FIRST = True
     CSS_PATH = "scenario.tcss"
+    FIELD_LABELS = {"items": "Items", "chosen_endpoint": "Endpoint chosen",
+                    "decision_seconds": "Decision seconds", "setting": "Setting"}
     BINDINGS = [
         Binding("t", "timer", "Timer"),
         Binding("p", "mark('pass')", "Pass"),
         Binding("f", "mark('fail')", "Fail"),
         Binding("n", "mark('n/a')", "N/a"),
         Binding("1", "endpoint(0)", "Endpoint 1-4", show=False),
+        Binding("shift+down", "script(3)", "Scroll script", show=False),
+        Binding("shift+up", "script(-3)", show=False),
         Binding("2", "endpoint(1)", show=False),
         Binding("3", "endpoint(2)", show=False),
         Binding("4", "endpoint(3)", show=False),
         Binding("ctrl+s", "sign", "Review & sign", priority=True),
     ]
 
-    def __init__(self, staff_id: str, scenario_id: str, pathway_id: str | None = None) -> None:
-        super().__init__(f"scenario_check:{staff_id}:{scenario_id}")
+    def __init__(self, staff_id: str, scenario_id: str, pathway_id: str | None = None,
+                 correcting: Any = None, session_id: str | None = None) -> None:
+        """``session_id``: run as part of a trainer's group session (its draft is the session's
+        and the signed check carries the id)."""
+        key = f"scenario_check:{staff_id}:{scenario_id}" + (f":{session_id}" if session_id else "")
+        super().__init__(key, correcting)
+        self.session_id = session_id
         self.staff_id = staff_id
         self.pathway_id = pathway_id
         self.scenario_id = scenario_id
@@ -101,10 +111,11 @@ class ScenarioScreen(FormScreen):
 
     def compose(self) -> ComposeResult:
         app: Any = self.app
-        self.scenario = scenario = app.store.library.get(self.scenario_id)
-        yield AppHeader(f"scenario check · {self.staff_id}")
+        version = self.correcting.body.get("scenario_version") if self.correcting else None
+        self.scenario = scenario = app.store.library.get(self.scenario_id, version)
+        yield AppHeader(f"scenario check · {self.staff_id}" + (" · training session" if self.session_id else ""))
         with Horizontal(id="panes"):
-            with VerticalScroll(id="script-pane"):
+            with VerticalScroll(id="script-pane", can_focus=False):
                 yield Static(Text(f"{scenario.title} (v{scenario.version})", style="bold"))
                 yield Static(scenario.summary, classes="hint")
                 yield Static("Read aloud", classes="section-title")
@@ -113,15 +124,15 @@ class ScenarioScreen(FormScreen):
                 yield Static("\n".join(f"• {t.when} → {t.action} [{endpoint(t.endpoint)}]"
                                        for t in scenario.thresholds), id="thresholds")
                 yield Static(scenario.example_notice, classes="hint")
-            with VerticalScroll(id="mark-pane"):
+            with VerticalScroll(id="mark-pane", can_focus=False):
                 yield Static(id="timer")
-                yield Static("Items: ↑↓ choose, p pass, f fail, n n/a (★ critical)", classes="hint")
+                yield Static("Items: ↑↓ choose, p pass, f fail, n n/a (★ critical) · Shift+↑↓ scroll the script", classes="hint")
                 yield OptionList(*[Option(self._item_prompt(i), id=i.item_id) for i in scenario.items],
                                  id="items")
                 yield Static("Endpoint chosen (1-4)", classes="section-title")
                 with RadioSet(id="chosen_endpoint", classes="field"):
                     for index, value in enumerate(ENDPOINTS):
-                        yield RadioButton(f"{index + 1} {ENDPOINT_LABELS[value]}")
+                        yield DotButton(f"{index + 1} {ENDPOINT_LABELS[value]}")
                 with Horizontal(classes="row"):
                     yield Select([("Simulated call", "simulated_call"), ("On shift", "on_shift")],
                                  value="simulated_call", allow_blank=False, id="setting", classes="field")
@@ -130,11 +141,11 @@ class ScenarioScreen(FormScreen):
                 yield Static("Remediation (required on a fail)", classes="section-title")
                 yield make_textarea(app, id="remediation", classes="field")
                 yield Static(id="outcome")
+                yield from self.correction_fields()
                 yield Static(id="problems", classes="problems")
         yield AppFooter()
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # (FormScreen.on_mount runs as well: Textual calls both)
         self.query_one("#items").focus()
         self._tick()
         self.set_interval(0.5, self._tick)
@@ -164,6 +175,11 @@ class ScenarioScreen(FormScreen):
             items.highlighted += 1
         self._changed()
 
+    def action_script(self, lines: int) -> None:
+        """The script pane is not a Tab stop (it would swallow marks): Shift+↑↓ scroll it."""
+        pane = self.query_one("#script-pane")
+        pane.scroll_to(y=pane.scroll_y + lines, animate=False)
+
     def action_endpoint(self, index: int) -> None:
         buttons = list(self.query(RadioButton))
         buttons[index].value = True
@@ -189,6 +205,17 @@ class ScenarioScreen(FormScreen):
                     style="bold" if self.started_at is not None else "")
         self.query_one("#timer", Static).update(text)
 
+    def item_words(self, item_id: str) -> str:
+        return next((i.text for i in self.scenario.items if i.item_id == item_id), item_id)
+
+    def values_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        chosen = body.get("chosen_endpoint")
+        return {"results": {i["item_id"]: i["result"] for i in body.get("items", [])},
+                "elapsed": body.get("decision_seconds", 0), "setting": body.get("setting"),
+                "chosen_endpoint": ENDPOINTS.index(chosen) if chosen in ENDPOINTS else -1,
+                "decision_seconds": str(body.get("decision_seconds", "")),
+                "remediation": body.get("remediation")}
+
     def extra_state(self) -> dict[str, Any]:
         return {"results": dict(self.results), "elapsed": int(self.seconds())}
 
@@ -196,6 +223,9 @@ class ScenarioScreen(FormScreen):
         self.results = dict(values.get("results") or {})
         self.elapsed = float(values.get("elapsed") or 0)
         self._redraw_items()
+        unmarked = [i for i, item in enumerate(self.scenario.items) if item.item_id not in self.results]
+        if unmarked and self.results:  # carry on marking where the assessor stopped
+            self.query_one("#items", OptionList).highlighted = unmarked[0]
         self._tick()
 
     # -- body, live outcome, review --------------------------------------------------------
@@ -206,8 +236,12 @@ class ScenarioScreen(FormScreen):
             problems.append("chosen_endpoint: choose the endpoint the staff member chose (1-4)")
         unmarked = [i.item_id for i in self.scenario.items if i.item_id not in self.results]
         if unmarked:
-            problems.append(f"items: not marked yet: {', '.join(unmarked)}")
+            total = len(self.scenario.items)
+            problems.append(f"items: {len(unmarked)} of {total} not marked yet (p pass, f fail, n n/a)")
         seconds = as_int(values, "decision_seconds", problems, int(self.seconds()) or None)
+        outcome, _reasons = self.live_outcome()
+        if outcome == "FAIL" and not (values.get("remediation") or "").strip():
+            problems.append("remediation: required when the check fails")
         body = {
             "staff_id": self.staff_id, "scenario_id": self.scenario.id,
             "scenario_version": self.scenario.version, "setting": values.get("setting"),
@@ -219,17 +253,20 @@ class ScenarioScreen(FormScreen):
             body["remediation"] = values["remediation"].strip()
         if self.pathway_id:
             body["pathway_id"] = self.pathway_id
+        if self.session_id:
+            body["session_id"] = self.session_id
         if problems and strict:
             raise RecordInvalid(problems)
         return body
 
     def live_outcome(self) -> tuple[str, list[str]]:
         """('PASS'|'FAIL'|'incomplete', reasons) from the marks so far."""
-        reasons = [f"critical item failed: {i.item_id}" for i in self.scenario.items
+        reasons = [f"critical item failed: “{i.text}”" for i in self.scenario.items
                    if i.critical and self.results.get(i.item_id) == "fail"]
         index = self.query_one("#chosen_endpoint", RadioSet).pressed_index
         if index is not None and index >= 0 and ENDPOINTS[index] != self.scenario.expected_endpoint:
-            reasons.append(f"endpoint {ENDPOINTS[index]} chosen, {self.scenario.expected_endpoint} expected")
+            reasons.append(f"endpoint chosen: {endpoint(ENDPOINTS[index])}; expected: "
+                           f"{endpoint(self.scenario.expected_endpoint)}")
         if reasons:
             return "FAIL", reasons
         if len(self.results) < len(self.scenario.items) or index is None or index < 0:

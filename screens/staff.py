@@ -26,7 +26,8 @@ from storage.overview import staff_detail, timeline_page
 
 PAGE_SIZE = 40
 DRAFT_KEYS = {"scenario_check": "c", "shadow_escalation": "h", "note_assessment": "n",
-              "pathway_assigned": "a"}
+              "pathway_assigned": "a", "pathway_closed": "x", "restriction_started": "r",
+              "restriction_reviewed": "r", "restriction_lifted": "r"}
 STATE_TEXT = {"restricted": ("RESTRICTED", "bold yellow"), "in_progress": ("IN PROGRESS", "cyan"),
               "validated": ("VALIDATED", "green"), "none": ("NO PATHWAY", "dim")}
 
@@ -34,11 +35,48 @@ STATE_TEXT = {"restricted": ("RESTRICTED", "bold yellow"), "in_progress": ("IN P
 def read_staff(app: Any, staff_id: str, page: int = 0) -> tuple:
     """One staff member's detail, a page of their timeline and their unfinished drafts (call
     from a thread worker)."""
+    from storage.history import note_attempts
+
     with app.store_lock:
         detail = staff_detail(app.store, staff_id, app.today())
         records, total = timeline_page(app.store, staff_id, page * PAGE_SIZE, PAGE_SIZE)
-        drafts = read_drafts(app.store, staff_id)
+        drafts = [d for d in read_drafts(app.store)
+                  if d.staff_id == staff_id or (detail is not None and _about(d, detail, staff_id))]
+        if detail is not None:
+            detail["rework"] = rework_links(note_attempts(app.store, staff_id))
     return detail, records, total, drafts
+
+
+def not_counted(body: dict[str, Any], pathways: list[dict[str, Any]] | tuple = ()) -> str:
+    """" · not counted: before the pathway" for a shift worked before a shadow-shift pathway
+    was assigned (it does not count towards it)."""
+    before = [p["pathway_id"] for p in pathways if p["requirements"].get("shadow_shifts")
+              and p["status"] == "open" and body.get("shift_date", "") < p.get("assigned_on", "")]
+    if not before:
+        return ""
+    return " · not counted: before the pathway" + (f"s {', '.join(before)}" if len(before) > 1 else "")
+
+
+def _about(draft: Draft, detail: dict[str, Any], staff_id: str) -> bool:
+    """A draft of a form about one of this person's pathways or restrictions (closing a pathway,
+    reviewing or lifting a restriction, starting one for them)."""
+    subject = draft.parts[0] if draft.parts else ""
+    if draft.kind == "pathway_closed":
+        return subject in {p["pathway_id"] for p in detail["pathways"]}
+    if draft.kind in ("restriction_reviewed", "restriction_lifted"):
+        return subject in {r["restriction_id"] for r in detail["restrictions"]}
+    return draft.kind == "restriction_started" and draft.parts == ("staff", staff_id)
+
+
+def rework_links(chains: dict[tuple[str, int], list[dict[str, Any]]]) -> dict[str, str]:
+    """Note assessment hash -> where its rework chain went ("→ attempt 2 compliant"), for every
+    attempt that has a later one."""
+    links = {}
+    for chain in chains.values():
+        for index, attempt in enumerate(chain[:-1]):
+            links[attempt["hash"]] = " → " + " → ".join(
+                f"attempt {a['attempt']} {a['outcome']}" for a in chain[index + 1:])
+    return links
 
 
 class StaffScreen(Screen):
@@ -70,6 +108,7 @@ class StaffScreen(Screen):
         self.total = 0
         self.records: dict[str, dict[str, Any]] = {}
         self.drafts: list[Draft] = []
+        self.exports: list[str] = []  # files exported from this screen for this person
         self._mounted = False
         self._shown = False
         self._early: tuple | None = data
@@ -79,6 +118,7 @@ class StaffScreen(Screen):
         (building a new screen was most of the time it took to open one)."""
         self.staff_id = staff_id
         self.detail = None
+        self.exports = []
         self.page = 0
         self._shown = False  # the coming resume is this opening, not a return from a form
         self.set_class(width < 100, "narrow")
@@ -144,7 +184,7 @@ class StaffScreen(Screen):
         self.total = total
         self.drafts = list(drafts)
         self._summary(detail)
-        self._timeline(records)
+        self._timeline(records, detail.get("rework", {}), detail.get("pathways", []))
         self.call_after_refresh(self._painted, detail)
 
     def _painted(self, detail: dict[str, Any]) -> None:
@@ -161,6 +201,11 @@ class StaffScreen(Screen):
             text.append(f" · next due {row.next_due}")
         if row.overdue:
             text.append(" OVERDUE", style="bold red reverse")
+        active = [r for r in detail["restrictions"] if r["status"] == "active"]
+        if active:  # on the line that is always visible (the section may be scrolled away)
+            codes = sorted({c for r in active for c in r["codes"]})
+            text.append(f" · restricted: {', '.join(codes)}", style="bold")
+            text.append(f" (review by {min(r['next_review_on'] for r in active)})")
         self.query_one("#summary", Static).update(text)
 
         pathways = Text("Pathways\n", style="bold")
@@ -196,7 +241,8 @@ class StaffScreen(Screen):
             restrictions.append("  none\n", style="dim")
         for r in detail["restrictions"]:
             if r["status"] != "active":
-                restrictions.append(f"{r['restriction_id']} {r['status']}\n", style="dim")
+                when = r["lifted_on"] if r["status"] == "lifted" else r["expires_on"]
+                restrictions.append(f"{r['restriction_id']} {r['status']} {when or ''}\n", style="dim")
                 continue
             restrictions.append(f"{r['restriction_id']} ({r['scope']}): {', '.join(r['codes'])}\n")
             restrictions.append(f"  {r['days_left']} days left (to {r['expires_on']}) · review by "
@@ -215,6 +261,11 @@ class StaffScreen(Screen):
         if not detail["scenarios"]:
             scenarios.append("  none yet · press c to run one\n", style="dim")
         parts = [pathways, restrictions, scenarios]
+        if self.exports:
+            exported = Text("Exported\n", style="bold")
+            for path in self.exports:
+                exported.append(f"  {path}\n")
+            parts.append(exported)
         if self.drafts:
             unfinished = Text("Unfinished drafts\n", style="bold yellow")
             for draft in self.drafts:
@@ -223,14 +274,18 @@ class StaffScreen(Screen):
         gap = Text("\n")  # the blank line between the parts
         self.query_one("#status", Static).update(gap.join(parts))
 
-    def _timeline(self, records: list[dict[str, Any]]) -> None:
+    def _timeline(self, records: list[dict[str, Any]], rework: dict[str, str] | None = None,
+                  pathways: list[dict[str, Any]] = ()) -> None:
         self.records = {}
         amended = {r["body"]["amends"] for r in records if r["kind"] == "amendment"}
         rows = []
         for record in records:
             self.records[record["hash"]] = record
             label = KIND_LABELS[record["kind"]] + (" (amended)" if record["hash"] in amended else "")
-            rows.append((record["created_at"][:16].replace("T", " "), label, summarise(record),
+            summary = summarise(record) + (rework or {}).get(record["hash"], "")
+            if record["kind"] == "shadow_escalation":
+                summary += not_counted(record["body"], pathways)
+            rows.append((record["created_at"][:16].replace("T", " "), label, summary,
                          record["author"]))
         table = self.query_one(LineTable)
         # Back from a record or a form: stay on the record that was picked (on the top row, a
@@ -340,7 +395,7 @@ class StaffScreen(Screen):
         self.action_view_record()
 
     def action_amend(self) -> None:
-        from screens.amend import AmendScreen
+        from screens.correction import open_correction
 
         key = self.query_one(LineTable).cursor_key
         if key is None:
@@ -350,7 +405,7 @@ class StaffScreen(Screen):
             self.notify("Pick an original record (not an amendment) in the timeline.",
                         severity="warning")
             return
-        self.app.push_screen(AmendScreen(record))
+        open_correction(self.app, record)
 
     def action_export(self) -> None:
         def chosen(fmt: str | None) -> None:
@@ -380,4 +435,13 @@ class StaffScreen(Screen):
         except Exception as exc:  # noqa: BLE001 - reported, never a crash
             app.call_from_thread(app.notify, f"Export failed: {exc}", severity="error")
             return
-        app.call_from_thread(app.notify, f"Written to {written}", title="Exported")
+        app.call_from_thread(self._exported, str(written))
+
+    @alive
+    def _exported(self, path: str) -> None:
+        """The path stays on screen: in a notice kept until dismissed (click it), and on this
+        person's screen until another person is opened."""
+        self.exports.append(path)
+        self.app.notify(f"Written to {path}", title="Exported (click to dismiss)", timeout=24 * 3600)
+        if self.detail is not None:
+            self._summary(self.detail)

@@ -62,3 +62,12 @@ class StoreContext:
         """The latest decisions on a restriction or pathway held here (a new one's ``after``)."""
         refs = projections.effective_records(self.store.records_by_ref(subject))
         return decisions.head_hashes([e for e in refs if e.kind in DECISION_KINDS])
+
+    # -- rules that need the record history ----------------------------------------------
+    def history_problems(self, kind: str, body: dict[str, Any]) -> list[str]:
+        """What the record log itself forbids for an already prepared body (see
+        ``storage.history``): a correction not based on the latest one, a duplicate note
+        attempt, evidence dated absurdly far back."""
+        from storage.history import history_problems
+
+        return history_problems(self, kind, body)

@@ -201,8 +201,11 @@ def requirement_progress(
         scenarios.append({"scenario_id": scenario_id, "latest": outcome, "passed": outcome == "pass"})
         if outcome != "pass":
             unmet.append(f"scenario {scenario_id} not passed" + (" (last: fail)" if outcome else ""))
+    # A shift worked before the pathway was assigned is not evidence for it ("not counted:
+    # before the pathway"), even when the note about it was signed later.
     shifts = {
-        (e.body["shift_date"], e.body["shift"]) for e in after if e.kind == "shadow_escalation"
+        (e.body["shift_date"], e.body["shift"]) for e in after
+        if e.kind == "shadow_escalation" and e.body["shift_date"] >= since[:10]
     }
     notes = [e for e in after if e.kind == "note_assessment"]
 

@@ -16,7 +16,8 @@ def record_view(store: Store, record_hash: str) -> dict[str, Any] | None:
     ``amends``: for an amendment, the record it corrects; ``problems``: hash, signature and
     device-key problems found now with the public keys held here (empty when sound);
     ``synced``: when and where the central store accepted it, or None; ``own``: signed on
-    this laptop (False for another supervisor's record pulled from the central store).
+    this laptop (False for another supervisor's record pulled from the central store);
+    ``attempts``: for a note assessment, every attempt at the same note (its rework chain).
     """
     from sync.signing import check_record
 
@@ -35,5 +36,11 @@ def record_view(store: Store, record_hash: str) -> dict[str, Any] | None:
     synced = {"accepted_at": row[0], "server": row[1]} if row else None
     own = store.conn.execute("SELECT 1 FROM own_devices WHERE device = ?",
                              (record["device"],)).fetchone() is not None
+    attempts: list[dict[str, Any]] = []
+    if record["kind"] == "note_assessment":
+        from storage.history import note_attempts
+
+        body = amendments[-1]["body"]["body"] if amendments else record["body"]
+        attempts = note_attempts(store, body["staff_id"]).get((body["review"], body["sequence"]), [])
     return {"record": record, "amendments": amendments, "amends": amends, "problems": problems,
-            "synced": synced, "own": own}
+            "synced": synced, "own": own, "attempts": attempts}

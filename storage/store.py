@@ -273,7 +273,9 @@ class Store(ProfilesMixin):
         profile = self.require_profile()
         now = now or dt.datetime.now(dt.UTC)
         with self.write():
-            body = prepare_body(kind, raw_body, self.context(now.date()), schema)
+            context = self.context(now.date())
+            body = prepare_body(kind, raw_body, context, schema)
+            _refuse_history(context, kind, body)
             record, body_json = self._sign_next(profile, kind, body, now, self._head(profile.device), schema)
             self.insert_signed(record, body_json)
         return record
@@ -290,6 +292,7 @@ class Store(ProfilesMixin):
             for kind, raw_body, now in items:
                 context.today = now.date()
                 body = prepare_body(kind, raw_body, context)
+                _refuse_history(context, kind, body)
                 record, body_json = self._sign_next(profile, kind, body, now, head)
                 self.insert_signed(record, body_json)
                 head = (record["seq"], record["hash"])
@@ -448,6 +451,15 @@ class Store(ProfilesMixin):
         from storage.verify import verify_store
 
         return verify_store(self, progress)
+
+
+def _refuse_history(context: StoreContext, kind: str, body: dict[str, Any]) -> None:
+    """Raise ``RecordInvalid`` for what the record history forbids (``storage.history``)."""
+    problems = context.history_problems(kind, body)
+    if problems:
+        from supervisor_tui.rules import RecordInvalid
+
+        raise RecordInvalid(problems)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

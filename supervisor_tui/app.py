@@ -22,6 +22,7 @@ import screens
 from storage.overview import roster_overview, unsynced_count
 from storage.store import Store
 from supervisor_tui.idle import IDLE_SETTING, idle_minutes
+from supervisor_tui.keyqueue import KeyQueueMixin
 from supervisor_tui.session import IDLE_CHECK_S, SessionMixin
 
 Clock = Callable[[], dt.datetime]
@@ -35,8 +36,9 @@ def _supervisor_commands() -> type:
     return SupervisorCommands
 
 
-class SupervisorApp(SessionMixin, App):
-    """The supervisor's app on one local store (sign-in and idle lock: ``session.py``)."""
+class SupervisorApp(SessionMixin, KeyQueueMixin, App):
+    """The supervisor's app on one local store (sign-in and idle lock: ``session.py``; keys typed
+    while a screen opens are queued: ``keyqueue.py``)."""
 
     TITLE = "Supervisor TUI"
     # The screens' own .tcss files are read once at start-up too, so opening a screen the first
@@ -267,6 +269,12 @@ class SupervisorApp(SessionMixin, App):
         from screens.scenario import ScenarioScreen
 
         self.push_screen(ScenarioScreen(staff_id, scenario_id, pathway_id))
+
+    def action_training_session(self) -> None:
+        """A trainer's group session: one scenario, several people, person by person."""
+        from screens.session import SessionSetupScreen
+
+        self.push_screen(SessionSetupScreen())
 
     def action_sync_now(self) -> None:
         from screens.sync import SyncScreen

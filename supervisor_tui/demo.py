@@ -304,6 +304,10 @@ def bulk_items(store: Store, count: int, now: dt.datetime, seed: int = 7,
     std = store.library.get("progress-note")
     required = [e.element_id for e in std.elements if e.required]
     begin, step = window or bulk_window(store, count, now)
+    # attempt numbers go on from the notes already held (the store refuses a repeated attempt)
+    attempts = {(sid, seq): n for sid, seq, n in store.conn.execute(
+        "SELECT staff_id, sequence, COUNT(*) FROM record_activity WHERE kind = 'note_assessment'"
+        " AND review = 'sample' GROUP BY staff_id, sequence")}
     for index in range(first, first + count):
         when = begin + step * (index + 1)
         sid = rng.choice(staff)
@@ -317,5 +321,11 @@ def bulk_items(store: Store, count: int, now: dt.datetime, seed: int = 7,
                                               rng.random() < 0.85), when
         else:
             missing = rng.sample(required, k=1) if rng.random() < 0.25 else []
-            yield "note_assessment", _note(std, sid, "sample", rng.randint(1, 2), rng.randint(1, 2),
+            sequence = rng.randint(1, 2)
+            rng.randint(1, 2)  # (was the attempt: keeps the rest of the data as it was)
+            attempt = attempts[sid, sequence] = attempts.get((sid, sequence), 0) + 1
+            if attempt > 50:  # the most attempts a note can have: a shadow shift instead
+                yield "shadow_escalation", _shadow(sid, when.date(), "day", rng, True), when
+                continue
+            yield "note_assessment", _note(std, sid, "sample", sequence, attempt,
                                            missing, timely=rng.random() < 0.95), when

@@ -114,6 +114,7 @@ class ScenarioCheck(Body):
     outcome: Literal["pass", "fail"] | None = None
     remediation: Text | None = None
     pathway_id: Ident | None = None
+    session_id: Ident | None = None  # a trainer's group session the check was run in
     # derived
     expected_endpoint: Endpoint | None = None
     failed_critical: list[Ident] | None = None
@@ -266,6 +267,9 @@ class Amendment(Body):
     amends: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
     reason: Text
     body: dict[str, Any]
+    # the latest correction of ``amends`` this one started from (absent for a first correction;
+    # the store refuses a correction that is not based on the latest one)
+    base: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)] | None = None
 
 
 class PackReviewed(Body):

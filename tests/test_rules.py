@@ -104,12 +104,14 @@ def test_note_assessment_outcomes(store):
     assert ok["body"]["outcome"] == "compliant" and ok["body"]["missing_elements"] == []
     body = note_body(missing=["start-end-time"])
     assert any("feedback" in p for p in problems(store, "note_assessment", body))
-    rework = store.append("note_assessment", {**body, "feedback": "Add times"}, now=NOW)
+    rework = store.append("note_assessment", {**body, "feedback": "Add times", "attempt": 2}, now=NOW)
     assert rework["body"]["outcome"] == "rework"
     assert rework["body"]["missing_elements"] == ["start-end-time"]
-    late = store.append("note_assessment", note_body(timely=False, feedback="Enter within 48 h"), now=NOW)
+    late = store.append("note_assessment", note_body(timely=False, feedback="Enter within 48 h", attempt=3),
+                        now=NOW)
     assert late["body"]["outcome"] == "rework"
-    optional_missing = store.append("note_assessment", note_body(missing=["escalation-recorded"]), now=NOW)
+    optional_missing = store.append("note_assessment", note_body(missing=["escalation-recorded"], attempt=4),
+                                    now=NOW)
     assert optional_missing["body"]["outcome"] == "compliant"
 
 

@@ -73,8 +73,8 @@ def _belongs(eff: projections.Effective, pathway: dict[str, Any]) -> bool:
         return False
     if eff.kind == "scenario_check":
         return eff.body.get("scenario_id") in req.get("scenarios", [])
-    if eff.kind == "shadow_escalation":
-        return bool(req.get("shadow_shifts"))
+    if eff.kind == "shadow_escalation":  # a shift worked before the pathway does not count
+        return bool(req.get("shadow_shifts")) and eff.body.get("shift_date", "") >= pathway["_since"][:10]
     if eff.kind == "note_assessment":
         review = eff.body.get("review")
         return bool(req.get("compliant_samples")) if review == "sample" else bool(req.get("first_five"))

@@ -106,4 +106,10 @@ def local_report(store: Store, today: dt.date, cohort: str | None = None,
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = build_report_from_facts(facts, control, roster, incidents, today, cohort, names, now)
     report["incidents_source"] = incidents_source if incidents else None
+    from supervisor_tui.export.sessions import session_figures
+
+    checks = _records(store, "WHERE kind = 'scenario_check' AND json_extract(body, '$.session_id') IS NOT NULL")
+    sessions = session_figures((r, amended.get(r["hash"], r["body"])) for r in checks)
+    if sessions:  # (only then: the central store's report has no sessions yet)
+        report["sessions"] = sessions
     return report

@@ -83,6 +83,10 @@ def render_report_text(report: dict[str, Any]) -> str:
         lines.append("No cohorts on the roster.")
     for c in report["cohorts"]:
         lines += [""] + text_lines(c)
+    if report.get("sessions"):
+        from supervisor_tui.export.sessions import session_lines
+
+        lines += [""] + session_lines(report["sessions"])
     reviews = report.get("owner_reviews") or []
     if reviews:
         lines += ["", "Weekly reviews signed by pathway owners (weeks before this one)"]
@@ -170,6 +174,11 @@ def render_report_html(report: dict[str, Any]) -> str:
                     [[c["name"], len(c["restrictions"]), c["pathways_open"], len(c["pathways_overdue"]),
                       len(c["pathways_closed"])] for c in report["cohorts"]])
     body = intro + '<div class="box"><h2 style="margin-top:0">Summary</h2>' + summary + "</div>"
+    if report.get("sessions"):
+        body += ('<div class="box"><h2 style="margin-top:0">Training sessions</h2>' + table(
+            ["Date", "Session", "Scenario", "Checked", "Pass rate", "Median decision (s)", "Trainer"],
+            [[r["date"], r["session_id"], r["scenario_id"], r["checked"], _rate(r["pass_rate"]),
+              r["median_decision_seconds"], r["author"]] for r in report["sessions"]]) + "</div>")
     if report.get("owner_reviews"):
         body += "<h2>Weekly reviews signed by pathway owners</h2>" + table(
             ["Owner", "Weeks", "Signed", "Weeks without a signed review"],

@@ -76,13 +76,16 @@ def laptop(tmp_path):
 
 
 def _amended_twice(laptop: Store) -> list[dict]:
-    n = laptop.append("note_assessment", note(laptop, "S007", 1, 1, missing=("client-response",)), now=at(9, 5))
+    # (attempt 50: an attempt number none of the data sets around it uses; the store refuses repeats)
+    n = laptop.append("note_assessment", note(laptop, "S007", 1, 50, missing=("client-response",)), now=at(9, 5))
     body = {k: v for k, v in n["body"].items() if k not in ("outcome", "missing_elements", "feedback")}
     first = {**body, "elements": [dict(e, present=e["element_id"] != "start-end-time") for e in body["elements"]],
              "feedback": "Record the start and end time."}
-    laptop.append("amendment", {"amends": n["hash"], "reason": "wrong element ticked", "body": first}, now=at(9, 6))
+    one = laptop.append("amendment", {"amends": n["hash"], "reason": "wrong element ticked", "body": first},
+                        now=at(9, 6))
     second = {**body, "elements": [dict(e, present=True) for e in body["elements"]], "staff_id": "S009"}
-    laptop.append("amendment", {"amends": n["hash"], "reason": "wrong person", "body": second}, now=at(9, 7))
+    laptop.append("amendment", {"amends": n["hash"], "reason": "wrong person", "body": second,
+                                "base": one["hash"]}, now=at(9, 7))
     return laptop.records()
 
 

@@ -108,15 +108,15 @@ async def test_resuming_a_restriction_review_and_a_draft_whose_subject_is_gone(d
     store.close()
 
 
-async def test_resuming_an_amendment_draft_opens_the_amend_form_for_that_record(demo_home: Path) -> None:
+async def test_resuming_a_correction_draft_opens_the_records_form_for_that_record(demo_home: Path) -> None:
     store = Store(demo_home)
     record = store.records(kind="shadow_escalation")[0]
     store.close()
-    save_drafts(demo_home, {f"amendment:{record['hash']}": ("amendment", {"reason": "wrong shift"})})
+    save_drafts(demo_home, {f"amendment:{record['hash']}": ("amendment", {"correction_reason": "wrong shift"})})
     app = make_app(demo_home)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await palette_resume(pilot, "resume amendment")
-        assert type(app.screen).__name__ == "AmendScreen"
-        assert app.screen.record["hash"] == record["hash"]
-        assert app.screen.query_one("#reason", Input).value == "wrong shift"
+        assert type(app.screen).__name__ == "ShadowScreen"
+        assert app.screen.correcting.record["hash"] == record["hash"]
+        assert app.screen.query_one("#correction_reason", Input).value == "wrong shift"

@@ -58,7 +58,7 @@ async def test_critical_fail_needs_remediation_and_is_saved_as_fail(demo_home: P
         assert "FAIL" in str(app.screen.query_one("#outcome", Static).render())
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "remediation: required when the check fails" in problems_text(app)
+        assert "Remediation: required when the check fails" in problems_text(app)
         assert type(app.screen).__name__ == "ScenarioScreen"
         assert app.screen.query_one("#decision_seconds", Input).value == "120"
         await type_into(pilot, "#remediation", "Repeat within 7 days")
@@ -106,7 +106,7 @@ async def test_shadow_note_empty_fields_refused_then_signed(demo_home: Path) -> 
         await pilot.press("ctrl+s")
         await settle(pilot)
         text = problems_text(app)
-        assert "shift: required" in text and "staff_choice: required" in text
+        assert "Shift: required" in text and "Staff chose: required" in text
         assert app.screen.query_one("#situation", Input).value == "Client quieter than usual"
         await pick(pilot, "#shift", "night")
         await pick(pilot, "#staff_choice", "no_escalation")
@@ -115,7 +115,7 @@ async def test_shadow_note_empty_fields_refused_then_signed(demo_home: Path) -> 
         assert "DIFFERED" in str(app.screen.query_one("#agreed", Static).render())
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "learning_note: required when the choices differ" in problems_text(app)
+        assert "Learning note: required when the choices differ" in problems_text(app)
         await type_into(pilot, "#learning_note", "Soft signs: call the supervisor")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -145,7 +145,7 @@ async def test_note_assessment_compliant_and_rework(demo_home: Path) -> None:
         assert "REWORK" in str(app.screen.query_one("#outcome", Static).render())
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "feedback: required" in problems_text(app)
+        assert "Feedback: required" in problems_text(app)
         await type_into(pilot, "#feedback", "Say how the client responded.")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -215,7 +215,7 @@ async def test_restriction_start_review_lift(demo_home: Path) -> None:
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "restrictions: choose at least one" in problems_text(app)
+        assert "Restrictions: choose at least one" in problems_text(app)
         await toggle(pilot, "#restrictions", ["paired_working"])
         await type_into(pilot, "#reason", "Handover gap")
         await type_into(pilot, "#incident_ref", "INC-2026-0201")
@@ -254,14 +254,23 @@ async def test_amend_a_record(demo_home: Path) -> None:
         await open_staff(pilot, "S013")
         table = app.screen.query_one(LineTable)
         kinds = [app.screen.records[key]["kind"] for key in table.keys]
+        original = app.screen.records[table.keys[kinds.index("shadow_escalation")]]
         table.move_cursor(row=kinds.index("shadow_escalation"))
         await pilot.press("e")
         await settle(pilot)
+        assert type(app.screen).__name__ == "ShadowScreen"  # the shadow form, filled in
+        assert app.screen.query_one("#situation", Input).value == original["body"]["situation"]
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "reason: required" in problems_text(app)
-        await type_into(pilot, "#reason", "Shift was evening, not day")
+        assert "Reason for the correction: required" in problems_text(app)
+        assert "Nothing changed" in problems_text(app)
+        await pick(pilot, "#shift", "evening" if original["body"]["shift"] != "evening" else "night")
+        await type_into(pilot, "#correction_reason", "Shift was evening, not day")
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        changes = str(app.screen.query_one("#changes", Static).render())
+        assert "1 change to this record" in changes and "Shift" in changes
+        await pilot.press("y")
         await settle(pilot)
         assert type(app.screen).__name__ == "StaffScreen"
         table = app.screen.query_one(LineTable)
@@ -269,6 +278,7 @@ async def test_amend_a_record(demo_home: Path) -> None:
         assert "Amendment" in labels and "Shadow shift (amended)" in labels
     amendment = records(demo_home, "amendment")[-1]["body"]
     assert amendment["reason"] == "Shift was evening, not day"
+    assert amendment["amends"] == original["hash"] and "base" not in amendment
 
 
 async def test_draft_restored_after_app_closed_mid_form(demo_home: Path) -> None:

@@ -29,14 +29,14 @@ async def test_enter_on_the_timeline_shows_the_record_with_its_amendment(demo_ho
         assert "Scenario check" in shown and "signed by SUP01" in shown
         assert "PASS ★ " in shown  # items in the checklist's words, critical ones starred
         assert "Amended 2026-11-01 09:00 UTC by SUP01: Timer was stopped late" in shown
-        assert "Changed decision_seconds: 74 -> 134" in shown
+        assert "Decision seconds: 74 → 134" in shown
         assert "✓ Hash and signature verified" in shown and "Not yet synced" in shown
         assert table.keys[amended] in shown
 
         await pilot.press("e")  # amend from the record view
         await settle(pilot)
-        assert type(app.screen).__name__ == "AmendScreen"
-        assert app.screen.record["hash"] == table.keys[amended]
+        assert type(app.screen).__name__ == "ScenarioScreen"
+        assert app.screen.correcting.record["hash"] == table.keys[amended]
         await pilot.press("escape")
         await settle(pilot)
         assert type(app.screen).__name__ == "StaffScreen"

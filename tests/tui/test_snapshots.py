@@ -19,13 +19,19 @@ async def _go(pilot, *keys: str) -> None:
     await settle(pilot)
     for key in keys:
         await pilot.press(key)
-        if len(key) > 1 or key in "chnaxreo":  # keys that open screens or load data
+        if len(key) > 1 or key in "chnaxreot":  # keys that open screens or load data
             await settle(pilot)
     await settle(pilot)
 
 
+@pytest.fixture(autouse=True)
+def _fixed_session_id(monkeypatch) -> None:
+    """Training sessions get a random id: a fixed one here, so their screens can be compared."""
+    monkeypatch.setattr("screens.session.new_session_id", lambda: "SES-0000000001")
+
+
 def _staff(*then: str) -> tuple[str, ...]:
-    return ("slash", *"S001", "enter", "enter", *then)
+    return ("slash", *"S001", "enter", *then)
 
 
 FLOWS = {
@@ -45,6 +51,15 @@ FLOWS = {
     "restriction_lift": _staff("r", "down", "down", "down", "enter"),
     "leave_form": _staff("h", *"Drowsy", "escape"),
     "amend": _staff("down", "e"),
+    "amend_review": _staff("down", "e", "end", *" (corrected)", "tab", *"typo", "ctrl+s"),
+    "shadow_refused": _staff("h", "ctrl+s"),
+    "shadow_warning": _staff("h", *"Drowsy", "shift+tab", "n", "shift+tab", "ctrl+u", *"2026-09-10",
+                             "tab", "tab", "tab", "s", "tab", "s", "ctrl+s"),
+    "note_refused": _staff("n", "x", "ctrl+s"),
+    "scenario_refused": _staff(*PICK_NEW_CONFUSION, "p", "p", "f", "p", "p", "p", "ctrl+s"),
+    "session_setup": ("t",),
+    "session": ("t", "n", "tab", "o", "ctrl+s"),
+    "session_summary": ("t", "n", "tab", "o", "ctrl+s", "a", "s", "a", "a", "a", "a", "a"),
     "record": _staff("down", "down", "enter"),
     "export_menu": _staff("o"),
     "decision_aid": _staff("h", "f2"),
@@ -57,6 +72,23 @@ FLOWS = {
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("name", list(FLOWS))
 def test_screen_snapshot(snap_compare, demo_home: Path, name: str, size: tuple[int, int]) -> None:
+    async def run_before(pilot) -> None:
+        await _go(pilot, *FLOWS[name])
+
+    assert snap_compare(make_app(demo_home), terminal_size=size, run_before=run_before)
+
+
+# Screens whose states (ticks, the chosen endpoint, focus, problems) must read without colour.
+NO_COLOR_FLOWS = ["scenario", "shadow_refused", "note", "note_refused", "scenario_refused",
+                  "restriction_start", "session", "amend_review", "staff"]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", NO_COLOR_FLOWS)
+def test_screen_snapshot_no_color(snap_compare, demo_home: Path, name: str, size: tuple[int, int],
+                                  monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+
     async def run_before(pilot) -> None:
         await _go(pilot, *FLOWS[name])
 

@@ -88,8 +88,8 @@ async def test_footer_shows_keys_and_a_click_runs_one(demo_home: Path) -> None:
         shown = footer.render().plain
         for words in ("esc Back", "c Scenario", "e Amend", "^p palette"):
             assert words in shown
-        start = next(s for s, _e, key, _on in footer._spans if key == "escape")  # noqa: SLF001
-        await pilot.click(AppFooter, offset=(start + 1, 0))
+        y, start = next((y, s) for y, s, _e, key, _on in footer._spans if key == "escape")  # noqa: SLF001
+        await pilot.click(AppFooter, offset=(start + 1, y))
         await settle(pilot)
         assert type(app.screen).__name__ == "RosterScreen"
 
