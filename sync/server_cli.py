@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     from supervisor_tui.export import central_cmd  # export, report, incidents import
 
     central_cmd.register(sub, _db, _open)
+    from sync.web import user_cmd  # user add, list, disable, reset
+
+    user_cmd.register(sub, _db, _open)
     return parser
 
 
