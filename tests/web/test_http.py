@@ -1,0 +1,182 @@
+"""The web view over real HTTP (httpx against uvicorn on 127.0.0.1): redirects to sign in,
+roles enforced on the server, CSRF, cookie flags, the trusted proxy, security headers, the
+slowing of failed sign-ins and the access log."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sync.web import access
+from sync.web.context import CSP
+from tests.web.helpers import HOSTILE_ID, PASSWORD, WebServer, form_csrf, login
+
+PAGES = ["/web/", "/web/cohorts/overnight-float", "/web/report", "/web/report?cohort=new-starters&from=2026-09-01",
+         "/web/staff/S001", "/web/staff/S001/export.json", "/web/staff/S001/export.html",
+         "/web/staff/S001/export.csv", "/web/devices", "/web/quarantine", "/web/access-log",
+         "/web/access-log?staff=S001"]
+ADMIN = ["/web/devices", "/web/quarantine", "/web/access-log"]
+HISTORY = ["/web/staff/S001", "/web/staff/S001/export.json", "/web/staff/S001/export.html", "/web/staff/S001/export.csv"]
+
+
+def test_every_page_without_a_session_redirects_to_sign_in(sqlite_site):
+    with sqlite_site.client() as c:
+        for path in PAGES:
+            r = c.get(path)
+            assert r.status_code == 303, path
+            assert r.headers["location"].startswith("/web/login?next=%2Fweb%2F"), path
+        assert c.get("/").headers["location"] == "/web/"
+        c.cookies.set("gs_session", "forged", path="/web")
+        r = c.get("/web/staff/S001")
+        assert r.status_code == 303 and "m=expired" in r.headers["location"]
+
+
+def test_roles_are_enforced_on_the_server(site):
+    with site.client() as viewer, site.client() as auditor, site.client() as admin:
+        for client, name in ((viewer, "viewer"), (auditor, "auditor"), (admin, "admin")):
+            assert login(client, name).status_code == 303
+        for path in HISTORY + ADMIN:
+            r = viewer.get(path)
+            assert r.status_code == 403 and "Your role (viewer)" in r.text, path
+        for path in ADMIN:
+            assert auditor.get(path).status_code == 403, path
+        for path in HISTORY:
+            assert auditor.get(path).status_code == 200, path
+        for path in PAGES:
+            assert admin.get(path).status_code == 200, path
+        for path in ("/web/", "/web/report", "/web/cohorts/overnight-float"):
+            assert viewer.get(path).status_code == 200
+        assert "/web/staff/" not in viewer.get("/web/cohorts/overnight-float").text  # no links it cannot open
+
+
+def test_history_views_and_downloads_are_in_the_access_log(site):
+    with site.client() as c:
+        login(c, "auditor")
+        c.get("/web/staff/S001")
+        c.get("/web/staff/S001/export.csv")
+        c.get("/web/staff/S002")
+    rows = access.entries(site.central, staff="S001")
+    assert [(r["user"], r["action"], r["detail"]) for r in rows] == [
+        ("auditor", "download", "csv export"), ("auditor", "view_staff", "history page")]
+    assert all(r["address"] == "127.0.0.1" and r["at"].startswith("2026-10-20") for r in rows)
+    with site.client() as c:
+        login(c, "admin")
+        page = c.get("/web/access-log?staff=S001").text
+    assert "Who looked at S001" in page and "downloaded" in page and "viewed the history" in page
+    assert "S002" not in page.split("<tbody>")[1]
+
+
+def test_login_without_the_csrf_token_is_refused(sqlite_site):
+    with sqlite_site.client() as c:
+        c.get("/web/login")
+        for data in ({"name": "admin", "password": PASSWORD},
+                     {"name": "admin", "password": PASSWORD, "csrf": "guessed-token-guessed-token"}):
+            r = c.post("/web/login", data=data)
+            assert r.status_code == 403 and "gs_session" not in r.headers.get("set-cookie", "")
+    with sqlite_site.client() as c:  # a token from the form but no cookie (another site's page)
+        token = form_csrf(c.get("/web/login").text)
+        c.cookies.clear()
+        r = c.post("/web/login", data={"name": "admin", "password": PASSWORD, "csrf": token})
+        assert r.status_code == 403
+    with sqlite_site.client() as c:  # sign-out needs the session's token too
+        login(c, "admin")
+        assert c.post("/web/logout", data={}).status_code == 403
+        assert c.get("/web/").status_code == 200
+
+
+def test_session_cookie_flags_and_the_trusted_proxy(sqlite_site):
+    with sqlite_site.client() as c:
+        cookie = login(c, "viewer").headers["set-cookie"]
+    assert "gs_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Path=/web" in cookie and "Secure" not in cookie
+    with sqlite_site.client() as c:  # the proxy on 127.0.0.1 says the request came over HTTPS
+        cookie = login(c, "viewer", headers={"X-Forwarded-Proto": "https"}).headers["set-cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_a_client_that_is_not_the_trusted_proxy_cannot_claim_https(sqlite_site):
+    server = WebServer(sqlite_site.central, trusted="10.9.9.9").start()
+    try:
+        with server.client() as c:
+            cookie = login(c, "viewer", headers={"X-Forwarded-Proto": "https"}).headers["set-cookie"]
+        assert "Secure" not in cookie and "HttpOnly" in cookie
+    finally:
+        server.stop()
+
+
+def test_security_headers_on_every_page(sqlite_site):
+    with sqlite_site.client() as c:
+        responses = [c.get("/web/login"), c.get("/web/"), c.get("/web/static/web.css"), c.get("/web/nope")]
+        login(c, "admin")
+        responses += [c.get(p) for p in PAGES] + [c.get("/web/staff/NOBODY"), c.get("/web/cohorts/x'y")]
+    for r in responses:
+        assert r.headers["content-security-policy"] == CSP, r.url
+        assert "script-src" not in CSP and "'unsafe-inline'" not in CSP
+        assert r.headers["x-frame-options"] == "DENY"
+        assert r.headers["referrer-policy"] == "same-origin"
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.status_code < 500, r.url
+        assert "<script" not in r.text.lower() or r.url.path.endswith(".json"), r.url
+
+
+def test_failed_logins_are_slowed_and_logged(sqlite_site):
+    with sqlite_site.client() as c:
+        for _ in range(3):
+            assert login(c, "admin", "wrong password!!").status_code == 401
+        r = login(c, "admin")  # the right password, but too soon after three failures
+        assert r.status_code == 429 and "Try again in 2 seconds" in r.text
+        sqlite_site.clock.advance(seconds=3)
+        assert login(c, "admin", "wrong again!!!!").status_code == 401
+        r = login(c, "admin")
+        assert r.status_code == 429 and "Try again in 4 seconds" in r.text
+        sqlite_site.clock.advance(seconds=5)
+        assert login(c, "admin").status_code == 303
+    actions = [r["action"] for r in access.entries(sqlite_site.central)]
+    assert actions.count("login_failed") == 4 and actions.count("login_slowed") == 2 and actions[0] == "login"
+    assert PASSWORD not in json.dumps(access.entries(sqlite_site.central))
+
+
+def test_failures_from_one_address_slow_other_names_too(sqlite_site):
+    with sqlite_site.client() as c:
+        for name in ("a1", "a2", "a3"):
+            login(c, name, "wrong password!!")
+        assert login(c, "viewer").status_code == 429
+
+
+def test_set_up_page_checks_the_password_and_the_form(sqlite_site):
+    from sync.web.accounts import add_user
+
+    token = add_user(sqlite_site.central, "newbie", "viewer", now=sqlite_site.clock())
+    with sqlite_site.client() as c:
+        page = c.get(f"/web/setup/{token}")
+        assert page.status_code == 200 and "newbie" in page.text
+        csrf = form_csrf(page.text)
+        r = c.post(f"/web/setup/{token}", data={"csrf": csrf, "password": "short", "repeat": "short"})
+        assert r.status_code == 400 and "at least 12 characters" in r.text
+        r = c.post(f"/web/setup/{token}", data={"csrf": csrf, "password": "a" * 12, "repeat": "b" * 12})
+        assert r.status_code == 400 and "not the same" in r.text
+        r = c.post(f"/web/setup/{token}", data={"password": PASSWORD, "repeat": PASSWORD})
+        assert r.status_code == 403
+        r = c.post(f"/web/setup/{token}", data={"csrf": csrf, "password": PASSWORD, "repeat": PASSWORD})
+        assert r.status_code == 303 and r.headers["location"] == "/web/login?m=set"
+        assert c.get(f"/web/setup/{token}").status_code == 403  # used
+        assert login(c, "newbie").status_code == 303
+
+
+@pytest.mark.parametrize("path", ["/web/staff/%3Cscript%3E", "/web/staff/S001/export.exe", "/web/cohorts/nope",
+                                  "/web/report?from=yesterday", "/web/report?cohort=nope",
+                                  "/web/access-log?before=x", "/web/staff/S001?page=-4"])
+def test_odd_requests_get_a_reason_never_a_crash(sqlite_site, path):
+    with sqlite_site.client() as c:
+        login(c, "admin")
+        r = c.get(path)
+    assert r.status_code in (200, 400, 404) and "Traceback" not in r.text
+
+
+def test_hostile_roster_name_is_escaped_in_the_html(sqlite_site):
+    with sqlite_site.client() as c:
+        login(c, "admin")
+        page = c.get(f"/web/staff/{HOSTILE_ID}").text
+    assert "<script>window.__pwned" not in page and "&lt;script&gt;window.__pwned=1" in page
+    assert "<img src=x" not in page and "\u202e" not in page and "[U+202E]" in page
