@@ -180,3 +180,19 @@ def test_hostile_roster_name_is_escaped_in_the_html(sqlite_site):
         page = c.get(f"/web/staff/{HOSTILE_ID}").text
     assert "<script>window.__pwned" not in page and "&lt;script&gt;window.__pwned=1" in page
     assert "<img src=x" not in page and "\u202e" not in page and "[U+202E]" in page
+
+
+def test_the_web_bench_runs_on_a_small_store(tmp_path):
+    """bench/web.py end to end on 2,000 records (SQLite): it prints its figures and JSON last."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "bench/web.py", "--records", "2000", "--staff", "30", "--backend", "sqlite",
+                          "--repeat", "1", "--cache", str(tmp_path)], cwd=root, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["sqlite"]["records"] == 2074 and result["sqlite"]["staff_ms"] > 0
+    assert "dashboard cold" in out.stdout and "staff page" in out.stdout
