@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 
 from starlette.applications import Starlette
@@ -25,6 +26,20 @@ from sync.web import auth_pages, pages
 from sync.web.context import HERE, SecurityHeaders, Web
 
 log = logging.getLogger("governance_store.web")
+_SETUP = re.compile(r"/web/setup/[A-Za-z0-9_-]+")
+
+
+class _HideSetupTokens(logging.Filter):
+    """Access-log lines show ``/web/setup/...`` instead of a set-up link's token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_SETUP.sub("/web/setup/...", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def hide_setup_tokens() -> None:
+    logging.getLogger("uvicorn.access").addFilter(_HideSetupTokens())
 
 
 def create_web(central: CentralStore, key: DeviceKey | None,

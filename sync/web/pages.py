@@ -33,8 +33,8 @@ TIMELINE_PAGE = 200
 DOWNLOADS = {"json": "application/json", "html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 
 
-def _chart(weeks: list[dict[str, Any]], title: str) -> str:
-    return bar_chart([w["week"][5:] for w in weeks], [w["checks"] for w in weeks], title,
+def _chart(weeks: list[dict[str, Any]], title: str, width: int = 640) -> str:
+    return bar_chart([w["week"][5:] for w in weeks], [w["checks"] for w in weeks], title, width=width,
                      line=[w["pass_rate"] for w in weeks], line_label="% passed")
 
 
@@ -64,7 +64,7 @@ def routes(web: Web) -> list[Route]:
         cohorts = []
         for c in report["cohorts"]:
             f = cohort_figures(c, members.get(c["cohort_id"], []), incidents, today)
-            f["chart"] = _chart(f["rates"]["weeks"], f"{c['name']}: scenario checks per week (bars) and pass rate (line)")
+            f["chart"] = _chart(f["rates"]["weeks"], "Checks per week (bars), % passed (line)", 380)
             cohorts.append(f)
         return {"cohorts": cohorts, "today": today.isoformat(), "generated_at": report["generated_at"]}
 
