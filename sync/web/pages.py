@@ -24,7 +24,7 @@ from supervisor_tui.export.render_html import STATE_TEXT
 from supervisor_tui.export.report_render import cohort_html
 from supervisor_tui.export.svg import bar_chart
 from sync.web import access
-from sync.web.context import Web, client_address, page
+from sync.web.context import Web, client_address, page, visible_bidi
 from sync.web.figures import cohort_figures, rates, reviews
 from sync.web.sessions import Session
 
@@ -82,7 +82,8 @@ def routes(web: Web) -> list[Route]:
         due, overdue = reviews(c, today)
         names = {p["staff_id"]: p["name"] for p in people}
         return {"c": c, "f": f, "people": people, "names": names, "due": due, "overdue": overdue,
-                "today": today.isoformat(), "rates": rates(c, today),
+                "today": today.isoformat(), "week_end": (today + dt.timedelta(days=7)).isoformat(),
+                "rates": rates(c, today),
                 "chart": _chart(c["weekly"][-26:], "Scenario checks per week (bars) and pass rate (line)"),
                 "completion": {s["staff_id"]: s for s in c["completion"]}}
 
@@ -103,7 +104,7 @@ def routes(web: Web) -> list[Route]:
         for c in report["cohorts"]:
             if start is not None:
                 c = {**c, "weekly": [w for w in c["weekly"] if w["week"] >= (start - dt.timedelta(days=start.weekday())).isoformat()]}
-            sections.append(cohort_html(c))
+            sections.append(visible_bidi(cohort_html(c)))  # the report's own HTML, escaped there
         return {"report": report, "sections": sections, "cohort_ids": central.roster()[1]}
 
     @page(web, "viewer")

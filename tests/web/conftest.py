@@ -64,9 +64,9 @@ def chromium_executable() -> str:
     pytest.skip("chromium not installed")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium, headless, driven by Playwright (one per test session)."""
+    """Debian's Chromium, headless, driven by Playwright (one per test module, closed after it)."""
     executable = chromium_executable()
     from playwright.sync_api import sync_playwright
 

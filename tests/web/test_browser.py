@@ -93,10 +93,15 @@ def test_an_unauthenticated_browser_is_sent_to_sign_in(sqlite_site, page):
 
 def test_hostile_text_is_inert_in_the_dom(sqlite_site, page):
     sign_in(page, sqlite_site, "admin", f"/web/staff/{HOSTILE_ID}")
-    for path in (f"/web/staff/{HOSTILE_ID}", "/web/cohorts/overnight-float"):
+    for path in (f"/web/staff/{HOSTILE_ID}", "/web/cohorts/overnight-float", "/web/report", "/web/"):
         page.goto(sqlite_site.url + path)
         assert page.evaluate("window.__pwned") is None, path
         assert page.locator("main script").count() == 0 and page.locator("main img").count() == 0, path
+        text = page.inner_text("main")
+        assert "\u202e" not in text, path
+        if path != "/web/":
+            assert '<script>window.__pwned=1</script>Eve "><img src=x onerror=' in text, path
+            assert "[U+202E]evil" in text, path
     page.goto(sqlite_site.url + f"/web/staff/{HOSTILE_ID}")
     heading = page.locator("h1").inner_text()
     assert "<script>window.__pwned=1</script>Eve" in heading and '"><img src=x onerror=' in heading
