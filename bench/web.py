@@ -50,19 +50,18 @@ def _best(fn, repeat: int) -> float:
     return min(times)
 
 
-def measure(url: str, repeat: int) -> dict:
+def measure(url: str, repeat: int, key) -> dict:
     import httpx
 
     from supervisor_tui.export.central import CONTROL_SQL, FIELDS, touching_rows
     from supervisor_tui.export.central_facts import MISSING_SQL, WEEKLY_SQL
     from sync.central import open_central
     from sync.server.app import create_app
-    from sync.signing import DeviceKey
     from sync.web import sessions
     from sync.web.accounts import add_user, complete_setup
 
     central = open_central(url)
-    app = create_app(central, DeviceKey.generate())
+    app = create_app(central, key)  # the key that stamped the records, as on the real server
     web = app.state.web
     try:
         complete_setup(central, add_user(central, "bench-admin", "admin"), "bench password 123")
@@ -163,12 +162,13 @@ def main() -> int:
                 from sync.signing import DeviceKey
 
                 central = open_central(url)
-                central.stamper = stamper_for_key(DeviceKey.generate())
+                key = DeviceKey.generate()  # the bench server's receipt key: stamps records as they arrive
+                central.stamper = stamper_for_key(key)
                 started = time.perf_counter()
                 bulk_load(central, store, total, {})
                 print(f"({backend}: bulk-inserted {central.count():,} records in {time.perf_counter() - started:.1f} s)")
                 central.close()
-                results[backend] = measure(url, args.repeat)
+                results[backend] = measure(url, args.repeat, key)
                 report(backend, results[backend])
             finally:
                 if cluster is not None:
