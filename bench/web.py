@@ -13,9 +13,9 @@ time is counted. Figures (best of ``--repeat``):
 * dashboard, cold: the first view after a record arrived (the governance report is computed);
 * dashboard, warm: the report is unchanged since the last view (the store version is checked);
 * staff page of S001 (gathering, checking and rendering their whole history, and the access-log row);
-* floors: the dashboard's SQL run bare (the report's summary aggregates, control records,
-  roster; and for warm views the version check), and the staff page's (the person's rows,
-  unparsed).
+* floors: the dashboard's SQL run bare (every statement the governance report runs: summary
+  aggregates, first attempts, the latest rows of the people pathways cover, control records; and
+  for warm views the version check), and the staff page's (the person's rows, unparsed).
 
     python bench/web.py [--records 1000000] [--staff 500] [--backend sqlite|postgresql|both] [--cache DIR]
 
@@ -54,7 +54,15 @@ def measure(url: str, repeat: int, key) -> dict:
     import httpx
 
     from supervisor_tui.export.central import CONTROL_SQL, FIELDS, touching_rows
-    from supervisor_tui.export.central_facts import MISSING_SQL, WEEKLY_SQL
+    from supervisor_tui.export.central_facts import (
+        MISSING_SQL,
+        WEEKLY_SQL,
+        _first_sql,
+        _latest_null_sql,
+        _latest_sql,
+        _shifts_sql,
+        pathway_staff,
+    )
     from sync.central import open_central
     from sync.server.app import create_app
     from sync.web import sessions
@@ -83,11 +91,25 @@ def measure(url: str, repeat: int, key) -> dict:
     cohort = next(p["cohort"] for p in central.roster()[0] if p["staff_id"] == STAFF_ID)
 
     def dashboard_floor() -> None:
+        """Every statement the report runs (``central_facts.fill_accumulator`` and the control
+        records), rows fetched, nothing aggregated or rendered."""
+        roster = central.roster()[0]
         with central.reading() as tx:
+            pg = bool(tx.rewrite)
+            tx.all(f"SELECT {FIELDS} FROM records WHERE kind = 'amendment'")
+            control = tx.all(f"SELECT {FIELDS} FROM records WHERE kind IN {CONTROL_SQL}")
             tx.all(WEEKLY_SQL)
             tx.all(MISSING_SQL)
-            tx.all(f"SELECT {FIELDS} FROM records WHERE kind IN {CONTROL_SQL}")
-            tx.all("SELECT staff_id, name, role, cohort_id FROM staff ORDER BY staff_id")
+            for null_scenario in (False, True):
+                tx.all(_first_sql(pg, null_scenario))
+            people = pathway_staff([({"kind": r[1]}, json.loads(r[8])) for r in control], roster)
+            for start in range(0, len(people), 500):
+                chunk = people[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                for sql in (_latest_sql, _latest_null_sql):
+                    tx.all(sql(pg, "scenario_check", marks), chunk)
+                    tx.all(sql(pg, "note_assessment", marks), chunk)
+                tx.all(_shifts_sql(pg, marks), chunk)
 
     def warm_floor() -> None:
         web.reports.version([])
