@@ -187,6 +187,26 @@ MIGRATIONS: list[tuple[int, str, str]] = [
              'restriction_lifted');
         """,
     ),
+    (
+        6,
+        "set_aside: pulled records that fail the laptop's own acceptance rules, kept but not used",
+        """
+        CREATE TABLE IF NOT EXISTS set_aside (
+            hash TEXT PRIMARY KEY,
+            id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            record TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            set_aside_at TEXT NOT NULL
+        );
+        CREATE TRIGGER IF NOT EXISTS set_aside_no_update BEFORE UPDATE ON set_aside
+        BEGIN SELECT RAISE(ABORT, 'set-aside records are append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS set_aside_no_delete BEFORE DELETE ON set_aside
+        BEGIN SELECT RAISE(ABORT, 'set-aside records are append-only'); END;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -31,15 +31,41 @@ class Effective:
         return dt.date.fromisoformat(self.record["created_at"][:10])
 
 
+_FITS: dict[str, bool] = {}  # amendment hash -> its corrected body fits the amended record's kind
+
+
+def amendment_fits(amendment: dict[str, Any], target: dict[str, Any]) -> bool:
+    """Whether an amendment's corrected body fits the kind and schema of the record it amends.
+
+    Held records passed the acceptance rules when signed or pulled; this guards readers against
+    one accepted by an older central store, which would otherwise replace a good body with one
+    no projection can read (remembered per amendment: amendments are few)."""
+    key = amendment["hash"]
+    if key not in _FITS:
+        from pydantic import ValidationError
+
+        from supervisor_tui.records import body_model
+
+        model = body_model(target["kind"], target.get("schema", 1))
+        inner = amendment["body"].get("body") if isinstance(amendment.get("body"), dict) else None
+        try:
+            _FITS[key] = model is not None and isinstance(inner, dict) and bool(model.model_validate(inner))
+        except (ValidationError, RecursionError, TypeError, ValueError):
+            _FITS[key] = False
+    return _FITS[key]
+
+
 def effective_records(records: list[dict[str, Any]]) -> list[Effective]:
-    """Non-amendment records in time order, each with its latest amended body."""
+    """Non-amendment records in time order, each with its latest amended body (an amendment
+    whose corrected body does not fit the record's kind is left out)."""
     originals: dict[str, Effective] = {}
     ordered: list[Effective] = []
     for record in sorted(records, key=lambda r: (r["created_at"], r["device"], r["seq"])):
         if record["kind"] == "amendment":
-            target = originals.get(record["body"]["amends"])
-            if target is not None:
-                target.body = record["body"]["body"]
+            body = record["body"]
+            target = originals.get(body.get("amends")) if isinstance(body, dict) else None
+            if target is not None and amendment_fits(record, target.record):
+                target.body = body["body"]
                 target.amended_by.append(record["hash"])
             continue
         eff = Effective(record=record, body=record["body"])

@@ -41,9 +41,9 @@ def parse_roster(path: Path) -> list[dict[str, str]]:
             if not row.get(column):
                 problems.append(f"line {line}: {column} is empty")
         sid, cohort = row.get("staff_id", ""), row.get("cohort", "")
-        if sid and not _ID.match(sid):
+        if sid and not _ID.fullmatch(sid):
             problems.append(f"line {line}: staff_id {sid!r} has characters other than letters, digits, _.:-")
-        if cohort and not _ID.match(cohort):
+        if cohort and not _ID.fullmatch(cohort):
             problems.append(f"line {line}: cohort {cohort!r} has characters other than letters, digits, _.:-")
         if sid in seen:
             problems.append(f"line {line}: staff_id {sid} appears twice")

@@ -98,6 +98,31 @@ def insert_pulled(store: Store, records: list[dict[str, Any]], devices: dict[str
     return added
 
 
+def set_aside(store: Store, record: dict[str, Any], reason: str, now: str) -> bool:
+    """Keep a pulled record that fails this laptop's acceptance rules out of the record log
+    (append-only; listed by ``verify`` and the sync screen). False when already set aside."""
+    with store.write() as conn:
+        cur = conn.execute(
+            "INSERT INTO set_aside (hash, id, kind, device, seq, record, reason, set_aside_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(hash) DO NOTHING",
+            (str(record.get("hash")), str(record.get("id")), str(record.get("kind")),
+             str(record.get("device")), _int(record.get("seq")),
+             json.dumps(record, ensure_ascii=False, sort_keys=True), reason, now))
+        return cur.rowcount == 1
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63 else -1
+
+
+def set_aside_records(store: Store) -> list[dict[str, Any]]:
+    """Pulled records kept aside, oldest first: ``{hash, id, kind, device, seq, reason, set_aside_at}``."""
+    rows = store.conn.execute("SELECT hash, id, kind, device, seq, reason, set_aside_at FROM set_aside"
+                              " ORDER BY set_aside_at, rowid").fetchall()
+    keys = ("hash", "id", "kind", "device", "seq", "reason", "set_aside_at")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
 def _body_json(body: dict[str, Any]) -> str:
     """The canonical JSON of an already-verified body (same bytes as ``canonical_bytes``)."""
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -62,6 +62,11 @@ def verify_store(store: Store, progress: Callable[[int], None] | None = None) ->
         report.problems += [f"{label}: {p}" for p in problems]
         if progress and report.count % 1000 == 0:
             progress(report.count)
+    from storage.sync_state import set_aside_records
+
+    report.set_aside = [f"pulled record {r['id']} (seq {r['seq']}, {r['kind']}) of device {r['device']} kept"
+                        f" aside on {r['set_aside_at'][:10]}: does not fit its kind: {r['reason']}"
+                        for r in set_aside_records(store)]
     for (missing,) in store.conn.execute(
         "SELECT hash FROM sync_receipts WHERE hash NOT IN (SELECT hash FROM records)"
     ):

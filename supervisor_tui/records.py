@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -29,6 +30,23 @@ Ident = Annotated[
 ]
 Endpoint = Literal["on_call_clinician", "supervisor", "emergency_services", "no_escalation"]
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> dt.date:
+    """A date is a ``YYYY-MM-DD`` string (or, from the app's own forms, a ``date``): never an
+    integer, a datetime or a datetime string, which pydantic's lax mode would turn into one."""
+    if type(value) is dt.date:
+        return value
+    if isinstance(value, str) and _DATE_RE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class Body(BaseModel):
@@ -73,7 +91,7 @@ class PathwayAssigned(_StaffOrCohort):
     incident_ref: ShortText
     gap: Literal["knowledge", "workflow", "accountability"]
     owner: ShortText
-    due_on: dt.date
+    due_on: IsoDate
     requirements: Requirements
     note: Text | None = None
 
@@ -103,7 +121,7 @@ class ScenarioCheck(Body):
 
 class ShadowEscalation(Body):
     staff_id: Ident
-    shift_date: dt.date
+    shift_date: IsoDate
     shift: Literal["day", "evening", "night"]
     situation: Text
     staff_choice: Endpoint
@@ -148,13 +166,13 @@ class RestrictionStarted(_StaffOrCohort):
     reason: Text
     incident_ref: ShortText
     review_every_days: StrictInt = Field(default=7, ge=1, le=90)
-    expires_on: dt.date
+    expires_on: IsoDate
 
 
 class RestrictionReviewed(Body):
     restriction_id: Ident
     decision: Literal["continue", "extend"]
-    expires_on: dt.date | None = None
+    expires_on: IsoDate | None = None
     note: Text
 
     @model_validator(mode="after")
@@ -201,6 +219,14 @@ BODY_MODELS: dict[str, type[Body]] = {
     "amendment": Amendment,
 }
 KINDS: tuple[str, ...] = tuple(BODY_MODELS)
+# The envelope's ``schema`` selects the body model: (kind, schema) -> model. Old schema versions
+# stay here forever so that old records stay readable and checkable.
+MODELS: dict[tuple[str, int], type[Body]] = {(kind, 1): model for kind, model in BODY_MODELS.items()}
+
+
+def body_model(kind: str, schema: int) -> type[Body] | None:
+    """The body model for one kind at one schema version (None when unknown)."""
+    return MODELS.get((kind, schema))
 
 
 class Envelope(BaseModel):
@@ -224,7 +250,7 @@ class Envelope(BaseModel):
     device: Ident
     seq: StrictInt = Field(ge=1)
     prev: Annotated[str, StringConstraints(pattern=r"^([0-9a-f]{64})?$")]
-    created_at: str
+    created_at: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")]
     body: dict[str, Any]
     hash: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
     sig: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]

@@ -29,6 +29,7 @@ from supervisor_tui.records import (
     RestrictionStarted,
     ScenarioCheck,
     ShadowEscalation,
+    body_model,
 )
 
 
@@ -96,10 +97,17 @@ def prepare_body(kind: str, raw: Any, ctx: RuleContext) -> dict[str, Any]:
     if kind == "restriction_started" and not raw.get("restriction_id"):
         raw["restriction_id"] = new_id("RS")
     body = _parse(kind, raw)
-    problems = _RULES[kind](body, ctx, None)
+    problems = derive(kind, body, ctx.library) + _CONTEXT[kind](body, ctx, None)
     if problems:
         raise RecordInvalid(problems)
     return body.model_dump(mode="json", exclude_none=True)
+
+
+def derive(kind: str, body: Body, library: Library) -> list[str]:
+    """Check what a body must satisfy on its own (given the checklists) and fill in its derived
+    fields. No store, roster or clock: the central store runs exactly this on every record it
+    is sent (``supervisor_tui.acceptance``), so a laptop and the server agree."""
+    return _DERIVE[kind](body, library)
 
 
 def _parse(kind: str, raw: dict[str, Any]) -> Body:
@@ -124,11 +132,14 @@ def _linked_pathway(ctx: RuleContext, pathway_id: str | None) -> list[str]:
     return []
 
 
+def _derive_pathway_assigned(body: PathwayAssigned, library: Library) -> list[str]:
+    return [f"requirements.scenarios: no scenario {scenario_id!r}"
+            for scenario_id in body.requirements.scenarios
+            if not isinstance(library.get(scenario_id), Scenario)]
+
+
 def _pathway_assigned(body: PathwayAssigned, ctx: RuleContext, original: dict | None) -> list[str]:
     problems = _staff(ctx, body.staff_id, body.cohort_id)
-    for scenario_id in body.requirements.scenarios:
-        if not isinstance(ctx.library.get(scenario_id), Scenario):
-            problems.append(f"requirements.scenarios: no scenario {scenario_id!r}")
     same_id = original is not None and original.get("pathway_id") == body.pathway_id
     if not same_id and ctx.pathway(body.pathway_id) is not None:
         problems.append(f"pathway_id: {body.pathway_id!r} is already used")
@@ -137,9 +148,13 @@ def _pathway_assigned(body: PathwayAssigned, ctx: RuleContext, original: dict | 
     return problems
 
 
-def _scenario_check(body: ScenarioCheck, ctx: RuleContext, original: dict | None) -> list[str]:
-    problems = _staff(ctx, body.staff_id) + _linked_pathway(ctx, body.pathway_id)
-    scenario = ctx.library.get(body.scenario_id, body.scenario_version)
+def _staff_rules(body: Any, ctx: RuleContext, original: dict | None) -> list[str]:
+    return _staff(ctx, body.staff_id) + _linked_pathway(ctx, body.pathway_id)
+
+
+def _derive_scenario_check(body: ScenarioCheck, library: Library) -> list[str]:
+    problems: list[str] = []
+    scenario = library.get(body.scenario_id, body.scenario_version)
     if not isinstance(scenario, Scenario):
         version = f" version {body.scenario_version}" if body.scenario_version else ""
         return problems + [f"scenario_id: no scenario {body.scenario_id!r}{version}"]
@@ -185,22 +200,27 @@ def _scenario_check(body: ScenarioCheck, ctx: RuleContext, original: dict | None
     return problems
 
 
-def _shadow(body: ShadowEscalation, ctx: RuleContext, original: dict | None) -> list[str]:
-    problems = _staff(ctx, body.staff_id) + _linked_pathway(ctx, body.pathway_id)
+def _derive_shadow(body: ShadowEscalation, library: Library) -> list[str]:
+    problems = []
     agreed = body.staff_choice == body.supervisor_choice
     if body.agreed is not None and body.agreed != agreed:
         problems.append(f"agreed: must be {str(agreed).lower()} for these two choices")
     if not agreed and not body.learning_note:
         problems.append("learning_note: required when the choices differ")
-    if body.shift_date > ctx.today + dt.timedelta(days=1):
-        problems.append(f"shift_date: {body.shift_date} is in the future")
     body.agreed = agreed
     return problems
 
 
-def _note(body: NoteAssessment, ctx: RuleContext, original: dict | None) -> list[str]:
-    problems = _staff(ctx, body.staff_id) + _linked_pathway(ctx, body.pathway_id)
-    standard = ctx.library.get(body.standard_id, body.standard_version)
+def _shadow(body: ShadowEscalation, ctx: RuleContext, original: dict | None) -> list[str]:
+    problems = _staff_rules(body, ctx, original)
+    if body.shift_date > ctx.today + dt.timedelta(days=1):
+        problems.append(f"shift_date: {body.shift_date} is in the future")
+    return problems
+
+
+def _derive_note(body: NoteAssessment, library: Library) -> list[str]:
+    problems: list[str] = []
+    standard = library.get(body.standard_id, body.standard_version)
     if not isinstance(standard, Standard):
         version = f" version {body.standard_version}" if body.standard_version else ""
         return problems + [f"standard_id: no standard {body.standard_id!r}{version}"]
@@ -234,17 +254,22 @@ def _note(body: NoteAssessment, ctx: RuleContext, original: dict | None) -> list
     return problems
 
 
-def _restriction_started(
-    body: RestrictionStarted, ctx: RuleContext, original: dict | None
-) -> list[str]:
-    problems = _staff(ctx, body.staff_id, body.cohort_id)
-    codes = ctx.library.restriction_codes()
-    known = {c.code for c in codes.codes}
+def _derive_restriction_started(body: RestrictionStarted, library: Library) -> list[str]:
+    problems = []
+    known = {c.code for c in library.restriction_codes().codes}
     unknown = [c for c in body.restrictions if c not in known]
     if unknown:
         problems.append(f"restrictions: unknown code(s) {', '.join(unknown)}")
     if len(set(body.restrictions)) != len(body.restrictions):
         problems.append("restrictions: a code is listed twice")
+    return problems
+
+
+def _restriction_started(
+    body: RestrictionStarted, ctx: RuleContext, original: dict | None
+) -> list[str]:
+    problems = _staff(ctx, body.staff_id, body.cohort_id)
+    codes = ctx.library.restriction_codes()
     same_id = original is not None and original.get("restriction_id") == body.restriction_id
     if not same_id and ctx.restriction(body.restriction_id) is not None:
         problems.append(f"restriction_id: {body.restriction_id!r} is already used")
@@ -297,30 +322,59 @@ def _pathway_closed(body: PathwayClosed, ctx: RuleContext, original: dict | None
     return []
 
 
+def amended_body(target: dict[str, Any] | None, body: Amendment, library: Library) -> tuple[Body | None, list[str]]:
+    """Parse and derive an amendment's corrected body against the record it amends (``target``:
+    a record dict with ``kind``, ``schema`` and ``body``). Shared by the laptop and the server."""
+    if target is None:
+        return None, [f"amends: no record with hash {body.amends[:12]}… in this store"]
+    if target["kind"] == "amendment":
+        return None, ["amends: amend the original record, not an amendment"]
+    kind, schema = target["kind"], target.get("schema", 1)
+    model = body_model(kind, schema)
+    if model is None:
+        return None, [f"amends: the corrected record's kind {kind!r} (schema {schema}) is not known"]
+    try:
+        corrected = model.model_validate(body.body)
+    except ValidationError as exc:
+        return None, [f"body.{p}" for p in pydantic_problems(exc)]
+    target_body = target["body"] if isinstance(target["body"], dict) else {}
+    for key in ("pathway_id", "restriction_id"):
+        if key in target_body and getattr(corrected, key, None) != target_body[key]:
+            return None, [f"body.{key}: an amendment cannot change {key}"]
+    return corrected, [f"body.{p}" for p in derive(kind, corrected, library)]
+
+
 def _amendment(body: Amendment, ctx: RuleContext, original: dict | None) -> list[str]:
     target = ctx.record_by_hash(body.amends)
-    if target is None:
-        return [f"amends: no record with hash {body.amends[:12]}… in this store"]
-    if target["kind"] == "amendment":
-        return ["amends: amend the original record, not an amendment"]
-    kind = target["kind"]
-    try:
-        corrected = _parse(kind, body.body)
-    except RecordInvalid as exc:
-        return [f"body.{p}" for p in exc.problems]
-    for key in ("pathway_id", "restriction_id"):
-        if key in target["body"] and getattr(corrected, key, None) != target["body"][key]:
-            return [f"body.{key}: an amendment cannot change {key}"]
-    problems = _RULES[kind](corrected, ctx, target["body"])
+    corrected, problems = amended_body(target, body, ctx.library)
+    if corrected is None or problems:
+        return problems
+    assert target is not None
+    problems = _CONTEXT[target["kind"]](corrected, ctx, target["body"])
     body.body = corrected.model_dump(mode="json", exclude_none=True)
     return [f"body.{p}" for p in problems]
 
 
-_RULES: dict[str, Any] = {
+def _nothing(body: Any, *args: Any) -> list[str]:
+    return []
+
+
+_DERIVE: dict[str, Any] = {
+    "pathway_assigned": _derive_pathway_assigned,
+    "scenario_check": _derive_scenario_check,
+    "shadow_escalation": _derive_shadow,
+    "note_assessment": _derive_note,
+    "restriction_started": _derive_restriction_started,
+    "restriction_reviewed": _nothing,
+    "restriction_lifted": _nothing,
+    "pathway_closed": _nothing,
+    "amendment": _nothing,  # its corrected body: ``amended_body``, which needs the amended record
+}
+_CONTEXT: dict[str, Any] = {
     "pathway_assigned": _pathway_assigned,
-    "scenario_check": _scenario_check,
+    "scenario_check": _staff_rules,
     "shadow_escalation": _shadow,
-    "note_assessment": _note,
+    "note_assessment": _staff_rules,
     "restriction_started": _restriction_started,
     "restriction_reviewed": _restriction_reviewed,
     "restriction_lifted": _restriction_lifted,

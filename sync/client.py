@@ -27,6 +27,7 @@ from storage.store import Store
 from supervisor_tui.records import utc_now_iso
 from sync.signing import check_record
 from sync.transport import ServerRefused, Transport, Unreachable
+from sync.trust import pulled_record_problems
 from sync.wire import receipt_valid
 
 BATCH_SIZE = 1000
@@ -68,6 +69,7 @@ class SyncResult:
     unreachable: bool = False
     message: str = ""
     pulled: int = 0
+    set_aside: list[str] = field(default_factory=list)  # one line per pulled record kept aside
 
 
 def server_reachable(url: str, timeout: float = 2.0) -> bool:
@@ -227,6 +229,14 @@ class _Run:
         for r in records:
             self.result.rejected.append(RejectedRecord(r["seq"], r["id"], r["kind"], reason))
 
+    def _set_aside(self, record: dict[str, Any], problems: list[str]) -> None:
+        reason = "; ".join(problems[:3])
+        line = (f"record {str(record.get('id'))[:13]}… (seq {record.get('seq')}) of device"
+                f" {record.get('device')} does not fit its kind: {reason}; kept aside, not used")
+        if sync_state.set_aside(self.store, record, reason, utc_now_iso()):
+            self.result.set_aside.append(line)
+            self.report(line)
+
     # -- pull --------------------------------------------------------------------------------
     def pull(self, t: Transport) -> None:
         after, known = 0, sync_state.known_hashes(self.store)
@@ -260,21 +270,31 @@ class _Run:
     def _records(self, page: dict[str, Any], known: set[str]) -> None:
         devices = page.get("devices") or {}
         good, keys = [], {}
+        page_held: dict[str, dict[str, Any]] = {}
+
+        def held(record_hash: str) -> dict[str, Any] | None:
+            return page_held.get(record_hash) or self.store.record_by_hash(record_hash)
+
         for record in page.get("records") or []:
-            if record.get("hash") in known:
+            if not isinstance(record, dict) or record.get("hash") in known:
                 continue
             info = devices.get(record.get("device"))
-            if not info:
+            if not isinstance(info, dict) or not isinstance(info.get("public_key"), str):
                 continue
             local = sync_state.device_key(self.store, record["device"])
             if local is not None and local != info["public_key"]:
                 self.report(f"skipped a record of device {record['device']}: key differs from the one held")
                 continue
-            if check_record(record, info["public_key"]) or record["author"] != info["supervisor"]:
+            if check_record(record, info["public_key"]) or record["author"] != info.get("supervisor"):
                 self.report(f"skipped a pulled record of {record.get('device')} that does not verify")
+                continue
+            problems = pulled_record_problems(record, self.store.library, held)
+            if problems:
+                self._set_aside(record, problems)
                 continue
             keys[record["device"]] = (info["supervisor"], info["public_key"])
             good.append(record)
+            page_held[record["hash"]] = record
             known.add(record["hash"])
         if good:
             self.result.pulled += sync_state.insert_pulled(self.store, good, keys)

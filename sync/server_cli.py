@@ -95,6 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
     _db(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_quarantine)
+    p = sub.add_parser("quarantine-invalid",
+                       help="set aside held records that today's acceptance rules refuse (an append-only"
+                            " decision per record; pulls, exports, the report and verify then leave them out)")
+    _db(p)
+    p.add_argument("--checklists", metavar="DIR", default=None, help="the extra checklists `serve` uses")
+    p.add_argument("--by", metavar="NAME", default="an administrator", help="who decided (recorded)")
+    p.add_argument("--dry-run", action="store_true", help="only list them")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_quarantine_invalid)
     from supervisor_tui.export import central_cmd  # export, report, incidents import
 
     central_cmd.register(sub, _db, _open)
@@ -144,7 +153,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_enrol_token(args: argparse.Namespace) -> int:
     import re
 
-    if not re.match(_ID, args.supervisor):
+    if not re.fullmatch(_ID, args.supervisor):
         raise AdminError(f"--supervisor {args.supervisor!r}: use 1-64 letters, digits or _.:-")
     if not 1 <= args.valid_hours <= 24 * 30:
         raise AdminError("--valid-hours must be 1-720")
@@ -223,6 +232,31 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         for q in rows:
             print(f"{q['received_at']}  {q['device']} seq {q['seq']}  {q['reason']}")
         print(f"{len(rows)} quarantined record(s)")
+    return EXIT_OK
+
+
+def cmd_quarantine_invalid(args: argparse.Namespace) -> int:
+    from checklists.loader import load_library
+    from sync.central.checks import library_body_check
+    from sync.central.exclusions import describe, exclude, invalid_records
+
+    central = _open(args)
+    if args.checklists:
+        central.body_check = library_body_check(load_library(Path(args.checklists)))
+    found = invalid_records(central)
+    added = 0 if args.dry_run else exclude(central, found, args.by)
+    if args.json:
+        _print_json({"found": len(found), "set_aside": added, "dry_run": args.dry_run,
+                     "records": [{"id": r["id"], "device": r["device"], "seq": r["seq"], "hash": r["hash"],
+                                  "kind": r["kind"], "reason": reason} for r, reason in found]})
+        return EXIT_OK
+    for record, reason in found:
+        print(describe(record, reason))
+    if args.dry_run:
+        print(f"{len(found)} record(s) would be set aside (dry run: nothing written)")
+    else:
+        print(f"{added} record(s) set aside: recorded in record_exclusions and copied to quarantine;"
+              " pulls, exports, the report and verify leave them out from now on")
     return EXIT_OK
 
 

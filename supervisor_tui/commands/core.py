@@ -134,9 +134,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     store = open_store(args)
     report = store.verify()
     if args.json:
-        print_json({"ok": report.ok, "count": report.count, "problems": report.problems})
+        print_json({"ok": report.ok, "count": report.count, "problems": report.problems,
+                    "set_aside": report.set_aside})
     elif report.ok:
         print(f"OK: {report.count} records verified (hash, signature, chain)")
+    if report.set_aside and not args.json:
+        for line in report.set_aside:
+            print(line)
+        print(f"{len(report.set_aside)} pulled record(s) kept aside: not used here; the central store's"
+              " admin can set them aside there with `governance-store quarantine-invalid`")
     if not report.ok:
         raise CliError(report.problems + [f"{len(report.problems)} problem(s) in {report.count} records"],
                        EXIT_FAILED)

@@ -23,12 +23,13 @@ from supervisor_tui.export.facts import WORK_KINDS, Fact, fact_from_record
 from supervisor_tui.export.inputs import ExportError, ExportInputs, checklist_titles
 from supervisor_tui.export.report import amended_bodies, build_report_from_facts
 from supervisor_tui.records import KINDS
+from sync.central.exclusions import LIVE, LIVE_R
 
 FIELDS = "id, kind, schema, author, device, seq, prev, created_at, body, hash, sig"
 KINDS_SQL = "(" + ",".join(f"'{k}'" for k in WORK_KINDS) + ")"
 # pathway and restriction kinds, listed so the kind index is used (NOT IN would scan every row)
 CONTROL_SQL = "(" + ",".join(f"'{k}'" for k in KINDS if k not in WORK_KINDS and k != "amendment") + ")"
-AMENDED_SQL = "(SELECT amends FROM records WHERE kind = 'amendment' AND amends IS NOT NULL)"
+AMENDED_SQL = f"(SELECT amends FROM records WHERE kind = 'amendment' AND amends IS NOT NULL AND {LIVE})"
 INCIDENTS_DDL = """
 CREATE TABLE IF NOT EXISTS incidents (
     date TEXT NOT NULL,
@@ -61,12 +62,12 @@ def _select_in(tx: Any, column: str, values: list[str], where: str = "") -> list
     if not values:
         return []
     if tx.rewrite:  # PostgreSQL: one array parameter (no query text per list length to parse)
-        return tx.all(f"{_TOUCH} WHERE {where}r.{column} = ANY(?)", (list(values),))
+        return tx.all(f"{_TOUCH} WHERE {LIVE_R} AND {where}r.{column} = ANY(?)", (list(values),))
     out = []
     for start in range(0, len(values), 500):
         chunk = values[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        out += tx.all(f"{_TOUCH} WHERE {where}r.{column} IN ({marks})", tuple(chunk))
+        out += tx.all(f"{_TOUCH} WHERE {LIVE_R} AND {where}r.{column} IN ({marks})", tuple(chunk))
     return out
 
 
@@ -77,8 +78,8 @@ def touching_rows(tx: Any, staff_id: str, cohort: str | None) -> list[tuple]:
     order. Lookups go by the indexed staff_id, cohort_id, ref_id and amends columns (index
     range scans, then rows by key), in chunks, so the cost follows the person's history, not
     the store; the ref ids come from the ref_id column, so no body is parsed here."""
-    rows = tx.all(f"{_TOUCH} WHERE r.staff_id = ? UNION ALL {_TOUCH} WHERE r.cohort_id = ?"
-                  " AND (r.staff_id IS NULL OR r.staff_id <> ?)", (staff_id, cohort, staff_id))
+    rows = tx.all(f"{_TOUCH} WHERE {LIVE_R} AND r.staff_id = ? UNION ALL {_TOUCH} WHERE {LIVE_R}"
+                  " AND r.cohort_id = ? AND (r.staff_id IS NULL OR r.staff_id <> ?)", (staff_id, cohort, staff_id))
     found = {row[9]: row for row in rows}
     refs = sorted({row[14] for row in rows} - {None})
     for row in _select_in(tx, "ref_id", refs):
@@ -185,8 +186,8 @@ def _facts_sql(postgres: bool) -> str:
 
     missing = "(b->'missing_elements')::text" if postgres else "json_extract(body, '$.missing_elements')"
     source = (f"(SELECT created_at, device, seq, hash, kind, staff_id, body::json AS b FROM records"
-              f" WHERE kind IN {KINDS_SQL} AND hash NOT IN {AMENDED_SQL}) AS r" if postgres else
-              f"records WHERE kind IN {KINDS_SQL} AND hash NOT IN {AMENDED_SQL}")
+              f" WHERE kind IN {KINDS_SQL} AND hash NOT IN {AMENDED_SQL} AND {LIVE}) AS r" if postgres else
+              f"records WHERE kind IN {KINDS_SQL} AND hash NOT IN {AMENDED_SQL} AND {LIVE}")
     return f"""
 SELECT created_at, device, seq, hash, kind, staff_id,
   CASE kind WHEN 'scenario_check' THEN {j('scenario_id')} WHEN 'note_assessment' THEN {j('review')}
@@ -242,9 +243,9 @@ def _facts(tx: Any, library: Any) -> Iterator[Fact]:
 def _control(tx: Any) -> tuple[dict[str, dict[str, Any]], list[tuple[dict[str, Any], dict[str, Any]]]]:
     """Corrected bodies by amended hash, and the (few) pathway and restriction records."""
     amended = amended_bodies(_record(r) for r in tx.all(
-        f"SELECT {FIELDS} FROM records WHERE kind = 'amendment' ORDER BY created_at, device, seq"))
+        f"SELECT {FIELDS} FROM records WHERE kind = 'amendment' AND {LIVE} ORDER BY created_at, device, seq"))
     control = [(r, amended.get(r["hash"], r["body"])) for r in (_record(row) for row in tx.all(
-        f"SELECT {FIELDS} FROM records WHERE kind IN {CONTROL_SQL}"))]
+        f"SELECT {FIELDS} FROM records WHERE kind IN {CONTROL_SQL} AND {LIVE}"))]
     return amended, control
 
 
@@ -280,7 +281,7 @@ def central_report_streamed(central: Any, today: dt.date, cohort: str | None = N
     with central.reading() as tx:
         amended, control = _control(tx)
         corrected = sorted((fact_from_record(r, amended[r["hash"]]) for r in (_record(row) for row in tx.all(
-            f"SELECT {FIELDS} FROM records WHERE kind IN {KINDS_SQL} AND hash IN {AMENDED_SQL}"))),
+            f"SELECT {FIELDS} FROM records WHERE kind IN {KINDS_SQL} AND hash IN {AMENDED_SQL} AND {LIVE}"))),
             key=lambda f: f.order)
         facts = heapq.merge(_facts(tx, library), corrected, key=lambda f: f.order)
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -20,7 +20,8 @@ from typing import Any
 
 from storage.store import index_columns
 from supervisor_tui.records import utc_now_iso
-from sync.central.checks import BatchOutcome, Verifier, envelope_problem, evaluate_batch
+from sync.central.checks import BatchOutcome, BodyCheck, Verifier, envelope_problem, evaluate_batch
+from sync.central.exclusions import LIVE
 from sync.central.stamps import Stamper, insert_stamps
 from sync.central.summary import fold, fold_tx
 
@@ -54,6 +55,7 @@ class CentralVerifyReport:
     count: int = 0
     devices: int = 0
     stamped: int = 0
+    excluded: int = 0  # records set aside by ``quarantine-invalid`` (not checked against the rules)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -111,6 +113,9 @@ class CentralStore(ABC):
     # folds its fact changes into them.
     summary_ready: bool = False
     fold_in_push: bool = False  # SQLite: fold inside the push transaction (one writer anyway)
+    # The laptop's acceptance rules with the checklists this store serves (set by ``serve``;
+    # None: the shipped checklists). See ``supervisor_tui.acceptance``.
+    body_check: BodyCheck | None = None
     _last_fold: float = float("-inf")
 
     @abstractmethod
@@ -217,8 +222,14 @@ class CentralStore(ABC):
             if low:
                 held = dict(tx.all("SELECT seq, hash FROM records WHERE device = ? AND seq BETWEEN ? AND ?",
                                    (device.device, min(low), max(low))))
+            def held_record(record_hash: str) -> dict[str, Any] | None:
+                row = tx.one("SELECT kind, schema, body FROM records WHERE hash = ?", (record_hash,))
+                if row is None:
+                    return None
+                return {"kind": row[0], "schema": row[1], "body": json.loads(row[2])}
+
             outcome = evaluate_batch(records, device.device, device.supervisor, device.public_key,
-                                     head, held, verifier, strict_json)
+                                     head, held, verifier, strict_json, self.body_check, held_record)
             tx.executemany(
                 "INSERT INTO records (id, kind, schema, author, device, seq, prev, created_at, body,"
                 " hash, sig, staff_id, cohort_id, ref_id, amends, received_at)"
@@ -282,17 +293,17 @@ class CentralStore(ABC):
         """Every held record (full envelope), or those touching one staff member."""
         with self.reading() as tx:
             if staff is None:
-                return [row_to_record(r) for r in tx.all(_SELECT + " ORDER BY pos")]
+                return [row_to_record(r) for r in tx.all(_SELECT + f" WHERE {LIVE} ORDER BY pos")]
             cohort = tx.one("SELECT cohort_id FROM staff WHERE staff_id = ?", (staff,))
-            rows = tx.all(_SELECT + " WHERE staff_id = ? OR (cohort_id IS NOT NULL AND cohort_id = ?)",
+            rows = tx.all(_SELECT + f" WHERE {LIVE} AND (staff_id = ? OR (cohort_id IS NOT NULL AND cohort_id = ?))",
                           (staff, cohort[0] if cohort else None))
             found = {r[9]: row_to_record(r) for r in rows}
             refs = sorted({_index(r)[2] for r in found.values()} - {None})
             for ref in refs:
-                for r in tx.all(_SELECT + " WHERE ref_id = ?", (ref,)):
+                for r in tx.all(_SELECT + f" WHERE {LIVE} AND ref_id = ?", (ref,)):
                     found.setdefault(r[9], row_to_record(r))
             for h in sorted(found):
-                for r in tx.all(_SELECT + " WHERE amends = ?", (h,)):
+                for r in tx.all(_SELECT + f" WHERE {LIVE} AND amends = ?", (h,)):
                     found.setdefault(r[9], row_to_record(r))
         return sorted(found.values(), key=lambda r: (r["created_at"], r["device"], r["seq"]))
 
@@ -312,7 +323,7 @@ class CentralStore(ABC):
         with self.reading() as tx:
             rows = tx.all(
                 "SELECT pos, id, kind, schema, author, device, seq, prev, created_at, body, hash, sig"
-                " FROM records WHERE pos > ? AND device <> ? AND ("
+                f" FROM records WHERE pos > ? AND device <> ? AND {LIVE} AND ("
                 f" kind IN ({marks})"
                 " OR staff_id IN (SELECT staff_id FROM records WHERE author = ? AND staff_id IS NOT NULL)"
                 " OR cohort_id IN (SELECT s.cohort_id FROM staff s WHERE s.staff_id IN"

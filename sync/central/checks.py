@@ -8,27 +8,28 @@ shape (the same pydantic models the laptop uses) are all re-checked here.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import nacl.exceptions
 import nacl.signing
-from pydantic import ValidationError
 
 from sync.canonical import MAX_SAFE_INTEGER, CanonicalError, canonical_bytes, sha256_hex
 from sync.signing import SIGNED_FIELDS
 
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_HEX128 = re.compile(r"^[0-9a-f]{128}$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+# Every pattern is applied with ``fullmatch``: ``re.match`` with ``$`` also accepts a final "\n".
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_HEX128 = re.compile(r"[0-9a-f]{128}")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z")
 ENVELOPE_FIELDS = (*SIGNED_FIELDS, "hash", "sig")
-SUPPORTED_SCHEMAS = {1}
 
 
 def envelope_problem(record: Any) -> str | None:
@@ -50,21 +51,36 @@ def envelope_problem(record: Any) -> str | None:
             return f"{name}: must be a positive integer"
     if not isinstance(record["body"], dict):
         return "body: must be a JSON object"
-    if not _UUID.match(record["id"]):
+    from supervisor_tui.acceptance import shape_problem  # before anything walks the body
+
+    problem = shape_problem(record["body"])
+    if problem:
+        return problem
+    if not _UUID.fullmatch(record["id"]):
         return "id: must be a lower-case UUID"
-    if not _ID.match(record["author"]) or not _ID.match(record["device"]):
+    if not _ID.fullmatch(record["author"]) or not _ID.fullmatch(record["device"]):
         return "author/device: must be 1-64 letters, digits or _.:-"
-    if not _HEX64.match(record["hash"]):
+    if not _ID.fullmatch(record["kind"]):
+        return "kind: must be a record kind"
+    if not _HEX64.fullmatch(record["hash"]):
         return "hash: must be 64 lower-case hex digits"
-    if not _HEX128.match(record["sig"]):
+    if not _HEX128.fullmatch(record["sig"]):
         return "sig: must be 128 lower-case hex digits"
-    if record["prev"] and not _HEX64.match(record["prev"]):
+    if record["prev"] and not _HEX64.fullmatch(record["prev"]):
         return "prev: must be empty or 64 lower-case hex digits"
     if (record["seq"] == 1) != (record["prev"] == ""):
         return "prev: must be empty exactly when seq is 1"
-    if not _TIME.match(record["created_at"]):
+    if not _TIME.fullmatch(record["created_at"]) or not _real_time(record["created_at"]):
         return "created_at: must be UTC ISO 8601 (YYYY-MM-DDTHH:MM:SS.ffffffZ)"
     return None
+
+
+def _real_time(text: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(text[:-1])
+    except ValueError:
+        return False
+    return True
 
 
 _FAST = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
@@ -90,7 +106,7 @@ def computed_hash(record: dict[str, Any], strict_json: bool = False) -> tuple[by
         else:
             data = canonical_bytes({name: record[name] for name in SIGNED_FIELDS})
             body = canonical_bytes(record["body"]).decode("utf-8")
-    except (CanonicalError, UnicodeEncodeError, ValueError, TypeError):
+    except (CanonicalError, UnicodeEncodeError, ValueError, TypeError, RecursionError):
         return None, None, ""
     return data, sha256_hex(data), body
 
@@ -154,22 +170,24 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
-def body_problem(kind: str, schema: int, body: dict[str, Any]) -> str | None:
-    """Why a signed body does not fit its kind's model (None when it fits)."""
-    from supervisor_tui.records import BODY_MODELS  # pydantic models shared with the laptop
+BodyCheck = Callable[[dict[str, Any], Callable[[str], "dict[str, Any] | None"]], "list[str]"]
 
-    model = BODY_MODELS.get(kind)
-    if model is None:
-        return f"kind: unknown kind {kind!r}"
-    if schema not in SUPPORTED_SCHEMAS:
-        return f"schema: version {schema} of {kind} is not supported by this server"
-    try:
-        model.model_validate(body)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "body"
-        return f"body.{loc}: {err['msg']}"
-    return None
+
+def shipped_body_check() -> BodyCheck:
+    """The laptop's own acceptance rules (``supervisor_tui.acceptance``) with the shipped
+    checklists; the server passes one built from the checklists it serves."""
+    from checklists.loader import shipped_library
+
+    return library_body_check(shipped_library())
+
+
+def library_body_check(library: Any) -> BodyCheck:
+    from supervisor_tui.acceptance import record_problems
+
+    def check(record: dict[str, Any], held: Callable[[str], dict[str, Any] | None]) -> list[str]:
+        return record_problems(record, library, held)
+
+    return check
 
 
 @dataclass
@@ -211,9 +229,21 @@ def evaluate_batch(
     held: dict[int, str],
     verifier: Verifier,
     strict_json: bool = False,
+    body_check: BodyCheck | None = None,
+    held_record: Callable[[str], dict[str, Any] | None] | None = None,
 ) -> BatchOutcome:
-    """Decide every record's fate. ``held`` maps seq -> stored hash for seqs at or below head."""
+    """Decide every record's fate. ``held`` maps seq -> stored hash for seqs at or below head;
+    ``held_record(hash)`` finds a held record (an amendment's target) in the store."""
     out = BatchOutcome(head_seq=head[0], head_hash=head[1])
+    body_check = body_check or shipped_body_check()
+    in_batch: dict[str, dict[str, Any]] = {}
+
+    def held_target(record_hash: str) -> dict[str, Any] | None:
+        found = in_batch.get(record_hash)
+        if found is None and held_record is not None:
+            found = held_record(record_hash)
+        return found
+
     blocked: str | None = None
     encoded = [computed_hash(r, strict_json) if r["device"] == device and r["author"] == supervisor
                else (None, None, "") for r in records]
@@ -270,12 +300,13 @@ def evaluate_batch(
             blocked = f"follows a rejected record (seq {seq})"
             continue
         else:
-            problem = body_problem(rec["kind"], rec["schema"], rec["body"])
+            problem = "; ".join(body_check(rec, held_target)[:5]) or None
         if problem:
             fate.reason = problem
             blocked = f"follows a rejected record (seq {seq})"
             continue
         fate.status = "accepted"
+        in_batch[rec["hash"]] = rec
         out.insert.append((rec, body_json))
         out.head_seq, out.head_hash = seq, rec["hash"]
     return out

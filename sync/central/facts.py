@@ -53,6 +53,7 @@ CREATE INDEX IF NOT EXISTS records_amends ON records (amends) WHERE amends IS NO
 
 def _latest_amendment(body_expr: str) -> str:
     return (f"(SELECT {body_expr} FROM records a WHERE a.amends = r.hash AND a.kind = 'amendment'"
+            " AND a.hash NOT IN (SELECT hash FROM record_exclusions)"
             " ORDER BY a.created_at DESC, a.device DESC, a.seq DESC LIMIT 1)")
 
 
@@ -214,6 +215,15 @@ POSTGRES_REFRESH_AMENDED = (
     + postgres_select("r.hash IN (SELECT amends FROM records WHERE kind = 'amendment' AND amends IS NOT NULL)")
     + _UPSERT + " WHERE (" + ", ".join(f"record_facts.{c}" for c in COLUMNS[1:]) + ") IS DISTINCT FROM ("
     + ", ".join(f"excluded.{c}" for c in COLUMNS[1:]) + ")")
+
+
+def refresh_one(tx: Any, record_hash: str) -> None:
+    """Re-derive one work record's fact row (after one of its amendments was set aside)."""
+    if tx.rewrite:
+        sql = f"INSERT INTO record_facts ({', '.join(COLUMNS)}) {postgres_select('r.hash = %s')}{_UPSERT}"
+        tx.conn.execute(sql, (record_hash,))  # not tx.execute: the SQL holds a literal "?"
+    else:
+        tx.execute(f"{_INSERT} {sqlite_select('r.hash = ?')}", (record_hash,))
 
 
 def refresh_amended(central: Any) -> None:

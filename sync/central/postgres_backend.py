@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from sync.central import schema, stamps, summary, web_tables
+from sync.central import exclusions, schema, stamps, summary, web_tables
 from sync.central.base import CentralStore, Tx
 
 _MIGRATE_LOCK = 727_001
@@ -36,6 +36,8 @@ class PostgresCentral(CentralStore):
                            (summary.SUMMARY_VERSION,))
             elif not tx.one("SELECT to_regclass('record_stamps') IS NOT NULL")[0]:
                 tx.conn.execute(stamps.TABLE)
+            if not tx.one("SELECT to_regclass('record_exclusions') IS NOT NULL")[0]:
+                tx.conn.execute(exclusions.TABLE)
             if not tx.one("SELECT to_regclass('access_log') IS NOT NULL")[0]:
                 tx.conn.execute(web_tables.POSTGRES)
             facts = tx.one("SELECT to_regclass('record_facts') IS NOT NULL")[0]

@@ -109,6 +109,12 @@ FOR EACH ROW EXECUTE FUNCTION records_append_only();
 """
 )
 
+# Exclusion decisions (sync/central/exclusions.py), before the fact triggers that read them.
+from sync.central import exclusions as _exclusions  # noqa: E402
+
+SQLITE += _exclusions.TABLE
+POSTGRES += _exclusions.TABLE
+
 # The report's fact table, its triggers and the index on records.amends (sync/central/facts.py):
 # added after the tables above; a store made before them gets them from facts.ensure_facts.
 from sync.central import facts as _facts  # noqa: E402

@@ -31,13 +31,48 @@ def _page(central: Any, after: tuple[str, int] | None) -> list[Any]:
         return tx.all(f"SELECT {_COLUMNS}{_FROM}{where} ORDER BY r.device, r.seq LIMIT {PAGE}", after or ())
 
 
+def _acceptance(central: Any) -> Any:
+    """record -> why today's acceptance rules refuse it ("" when they accept it)."""
+    from sync.central.checks import envelope_problem, shipped_body_check
+    from sync.central.exclusions import _held_lookup
+
+    check = central.body_check or shipped_body_check()
+    held = _held_lookup(central)
+
+    def unfit(record: dict[str, Any]) -> str:
+        try:
+            problem = envelope_problem(record)
+            return problem or "; ".join(check(record, held)[:3])
+        except (RecursionError, ValueError, TypeError) as exc:
+            return f"cannot be read ({type(exc).__name__})"
+
+    return unfit
+
+
+def _signature_problems(record: dict[str, Any], public_key: str | None) -> list[str]:
+    """Hash and signature problems; a record an older server accepted signed over its own
+    non-canonical encoding (a string field ending in a newline) is unusual, not tampered."""
+    from sync.central.checks import computed_hash
+    from sync.signing import verify_signature
+
+    problems = check_record(record, public_key)
+    if problems and public_key:
+        data, digest, _ = computed_hash(record, strict_json=True)
+        if data is not None and digest == record["hash"] and verify_signature(public_key, data, record["sig"]):
+            return []  # intact as signed; the envelope check names what is unusual about it
+    return problems
+
+
 def verify_store(central: Any, stamper: Stamper | None = None) -> Any:
     """A ``CentralVerifyReport`` over every held record; stamps missing ones when ``stamper``."""
     from sync.central import fact_check
     from sync.central.base import CentralVerifyReport, _index, row_to_record
+    from sync.central.exclusions import excluded
     from sync.central.facts import refresh_amended
 
     report = CentralVerifyReport()
+    skip = excluded(central)
+    acceptance = _acceptance(central)
     facts = bool(central.summary_ready)  # the fact table exists (a store made before it: skipped)
     if facts:
         refresh_amended(central)  # PostgreSQL: rows that raced their amendment, as the report does
@@ -60,7 +95,7 @@ def verify_store(central: Any, stamper: Stamper | None = None) -> Any:
             report.count += 1
             label = f"device {record['device']} seq {record['seq']} (id {record['id']})"
             owner = devices.get(record["device"])
-            problems = check_record(record, owner[1] if owner else None)
+            problems = _signature_problems(record, owner[1] if owner else None)
             if owner and owner[0] != record["author"]:
                 problems.append(f"author {record['author']} is not the device's supervisor {owner[0]}")
             prev_seq, prev_hash = last.get(record["device"], (0, ""))
@@ -77,8 +112,15 @@ def verify_store(central: Any, stamper: Stamper | None = None) -> Any:
                 elif not stamper.matches(stamp, record["hash"], record["sig"], owner[1]):
                     problems.append("verification stamp does not match (the stamp table was changed or the"
                                     " server key was replaced); exports fully re-verify this record")
-            if record["hash"] in fact_problems:
-                problems.append(fact_problems[record["hash"]])
+            if record["hash"] in skip:
+                report.excluded += 1
+            else:
+                if record["hash"] in fact_problems:
+                    problems.append(fact_problems[record["hash"]])
+                unfit = acceptance(record)
+                if unfit:
+                    problems.append(f"does not fit its kind: {unfit}; set it aside"
+                                    " with `governance-store quarantine-invalid`")
             last[record["device"]] = (record["seq"], record["hash"])
             report.problems += [f"{label}: {p}" for p in problems]
         if new_stamps:

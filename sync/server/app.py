@@ -8,6 +8,7 @@ unless the whole batch is well formed, and a batch is written in one transaction
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
@@ -21,7 +22,7 @@ from checklists.loader import Library, shipped_library
 from supervisor_tui import __version__
 from supervisor_tui.records import utc_now_iso
 from sync.central import CentralError, CentralStore, DeviceInfo
-from sync.central.checks import Verifier, parse_strict
+from sync.central.checks import Verifier, library_body_check, parse_strict
 from sync.central.stamps import stamper_for_key
 from sync.server.openapi import openapi_document
 from sync.signing import DeviceKey, verify_signature
@@ -171,13 +172,8 @@ class Api:
 
     async def pull(self, request: Request) -> JSONResponse:
         info = await self.authenticate(request, b"")
-        try:
-            after = int(request.query_params.get("after", "0"))
-            limit = int(request.query_params.get("limit", "1000"))
-        except ValueError as exc:
-            raise Refused(400, "after and limit must be integers") from exc
-        if after < 0 or not 1 <= limit <= 5000:
-            raise Refused(400, "after must be >= 0 and limit 1-5000")
+        after = _bounded(request, "after", "0", 0, MAX_AFTER)
+        limit = _bounded(request, "limit", "1000", 1, MAX_PULL_LIMIT)
         page = await run_in_threadpool(self.central.pull, info, after, limit)
         if after == 0:
             roster, cohorts = await run_in_threadpool(self.central.roster)
@@ -189,6 +185,21 @@ class Api:
 
 
 MAX_PULLED_INCIDENTS = 50_000
+MAX_AFTER = 2**53 - 1  # pull cursors are arrival positions: far below this, and fit every database
+MAX_PULL_LIMIT = 5000
+_DIGITS = re.compile(r"[0-9]{1,16}")
+
+
+def _bounded(request: Request, name: str, default: str, low: int, high: int) -> int:
+    """A query parameter as a whole number in [low, high] (plain digits only: no sign, spaces
+    or underscores, which ``int()`` would accept)."""
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise Refused(400, f"{name} is given more than once")
+    raw = values[0] if values else default
+    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
+        raise Refused(400, f"{name} must be a whole number from {low} to {high}")
+    return int(raw)
 
 
 def _wire_incidents(central: CentralStore) -> list[dict[str, str]]:
@@ -207,6 +218,8 @@ def create_app(central: CentralStore, server_key: DeviceKey, library: Library | 
     if central.stamper is None:  # stamp every accepted record (sync.central.stamps)
         central.stamper = stamper_for_key(server_key)
     api = Api(central, server_key, library)
+    if central.body_check is None:  # the laptop's rules, with the checklists served here
+        central.body_check = library_body_check(api.library)
 
     async def refused(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Refused)

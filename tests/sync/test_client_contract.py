@@ -18,7 +18,7 @@ def test_sync_store_signature_and_result_shapes():
               for c in (client.SyncProgress, client.SyncResult, client.RejectedRecord)}
     assert fields[client.SyncProgress] == ["sent", "total", "accepted", "rejected", "message"]
     assert fields[client.SyncResult] == ["ok", "accepted", "duplicates", "rejected", "unreachable",
-                                         "message", "pulled"]
+                                         "message", "pulled", "set_aside"]
     assert fields[client.RejectedRecord] == ["seq", "id", "kind", "reason"]
     assert inspect.signature(client.server_reachable).parameters["timeout"].default == 2.0
 
