@@ -58,6 +58,7 @@ def measure(url: str, repeat: int, key) -> dict:
         MISSING_SQL,
         WEEKLY_SQL,
         _first_sql,
+        _has_null_keys,
         _latest_null_sql,
         _latest_sql,
         _shifts_sql,
@@ -106,9 +107,10 @@ def measure(url: str, repeat: int, key) -> dict:
             for start in range(0, len(people), 500):
                 chunk = people[start:start + 500]
                 marks = ",".join("?" * len(chunk))
-                for sql in (_latest_sql, _latest_null_sql):
-                    tx.all(sql(pg, "scenario_check", marks), chunk)
-                    tx.all(sql(pg, "note_assessment", marks), chunk)
+                for kind in ("scenario_check", "note_assessment"):
+                    tx.all(_latest_sql(pg, kind, marks), chunk)
+                    if _has_null_keys(tx, kind, marks, chunk):
+                        tx.all(_latest_null_sql(pg, kind, marks), chunk)
                 tx.all(_shifts_sql(pg, marks), chunk)
 
     def warm_floor() -> None:
