@@ -155,7 +155,17 @@ def main() -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--cache", help="keep the signed laptop store here and reuse it")
+    parser.add_argument("--central-url", metavar="URL", help="measure this existing central store instead")
+    parser.add_argument("--server-key", metavar="PATH", help="with --central-url: the key that stamped its records")
     args = parser.parse_args()
+    if args.central_url:
+        from sync.signing import DeviceKey
+
+        key = DeviceKey.load(Path(args.server_key)) if args.server_key else DeviceKey.generate()
+        result = measure(args.central_url, args.repeat, key)
+        report("central", result)
+        print(json.dumps({"central": result}))
+        return 0
     results: dict = {"records": args.records, "staff": args.staff}
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         home = Path(args.cache) / f"home-{args.records}" if args.cache else Path(tmp) / "home"
