@@ -140,3 +140,21 @@ def test_access_log_and_account_events_are_append_only(central):
 def test_the_wait_after_failed_logins_grows():
     assert [wait_seconds(n) for n in range(7)] == [0, 0, 0, 2, 4, 8, 16]
     assert wait_seconds(100) == 15 * 60
+
+
+def test_a_store_made_before_the_web_view_gets_its_tables_on_open(web_url):
+    central = open_central(web_url)
+    with central.transaction() as tx:  # as a store made before this issue: no web tables
+        for table in ("access_log", "web_sessions", "web_user_events", "web_users"):
+            tx.execute(f"DROP TABLE {table}")
+    central.close()
+    central = open_central(web_url)
+    try:
+        token = add_user(central, "late", "viewer", now=NOW)
+        complete_setup(central, token, PASSWORD, NOW)
+        access.write(central, NOW, "late", "viewer", "127.0.0.1", "login")
+        with pytest.raises(Exception, match="append-only"):
+            with central.transaction() as tx:
+                tx.execute("DELETE FROM access_log")
+    finally:
+        central.close()

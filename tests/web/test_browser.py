@@ -156,7 +156,8 @@ def test_axe_finds_no_serious_or_critical_violations_on_any_page(sqlite_site, pa
 CONTROLS = "a[href], button, input:not([type=hidden]):not([hidden]), select, summary"
 
 
-@pytest.mark.parametrize("path", ["/web/", "/web/report", "/web/access-log", "/web/cohorts/overnight-float"])
+@pytest.mark.parametrize("path", ["/web/", "/web/report", "/web/access-log", "/web/cohorts/overnight-float",
+                                  "/web/staff/S001"])
 def test_every_control_is_reachable_by_keyboard(sqlite_site, page, path):
     sign_in(page, sqlite_site, "admin")
     page.goto(sqlite_site.url + path)
