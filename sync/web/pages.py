@@ -149,8 +149,10 @@ def routes(web: Web) -> list[Route]:
         pages = max(1, -(-len(timeline) // TIMELINE_PAGE))
         number = min(number, pages)
         shown = timeline[(number - 1) * TIMELINE_PAGE:number * TIMELINE_PAGE]
+        where = {e["hash"]: 1 + i // TIMELINE_PAGE for i, e in enumerate(timeline)}  # timeline page of a record
         return web.render(request, "staff.html", title=f"{history['staff'].get('name', sid)} ({sid})",
-                          h=history, sid=sid, timeline=shown, page=number, pages=pages, state_text=STATE_TEXT)
+                          h=history, sid=sid, timeline=shown, page=number, pages=pages, state_text=STATE_TEXT,
+                          where=where)
 
     @page(web, "auditor")
     async def download(request: Request, session: Session) -> Response:

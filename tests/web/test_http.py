@@ -196,3 +196,26 @@ def test_the_web_bench_runs_on_a_small_store(tmp_path):
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["sqlite"]["records"] == 2074 and result["sqlite"]["staff_ms"] > 0
     assert "dashboard cold" in out.stdout and "staff page" in out.stdout
+
+
+def test_a_long_timeline_is_paged(sqlite_site, store):
+    import datetime as dt
+
+    from tests.export.dataset import at, check
+
+    for i in range(205):
+        store.append("scenario_check", check(store, "S010", "new-confusion-news2", i % 2 == 0),
+                     now=at(10, 1, 8) + dt.timedelta(minutes=i))
+    central, device = sqlite_site.central, store.require_profile().device
+    held = central.head(device)[0]
+    central.push(central.device(device), sorted((r for r in store.records() if r["device"] == device
+                                                 and r["seq"] > held), key=lambda r: r["seq"]))
+    with sqlite_site.client() as c:
+        login(c, "auditor")
+        first, second = c.get("/web/staff/S010").text, c.get("/web/staff/S010?page=2").text
+        last = c.get("/web/staff/S010?page=99").text
+    body = lambda html: html.split("<tbody>")[-1]  # noqa: E731  (the timeline is the last table)
+    assert "page 1 of 2" in first and body(first).count("<tr id=") == 200 and "Older records" in first
+    assert "page 2 of 2" in second and body(second).count("<tr id=") == 5 and "Newer records" in second
+    assert "page 2 of 2" in last  # past the end: the last page
+    assert "2026-10-01 11:24" in first and "2026-10-01 08:00" in second  # newest first
