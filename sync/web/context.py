@@ -103,7 +103,8 @@ def set_cookie(response: Response, request: Request, name: str, value: str, max_
 
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path of this web view only (never another site)."""
-    if target and _NEXT.match(target) and "//" not in target and not target.startswith("/web/login"):
+    if (target and _NEXT.match(target) and "//" not in target and ".." not in target
+            and not target.startswith("/web/login")):
         return target
     return "/web/"
 

@@ -112,5 +112,10 @@ def form_csrf(html: str) -> str:
 
 def login(client: httpx.Client, name: str, password: str = PASSWORD, headers: dict | None = None) -> httpx.Response:
     page = client.get("/web/login", headers=headers)
-    return client.post("/web/login", data={"csrf": form_csrf(page.text), "name": name, "password": password,
+    token = form_csrf(page.text)
+    if headers and headers.get("X-Forwarded-Proto") == "https":
+        # the form cookie is Secure: a browser sends it back over HTTPS; this client talks plain
+        # HTTP to the server (as the proxy does), so it is sent by hand
+        headers = {**headers, "Cookie": f"gs_form={token}"}
+    return client.post("/web/login", data={"csrf": token, "name": name, "password": password,
                                            "next": "/web/"}, headers=headers)

@@ -91,16 +91,30 @@ def test_session_cookie_flags_and_the_trusted_proxy(sqlite_site):
     assert "gs_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
     assert "Path=/web" in cookie and "Secure" not in cookie
     with sqlite_site.client() as c:  # the proxy on 127.0.0.1 says the request came over HTTPS
-        cookie = login(c, "viewer", headers={"X-Forwarded-Proto": "https"}).headers["set-cookie"]
-    assert "Secure" in cookie and "HttpOnly" in cookie
+        cookie = login(c, "viewer", headers={"X-Forwarded-Proto": "https",
+                                             "X-Forwarded-For": "203.0.113.9"}).headers["set-cookie"]
+    assert "gs_session=" in cookie and "Secure" in cookie.split("gs_session=")[1].split(",")[0]
+    assert "HttpOnly" in cookie
+    assert access.entries(sqlite_site.central)[0]["address"] == "203.0.113.9"  # the client, not the proxy
+
+
+def test_after_sign_in_only_pages_of_this_site_are_followed(sqlite_site):
+    for target in ("https://evil.example/", "//evil.example/web/", "/web/../../x", "javascript:alert(1)"):
+        with sqlite_site.client() as c:
+            page = c.get("/web/login")
+            r = c.post("/web/login", data={"csrf": form_csrf(page.text), "name": "viewer", "password": PASSWORD,
+                                           "next": target})
+            assert r.status_code == 303 and r.headers["location"] == "/web/", target
 
 
 def test_a_client_that_is_not_the_trusted_proxy_cannot_claim_https(sqlite_site):
     server = WebServer(sqlite_site.central, trusted="10.9.9.9").start()
     try:
         with server.client() as c:
-            cookie = login(c, "viewer", headers={"X-Forwarded-Proto": "https"}).headers["set-cookie"]
-        assert "Secure" not in cookie and "HttpOnly" in cookie
+            cookie = login(c, "viewer", headers={"X-Forwarded-Proto": "https",
+                                                 "X-Forwarded-For": "203.0.113.9"}).headers["set-cookie"]
+        assert "gs_session=" in cookie and "Secure" not in cookie and "HttpOnly" in cookie
+        assert access.entries(sqlite_site.central)[0]["address"] == "127.0.0.1"
     finally:
         server.stop()
 
