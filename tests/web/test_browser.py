@@ -169,3 +169,27 @@ def test_every_control_is_reachable_by_keyboard(sqlite_site, page, path):
     missed = page.evaluate(f"""() => Array.from(document.querySelectorAll('{CONTROLS}'))
         .filter(e => e.dataset.kb !== '1').map(e => e.outerHTML.slice(0, 80))""")
     assert missed == []
+
+
+def test_a_new_account_chooses_its_password_through_the_set_up_link(sqlite_site, page):
+    from sync.web.accounts import add_user
+
+    token = add_user(sqlite_site.central, "new.director", "viewer", now=sqlite_site.clock())
+    page.goto(f"{sqlite_site.url}/web/setup/{token}")
+    assert "new.director" in page.inner_text("main")
+    assert not _axe(page)
+    page.fill("#password", "too short")
+    page.fill("#repeat", "too short")
+    page.evaluate("document.querySelectorAll('input[minlength]').forEach(e => e.removeAttribute('minlength'))")
+    page.click("button[type=submit]")
+    assert "at least 12 characters" in page.inner_text("[role=alert]")
+    page.fill("#password", "three unrelated words")
+    page.fill("#repeat", "three unrelated words")
+    page.click("button[type=submit]")
+    assert "/web/login" in page.url and "Your password is set" in page.inner_text("main")
+    page.fill("#name", "new.director")
+    page.fill("#password", "three unrelated words")
+    page.click("button[type=submit]")
+    assert page.url == sqlite_site.url + "/web/" and "new.director (viewer)" in page.inner_text("header")
+    page.goto(f"{sqlite_site.url}/web/setup/{token}")  # used once
+    assert "not valid any more" in page.inner_text("main") and not _axe(page)
