@@ -47,6 +47,7 @@ class SyncScreen(Screen):
         table = DataTable(id="rejected", cursor_type="row")
         table.add_columns("Seq", "Kind", "Record", "Reason")
         yield table
+        yield Static(id="set-aside", classes="problems")
         yield AppFooter()
 
     def on_mount(self) -> None:
@@ -54,6 +55,7 @@ class SyncScreen(Screen):
         self.query_one(ProgressBar).display = False  # shown once a sync runs (no idle animation)
         self.query_one("#enrol-box").display = False
         self.query_one("#enrol-problems").display = False
+        self.query_one("#set-aside").display = False
         self._describe_server()
 
     @work(thread=True, group="sync-info")
@@ -224,3 +226,8 @@ class SyncScreen(Screen):
             table.add_row(str(r.seq), r.kind, str(r.id)[:13], r.reason)
         fit_columns(table)
         table.display = bool(result.rejected)
+        aside = list(getattr(result, "set_aside", []) or [])
+        box = self.query_one("#set-aside", Static)
+        box.update(Text("Kept aside, not used on this laptop (they do not fit the checklists' rules;"
+                        " `supervisor-tui verify` lists them):\n" + "\n".join(f"• {line}" for line in aside)))
+        box.display = bool(aside)

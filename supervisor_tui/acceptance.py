@@ -14,62 +14,19 @@ records made offline on several laptops arrive in any order.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from checklists.loader import Library
+from supervisor_tui.limits import normal_json as _normal
+from supervisor_tui.limits import shape_problem
 from supervisor_tui.records import Amendment, body_model
 from supervisor_tui.rules import amended_body, derive, pydantic_problems
 
-# The deepest body a laptop signs is an amendment of a scenario check:
-# body -> body -> items -> [item] -> item: depth 5. Anything much deeper is hostile.
-MAX_BODY_DEPTH = 8
-MAX_BODY_NODES = 5_000  # values (objects, arrays, scalars) in one body
-MAX_BODY_BYTES = 64 * 1024  # its canonical JSON
-MAX_STRING = 8_000  # characters in any one string or key
-
 HeldLookup = Callable[[str], "dict[str, Any] | None"]
 
-
-def shape_problem(body: Any) -> str | None:
-    """Why a body is too deep, too big or not JSON-typed (None when fine). Iterative, so a
-    hostile body nested thousands deep cannot exhaust the stack here."""
-    stack: list[tuple[Any, int]] = [(body, 1)]
-    nodes = 0
-    while stack:
-        value, depth = stack.pop()
-        nodes += 1
-        if depth > MAX_BODY_DEPTH:
-            return f"body: nested more than {MAX_BODY_DEPTH} levels deep"
-        if nodes > MAX_BODY_NODES:
-            return f"body: more than {MAX_BODY_NODES} values"
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if not isinstance(key, str) or len(key) > MAX_STRING:
-                    return "body: an object key is not a short string"
-                stack.append((item, depth + 1))
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
-        elif isinstance(value, str):
-            if len(value) > MAX_STRING:
-                return f"body: a text of more than {MAX_STRING} characters"
-        elif value is None or isinstance(value, bool):
-            pass
-        elif isinstance(value, int):
-            if not -(2**53 - 1) <= value <= 2**53 - 1:
-                return "body: an integer outside +/-(2**53-1)"
-        else:
-            return f"body: a {type(value).__name__} value is not allowed (no floats)"
-    if len(_normal(body).encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
-        return f"body: more than {MAX_BODY_BYTES} bytes"
-    return None
-
-
-def _normal(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _first_difference(signed: Any, normal: Any, path: str = "") -> str:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from checklists.loader import Library
 from checklists.models import RestrictionCodes, Scenario, Standard
+from supervisor_tui.limits import shape_problem
 from supervisor_tui.records import (
     BODY_MODELS,
     Amendment,
@@ -91,6 +92,9 @@ def prepare_body(kind: str, raw: Any, ctx: RuleContext) -> dict[str, Any]:
         raise RecordInvalid([f"kind: unknown kind {kind!r} (one of {', '.join(BODY_MODELS)})"])
     if not isinstance(raw, dict):
         raise RecordInvalid(["body: must be a JSON object"])
+    too_big = shape_problem(raw)
+    if too_big:
+        raise RecordInvalid([too_big])
     raw = dict(raw)
     if kind == "pathway_assigned" and not raw.get("pathway_id"):
         raw["pathway_id"] = new_id("PW")

@@ -39,7 +39,7 @@ def error_reason(response: httpx.Response) -> str:
         data = response.json()
         if isinstance(data, dict) and isinstance(data.get("error"), str):
             return data["error"]
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     return response.text[:200] or response.reason_phrase
 
@@ -100,8 +100,8 @@ class Transport:
             raise ServerRefused(response.status_code, error_reason(response))
         try:
             return response.json()
-        except ValueError as exc:
-            raise ServerRefused(response.status_code, "answer is not JSON") from exc
+        except (ValueError, RecursionError) as exc:
+            raise ServerRefused(response.status_code, "answer is not JSON (or nested too deeply)") from exc
 
     def _send(self, method: str, path: str, body: bytes, signed: bool,
               device: str | None = None, key: DeviceKey | None = None) -> httpx.Response:

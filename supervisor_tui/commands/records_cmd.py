@@ -42,6 +42,8 @@ def read_json_arg(source: str) -> object:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CliError(f"{source}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise CliError(f"{source}: JSON nested too deeply") from exc
 
 
 def cmd_add(args: argparse.Namespace) -> int:

@@ -51,7 +51,7 @@ def envelope_problem(record: Any) -> str | None:
             return f"{name}: must be a positive integer"
     if not isinstance(record["body"], dict):
         return "body: must be a JSON object"
-    from supervisor_tui.acceptance import shape_problem  # before anything walks the body
+    from supervisor_tui.limits import shape_problem  # before anything walks the body
 
     problem = shape_problem(record["body"])
     if problem:
