@@ -16,6 +16,7 @@ KIND_LABELS = {
     "restriction_lifted": "Restriction lifted",
     "pathway_closed": "Pathway closed",
     "amendment": "Amendment",
+    "closure_decision": "Closure decision",
 }
 
 
@@ -51,6 +52,9 @@ def summarise(record: dict[str, Any], body: dict[str, Any] | None = None) -> str
         return f"{b['restriction_id']} lifted: {b['reason']}"
     if kind == "amendment":
         return f"correction: {b['reason']}"
+    if kind == "closure_decision":
+        verb = "approved" if b.get("decision") == "approve" else "returned"
+        return f"{b.get('pathway_id')} closure {verb}" + (f": {b['reason']}" if b.get("reason") else "")
     return kind
 
 

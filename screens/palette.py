@@ -36,6 +36,8 @@ class SupervisorCommands(Provider):
         commands += [
             ("Sync now", app.action_sync_now, "Send unsynced records to the central store"),
             ("Restrictions", app.action_restrictions, "Start, review and lift restrictions"),
+            ("Awaiting your approval", app.action_approvals,
+             "Closure proposals of pathways you own: approve or return them"),
             ("Decision aid", app.action_decision_aid, "The one-page escalation thresholds"),
             ("Report", app.action_report, "Governance report"),
         ]

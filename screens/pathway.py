@@ -50,6 +50,12 @@ class AssignPathwayScreen(FormScreen):
                 yield make_input(app, id="owner", placeholder="named person", classes="field")
                 yield Label("Due on", classes="label inline")
                 yield make_input(app, id="due_on", value=due, placeholder="YYYY-MM-DD", classes="field")
+            with Horizontal(classes="row"):
+                yield Label("Owner's id", classes="label")
+                yield make_input(app, id="owner_id", placeholder="supervisor id who signs off, e.g. DIR01",
+                                 classes="field")
+                yield Label("Deputy's id", classes="label inline")
+                yield make_input(app, id="deputy_id", placeholder="optional", classes="field")
             yield Label("Scenarios to pass", classes="section-title")
             yield SelectionList(*[(f"{s.title} ({s.id})", s.id) for s in app.store.library.scenarios()],
                                 id="scenarios", classes="field")
@@ -68,18 +74,21 @@ class AssignPathwayScreen(FormScreen):
         problems: list[str] = []
         samples = as_int(values, "compliant_samples", problems, 0)
         shifts = as_int(values, "shadow_shifts", problems, 0)
-        for key in ("incident_ref", "gap", "owner", "due_on"):
-            if not values.get(key):
+        for key in ("incident_ref", "gap", "owner", "owner_id", "due_on"):
+            if not (values.get(key) or "").strip():
                 problems.append(f"{key}: required")
         if problems:
             raise RecordInvalid(problems)
         subject = {"staff_id": self.staff_id} if values.get("scope") != "cohort" else {
             "cohort_id": self.cohort_id}
         body = {**subject, "incident_ref": values["incident_ref"], "gap": values["gap"],
-                "owner": values["owner"], "due_on": values["due_on"].strip(),
+                "owner": values["owner"], "owner_id": values["owner_id"].strip(),
+                "due_on": values["due_on"].strip(),
                 "requirements": {"scenarios": list(values.get("scenarios") or []),
                                  "compliant_samples": samples, "shadow_shifts": shifts,
                                  "first_five": bool(values.get("first_five"))}}
+        if (values.get("deputy_id") or "").strip():
+            body["deputy_id"] = values["deputy_id"].strip()
         if (values.get("note") or "").strip():
             body["note"] = values["note"].strip()
         return body

@@ -18,6 +18,7 @@ class PreviewContext:
     def __init__(self, library: Library, today: dt.date) -> None:
         self.library = library
         self.today = today
+        self.author = ""
 
     def staff_exists(self, staff_id: str) -> bool:
         return True

@@ -93,6 +93,7 @@ class RosterScreen(Screen):
         Binding("v", "state", "State"),
         Binding("o", "sort", "Sort"),
         Binding("r", "app.restrictions", "Restrictions"),
+        Binding("w", "app.approvals", "Approvals"),
         Binding("s", "app.sync_now", "Sync"),
         Binding("g", "app.report", "Report"),
         Binding("left_square_bracket", "page(-1)", "Prev page", show=False),

@@ -171,12 +171,19 @@ class StaffScreen(Screen):
             head = (f"{view['pathway_id']} · {view['incident_ref']} · {view['gap']} gap · "
                     f"{view['status']}")
             head += f" {view['closed_on']}" if view["closed_on"] else f" · due {view['due_on']}"
+            if view.get("approval_text") and view["status"] == "open":
+                head += f" · {view['approval_text']}"
             pathways.append(head, style="bold red" if overdue else "")
             pathways.append(" OVERDUE\n" if overdue else "\n", style="bold red")
+            owner = view["owner"] + (f" ({view['owner_id']})" if view.get("owner_id") else "")
             if view["scope"] == "cohort":
-                pathways.append(f"  cohort {view['subject']}, owner {view['owner']}\n", style="dim")
+                pathways.append(f"  cohort {view['subject']}, owner {owner}\n", style="dim")
             else:
-                pathways.append(f"  owner {view['owner']}\n", style="dim")
+                pathways.append(f"  owner {owner}\n", style="dim")
+            if view.get("approval") == "returned":
+                pathways.append(f"  returned by {view['decided_by']}: {view['decision_reason']}\n")
+            elif view.get("approval") == "closed" and view.get("decided_by"):
+                pathways.append(f"  closure approved by {view['decided_by']}\n", style="dim")
             if view["status"] == "open":
                 pathways.append("\n".join(requirement_lines(view)) + "\n")
                 if view["scope"] == "cohort" and view["unmet"]:

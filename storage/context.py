@@ -18,6 +18,8 @@ class StoreContext:
         self.store = store
         self.library = store.library
         self.today = today
+        profile = store.profile
+        self.author = profile.supervisor if profile is not None else ""
         self._staff: set[str] | None = None  # the roster does not change inside one transaction
 
     def staff_exists(self, staff_id: str) -> bool:
@@ -41,14 +43,16 @@ class StoreContext:
         assigned = next((e for e in refs if e.kind == "pathway_assigned"), None)
         if assigned is None:
             return None
-        closure = next((e for e in refs if e.kind == "pathway_closed"), None)
+        closure = projections.closures(refs).get(pathway_id)
         if "staff_id" in assigned.body:
             ids = [assigned.body["staff_id"]]
         else:
             ids = [p["staff_id"] for p in self.store.roster(assigned.body["cohort_id"])]
         members = self.store.member_records(ids, since=assigned.record["created_at"])
         view = projections.pathway_view(assigned, closure, members, self.today)
-        return PathwayInfo(pathway_id, closure is not None, view["unmet"])
+        return PathwayInfo(pathway_id, closure is not None and closure.closed, view["unmet"],
+                           owner_id=view["owner_id"], deputy_id=view["deputy_id"], approval=view["approval"],
+                           proposal=view["proposal"], proposed_by=view["proposed_by"])
 
     def record_by_hash(self, record_hash: str) -> dict[str, Any] | None:
         return self.store.record_by_hash(record_hash)

@@ -207,6 +207,16 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         BEGIN SELECT RAISE(ABORT, 'set-aside records are append-only'); END;
         """,
     ),
+    (
+        7,
+        "the control records' partial index also holds the owners' closure decisions",
+        """
+        DROP INDEX IF EXISTS records_control;
+        CREATE INDEX records_control ON records (kind) WHERE kind IN
+            ('pathway_assigned', 'pathway_closed', 'closure_decision', 'restriction_started',
+             'restriction_reviewed', 'restriction_lifted');
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -26,8 +26,8 @@ from storage import projections
 from storage.projections import Effective
 from storage.store import RECORD_COLUMNS, Store, row_to_record
 
-CONTROL_KINDS = ("pathway_assigned", "pathway_closed", "restriction_started",
-                 "restriction_reviewed", "restriction_lifted")
+CONTROL_KINDS = ("pathway_assigned", "pathway_closed", "closure_decision", "restriction_started",
+                 "restriction_reviewed", "restriction_lifted")  # = migration 7's partial index
 
 
 def _json_rows(store: Store, sql: str, params: tuple | list = (), columns: str = "") -> list[list[Any]]:
@@ -79,7 +79,7 @@ class _Control:
     effective: list[Effective]
     restrictions: dict[str, projections.RestrictionState]
     assigned: list[Effective]
-    closures: dict[str, Effective]
+    closures: dict[str, projections.Closure]
 
 
 # Written out (not bound) so SQLite can use the partial index ``records_control`` (migration 5).
@@ -102,7 +102,7 @@ def _control(store: Store) -> _Control:
         effective=effective,
         restrictions=projections.restriction_states(effective),
         assigned=[e for e in effective if e.kind == "pathway_assigned"],
-        closures={e.body["pathway_id"]: e for e in effective if e.kind == "pathway_closed"},
+        closures=projections.closures(effective),
     )
 
 
@@ -149,12 +149,12 @@ def _pathway_views(store: Store, control: _Control, today: dt.date,
         pid = body["pathway_id"]
         ids = [body["staff_id"]] if "staff_id" in body else by_cohort.get(body["cohort_id"], [])
         closure = control.closures.get(pid)
-        if closure is None:
+        if closure is None or not closure.closed:
             members = _member_activity(store, ids, eff.record["created_at"])
         else:
             members = {sid: [] for sid in ids}
         view = projections.pathway_view(eff, closure, members, today)
-        if closure is not None:
+        if closure is not None and closure.closed:
             view["unmet"], view["met"] = [], True
             view.pop("progress", None)
             view.pop("members", None)
@@ -328,6 +328,19 @@ def timeline_page(store: Store, staff_id: str, offset: int = 0, limit: int = 100
 def pathway_views(store: Store, today: dt.date) -> list[dict[str, Any]]:
     """Every pathway's view (as ``projections.pathway_view``; closed ones without progress)."""
     return _everything(store, today)[1]
+
+
+def awaiting_decision(views: list[dict[str, Any]], supervisor: str | None) -> list[dict[str, Any]]:
+    """Pathway views whose latest closure proposal awaits a decision, each with ``decider`` (the
+    owner, or the deputy when the owner proposed it); with ``supervisor``, only theirs."""
+    out = []
+    for view in views:
+        if view.get("approval") != "awaiting_approval":
+            continue
+        decider = view["deputy_id"] if view["proposed_by"] == view["owner_id"] else view["owner_id"]
+        if supervisor is None or decider == supervisor:
+            out.append({**view, "decider": decider})
+    return out
 
 
 def all_restrictions(store: Store, today: dt.date) -> list[dict[str, Any]]:

@@ -214,9 +214,64 @@ def requirement_progress(
     return progress, unmet
 
 
+@dataclass
+class Closure:
+    """Where a pathway's closure stands.
+
+    A schema-1 pathway (``owner`` is a name, nobody signs for it) is closed by its first
+    ``pathway_closed``. On a schema-2 pathway a ``pathway_closed`` *proposes* closure; it is
+    closed once its owner approves the latest proposal with a ``closure_decision`` (the deputy,
+    when the owner proposed it), or back to open with the reason when returned. Decisions by
+    anyone else are not counted (the laptop refuses to sign them)."""
+
+    proposal: Effective
+    decision: Effective | None = None
+    state: str = "closed"  # closed | awaiting_approval | returned
+    owner_id: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.state == "closed"
+
+
+def closures(effective: list[Effective]) -> dict[str, Closure]:
+    """pathway id -> its closure (pathways with no proposal are absent)."""
+    assigned = {e.body.get("pathway_id"): e for e in effective if e.kind == "pathway_assigned"}
+    proposals: dict[str, list[Effective]] = {}
+    decisions: dict[str, list[Effective]] = {}
+    for eff in effective:
+        if eff.kind == "pathway_closed":
+            proposals.setdefault(eff.body.get("pathway_id"), []).append(eff)
+        elif eff.kind == "closure_decision":
+            decisions.setdefault(eff.body.get("proposal"), []).append(eff)
+    out: dict[str, Closure] = {}
+    for pathway_id, offered in proposals.items():
+        pathway = assigned.get(pathway_id)
+        owner = pathway.body.get("owner_id") if pathway is not None else None
+        if owner is None:  # schema 1 (or the pathway is not held here): the first one closes it
+            out[pathway_id] = Closure(offered[0])
+            continue
+        deputy = pathway.body.get("deputy_id")
+        closure = Closure(offered[-1], state="awaiting_approval", owner_id=owner)
+        for proposal in offered:
+            deciders = {deputy} if proposal.record["author"] == owner else {owner}
+            valid = [d for d in decisions.get(proposal.record["hash"], ())
+                     if d.record["author"] in deciders and d.body.get("pathway_id") == pathway_id]
+            if valid and valid[0].body.get("decision") == "approve":
+                closure = Closure(proposal, valid[0], "closed", owner)
+                break
+            closure = Closure(proposal, valid[0] if valid else None,
+                              "returned" if valid else "awaiting_approval", owner)
+        out[pathway_id] = closure
+    return out
+
+
+APPROVAL_WORDS = {"awaiting_approval": "awaiting owner approval", "returned": "closure returned by the owner"}
+
+
 def pathway_view(
     assigned: Effective,
-    closure: Effective | None,
+    closure: Closure | None,
     members: dict[str, list[Effective]],
     today: dt.date,
 ) -> dict[str, Any]:
@@ -233,7 +288,8 @@ def pathway_view(
     if "cohort_id" in body and not members:
         unmet.append("cohort has no staff on the roster")
     due_on = dt.date.fromisoformat(body["due_on"])
-    closed = closure is not None
+    closed = closure is not None and closure.closed
+    decision = closure.decision if closure is not None else None
     view = {
         "pathway_id": body["pathway_id"],
         "scope": "cohort" if "cohort_id" in body else "staff",
@@ -241,6 +297,8 @@ def pathway_view(
         "incident_ref": body["incident_ref"],
         "gap": body["gap"],
         "owner": body["owner"],
+        "owner_id": body.get("owner_id"),
+        "deputy_id": body.get("deputy_id"),
         "due_on": body["due_on"],
         "assigned_on": assigned.created_on.isoformat(),
         "status": "closed" if closed else "open",
@@ -248,14 +306,27 @@ def pathway_view(
         "requirements": body["requirements"],
         "unmet": unmet,
         "met": not unmet,
-        "closed_on": closure.created_on.isoformat() if closure else None,
-        "verification": closure.body["verification"] if closure else None,
+        "closed_on": (decision or closure.proposal).created_on.isoformat() if closed else None,
+        "verification": closure.proposal.body["verification"] if closure else None,
+        # schema 2: where the owner's sign-off stands (None on schema-1 pathways)
+        "approval": closure.state if closure is not None and closure.owner_id else None,
+        "approval_text": APPROVAL_WORDS.get(closure.state) if closure is not None else None,
+        "proposal": closure.proposal.record["hash"] if closure is not None else None,
+        "proposed_by": closure.proposal.record["author"] if closure is not None else None,
+        "decided_by": decision.record["author"] if decision is not None else None,
+        "decision_reason": decision.body.get("reason") if decision is not None else None,
     }
     if "staff_id" in body:
         view["progress"] = per_member.get(body["staff_id"], {}).get("progress")
     else:
         view["members"] = per_member
     return view
+
+
+def _closure_key(closure: Closure | None) -> tuple | None:
+    if closure is None:
+        return None
+    return (closure.proposal.record["hash"], closure.decision.record["hash"] if closure.decision else None)
 
 
 def staff_status(
@@ -274,7 +345,7 @@ def staff_status(
     """
     staff_id = staff["staff_id"]
     own = [e for e in effective if e.body.get("staff_id") == staff_id]
-    closures = {e.body["pathway_id"]: e for e in effective if e.kind == "pathway_closed"}
+    closed_by = closures(effective)
     pathways = []
     for eff in effective:
         if eff.kind != "pathway_assigned":
@@ -282,8 +353,8 @@ def staff_status(
         if eff.body.get("staff_id") == staff_id:
             members = {staff_id: own}
         elif eff.body.get("cohort_id") == staff["cohort_id"]:
-            closure = closures.get(eff.body["pathway_id"])
-            key = (eff.record["hash"], closure.record["hash"] if closure else None)
+            closure = closed_by.get(eff.body["pathway_id"])
+            key = (eff.record["hash"], _closure_key(closure))
             if cohort_views is None or key not in cohort_views:
                 view = pathway_view(eff, closure, cohort_members, today)
                 if cohort_views is None:
@@ -294,7 +365,7 @@ def staff_status(
             continue
         else:
             continue
-        pathways.append(pathway_view(eff, closures.get(eff.body["pathway_id"]), members, today))
+        pathways.append(pathway_view(eff, closed_by.get(eff.body["pathway_id"]), members, today))
     latest = _latest_by(
         [e for e in own if e.kind == "scenario_check"], lambda e: e.body["scenario_id"]
     )

@@ -80,7 +80,7 @@ def index_columns(kind: str, body: dict[str, Any]) -> tuple[Any, ...]:
     amends = None
     if kind == "amendment":
         amends, body = body["amends"], body["body"]
-    ref = body.get("pathway_id") if kind in ("pathway_assigned", "pathway_closed") else None
+    ref = body.get("pathway_id") if kind in ("pathway_assigned", "pathway_closed", "closure_decision") else None
     ref = ref or body.get("restriction_id")
     return body.get("staff_id"), body.get("cohort_id"), ref, amends
 
@@ -290,27 +290,29 @@ class Store:
         return True
 
     def _sign_next(self, profile: Profile, kind: str, body: dict[str, Any], now: dt.datetime,
-                   head: tuple[int, str]) -> tuple[dict[str, Any], str]:
-        from supervisor_tui.records import SCHEMA_VERSION, utc_now_iso
+                   head: tuple[int, str], schema: int | None = None) -> tuple[dict[str, Any], str]:
+        from supervisor_tui.records import current_schema, utc_now_iso
         from sync.signing import seal_with_body_json
 
         unsigned = {
-            "id": uuid7(now), "kind": kind, "schema": SCHEMA_VERSION, "author": profile.supervisor,
+            "id": uuid7(now), "kind": kind, "schema": schema or current_schema(kind), "author": profile.supervisor,
             "device": profile.device, "seq": head[0] + 1, "prev": head[1],
             "created_at": utc_now_iso(now), "body": body,
         }
         body_json = canonical_bytes(body, trusted=True).decode()  # built by pydantic models
         return seal_with_body_json(unsigned, body_json, self.key), body_json
 
-    def append(self, kind: str, raw_body: Any, now: dt.datetime | None = None) -> dict[str, Any]:
-        """Validate, derive, sign and durably append one record; return it."""
+    def append(self, kind: str, raw_body: Any, now: dt.datetime | None = None,
+               schema: int | None = None) -> dict[str, Any]:
+        """Validate, derive, sign and durably append one record; return it. ``schema``: an older
+        body schema of the kind (tests and imports of old-style records; default the current)."""
         from supervisor_tui.rules import prepare_body
 
         profile = self.require_profile()
         now = now or dt.datetime.now(dt.UTC)
         with self.write():
-            body = prepare_body(kind, raw_body, self.context(now.date()))
-            record, body_json = self._sign_next(profile, kind, body, now, self._head(profile.device))
+            body = prepare_body(kind, raw_body, self.context(now.date()), schema)
+            record, body_json = self._sign_next(profile, kind, body, now, self._head(profile.device), schema)
             self.insert_signed(record, body_json)
         return record
 

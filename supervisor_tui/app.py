@@ -268,6 +268,11 @@ class SupervisorApp(App):
 
         self.push_screen(RestrictionsScreen())
 
+    def action_approvals(self) -> None:
+        from screens.approvals import ApprovalsScreen
+
+        self.push_screen(ApprovalsScreen())
+
     def action_report(self) -> None:
         try:
             from screens.report import ReportScreen

@@ -14,6 +14,7 @@ from storage.store import StoreError
 from supervisor_tui import __version__
 from supervisor_tui.commands import (
     checklists_cmd,
+    closure_cmd,
     core,
     demo_cmd,
     export_cmd,
@@ -25,7 +26,7 @@ from supervisor_tui.commands.common import EXIT_FAILED, EXIT_INVALID, CliError
 from supervisor_tui.rules import RecordInvalid
 from sync.signing import KeyFileError
 
-COMMAND_MODULES = [core, roster_cmd, checklists_cmd, records_cmd, demo_cmd, sync_cmd, export_cmd]
+COMMAND_MODULES = [core, roster_cmd, checklists_cmd, records_cmd, closure_cmd, demo_cmd, sync_cmd, export_cmd]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -111,8 +111,8 @@ def story(store: Store, now: dt.datetime) -> Iterator[Item]:
     # Incident 1: delayed escalation overnight -> cohort pathway + cohort restriction.
     yield "pathway_assigned", {
         "pathway_id": "PW-OVN-0142", "cohort_id": "overnight-float", "incident_ref": "INC-2026-0142",
-        "gap": "knowledge", "owner": "Rosa Alvarez (programme director)",
-        "due_on": (start + dt.timedelta(days=49)).date().isoformat(),
+        "gap": "knowledge", "owner": "Rosa Alvarez (programme director)", "owner_id": "DIR01",
+        "deputy_id": "QL01", "due_on": (start + dt.timedelta(days=49)).date().isoformat(),
         "requirements": {"scenarios": ["new-confusion-news2", "soft-signs-reduced-intake"], "shadow_shifts": 3},
         "note": "Near-miss: hesitation to call the on-call clinician for new confusion overnight.",
     }, at(0, 8)
@@ -148,7 +148,7 @@ def story(store: Store, now: dt.datetime) -> Iterator[Item]:
         pid = f"PW-DOC-{i + 1:03d}"
         yield "pathway_assigned", {
             "pathway_id": pid, "staff_id": sid, "incident_ref": "INC-2026-0157", "gap": "knowledge",
-            "owner": "Tom Reid (quality lead)", "due_on": (start + dt.timedelta(days=38 + 4 * i)).date().isoformat(),
+            "owner": "Tom Reid (quality lead)", "owner_id": "QL01", "due_on": (start + dt.timedelta(days=38 + 4 * i)).date().isoformat(),
             "requirements": {"compliant_samples": 2, "first_five": i < 2},
         }, at(3, 9, i)
         for seq in (1, 2):
@@ -172,8 +172,8 @@ def story(store: Store, now: dt.datetime) -> Iterator[Item]:
         sid = outreach[0]
         yield "pathway_assigned", {
             "pathway_id": "PW-OUT-0163", "staff_id": sid, "incident_ref": "INC-2026-0163",
-            "gap": "accountability", "owner": "Rosa Alvarez (programme director)",
-            "due_on": (start + dt.timedelta(days=30)).date().isoformat(),
+            "gap": "accountability", "owner": "Rosa Alvarez (programme director)", "owner_id": "DIR01",
+            "deputy_id": "QL01", "due_on": (start + dt.timedelta(days=30)).date().isoformat(),
             "requirements": {"scenarios": ["fall-head-injury-anticoagulant"], "shadow_shifts": 2},
         }, at(6, 9)
         yield "restriction_started", {
@@ -218,7 +218,56 @@ def load_story(store: Store, now: dt.datetime | None = None) -> int:
     store.append("amendment", {"amends": target["hash"], "reason": "Timer was stopped late; "
                                "decision time corrected from the trainer's stopwatch.", "body": corrected},
                  now=now - dt.timedelta(days=1))
+    _owner_decisions(store)
     return count + 1
+
+
+def demo_owner_key(owner_id: str) -> Any:
+    """The demo owners' keys: derived from a public phrase, so they are for demo data only."""
+    import hashlib
+
+    import nacl.signing
+
+    from sync.signing import DeviceKey
+
+    return DeviceKey(nacl.signing.SigningKey(hashlib.sha256(f"supervisor-tui demo owner {owner_id}".encode()).digest()))
+
+
+def sign_as_owner(store: Store, owner_id: str, body: dict[str, Any], when: dt.datetime,
+                  kind: str = "closure_decision") -> dict[str, Any]:
+    """A record (by default a ``closure_decision``) signed on the demo owner's own laptop
+    (``demo_owner_key``) and stored here as a pulled record, as after a sync. Not checked by the
+    rules here (the owner's laptop did that). For demo data and tests only."""
+    from storage import sync_state
+    from storage.store import uuid7
+    from supervisor_tui.records import utc_now_iso
+    from sync.signing import seal
+
+    device = f"demo-{owner_id.lower()}"
+    row = store.conn.execute("SELECT seq, hash FROM records WHERE device = ? ORDER BY seq DESC LIMIT 1",
+                             (device,)).fetchone()
+    seq, prev = row if row else (0, "")
+    key = demo_owner_key(owner_id)
+    record = seal({"id": uuid7(when), "kind": kind, "schema": 1, "author": owner_id,
+                   "device": device, "seq": seq + 1, "prev": prev, "created_at": utc_now_iso(when),
+                   "body": body}, key)
+    sync_state.insert_pulled(store, [record], {device: (owner_id, key.public_key_hex)})
+    return record
+
+
+def _owner_decisions(store: Store) -> None:
+    """The pathway owners approved the demo's closure proposals on their own laptops."""
+    from storage import projections
+
+    effective = projections.effective_records(store.records())
+    owners = {e.body["pathway_id"]: e.body.get("owner_id") for e in effective if e.kind == "pathway_assigned"}
+    for eff in effective:
+        owner = owners.get(eff.body.get("pathway_id")) if eff.kind == "pathway_closed" else None
+        if owner is None or owner == store.require_profile().supervisor:
+            continue
+        when = dt.datetime.fromisoformat(eff.record["created_at"][:-1]).replace(tzinfo=dt.UTC) + dt.timedelta(minutes=2)
+        sign_as_owner(store, owner, {"pathway_id": eff.body["pathway_id"], "proposal": eff.record["hash"],
+                                     "decision": "approve"}, when)
 
 
 def ensure_demo_roster(store: Store, size: int | None = None) -> int:

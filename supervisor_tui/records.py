@@ -196,9 +196,39 @@ class Verification(BaseModel):
     result: Text
 
 
+class PathwayAssignedV2(PathwayAssigned):
+    """Schema 2: the owner is a supervisor who signs (``owner`` stays the display name)."""
+
+    owner_id: Ident
+    deputy_id: Ident | None = None
+
+    @model_validator(mode="after")
+    def _deputy_differs(self) -> PathwayAssignedV2:
+        if self.deputy_id is not None and self.deputy_id == self.owner_id:
+            raise ValueError("the deputy must be someone other than the owner")
+        return self
+
+
 class PathwayClosed(Body):
+    """Closes a schema-1 pathway; on a schema-2 pathway it proposes closure to the owner."""
+
     pathway_id: Ident
     verification: Verification
+
+
+class ClosureDecision(Body):
+    """The pathway owner's (or deputy's) decision on a closure proposal (a ``pathway_closed``)."""
+
+    pathway_id: Ident
+    proposal: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
+    decision: Literal["approve", "return"]
+    reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _return_needs_reason(self) -> ClosureDecision:
+        if self.decision == "return" and not self.reason:
+            raise ValueError("say why the closure is returned")
+        return self
 
 
 class Amendment(Body):
@@ -217,11 +247,19 @@ BODY_MODELS: dict[str, type[Body]] = {
     "restriction_lifted": RestrictionLifted,
     "pathway_closed": PathwayClosed,
     "amendment": Amendment,
+    "closure_decision": ClosureDecision,
 }
 KINDS: tuple[str, ...] = tuple(BODY_MODELS)
 # The envelope's ``schema`` selects the body model: (kind, schema) -> model. Old schema versions
 # stay here forever so that old records stay readable and checkable.
 MODELS: dict[tuple[str, int], type[Body]] = {(kind, 1): model for kind, model in BODY_MODELS.items()}
+MODELS[("pathway_assigned", 2)] = PathwayAssignedV2
+# The schema a laptop signs new records with (old ones stay readable through MODELS).
+CURRENT_SCHEMA: dict[str, int] = {kind: max(v for k, v in MODELS if k == kind) for kind in BODY_MODELS}
+
+
+def current_schema(kind: str) -> int:
+    return CURRENT_SCHEMA.get(kind, 1)
 
 
 def body_model(kind: str, schema: int) -> type[Body] | None:
@@ -244,6 +282,7 @@ class Envelope(BaseModel):
         "restriction_lifted",
         "pathway_closed",
         "amendment",
+        "closure_decision",
     ]
     schema_: StrictInt = Field(alias="schema", ge=1)
     author: Ident

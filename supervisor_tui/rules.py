@@ -22,6 +22,7 @@ from supervisor_tui.records import (
     BODY_MODELS,
     Amendment,
     Body,
+    ClosureDecision,
     NoteAssessment,
     PathwayAssigned,
     PathwayClosed,
@@ -31,6 +32,7 @@ from supervisor_tui.records import (
     ScenarioCheck,
     ShadowEscalation,
     body_model,
+    current_schema,
 )
 
 
@@ -55,6 +57,11 @@ class PathwayInfo:
     pathway_id: str
     closed: bool
     unmet: list[str] = field(default_factory=list)
+    owner_id: str | None = None  # schema 2: the owner who signs closure decisions
+    deputy_id: str | None = None
+    approval: str | None = None  # awaiting_approval | returned | closed (schema 2 with a proposal)
+    proposal: str | None = None  # hash of the latest closure proposal
+    proposed_by: str | None = None
 
 
 class RuleContext(Protocol):
@@ -62,6 +69,7 @@ class RuleContext(Protocol):
 
     library: Library
     today: dt.date
+    author: str  # the supervisor id of whoever is about to sign
 
     def staff_exists(self, staff_id: str) -> bool: ...
     def cohort_exists(self, cohort_id: str) -> bool: ...
@@ -86,7 +94,7 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10].upper()}"
 
 
-def prepare_body(kind: str, raw: Any, ctx: RuleContext) -> dict[str, Any]:
+def prepare_body(kind: str, raw: Any, ctx: RuleContext, schema: int | None = None) -> dict[str, Any]:
     """Validate ``raw`` as a ``kind`` body, compute derived fields, return the JSON body."""
     if kind not in BODY_MODELS:
         raise RecordInvalid([f"kind: unknown kind {kind!r} (one of {', '.join(BODY_MODELS)})"])
@@ -100,7 +108,7 @@ def prepare_body(kind: str, raw: Any, ctx: RuleContext) -> dict[str, Any]:
         raw["pathway_id"] = new_id("PW")
     if kind == "restriction_started" and not raw.get("restriction_id"):
         raw["restriction_id"] = new_id("RS")
-    body = _parse(kind, raw)
+    body = _parse(kind, raw, schema)
     problems = derive(kind, body, ctx.library) + _CONTEXT[kind](body, ctx, None)
     if problems:
         raise RecordInvalid(problems)
@@ -114,9 +122,12 @@ def derive(kind: str, body: Body, library: Library) -> list[str]:
     return _DERIVE[kind](body, library)
 
 
-def _parse(kind: str, raw: dict[str, Any]) -> Body:
+def _parse(kind: str, raw: dict[str, Any], schema: int | None = None) -> Body:
+    model = body_model(kind, schema or current_schema(kind))
+    if model is None:
+        raise RecordInvalid([f"schema: version {schema} of {kind} is not known"])
     try:
-        return BODY_MODELS[kind].model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         raise RecordInvalid(pydantic_problems(exc)) from exc
 
@@ -321,8 +332,37 @@ def _pathway_closed(body: PathwayClosed, ctx: RuleContext, original: dict | None
         return [f"pathway_id: no pathway {body.pathway_id!r} in this store"]
     if info.closed and original is None:
         return [f"pathway_id: {body.pathway_id} is already closed"]
+    if info.approval == "awaiting_approval" and original is None:
+        return [f"pathway_id: {body.pathway_id} already awaits its owner's approval"
+                f" (proposed by {info.proposed_by})"]
     if info.unmet:
         return [f"pathway {body.pathway_id} cannot be closed, unmet: {u}" for u in info.unmet]
+    return []
+
+
+def _closure_decision(body: ClosureDecision, ctx: RuleContext, original: dict | None) -> list[str]:
+    info = ctx.pathway(body.pathway_id)
+    if info is None:
+        return [f"pathway_id: no pathway {body.pathway_id!r} in this store"]
+    if info.owner_id is None:
+        return [f"pathway_id: {body.pathway_id} names no signing owner: its closure needs no approval"]
+    if info.proposal is None:
+        return [f"proposal: nobody has proposed closing {body.pathway_id}"]
+    if body.proposal != info.proposal:
+        return [f"proposal: not the latest closure proposal of {body.pathway_id}"]
+    if info.approval != "awaiting_approval":
+        return [f"proposal: already decided ({info.approval})"]
+    if info.proposed_by == info.owner_id:
+        if info.deputy_id is None:
+            return [f"the owner {info.owner_id} proposed this closure: a deputy must decide, and"
+                    f" {body.pathway_id} names none"]
+        if ctx.author != info.deputy_id:
+            return [f"the owner {info.owner_id} proposed this closure: only the deputy"
+                    f" {info.deputy_id} can decide it"]
+    elif ctx.author != info.owner_id:
+        return [f"only the pathway's owner {info.owner_id} can decide its closure"]
+    if body.decision == "approve" and info.unmet:
+        return [f"cannot approve: no longer met: {u}" for u in info.unmet]
     return []
 
 
@@ -342,9 +382,10 @@ def amended_body(target: dict[str, Any] | None, body: Amendment, library: Librar
     except ValidationError as exc:
         return None, [f"body.{p}" for p in pydantic_problems(exc)]
     target_body = target["body"] if isinstance(target["body"], dict) else {}
-    for key in ("pathway_id", "restriction_id"):
-        if key in target_body and getattr(corrected, key, None) != target_body[key]:
-            return None, [f"body.{key}: an amendment cannot change {key}"]
+    for key in ("pathway_id", "restriction_id", "owner_id", "deputy_id"):
+        changed = getattr(corrected, key, None) != target_body.get(key)
+        if changed and (key in target_body or key in ("owner_id", "deputy_id")):
+            return None, [f"body.{key}: an amendment cannot change {key}"]  # who signs off stays
     return corrected, [f"body.{p}" for p in derive(kind, corrected, library)]
 
 
@@ -372,6 +413,7 @@ _DERIVE: dict[str, Any] = {
     "restriction_reviewed": _nothing,
     "restriction_lifted": _nothing,
     "pathway_closed": _nothing,
+    "closure_decision": _nothing,
     "amendment": _nothing,  # its corrected body: ``amended_body``, which needs the amended record
 }
 _CONTEXT: dict[str, Any] = {
@@ -383,5 +425,6 @@ _CONTEXT: dict[str, Any] = {
     "restriction_reviewed": _restriction_reviewed,
     "restriction_lifted": _restriction_lifted,
     "pathway_closed": _pathway_closed,
+    "closure_decision": _closure_decision,
     "amendment": _amendment,
 }

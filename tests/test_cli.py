@@ -54,7 +54,7 @@ def test_demo_creates_roster_and_every_kind(cli):
     kinds = {r["kind"] for r in records}
     assert kinds == {"pathway_assigned", "scenario_check", "shadow_escalation", "note_assessment",
                      "restriction_started", "restriction_reviewed", "restriction_lifted",
-                     "pathway_closed", "amendment"}
+                     "pathway_closed", "amendment", "closure_decision"}
     per_staff = {}
     for r in records:
         sid = r["body"].get("staff_id")

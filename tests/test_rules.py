@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from supervisor_tui.demo import sign_as_owner
 from supervisor_tui.rules import RecordInvalid
 from tests.conftest import NOW, note_body, scenario_body
 
@@ -132,7 +133,7 @@ def test_invalid_note_assessments(store, change, expected):
 
 def pathway(store, **overrides):
     body = {"pathway_id": "PW-1", "staff_id": "S002", "incident_ref": "INC-2026-0142", "gap": "knowledge",
-            "owner": "Rosa Alvarez", "due_on": "2026-12-01",
+            "owner": "Rosa Alvarez", "owner_id": "DIR01", "due_on": "2026-12-01",
             "requirements": {"scenarios": ["new-confusion-news2"], "shadow_shifts": 1,
                              "compliant_samples": 1, "first_five": False}}
     body.update(overrides)
@@ -156,9 +157,17 @@ def test_pathway_closure_refused_until_requirements_met(store):
     assert problems(store, "pathway_closed", CLOSE, NOW + 2 * DAY) == [
         "pathway PW-1 cannot be closed, unmet: compliant sample notes 0 of 1"]
     store.append("note_assessment", note_body("S002"), now=NOW + 2 * DAY)
-    closed = store.append("pathway_closed", CLOSE, now=NOW + 3 * DAY)
-    assert closed["kind"] == "pathway_closed"
-    assert store.status("S002", NOW.date() + 3 * DAY)["state"] == "validated"
+    proposed = store.append("pathway_closed", CLOSE, now=NOW + 3 * DAY)
+    assert proposed["kind"] == "pathway_closed"
+    status = store.status("S002", NOW.date() + 3 * DAY)
+    assert status["state"] == "in_progress"  # proposed: the owner has not approved yet
+    assert status["pathways"][0]["approval"] == "awaiting_approval"
+    assert any("awaits its owner's approval" in p for p in problems(store, "pathway_closed", CLOSE, NOW + 3 * DAY))
+    sign_as_owner(store, "DIR01", {"pathway_id": "PW-1", "proposal": proposed["hash"], "decision": "approve"},
+                  NOW + 4 * DAY)
+    status = store.status("S002", NOW.date() + 4 * DAY)
+    assert status["state"] == "validated" and status["pathways"][0]["decided_by"] == "DIR01"
+    assert status["pathways"][0]["closed_on"] == (NOW + 4 * DAY).date().isoformat()
     assert any("already closed" in p for p in problems(store, "pathway_closed", CLOSE, NOW + 4 * DAY))
 
 
@@ -178,7 +187,7 @@ def test_a_later_fail_undoes_a_pass(store):
 
 def test_cohort_pathway_needs_every_member(store):
     body = {"pathway_id": "PW-C", "cohort_id": "elm-street", "incident_ref": "INC-1", "gap": "workflow",
-            "owner": "Q", "due_on": "2026-12-01", "requirements": {"shadow_shifts": 1}}
+            "owner": "Q", "owner_id": "QL01", "due_on": "2026-12-01", "requirements": {"shadow_shifts": 1}}
     store.append("pathway_assigned", body, now=NOW)
     members = [p["staff_id"] for p in store.roster("elm-street")]
     for sid in members[:-1]:
@@ -200,10 +209,12 @@ def test_cohort_pathway_needs_every_member(store):
         (lambda b: b.update(requirements={"scenarios": ["nope"]}), "no scenario 'nope'"),
         (lambda b: b.update(owner=""), "owner"),
         (lambda b: b.update(due_on="tomorrow"), "due_on"),
+        (lambda b: b.pop("owner_id"), "owner_id"),
+        (lambda b: b.update(deputy_id="DIR01"), "deputy must be someone other than the owner"),
     ],
 )
 def test_invalid_pathways(store, change, expected):
-    body = {"staff_id": "S002", "incident_ref": "INC-1", "gap": "knowledge", "owner": "R",
+    body = {"staff_id": "S002", "incident_ref": "INC-1", "gap": "knowledge", "owner": "R", "owner_id": "DIR01",
             "due_on": "2026-12-01", "requirements": {"shadow_shifts": 2}}
     change(body)
     assert any(expected in p for p in problems(store, "pathway_assigned", body)), expected
@@ -215,7 +226,7 @@ def test_pathway_id_is_generated_and_unique(store):
     pathway(store)
     assert any("already used" in p for p in problems(store, "pathway_assigned", {
         "pathway_id": "PW-1", "staff_id": "S003", "incident_ref": "I", "gap": "knowledge", "owner": "R",
-        "due_on": "2026-12-01", "requirements": {"shadow_shifts": 1}}))
+        "owner_id": "DIR01", "due_on": "2026-12-01", "requirements": {"shadow_shifts": 1}}))
 
 
 RESTRICT = {"restriction_id": "RS-1", "cohort_id": "overnight-float",

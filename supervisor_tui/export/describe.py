@@ -24,6 +24,7 @@ KIND_LABELS = {
     "restriction_lifted": "Restriction lifted",
     "pathway_closed": "Pathway closed",
     "amendment": "Amendment",
+    "closure_decision": "Closure decision",
 }
 
 Details = list[tuple[str, str]]
@@ -128,4 +129,8 @@ def describe(kind: str, body: dict[str, Any],
         ])
     if kind == "amendment":
         return ("Amendment", "", [("Amends record", b.get("amends", "")), ("Reason", b.get("reason", ""))])
+    if kind == "closure_decision":
+        verb = "approved" if b.get("decision") == "approve" else "returned"
+        return (f"Closure of pathway {b.get('pathway_id')} {verb} by its owner", verb, [
+            ("Proposal", b.get("proposal", "")), ("Reason", b.get("reason", ""))])
     return (kind, "", [])

@@ -97,7 +97,7 @@ def build_history(inputs: ExportInputs, describe_records: bool = True) -> dict[s
     status = projections.staff_status(person, effective, {staff_id: own}, inputs.today)
 
     # pathways that apply to this person, oldest first
-    closures = {e.body["pathway_id"]: e for e in effective if e.kind == "pathway_closed"}
+    closures = projections.closures(effective)
     pathways: list[dict[str, Any]] = []
     for eff in effective:
         if eff.kind != "pathway_assigned":
@@ -108,7 +108,8 @@ def build_history(inputs: ExportInputs, describe_records: bool = True) -> dict[s
         view = projections.pathway_view(eff, closure, {staff_id: own}, inputs.today)
         view["progress"] = view.get("progress") or view.get("members", {}).get(staff_id, {}).get("progress")
         view["_since"] = eff.record["created_at"]
-        view["_closed_at"] = closure.record["created_at"] if closure else None
+        view["_closed_at"] = ((closure.decision or closure.proposal).record["created_at"]
+                              if closure is not None and closure.closed else None)
         view["entries"] = []
         pathways.append(view)
     by_pathway = {p["pathway_id"]: p for p in pathways}

@@ -125,10 +125,20 @@ def _restrictions(h: dict[str, Any]) -> str:
 def _pathway(p: dict[str, Any]) -> str:
     rows = [["Incident", p["incident_ref"]], ["Gap type", p["gap"]], ["Owner", p["owner"]],
             ["Assigned", p["assigned_on"]], ["Due", p["due_on"] + (" (OVERDUE)" if p["overdue"] else "")],
-            ["Applies to", f"{p['scope']} {p['subject']}"], ["Status", p["status"]]]
+            ["Applies to", f"{p['scope']} {p['subject']}"],
+            ["Status", p["status"] + (f" ({p['approval_text']})" if p.get("approval_text") and p["status"] == "open" else "")]]
+    if p.get("owner_id"):
+        rows.insert(3, ["Signing owner", p["owner_id"] + (f", deputy {p['deputy_id']}" if p.get("deputy_id") else "")])
+    if p.get("decided_by"):
+        rows.append(["Owner's decision", f"{p['approval']} by {p['decided_by']}"
+                     + (f": {p['decision_reason']}" if p.get("decision_reason") else "")])
     if p["verification"]:
         v = p["verification"]
-        rows.append(["Closed", f"{p['closed_on']}: {v.get('what', '')}; verified by {v.get('by', '')}; result: {v.get('result', '')}"])
+        what = f"{v.get('what', '')}; verified by {v.get('by', '')}; result: {v.get('result', '')}"
+        if p["closed_on"]:
+            rows.append(["Closed", f"{p['closed_on']}: {what}"])
+        else:
+            rows.append(["Closure proposed", f"by {p.get('proposed_by', '')}: {what}"])
     req = []
     progress = p.get("progress") or {}
     for s in progress.get("scenarios", []):

@@ -222,7 +222,7 @@ def report_from_accumulator(acc: _Accumulator, control: list[tuple[dict[str, Any
     for p in roster:
         members[p["cohort"]].append(p["staff_id"])
     names = {p["staff_id"]: p["name"] for p in roster}
-    closures = {e.body["pathway_id"]: e for e in acc.control if e.kind == "pathway_closed"}
+    closures = projections.closures(acc.control)
     views: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for eff in acc.control:
         if eff.kind != "pathway_assigned":
@@ -280,7 +280,7 @@ def _cohort_section(cid: str, name: str, acc: _Accumulator, views: list[dict[str
     closed_weeks = Counter(week_of(v["closed_on"]) for v in views if v["closed_on"])
     weeks = _all_weeks(set(weekly) | set(closed_weeks))
     keep = ("pathway_id", "scope", "subject", "incident_ref", "gap", "owner", "due_on", "assigned_on",
-            "closed_on", "verification", "unmet")
+            "closed_on", "verification", "unmet", "owner_id", "proposed_by", "decided_by")
     return {
         "cohort_id": cid, "name": name, "staff": len(staff),
         "restrictions": sorted(active, key=lambda r: r["expires_on"]),
@@ -296,6 +296,8 @@ def _cohort_section(cid: str, name: str, acc: _Accumulator, views: list[dict[str
         "pathways_open_list": [{k: v[k] for k in keep} for v in views if v["status"] == "open"],
         "pathways_overdue": [{k: v[k] for k in keep} for v in views if v["overdue"]],
         "pathways_closed": [{k: v[k] for k in keep} for v in views if v["status"] == "closed"],
+        "pathways_awaiting_approval": [{k: v[k] for k in keep} for v in views
+                                       if v.get("approval") == "awaiting_approval"],
         "incidents": incident_rates(cid, views, incidents, today),
         "weekly": [{"week": w, **{k: weekly.get(w, Counter())[k] for k in
                                   ("checks", "checks_passed", "notes", "notes_compliant", "shadows", "agreed")},

@@ -42,6 +42,9 @@ def text_lines(c: dict[str, Any]) -> list[str]:
     out.append(f"Pathways open: {c['pathways_open']}; overdue: {len(c['pathways_overdue'])}")
     for p in c["pathways_overdue"]:
         out.append(f"  OVERDUE {p['pathway_id']} due {p['due_on']} owner {p['owner']}: {'; '.join(p['unmet'][:3])}")
+    for p in c.get("pathways_awaiting_approval", []):
+        out.append(f"  AWAITING OWNER APPROVAL {p['pathway_id']} proposed by {p['proposed_by']},"
+                   f" owner {p['owner']} ({p['owner_id']})")
     out.append(f"Pathways closed with verification: {len(c['pathways_closed'])}")
     for p in c["pathways_closed"]:
         v = p["verification"] or {}
@@ -104,8 +107,13 @@ def _cohort_html(c: dict[str, Any]) -> str:
     if rw["elements"]:
         parts.append(table(["Documentation element", "Missing", "Rework rate"],
                            [[e["element_id"], e["missing"], _rate(e["rate"])] for e in rw["elements"]]))
-    parts.append(f"<h3>Pathways</h3><p>{c['pathways_open']} open, {len(c['pathways_overdue'])} overdue, "
-                 f"{len(c['pathways_closed'])} closed with verification.</p>")
+    awaiting = c.get("pathways_awaiting_approval", [])
+    parts.append(f"<h3>Pathways</h3><p>{c['pathways_open']} open ({len(awaiting)} awaiting owner approval),"
+                 f" {len(c['pathways_overdue'])} overdue, {len(c['pathways_closed'])} closed with verification.</p>")
+    if awaiting:
+        parts.append(table(["Awaiting owner approval", "Incident", "Proposed by", "Owner"],
+                           [[p["pathway_id"], p["incident_ref"], p["proposed_by"], f"{p['owner']} ({p['owner_id']})"]
+                            for p in awaiting]))
     if c["pathways_overdue"]:
         parts.append(table(["Overdue pathway", "Incident", "Owner", "Due", "Still missing"],
                            [[p["pathway_id"], p["incident_ref"], p["owner"], p["due_on"], "; ".join(p["unmet"][:4])]

@@ -52,13 +52,13 @@ def write_dataset(store: Store) -> dict[str, dict[str, Any]]:
     """Append the data set; returns the records by a short name."""
     r: dict[str, dict[str, Any]] = {}
 
-    def add(name: str, kind: str, body: dict[str, Any], when: dt.datetime) -> None:
-        r[name] = store.append(kind, body, now=when)
+    def add(name: str, kind: str, body: dict[str, Any], when: dt.datetime, schema: int | None = None) -> None:
+        r[name] = store.append(kind, body, now=when, schema=schema)
 
     # overnight-float: cohort pathway, cohort restriction, person restrictions
     add("pw_a", "pathway_assigned", {
         "pathway_id": "PW-A", "cohort_id": "overnight-float", "incident_ref": "INC-1", "gap": "knowledge",
-        "owner": "Rosa Alvarez", "due_on": "2026-10-01",
+        "owner": "Rosa Alvarez", "owner_id": "DIR01", "due_on": "2026-10-01",
         "requirements": {"scenarios": ["new-confusion-news2"], "shadow_shifts": 1}}, at(9, 1))
     add("rs_a", "restriction_started", {
         "restriction_id": "RS-A", "cohort_id": "overnight-float", "restrictions": ["paired_working", "no_high_acuity"],
@@ -89,7 +89,8 @@ def write_dataset(store: Store) -> dict[str, dict[str, Any]]:
     # new-starters: a person pathway closed with verification, rework and an amendment
     add("pw_b", "pathway_assigned", {
         "pathway_id": "PW-B", "staff_id": "S007", "incident_ref": "INC-2", "gap": "workflow",
-        "owner": "Tom Reid", "due_on": "2026-10-15", "requirements": {"compliant_samples": 2}}, at(9, 2, 10))
+        "owner": "Tom Reid", "due_on": "2026-10-15", "requirements": {"compliant_samples": 2}}, at(9, 2, 10),
+        schema=1)  # an old-style pathway (owner by name only): its closure needs no sign-off
     add("n1", "note_assessment", note(store, "S007", 1, 1, missing=("start-end-time", "client-response")), at(9, 5, 11))
     add("n2", "note_assessment", note(store, "S007", 1, 2), at(9, 8, 11))
     add("n3", "note_assessment", note(store, "S007", 2, 1), at(9, 9, 11))

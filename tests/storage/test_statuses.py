@@ -35,7 +35,7 @@ def store(tmp_path_factory) -> Store:
     load_story(store, now=NOW)
     store.append("pathway_assigned", {
         "pathway_id": "PW-NEW-0200", "cohort_id": "new-starters", "incident_ref": "INC-2026-0200",
-        "gap": "workflow", "owner": "Tom Reid (quality lead)", "due_on": "2026-11-20",
+        "gap": "workflow", "owner": "Tom Reid (quality lead)", "owner_id": "QL01", "due_on": "2026-11-20",
         "requirements": {"scenarios": ["new-confusion-news2"], "shadow_shifts": 1,
                          "compliant_samples": 1, "first_five": False}},
         now=NOW - dt.timedelta(days=5))

@@ -194,6 +194,7 @@ async def test_assign_pathway(demo_home: Path) -> None:
         await settle(pilot)
         await type_into(pilot, "#incident_ref", "INC-2026-0200")
         await type_into(pilot, "#owner", "Rosa Alvarez")
+        await type_into(pilot, "#owner_id", "DIR01")
         await pick(pilot, "#gap", "workflow")
         await type_into(pilot, "#shadow_shifts", "2")
         await pilot.press("ctrl+s")
@@ -201,6 +202,7 @@ async def test_assign_pathway(demo_home: Path) -> None:
     body = records(demo_home, "pathway_assigned")[-1]["body"]
     assert body["staff_id"] == "S020" and body["gap"] == "workflow"
     assert body["requirements"]["shadow_shifts"] == 2 and body["due_on"] == "2026-11-30"
+    assert body["owner_id"] == "DIR01" and "deputy_id" not in body
 
 
 async def test_restriction_start_review_lift(demo_home: Path) -> None:
