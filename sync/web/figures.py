@@ -67,6 +67,7 @@ def cohort_figures(c: dict[str, Any], members: list[dict[str, str]], incidents: 
     return {"cohort_id": c["cohort_id"], "name": c["name"], "staff": c["staff"],
             "restricted": restricted_staff(c, members), "pathways_open": c["pathways_open"],
             "pathways_overdue": len(c["pathways_overdue"]), "reviews_due": due, "reviews_overdue": overdue,
+            "awaiting_approval": len(c.get("pathways_awaiting_approval", [])),
             "rates": rates(c, today), "incidents": recent}
 
 

@@ -233,3 +233,38 @@ def test_a_long_timeline_is_paged(sqlite_site, store):
     assert "page 2 of 2" in second and body(second).count("<tr id=") == 5 and "Newer records" in second
     assert "page 2 of 2" in last  # past the end: the last page
     assert "2026-10-01 11:24" in first and "2026-10-01 08:00" in second  # newest first
+
+
+def test_closures_awaiting_the_owners_approval_are_on_the_dashboard_and_cohort_page(tmp_path):
+    """The demo story (owners' sign-off, issue 13): each figure opens its list."""
+    import re
+
+    from storage.store import Store
+    from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
+    from sync.central import open_central
+    from tests.tui.conftest import FIXED, build_seeded
+    from tests.web.helpers import Clock, make_accounts
+
+    laptop = Store(build_seeded(tmp_path / "home"))
+    central = open_central(f"sqlite:///{tmp_path / 'central.db'}")
+    central.import_roster(demo_roster(24), COHORT_NAMES)
+    profile = laptop.require_profile()
+    info = central.enrol(central.create_token(profile.supervisor), profile.device, profile.supervisor,
+                         laptop.key.public_key_hex)
+    central.push(info, sorted((r for r in laptop.records() if r["device"] == profile.device), key=lambda r: r["seq"]))
+    make_accounts(central)
+    server = WebServer(central, Clock(FIXED)).start()
+    try:
+        with server.client() as c:
+            login(c, "viewer")
+            dashboard = c.get("/web/").text
+            links = re.findall(r'href="(/web/cohorts/[^"#]+)#awaiting-approval"><span class="n">(\d+)</span>', dashboard)
+            assert links and all(n != "0" for _, n in links)
+            for path, n in links:
+                page = c.get(path).text
+                section = page.split('id="awaiting-approval"')[1].split("<h2")[0]
+                assert f"({n})" in section and section.count("<tr>") == int(n) + 1  # header + rows
+    finally:
+        server.stop()
+        central.close()
+        laptop.close()
