@@ -18,6 +18,7 @@ from supervisor_tui.commands import (
     core,
     demo_cmd,
     export_cmd,
+    pack_cmd,
     records_cmd,
     roster_cmd,
     sync_cmd,
@@ -26,7 +27,8 @@ from supervisor_tui.commands.common import EXIT_FAILED, EXIT_INVALID, CliError
 from supervisor_tui.rules import RecordInvalid
 from sync.signing import KeyFileError
 
-COMMAND_MODULES = [core, roster_cmd, checklists_cmd, records_cmd, closure_cmd, demo_cmd, sync_cmd, export_cmd]
+COMMAND_MODULES = [core, roster_cmd, checklists_cmd, records_cmd, closure_cmd, pack_cmd, demo_cmd, sync_cmd,
+                   export_cmd]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -237,6 +237,15 @@ class Amendment(Body):
     body: dict[str, Any]
 
 
+class PackReviewed(Body):
+    """The owner signs that the week's control pack was reviewed (``pack_sha256`` of its content)."""
+
+    owner_id: Ident
+    week: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$")]
+    pack_sha256: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
+    note: Text | None = None
+
+
 BODY_MODELS: dict[str, type[Body]] = {
     "pathway_assigned": PathwayAssigned,
     "scenario_check": ScenarioCheck,
@@ -248,6 +257,7 @@ BODY_MODELS: dict[str, type[Body]] = {
     "pathway_closed": PathwayClosed,
     "amendment": Amendment,
     "closure_decision": ClosureDecision,
+    "pack_reviewed": PackReviewed,
 }
 KINDS: tuple[str, ...] = tuple(BODY_MODELS)
 # The envelope's ``schema`` selects the body model: (kind, schema) -> model. Old schema versions
@@ -283,6 +293,7 @@ class Envelope(BaseModel):
         "pathway_closed",
         "amendment",
         "closure_decision",
+        "pack_reviewed",
     ]
     schema_: StrictInt = Field(alias="schema", ge=1)
     author: Ident

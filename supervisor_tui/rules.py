@@ -366,6 +366,12 @@ def _closure_decision(body: ClosureDecision, ctx: RuleContext, original: dict | 
     return []
 
 
+def _pack_reviewed(body: Any, ctx: RuleContext, original: dict | None) -> list[str]:
+    if ctx.author != body.owner_id:
+        return [f"owner_id: only {body.owner_id} can sign that their weekly review happened"]
+    return []
+
+
 def amended_body(target: dict[str, Any] | None, body: Amendment, library: Library) -> tuple[Body | None, list[str]]:
     """Parse and derive an amendment's corrected body against the record it amends (``target``:
     a record dict with ``kind``, ``schema`` and ``body``). Shared by the laptop and the server."""
@@ -414,6 +420,7 @@ _DERIVE: dict[str, Any] = {
     "restriction_lifted": _nothing,
     "pathway_closed": _nothing,
     "closure_decision": _nothing,
+    "pack_reviewed": _nothing,
     "amendment": _nothing,  # its corrected body: ``amended_body``, which needs the amended record
 }
 _CONTEXT: dict[str, Any] = {
@@ -426,5 +433,6 @@ _CONTEXT: dict[str, Any] = {
     "restriction_lifted": _restriction_lifted,
     "pathway_closed": _pathway_closed,
     "closure_decision": _closure_decision,
+    "pack_reviewed": _pack_reviewed,
     "amendment": _amendment,
 }

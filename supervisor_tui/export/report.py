@@ -241,7 +241,35 @@ def report_from_accumulator(acc: _Accumulator, control: list[tuple[dict[str, Any
     for cid in wanted:
         cohorts.append(_cohort_section(cid, cohort_names.get(cid, cid), acc, views.get(cid, []), restrictions,
                                        members.get(cid, []), names, incidents, today))
-    return {"today": today.isoformat(), "generated_at": generated_at, "cohorts": cohorts}
+    return {"today": today.isoformat(), "generated_at": generated_at, "cohorts": cohorts,
+            "owner_reviews": owner_reviews(acc.control, today)}
+
+
+def owner_reviews(control: list[Effective], today: dt.date) -> list[dict[str, Any]]:
+    """Per signing owner: the weeks since their first pathway (before this one) and which of them
+    have a signed ``pack_reviewed`` by that owner; "weeks without a signed review" is what an
+    inspector asks for."""
+    first: dict[str, dt.date] = {}
+    for eff in control:
+        owner = eff.body.get("owner_id") if eff.kind == "pathway_assigned" else None
+        if owner:
+            first[owner] = min(first.get(owner, eff.created_on), eff.created_on)
+    signed: dict[str, set[str]] = defaultdict(set)
+    for eff in control:
+        if eff.kind == "pack_reviewed" and eff.record["author"] == eff.body.get("owner_id"):
+            signed[eff.body["owner_id"]].add(eff.body["week"])
+    this_monday = today - dt.timedelta(days=today.weekday())
+    out = []
+    for owner, start in sorted(first.items()):
+        monday = start - dt.timedelta(days=start.weekday())
+        weeks = []
+        while monday < this_monday:
+            year, week, _ = monday.isocalendar()
+            weeks.append(f"{year}-W{week:02d}")
+            monday += dt.timedelta(days=7)
+        out.append({"owner_id": owner, "weeks": len(weeks), "signed": sorted(set(weeks) & signed[owner]),
+                    "without_signed_review": [w for w in weeks if w not in signed[owner]]})
+    return out
 
 
 def _cohort_section(cid: str, name: str, acc: _Accumulator, views: list[dict[str, Any]],

@@ -81,6 +81,13 @@ def render_report_text(report: dict[str, Any]) -> str:
         lines.append("No cohorts on the roster.")
     for c in report["cohorts"]:
         lines += [""] + text_lines(c)
+    reviews = report.get("owner_reviews") or []
+    if reviews:
+        lines += ["", "Weekly reviews signed by pathway owners (weeks before this one)"]
+        for r in reviews:
+            missing = r["without_signed_review"]
+            lines.append(f"  {r['owner_id']}: {len(r['signed'])} of {r['weeks']} weeks signed; without a signed"
+                         f" review: {len(missing)}" + (f" ({', '.join(missing[-6:])})" if missing else ""))
     return "\n".join(lines) + "\n"
 
 
@@ -160,6 +167,11 @@ def render_report_html(report: dict[str, Any]) -> str:
                     [[c["name"], len(c["restrictions"]), c["pathways_open"], len(c["pathways_overdue"]),
                       len(c["pathways_closed"])] for c in report["cohorts"]])
     body = intro + '<div class="box"><h2 style="margin-top:0">Summary</h2>' + summary + "</div>"
+    if report.get("owner_reviews"):
+        body += "<h2>Weekly reviews signed by pathway owners</h2>" + table(
+            ["Owner", "Weeks", "Signed", "Weeks without a signed review"],
+            [[r["owner_id"], r["weeks"], len(r["signed"]), ", ".join(r["without_signed_review"]) or "none"]
+             for r in report["owner_reviews"]])
     return page(title, body + "".join(_cohort_html(c) for c in report["cohorts"]))
 
 

@@ -29,7 +29,7 @@ RECORD_FIELDS = ("id", "kind", "schema", "author", "device", "seq", "prev", "cre
                  "hash", "sig")
 _SELECT = "SELECT id, kind, schema, author, device, seq, prev, created_at, body, hash, sig FROM records"
 RESTRICTION_KINDS = ("restriction_started", "restriction_reviewed", "restriction_lifted")
-PATHWAY_KINDS = ("pathway_assigned", "pathway_closed", "closure_decision")
+PATHWAY_KINDS = ("pathway_assigned", "pathway_closed", "closure_decision", "pack_reviewed")
 FOLD_EVERY_S = 1.0  # PostgreSQL: fold summaries after a push at most this often per process
 
 

@@ -1,0 +1,103 @@
+"""The weekly control pack against the hand-computed fixed data set (tests/export/dataset.py):
+DIR01 owns PW-A (cohort overnight-float, assigned 2026-09-01); restrictions RS-A (cohort),
+RS-D (S006) start that week, RS-B (S004) the next; S002 fails a scenario on 2026-09-03."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from supervisor_tui.export.control_pack import PackError, build_pack, pack_digest, parse_week
+from supervisor_tui.export.control_pack_render import render_html
+from tests.export.test_pdf import print_pdf
+
+W36 = dt.date(2026, 8, 31)  # 2026-W36: Monday 31 August to Sunday 6 September
+
+
+def test_the_week_the_pathway_started(store, data):
+    pack = build_pack(store, "DIR01", W36, incidents=[])
+    assert pack["week"] == "2026-W36" and pack["from"] == "2026-08-31" and pack["to"] == "2026-09-06"
+    assert pack["cohorts"] == ["overnight-float"]
+    (pathway,) = pack["open_pathways"]
+    assert pathway["pathway_id"] == "PW-A" and not pathway["overdue"]
+    assert "S002: scenario new-confusion-news2 not passed (last: fail)" in pathway["unmet"]
+    assert not any(u.startswith("S001:") for u in pathway["unmet"])  # passed and shadowed that week
+    assert pack["reviews_due"] == pack["reviews_overdue"] == pack["expiring"] == []
+    assert [(f["staff_id"], f["scenario_id"], f["on"]) for f in pack["fails"]] == [
+        ("S002", "new-confusion-news2", "2026-09-03")]
+    assert pack["rework"] == [] and pack["awaiting_approval"] == []  # S007/S008 are not DIR01's
+    assert pack["change"] == {"open_pathways": 1, "reviews_due": 0, "reviews_overdue": 0, "expiring": 0,
+                              "fails": 1, "rework": 0, "awaiting_approval": 0}
+    assert pack["pack_sha256"] == pack_digest(pack)
+
+
+def test_the_next_week_reviews_fall_due(store, data):
+    pack = build_pack(store, "DIR01", W36 + dt.timedelta(days=7), incidents=[])
+    assert [r["restriction_id"] for r in pack["reviews_due"]] == ["RS-A", "RS-D"]  # next reviews 8 and 9 Sept
+    assert [r["restriction_id"] for r in pack["reviews_overdue"]] == ["RS-A", "RS-D"]  # by Sunday 13 Sept
+    assert pack["fails"] == [] and pack["change"]["fails"] == -1 and pack["change"]["reviews_overdue"] == 2
+
+
+def test_a_past_week_reads_as_it_stood(store, data):
+    before = build_pack(store, "DIR01", W36 - dt.timedelta(days=7), incidents=[])
+    assert before["open_pathways"] == [] and before["cohorts"] == []  # PW-A came on 1 September
+    assert build_pack(store, "QL01", W36, incidents=[])["open_pathways"] == []  # PW-B names no owner_id
+
+
+def test_incidents_by_week_over_the_quarter(store, data):
+    incidents = [{"date": dt.date(2026, 9, 2), "cohort": "overnight-float"},
+                 {"date": dt.date(2026, 9, 3), "cohort": "overnight-float"},
+                 {"date": dt.date(2026, 7, 1), "cohort": "overnight-float"},
+                 {"date": dt.date(2026, 9, 2), "cohort": "new-starters"}]
+    pack = build_pack(store, "DIR01", W36, incidents=incidents)
+    weeks = {w["week"]: w["incidents"] for w in pack["incidents_by_week"]}
+    assert len(weeks) == 13 and weeks["2026-W36"] == 2 and weeks["2026-W27"] == 1 and sum(weeks.values()) == 3
+
+
+def test_week_parsing():
+    assert parse_week("2026-W49", dt.date(2026, 1, 1)) == dt.date(2026, 11, 30)
+    assert parse_week(None, dt.date(2026, 12, 3)) == dt.date(2026, 11, 30)
+    for bad in ("2026-49", "2026-W60", "W49", "2026-W49\n"):
+        with pytest.raises(PackError):
+            parse_week(bad, dt.date(2026, 1, 1))
+
+
+def test_cli_pack_sign_and_report(cli, store, data, tmp_path):
+    # the store fixture's supervisor is SUP01: signing DIR01's review is refused
+    out = cli("pack", "--owner", "DIR01", "--week", "2026-W36", "--format", "json")
+    assert out.code == 0 and out.json()["open_pathways"][0]["pathway_id"] == "PW-A"
+    refused = cli("pack", "--owner", "DIR01", "--week", "2026-W36", "--sign")
+    assert refused.code == 2 and "only DIR01 can sign" in refused.err
+    bad = cli("pack", "--owner", "DIR01", "--week", "2026-W99")
+    assert bad.code == 2 and "no such week" in bad.err and "Traceback" not in bad.err
+    report = cli("report", "--today", "2026-09-21")
+    assert "DIR01: 0 of 3 weeks signed; without a signed review: 3 (2026-W36, 2026-W37, 2026-W38)" in report.out
+
+
+def test_owner_signs_the_review(cli, home, tmp_path):
+    from storage.store import Store
+    from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
+    from tests.export.dataset import write_dataset
+
+    owner = Store(home)
+    owner.init_profile("DIR01", "Rosa Alvarez")
+    owner.upsert_roster(demo_roster(24), COHORT_NAMES)
+    write_dataset(owner)
+    owner.close()
+    signed = cli("pack", "--owner", "DIR01", "--week", "2026-W37", "--sign", "--note", "Reviewed at the QGM")
+    assert signed.code == 0 and "Signed: DIR01 reviewed the 2026-W37 pack" in signed.err
+    digest = signed.out.strip().splitlines()[-1].split()[-1]
+    (record,) = [r for r in cli("record", "list", "--json").json() if r["kind"] == "pack_reviewed"]
+    assert record["body"] == {"owner_id": "DIR01", "week": "2026-W37", "pack_sha256": digest,
+                              "note": "Reviewed at the QGM"}
+    text = cli("report", "--today", "2026-09-21").out
+    assert "DIR01: 1 of 3 weeks signed; without a signed review: 2 (2026-W36, 2026-W38)" in text
+
+
+def test_html_pack_prints_to_pdf(store, data, tmp_path):
+    html = tmp_path / "pack.html"
+    html.write_text(render_html(build_pack(store, "DIR01", W36 + dt.timedelta(days=7), incidents=[])), "utf-8")
+    text = print_pdf(html, tmp_path)
+    assert "Weekly control pack · 2026-W37" in text and "RS-A" in text and "RS-D" in text
+    assert "Incidents per week in these cohorts" in text
