@@ -35,6 +35,9 @@ class PreviewContext:
     def record_by_hash(self, record_hash: str) -> dict[str, Any] | None:
         return None
 
+    def decision_heads(self, subject: str) -> list[str]:
+        return []
+
 
 def preview(kind: str, body: dict[str, Any], library: Library, today: dt.date
             ) -> tuple[dict[str, Any] | None, list[str]]:

@@ -180,6 +180,8 @@ class StaffScreen(Screen):
                 pathways.append(f"  cohort {view['subject']}, owner {owner}\n", style="dim")
             else:
                 pathways.append(f"  owner {owner}\n", style="dim")
+            if view.get("conflict_text"):
+                pathways.append(f"  ⚠ CONFLICT {view['conflict_text']}\n", style="bold yellow")
             if view.get("approval") == "returned":
                 pathways.append(f"  returned by {view['decided_by']}: {view['decision_reason']}\n")
             elif view.get("approval") == "closed" and view.get("decided_by"):
@@ -201,6 +203,8 @@ class StaffScreen(Screen):
                                 f"{r['next_review_on']}")
             restrictions.append(" REVIEW OVERDUE\n" if r["review_overdue"] else "\n",
                                 style="bold red")
+            if r.get("conflict_text"):
+                restrictions.append(f"  ⚠ CONFLICT {r['conflict_text']}\n", style="bold yellow")
 
         scenarios = Text("Latest scenario checks\n", style="bold")
         for scenario_id, s in detail["scenarios"].items():

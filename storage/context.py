@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from storage import projections
+from storage import decisions, projections
 from storage.store import Store
+from supervisor_tui.records import DECISION_KINDS
 from supervisor_tui.rules import PathwayInfo, RestrictionInfo
 
 
@@ -56,3 +57,8 @@ class StoreContext:
 
     def record_by_hash(self, record_hash: str) -> dict[str, Any] | None:
         return self.store.record_by_hash(record_hash)
+
+    def decision_heads(self, subject: str) -> list[str]:
+        """The latest decisions on a restriction or pathway held here (a new one's ``after``)."""
+        refs = projections.effective_records(self.store.records_by_ref(subject))
+        return decisions.head_hashes([e for e in refs if e.kind in DECISION_KINDS])

@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from storage import decisions
+
 STATES = ("none", "in_progress", "restricted", "validated")
 
 
@@ -88,6 +90,8 @@ class RestrictionState:
     reviews: list[dict[str, Any]] = field(default_factory=list)
     lifted_on: dt.date | None = None
     lift_reason: str | None = None
+    decisions: list[Effective] = field(default_factory=list)
+    conflict: list[dict[str, Any]] = field(default_factory=list)  # see storage.decisions
 
     @property
     def last_review_on(self) -> dt.date | None:
@@ -126,6 +130,10 @@ class RestrictionState:
             "status": status,
             "lifted_on": self.lifted_on.isoformat() if self.lifted_on else None,
             "lift_reason": self.lift_reason,
+            "conflict": self.conflict,
+            "conflict_text": (decisions.conflict_text(self.restriction_id, self.conflict,
+                                                      "kept active with the latest expiry")
+                              if self.conflict else None),
         }
 
 
@@ -158,6 +166,15 @@ def restriction_states(effective: list[Effective]) -> dict[str, RestrictionState
             state = states[body["restriction_id"]]
             state.lifted_on = eff.created_on
             state.lift_reason = body["reason"]
+        if eff.kind in ("restriction_reviewed", "restriction_lifted") and body["restriction_id"] in states:
+            states[body["restriction_id"]].decisions.append(eff)
+    for state in states.values():
+        state.conflict = decisions.restriction_conflict(state.decisions)
+        if state.conflict:  # the more restrictive reading until someone resolves it
+            state.lifted_on, state.lift_reason = None, None
+            extended = [dt.date.fromisoformat(e.body["expires_on"]) for e in decisions.heads(state.decisions)
+                        if e.kind == "restriction_reviewed" and e.body.get("expires_on")]
+            state.expires_on = max([state.expires_on, *extended])
     return states
 
 
@@ -228,6 +245,7 @@ class Closure:
     decision: Effective | None = None
     state: str = "closed"  # closed | awaiting_approval | returned
     owner_id: str | None = None
+    conflict: list[dict[str, Any]] = field(default_factory=list)  # approve vs return, concurrently
 
     @property
     def closed(self) -> bool:
@@ -238,12 +256,12 @@ def closures(effective: list[Effective]) -> dict[str, Closure]:
     """pathway id -> its closure (pathways with no proposal are absent)."""
     assigned = {e.body.get("pathway_id"): e for e in effective if e.kind == "pathway_assigned"}
     proposals: dict[str, list[Effective]] = {}
-    decisions: dict[str, list[Effective]] = {}
+    by_proposal: dict[str, list[Effective]] = {}
     for eff in effective:
         if eff.kind == "pathway_closed":
             proposals.setdefault(eff.body.get("pathway_id"), []).append(eff)
         elif eff.kind == "closure_decision":
-            decisions.setdefault(eff.body.get("proposal"), []).append(eff)
+            by_proposal.setdefault(eff.body.get("proposal"), []).append(eff)
     out: dict[str, Closure] = {}
     for pathway_id, offered in proposals.items():
         pathway = assigned.get(pathway_id)
@@ -255,13 +273,17 @@ def closures(effective: list[Effective]) -> dict[str, Closure]:
         closure = Closure(offered[-1], state="awaiting_approval", owner_id=owner)
         for proposal in offered:
             deciders = {deputy} if proposal.record["author"] == owner else {owner}
-            valid = [d for d in decisions.get(proposal.record["hash"], ())
+            valid = [d for d in by_proposal.get(proposal.record["hash"], ())
                      if d.record["author"] in deciders and d.body.get("pathway_id") == pathway_id]
-            if valid and valid[0].body.get("decision") == "approve":
-                closure = Closure(proposal, valid[0], "closed", owner)
+            conflict = decisions.closure_conflict(valid)
+            latest = decisions.heads(valid)[-1] if valid else None
+            if conflict:  # approve and return made concurrently: the pathway stays open
+                closure = Closure(proposal, None, "awaiting_approval", owner, conflict)
+                continue
+            if latest is not None and latest.body.get("decision") == "approve":
+                closure = Closure(proposal, latest, "closed", owner)
                 break
-            closure = Closure(proposal, valid[0] if valid else None,
-                              "returned" if valid else "awaiting_approval", owner)
+            closure = Closure(proposal, latest, "returned" if latest else "awaiting_approval", owner)
         out[pathway_id] = closure
     return out
 
@@ -315,6 +337,9 @@ def pathway_view(
         "proposed_by": closure.proposal.record["author"] if closure is not None else None,
         "decided_by": decision.record["author"] if decision is not None else None,
         "decision_reason": decision.body.get("reason") if decision is not None else None,
+        "conflict": closure.conflict if closure is not None else [],
+        "conflict_text": (decisions.conflict_text(body["pathway_id"], closure.conflict, "kept open")
+                          if closure is not None and closure.conflict else None),
     }
     if "staff_id" in body:
         view["progress"] = per_member.get(body["staff_id"], {}).get("progress")
@@ -407,4 +432,9 @@ def staff_status(
         "next_due": min(due_dates) if due_dates else None,
         "overdue": any(r["review_overdue"] for r in active) or any(p["overdue"] for p in open_pathways),
         "records": len(own),
+        # decisions made concurrently that disagree (storage.decisions), with both sides
+        "conflicts": [{"subject": x["restriction_id"], "kind": "restriction", "text": x["conflict_text"],
+                       "records": x["conflict"]} for x in restrictions if x["conflict"]]
+        + [{"subject": p["pathway_id"], "kind": "pathway", "text": p["conflict_text"], "records": p["conflict"]}
+           for p in pathways if p.get("conflict")],
     }

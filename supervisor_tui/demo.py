@@ -240,15 +240,18 @@ def sign_as_owner(store: Store, owner_id: str, body: dict[str, Any], when: dt.da
     rules here (the owner's laptop did that). For demo data and tests only."""
     from storage import sync_state
     from storage.store import uuid7
-    from supervisor_tui.records import utc_now_iso
+    from supervisor_tui.records import DECISION_KINDS, current_schema, utc_now_iso
     from sync.signing import seal
 
+    if kind in DECISION_KINDS and "after" not in body:  # as the owner's laptop works it out
+        subject = body.get("pathway_id") or body.get("restriction_id")
+        body = {**body, "after": store.context(when.date()).decision_heads(subject)}
     device = f"demo-{owner_id.lower()}"
     row = store.conn.execute("SELECT seq, hash FROM records WHERE device = ? ORDER BY seq DESC LIMIT 1",
                              (device,)).fetchone()
     seq, prev = row if row else (0, "")
     key = demo_owner_key(owner_id)
-    record = seal({"id": uuid7(when), "kind": kind, "schema": 1, "author": owner_id,
+    record = seal({"id": uuid7(when), "kind": kind, "schema": current_schema(kind), "author": owner_id,
                    "device": device, "seq": seq + 1, "prev": prev, "created_at": utc_now_iso(when),
                    "body": body}, key)
     sync_state.insert_pulled(store, [record], {device: (owner_id, key.public_key_hex)})

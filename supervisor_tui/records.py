@@ -189,6 +189,31 @@ class RestrictionLifted(Body):
     reason: Text
 
 
+Hash = Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
+
+
+class _After(BaseModel):
+    """Schema 2 of a decision kind: ``after`` = the hashes of the latest decisions on the same
+    restriction or pathway that the signer's store held (computed by the software, sorted), so
+    that two decisions made offline on different laptops are found as concurrent."""
+
+    after: list[Hash] = Field(max_length=20)
+
+    @model_validator(mode="after")
+    def _sorted_unique(self) -> Any:
+        if self.after != sorted(set(self.after)):
+            raise ValueError("after: the hashes are listed sorted and once each")
+        return self
+
+
+class RestrictionReviewedV2(RestrictionReviewed, _After):
+    pass
+
+
+class RestrictionLiftedV2(RestrictionLifted, _After):
+    pass
+
+
 class Verification(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     what: Text
@@ -216,9 +241,15 @@ class PathwayClosed(Body):
     verification: Verification
 
 
-class ClosureDecision(Body):
-    """The pathway owner's (or deputy's) decision on a closure proposal (a ``pathway_closed``)."""
+class PathwayClosedV2(PathwayClosed, _After):
+    pass
 
+
+class ClosureDecision(Body):
+    """The pathway owner's (or deputy's) decision on a closure proposal (a ``pathway_closed``);
+    ``after`` as for schema 2 of the other decision kinds."""
+
+    after: list[Hash] = Field(default_factory=list, max_length=20)
     pathway_id: Ident
     proposal: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
     decision: Literal["approve", "return"]
@@ -264,6 +295,11 @@ KINDS: tuple[str, ...] = tuple(BODY_MODELS)
 # stay here forever so that old records stay readable and checkable.
 MODELS: dict[tuple[str, int], type[Body]] = {(kind, 1): model for kind, model in BODY_MODELS.items()}
 MODELS[("pathway_assigned", 2)] = PathwayAssignedV2
+MODELS[("restriction_reviewed", 2)] = RestrictionReviewedV2
+MODELS[("restriction_lifted", 2)] = RestrictionLiftedV2
+MODELS[("pathway_closed", 2)] = PathwayClosedV2
+# Decisions about one restriction or pathway (their ``after`` finds concurrent ones).
+DECISION_KINDS = ("restriction_reviewed", "restriction_lifted", "pathway_closed", "closure_decision")
 # The schema a laptop signs new records with (old ones stay readable through MODELS).
 CURRENT_SCHEMA: dict[str, int] = {kind: max(v for k, v in MODELS if k == kind) for kind in BODY_MODELS}
 

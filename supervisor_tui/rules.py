@@ -20,6 +20,7 @@ from checklists.models import RestrictionCodes, Scenario, Standard
 from supervisor_tui.limits import shape_problem
 from supervisor_tui.records import (
     BODY_MODELS,
+    DECISION_KINDS,
     Amendment,
     Body,
     ClosureDecision,
@@ -76,6 +77,7 @@ class RuleContext(Protocol):
     def restriction(self, restriction_id: str) -> RestrictionInfo | None: ...
     def pathway(self, pathway_id: str) -> PathwayInfo | None: ...
     def record_by_hash(self, record_hash: str) -> dict[str, Any] | None: ...
+    def decision_heads(self, subject: str) -> list[str]: ...
 
 
 def pydantic_problems(exc: ValidationError) -> list[str]:
@@ -104,6 +106,12 @@ def prepare_body(kind: str, raw: Any, ctx: RuleContext, schema: int | None = Non
     if too_big:
         raise RecordInvalid([too_big])
     raw = dict(raw)
+    if kind in DECISION_KINDS and (schema or current_schema(kind)) >= 2 or kind == "closure_decision":
+        if "after" in raw:
+            raise RecordInvalid(["after: worked out by the software from the decisions this laptop holds;"
+                                 " leave it out"])
+        subject = raw.get("restriction_id") or raw.get("pathway_id")
+        raw["after"] = ctx.decision_heads(subject) if isinstance(subject, str) else []
     if kind == "pathway_assigned" and not raw.get("pathway_id"):
         raw["pathway_id"] = new_id("PW")
     if kind == "restriction_started" and not raw.get("restriction_id"):
@@ -388,9 +396,9 @@ def amended_body(target: dict[str, Any] | None, body: Amendment, library: Librar
     except ValidationError as exc:
         return None, [f"body.{p}" for p in pydantic_problems(exc)]
     target_body = target["body"] if isinstance(target["body"], dict) else {}
-    for key in ("pathway_id", "restriction_id", "owner_id", "deputy_id"):
+    for key in ("pathway_id", "restriction_id", "owner_id", "deputy_id", "after"):
         changed = getattr(corrected, key, None) != target_body.get(key)
-        if changed and (key in target_body or key in ("owner_id", "deputy_id")):
+        if changed and (key in target_body or key in ("owner_id", "deputy_id", "after")):
             return None, [f"body.{key}: an amendment cannot change {key}"]  # who signs off stays
     return corrected, [f"body.{p}" for p in derive(kind, corrected, library)]
 

@@ -45,7 +45,8 @@ def proposed(store):
 
 def test_a_closure_is_a_proposal_until_the_owner_approves(proposed):
     store, proposal, _ = proposed
-    assert proposal["schema"] == 1 and store.records(kind="pathway_assigned")[0]["schema"] == 2
+    assert proposal["schema"] == 2 and proposal["body"]["after"] == []
+    assert store.records(kind="pathway_assigned")[0]["schema"] == 2
     view = store.status("S002", NOW.date() + 2 * DAY)["pathways"][0]
     assert view["status"] == "open" and view["approval"] == "awaiting_approval"
     assert view["approval_text"] == "awaiting owner approval" and view["proposed_by"] == "SUP01"

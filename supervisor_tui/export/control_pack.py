@@ -106,7 +106,9 @@ def _figures(records: list[dict[str, Any]], roster: list[dict[str, str]], owner:
                    for e in rework],
         "awaiting_approval": [{"pathway_id": v["pathway_id"], "proposed_by": v["proposed_by"]}
                               for v in views if v.get("approval") == "awaiting_approval"],
-        "conflicts": [],  # decisions made concurrently on several laptops: not detected yet
+        "conflicts": [{"subject": r["restriction_id"], "text": r["conflict_text"]} for r in restrictions
+                      if r.get("conflict")] + [{"subject": v["pathway_id"], "text": v["conflict_text"]}
+                                               for v in views if v.get("conflict")],
     }
 
 

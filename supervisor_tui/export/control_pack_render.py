@@ -48,7 +48,8 @@ def render_text(pack: dict[str, Any]) -> str:
         items = pack[section]
         out.append(f"{title}: {len(items)} ({_change(pack['change'][section])})")
         out += [f"  {_line(section, item)}" for item in items]
-    out.append("Conflicting decisions: none detected")
+    out.append(f"Conflicting decisions: {len(pack['conflicts'])}")
+    out += [f"  {c['text']}" for c in pack["conflicts"]]
     weekly = " ".join(f"{w['incidents']}" for w in pack["incidents_by_week"])
     out += ["", f"Incidents per week, last {len(pack['incidents_by_week'])} weeks (oldest first): {weekly}",
             "", f"pack_sha256 {pack['pack_sha256']}"]
@@ -66,6 +67,9 @@ def render_html(pack: dict[str, Any]) -> str:
         if pack[section]:
             parts.append(f"<h2>{escape(title)}</h2><ul>"
                          + "".join(f"<li>{escape(_line(section, item))}</li>" for item in pack[section]) + "</ul>")
+    if pack["conflicts"]:
+        parts.append("<h2>Conflicting decisions</h2><ul>"
+                     + "".join(f"<li>{escape(c['text'])}</li>" for c in pack["conflicts"]) + "</ul>")
     weeks = pack["incidents_by_week"]
     parts.append("<h2>Incidents per week, last quarter</h2>")
     parts.append(bar_chart([w["week"][-3:] for w in weeks], [w["incidents"] for w in weeks],

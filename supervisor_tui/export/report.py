@@ -282,7 +282,8 @@ def _cohort_section(cid: str, name: str, acc: _Accumulator, views: list[dict[str
             continue
         d = state.as_dict(today)
         active.append({k: d[k] for k in ("restriction_id", "scope", "subject", "codes", "started_on", "expires_on",
-                                         "days_left", "last_review_on", "next_review_on")}
+                                         "days_left", "last_review_on", "next_review_on", "conflict",
+                                         "conflict_text")}
                       | {"review_status": review_status(d, today)})
     completion = []
     for sid in staff:
@@ -312,6 +313,10 @@ def _cohort_section(cid: str, name: str, acc: _Accumulator, views: list[dict[str
     return {
         "cohort_id": cid, "name": name, "staff": len(staff),
         "restrictions": sorted(active, key=lambda r: r["expires_on"]),
+        "conflicts": [{"subject": r["restriction_id"], "kind": "restriction", "text": r["conflict_text"],
+                       "records": r["conflict"]} for r in active if r.get("conflict")]
+        + [{"subject": v["pathway_id"], "kind": "pathway", "text": v["conflict_text"], "records": v["conflict"]}
+           for v in views if v.get("conflict")],
         "completion": completion,
         "first_attempt": [{"scenario_id": s, "people": c["people"], "passed": c["passed"],
                            "rate": pct(c["passed"], c["people"])} for s, c in sorted(first.items())],

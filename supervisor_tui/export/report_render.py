@@ -39,6 +39,8 @@ def text_lines(c: dict[str, Any]) -> list[str]:
                + ("; per element missing:" if rw["assessments"] else ""))
     for e in rw["elements"]:
         out.append(f"  {e['element_id']:28} {e['missing']:5} ({_rate(e['rate'])})")
+    for conflict in c.get("conflicts", []):
+        out.append(f"  CONFLICT {conflict['text']}")
     out.append(f"Pathways open: {c['pathways_open']}; overdue: {len(c['pathways_overdue'])}")
     for p in c["pathways_overdue"]:
         out.append(f"  OVERDUE {p['pathway_id']} due {p['due_on']} owner {p['owner']}: {'; '.join(p['unmet'][:3])}")
@@ -114,6 +116,10 @@ def _cohort_html(c: dict[str, Any]) -> str:
     if rw["elements"]:
         parts.append(table(["Documentation element", "Missing", "Rework rate"],
                            [[e["element_id"], e["missing"], _rate(e["rate"])] for e in rw["elements"]]))
+    if c.get("conflicts"):
+        parts.append(table(["Conflict: decisions made without knowing of each other", "Records (author, decision)"],
+                           [[x["text"], "; ".join(f"{r['author']}: {r['decision']} ({r['hash'][:12]}…)"
+                                                  for r in x["records"])] for x in c["conflicts"]]))
     awaiting = c.get("pathways_awaiting_approval", [])
     parts.append(f"<h3>Pathways</h3><p>{c['pathways_open']} open ({len(awaiting)} awaiting owner approval),"
                  f" {len(c['pathways_overdue'])} overdue, {len(c['pathways_closed'])} closed with verification.</p>")

@@ -244,7 +244,7 @@ async def test_restriction_start_review_lift(demo_home: Path) -> None:
     assert started["expires_on"] == "2026-11-30"
     reviewed = records(demo_home, "restriction_reviewed")[-1]["body"]
     assert reviewed == {"restriction_id": rid, "decision": "continue",
-                        "note": "Week 1: keep paired working"}
+                        "note": "Week 1: keep paired working", "after": []}
     assert records(demo_home, "restriction_lifted")[-1]["body"]["restriction_id"] == rid
 
 
