@@ -90,3 +90,29 @@ def note_body(staff_id: str = "S007", missing=(), timely=True, **overrides) -> d
     }
     body.update(overrides)
     return body
+
+
+# -- every test touches nothing outside its temp dir -----------------------------------------
+REAL_DATA_DIRS = None  # the real user data dirs of both programs, before any test changed HOME
+
+
+def _real_data_dirs() -> list[Path]:
+    import platformdirs
+
+    return [Path(platformdirs.user_data_dir(app, appauthor=False)) for app in ("supervisor-tui", "governance-store")]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory, monkeypatch):
+    """HOME and the XDG dirs point into a temp dir; the programs' own variables are unset, so a
+    store, a key or a config can only come from where a test puts it (never the real user dirs:
+    a server key left there once made a PostgreSQL test fail on one machine)."""
+    global REAL_DATA_DIRS
+    if REAL_DATA_DIRS is None:
+        REAL_DATA_DIRS = _real_data_dirs()
+    root = tmp_path_factory.mktemp("env")
+    for name in ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        (root / name.lower()).mkdir()
+        monkeypatch.setenv(name, str(root / name.lower()))
+    for name in ("SUPERVISOR_TUI_HOME", "GOVERNANCE_STORE_DB", "GOVERNANCE_STORE_KEY"):
+        monkeypatch.delenv(name, raising=False)

@@ -33,6 +33,14 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
                         " the pack is unsigned when there is no key file)")
     p.set_defaults(handler=lambda args: cmd_export(args, open_store))
 
+    p = sub.add_parser("pack", help="a pathway owner's weekly control pack from every supervisor's records")
+    add_db(p)
+    p.add_argument("--owner", required=True, metavar="ID")
+    p.add_argument("--week", metavar="YYYY-Www", help="ISO week (default: this week)")
+    p.add_argument("--format", default="text", choices=("text", "html", "json"))
+    p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    p.set_defaults(handler=lambda args: cmd_pack(args, open_store))
+
     p = sub.add_parser("report", help="governance report over every held record")
     add_db(p)
     p.add_argument("--cohort", metavar="ID")
@@ -105,4 +113,26 @@ def cmd_incidents_import(args: argparse.Namespace, open_store: Callable) -> int:
         return _fail(str(exc))
     added = import_incidents(central, rows)
     print(f"Imported {added} incident(s) ({len(rows) - added} already held)")
+    return EXIT_OK
+
+
+def cmd_pack(args: argparse.Namespace, open_store: Callable[[argparse.Namespace], object]) -> int:
+    import json
+
+    from supervisor_tui.export.control_pack import PackError, central_pack, parse_week
+    from supervisor_tui.export.control_pack_render import render_html, render_text
+
+    try:
+        monday = parse_week(args.week, dt.datetime.now(dt.UTC).date())
+    except PackError as exc:
+        sys.stderr.write(f"governance-store: {exc}\n")
+        return EXIT_INVALID
+    pack = central_pack(open_store(args), args.owner, monday)
+    text = (json.dumps(pack, indent=2, ensure_ascii=False) + "\n" if args.format == "json"
+            else render_html(pack) if args.format == "html" else render_text(pack))
+    if args.out:
+        path = write_output(text, Path(args.out))
+        sys.stderr.write(f"Wrote the {args.format} control pack for {args.owner} {pack['week']} to {path}\n")
+    else:
+        sys.stdout.write(text)
     return EXIT_OK

@@ -122,12 +122,25 @@ COUNTED = ("open_pathways", "reviews_due", "reviews_overdue", "expiring", "fails
 
 def build_pack(store: Store, owner: str, monday: dt.date,
                incidents: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The pack for ``owner`` and the ISO week starting ``monday``."""
-    records, roster = store.records(), store.roster()
-    this = _figures(records, roster, owner, monday)
-    before = _figures(records, roster, owner, monday - dt.timedelta(days=7))
+    """The pack for ``owner`` and the ISO week starting ``monday`` from a laptop's store (its
+    incidents: those pulled at the last sync)."""
     if incidents is None:
         incidents, _ = pulled_incidents(store.home)
+    return pack_from(store.records(), store.roster(), owner, monday, incidents)
+
+
+def central_pack(central: Any, owner: str, monday: dt.date) -> dict[str, Any]:
+    """The same pack from the central store (every supervisor's records, the imported incidents)."""
+    from supervisor_tui.export.central import load_incidents
+
+    roster, _ = central.roster()
+    return pack_from(central.records(), roster, owner, monday, load_incidents(central))
+
+
+def pack_from(records: list[dict[str, Any]], roster: list[dict[str, str]], owner: str, monday: dt.date,
+              incidents: list[dict[str, Any]]) -> dict[str, Any]:
+    this = _figures(records, roster, owner, monday)
+    before = _figures(records, roster, owner, monday - dt.timedelta(days=7))
     first = monday - dt.timedelta(weeks=QUARTER_WEEKS - 1)
     weeks = [first + dt.timedelta(weeks=i) for i in range(QUARTER_WEEKS)]
     counts = {week_name(w): 0 for w in weeks}

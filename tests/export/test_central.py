@@ -130,3 +130,19 @@ def test_governance_store_commands(central, central_url, tmp_path, capsys, monke
     assert code == 0 and out.startswith("<!DOCTYPE html>")
     code, _, err = gov("report", "--db", central_url, "--cohort", "nowhere")
     assert code == 2 and "not on the central roster" in err
+
+
+def test_the_weekly_pack_from_the_central_store_matches_the_laptops(central, central_url, store, capsys):
+    import datetime as dt
+
+    from supervisor_tui.export.control_pack import build_pack, central_pack
+
+    monday = dt.date(2026, 9, 7)  # 2026-W37: RS-A and RS-D reviews fall due
+    laptop = build_pack(store, "DIR01", monday, incidents=[])
+    held = central_pack(central, "DIR01", monday)
+    assert held["reviews_due"] == laptop["reviews_due"] and held["open_pathways"] == laptop["open_pathways"]
+    assert held["pack_sha256"] == laptop["pack_sha256"]  # same records, no incidents imported: same pack
+    capsys.readouterr()
+    assert gov_main(["pack", "--owner", "DIR01", "--week", "2026-W37", "--db", central_url]) == 0
+    assert "Restriction reviews due this week: 2" in capsys.readouterr().out
+    assert gov_main(["pack", "--owner", "DIR01", "--week", "2026-W77", "--db", central_url]) == 2
