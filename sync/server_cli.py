@@ -198,7 +198,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     key_path = Path(args.key) if args.key else default_key_path(args.db or default_url())
     if key_path.exists():
         central.stamper = stamper_for_key(DeviceKey.load(key_path))
-    report = central.verify()
+    report = central.verify(key_path=str(key_path) if key_path.exists() else None)
     if args.json:
         _print_json({"ok": report.ok, "count": report.count, "devices": report.devices,
                      "stamped": report.stamped, "problems": report.problems})

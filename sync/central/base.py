@@ -345,12 +345,12 @@ class CentralStore(ABC):
                 "next_after": rows[-1][0] if rows else after}
 
     # -- verification ------------------------------------------------------------------------
-    def verify(self, fill_stamps: bool = True) -> CentralVerifyReport:
+    def verify(self, fill_stamps: bool = True, key_path: str | None = None) -> CentralVerifyReport:
         """Re-check every held record's hash, signature, device binding, chain and lookups
         (``sync.central.verify``); with a stamper, stamp the records that pass and have none."""
         from sync.central.verify import verify_store
 
-        return verify_store(self, self.stamper if fill_stamps else None)
+        return verify_store(self, self.stamper if fill_stamps else None, key_path)
 
 
 def _index(record: dict[str, Any]) -> tuple[Any, ...]:

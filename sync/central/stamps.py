@@ -33,16 +33,17 @@ _PLAIN = re.compile(r"[A-Za-z0-9_.:\-]*")  # strings whose JSON form is just "â€
 class Stamper:
     """Computes and checks stamps with one secret (never stored in the database)."""
 
-    def __init__(self, secret: bytes):
+    def __init__(self, secret: bytes, public_key: str | None = None):
         if len(secret) < 32:
             raise ValueError("stamp secret must be at least 32 bytes")
         self._secret = secret
+        self.public_key = public_key  # of the receipt key the secret comes from (recorded, not secret)
 
     @classmethod
-    def from_server_key(cls, seed: bytes) -> Stamper:
+    def from_server_key(cls, seed: bytes, public_key: str | None = None) -> Stamper:
         """The stamp secret derived from the server receipt key's 32-byte seed (keyed BLAKE2b
         with a fixed context), so no second secret file is needed."""
-        return cls(hashlib.blake2b(_CONTEXT, key=seed, digest_size=32).digest())
+        return cls(hashlib.blake2b(_CONTEXT, key=seed, digest_size=32).digest(), public_key)
 
     def stamp(self, record_hash: str, sig: str, public_key: str) -> str:
         message = f"{record_hash}\n{sig}\n{public_key}".encode("ascii", "replace")
@@ -56,7 +57,25 @@ class Stamper:
 
 def stamper_for_key(key: Any) -> Stamper:
     """The stamper of a ``sync.signing.DeviceKey`` (the server's receipt key)."""
-    return Stamper.from_server_key(key.signing_key.encode())
+    return Stamper.from_server_key(key.signing_key.encode(), key.public_key_hex)
+
+
+def note_stamp_key(central: Any, public_key: str | None) -> None:
+    """Record (once) that stamps are made with this receipt key's secret (``meta``)."""
+    if not public_key:
+        return
+    from supervisor_tui.records import utc_now_iso
+
+    with central.transaction() as tx:
+        tx.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                   (f"stamp_key:{public_key}", utc_now_iso()))
+
+
+def stamp_keys(central: Any) -> list[str]:
+    """The public keys of every receipt key whose secret has made stamps here (oldest first)."""
+    with central.reading() as tx:
+        rows = tx.all("SELECT key, value FROM meta WHERE substr(key, 1, 10) = 'stamp_key:' ORDER BY value")
+    return [key.split(":", 1)[1] for key, _ in rows]
 
 
 def canonical_from_stored(record: dict[str, Any], body_json: str) -> bytes | None:

@@ -63,14 +63,28 @@ def _signature_problems(record: dict[str, Any], public_key: str | None) -> list[
     return problems
 
 
-def verify_store(central: Any, stamper: Stamper | None = None) -> Any:
-    """A ``CentralVerifyReport`` over every held record; stamps missing ones when ``stamper``."""
+def verify_store(central: Any, stamper: Stamper | None = None, key_path: str | None = None) -> Any:
+    """A ``CentralVerifyReport`` over every held record; stamps missing ones when ``stamper``.
+
+    When the stamps were made with other receipt keys than ``stamper``'s (a key from another
+    machine or an old one), that is said once and stamps are neither checked nor filled."""
     from sync.central import fact_check
     from sync.central.base import CentralVerifyReport, _index, row_to_record
     from sync.central.exclusions import excluded
     from sync.central.facts import refresh_amended
 
     report = CentralVerifyReport()
+    from sync.central.stamps import note_stamp_key, stamp_keys
+
+    used = stamp_keys(central)
+    if stamper is not None and used and stamper.public_key not in used:
+        report.problems.append(
+            f"verification stamps were made by receipt key {', '.join(k[:16] + '…' for k in used)}; the key at"
+            f" {key_path or 'hand'} is {(stamper.public_key or '?')[:16]}… (pass --key with the server's receipt"
+            " key): stamps were not checked")
+        stamper = None
+    elif stamper is not None:
+        note_stamp_key(central, stamper.public_key)
     skip = excluded(central)
     acceptance = _acceptance(central)
     facts = bool(central.summary_ready)  # the fact table exists (a store made before it: skipped)

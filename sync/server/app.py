@@ -23,7 +23,7 @@ from supervisor_tui import __version__
 from supervisor_tui.records import utc_now_iso
 from sync.central import CentralError, CentralStore, DeviceInfo
 from sync.central.checks import Verifier, library_body_check, parse_strict
-from sync.central.stamps import stamper_for_key
+from sync.central.stamps import note_stamp_key, stamper_for_key
 from sync.server.openapi import openapi_document
 from sync.signing import DeviceKey, verify_signature
 from sync.wire import (
@@ -217,6 +217,7 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
 def create_app(central: CentralStore, server_key: DeviceKey, library: Library | None = None) -> Starlette:
     if central.stamper is None:  # stamp every accepted record (sync.central.stamps)
         central.stamper = stamper_for_key(server_key)
+    note_stamp_key(central, central.stamper.public_key)
     api = Api(central, server_key, library)
     if central.body_check is None:  # the laptop's rules, with the checklists served here
         central.body_check = library_body_check(api.library)

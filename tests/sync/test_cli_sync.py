@@ -58,8 +58,8 @@ def test_enrol_sync_outbox_round_trip(cli, gs, server, laptop_home):
     staff = held[0]["body"]["staff_id"]
     code, out, _ = gs("records", "--json", "--staff", staff)
     assert {r["body"]["staff_id"] for r in json.loads(out)} == {staff}
-    code, out, _ = gs("verify")
-    assert code == 0 and out.startswith("OK: 30 records")
+    code, out, err = gs("verify")
+    assert code == 0 and out.startswith("OK: 30 records"), err
 
 
 def test_sync_exit_codes(cli, gs, server, laptop_home):
@@ -152,3 +152,25 @@ def test_enrol_unreachable_fails_fast_with_one_line(cli, home, laptop_home, monk
     store = Store(home)
     assert store.get_setting(sync_state.SETTING_SERVER) is None
     store.close()
+
+
+def test_verify_with_another_key_says_so_once(cli, gs, server, laptop_home, tmp_path):
+    from sync.signing import DeviceKey
+
+    code, out, _ = gs("enrol-token", "--supervisor", "SUP01")
+    assert cli("enrol", "--server", server.url, "--token", out.strip().splitlines()[-1]).code == 0
+    assert cli("sync").code == 0  # 30 records stamped with the server's key
+    server_key, other = tmp_path / "server.key", tmp_path / "other.key"
+    server.key.save(server_key)
+    DeviceKey.generate().save(other)
+    code, out, err = gs("verify", "--key", str(other))
+    assert code == 1 and err.count("\n") == 2  # one line for the key, one count line: not one per record
+    assert f"the key at {other} is" in err and "pass --key" in err
+    code, out, err = gs("verify", "--key", str(server_key))
+    assert code == 0 and out.startswith("OK: 30 records"), err
+    # real stamp tampering is still reported per record with the right key
+    with server.central.transaction() as tx:
+        tx.execute("UPDATE record_stamps SET stamp = ? WHERE hash IN (SELECT hash FROM record_stamps"
+                   " ORDER BY hash LIMIT 2)", ("0" * 64,))
+    code, out, err = gs("verify", "--key", str(server_key))
+    assert code == 1 and err.count("verification stamp does not match") == 2
