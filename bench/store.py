@@ -26,6 +26,8 @@ from pathlib import Path
 # Run as `python bench/x.py`, sys.path[0] is bench/, whose sync.py would shadow the sync
 # package: look in the repository instead.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
+# Bench stores seal their keys under a throwaway passphrase (never a real one).
+os.environ.setdefault("SUPERVISOR_TUI_PASSPHRASE", "bench passphrase, not a secret")
 
 from storage.store import Store  # noqa: E402
 from supervisor_tui.demo import bulk_items, ensure_demo_roster  # noqa: E402

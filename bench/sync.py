@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import tempfile
 import time
@@ -24,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# Bench stores seal their keys under a throwaway passphrase (never a real one).
+os.environ.setdefault("SUPERVISOR_TUI_PASSPHRASE", "bench passphrase, not a secret")
 
 from storage.store import Store, index_columns  # noqa: E402
 from supervisor_tui.demo import bulk_items  # noqa: E402

@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from storage.store import Store  # noqa: E402
 from supervisor_tui.app import SupervisorApp  # noqa: E402
+from tests.conftest import TEST_PASSPHRASE  # noqa: E402  (sets the test passphrase and KDF)
 from tests.tui.conftest import FIXED, build_seeded  # noqa: E402
 from tests.tui.test_snapshots import FLOWS  # noqa: E402
 
@@ -24,7 +25,9 @@ SHOTS = ["roster", "staff", "record", "scenario", "scenario_review", "shadow", "
 
 
 async def shoot(home: Path, name: str, out: Path) -> None:
-    app = SupervisorApp(Store(home), clock=lambda: FIXED, cursor_blink=False, health_interval=0)
+    store = Store(home)
+    store.unlock(TEST_PASSPHRASE)  # as after the sign-in screen
+    app = SupervisorApp(store, clock=lambda: FIXED, cursor_blink=False, health_interval=0)
     async with app.run_test(size=(120, 40)) as pilot:
         for key in ("", *FLOWS[name]):
             if key:

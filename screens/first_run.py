@@ -1,4 +1,5 @@
-"""First run: create the supervisor profile and device key, then offer demo data or a roster CSV."""
+"""First run (or adding a supervisor to a shared laptop): create the profile and its key,
+sealed under a passphrase typed twice, then offer demo data or a roster CSV."""
 
 from __future__ import annotations
 
@@ -16,29 +17,39 @@ from textual.widgets import Button, Label, Static
 from screens.common import alive
 from screens.footer import AppFooter
 from screens.header import AppHeader
+from screens.identity import PassphrasePair
 from screens.inputs import make_input
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
 
 class FirstRunScreen(Screen):
-    """Step 1: profile and key. Step 2: demo data, roster import, or start empty."""
+    """Step 1: profile, key and passphrase. Step 2: demo data, roster import, or start empty
+    (skipped when adding a supervisor to a laptop whose roster is already there)."""
 
     CSS_PATH = "first_run.tcss"
     BINDINGS = [Binding("ctrl+s", "create", "Create profile", priority=True)]
 
+    def __init__(self, adding: bool = False) -> None:
+        super().__init__()
+        self.adding = adding
+
     def compose(self) -> ComposeResult:
-        yield AppHeader("first run")
+        yield AppHeader("add a supervisor" if self.adding else "first run")
         with Vertical(id="profile-step"):
-            yield Static("Welcome. This laptop has no supervisor profile yet. Your records are "
-                         "signed with a device key created now; it stays on this laptop (mode 0600).",
-                         classes="intro")
+            intro = ("Add yourself to this laptop: your own profile, your own signing key, your own "
+                     "passphrase. Other supervisors here never see your drafts or sign as you."
+                     if self.adding else
+                     "Welcome. This laptop has no supervisor profile yet. Your records are signed "
+                     "with a key created now; it stays on this laptop, sealed under your passphrase.")
+            yield Static(intro, classes="intro")
             with Horizontal(classes="row"):
                 yield Label("Supervisor id", classes="label")
                 yield make_input(self.app, id="supervisor", placeholder="e.g. SUP01")
             with Horizontal(classes="row"):
                 yield Label("Your name", classes="label")
                 yield make_input(self.app, id="name", placeholder="as it appears on records")
+            yield PassphrasePair()
             yield Static(id="problems", classes="problems")
             yield Button("Create profile (Ctrl+S)", id="create", variant="primary")
         with Vertical(id="data-step"):
@@ -54,6 +65,7 @@ class FirstRunScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#data-step").display = False
+        self.query_one("#problems").display = False
         self.query_one("#supervisor").focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -67,6 +79,10 @@ class FirstRunScreen(Screen):
         if field == "supervisor":
             self.query_one("#name").focus()
         elif field == "name":
+            self.query_one("#passphrase").focus()
+        elif field == "passphrase":
+            self.query_one("#passphrase2").focus()
+        elif field == "passphrase2":
             self.action_create()
         elif field == "csv":
             self.action_import()
@@ -95,24 +111,32 @@ class FirstRunScreen(Screen):
             problems.append("supervisor: use 1-64 letters, digits or _.:- (no spaces)")
         if not name:
             problems.append("name: required")
+        problems += self.query_one(PassphrasePair).problems()
         self._problems("#problems", problems)
         if not problems:
-            self._create(supervisor, name)
+            self._create(supervisor, name, self.query_one(PassphrasePair).value)
 
     @work(thread=True, exclusive=True)
-    def _create(self, supervisor: str, name: str) -> None:
+    def _create(self, supervisor: str, name: str, passphrase: str) -> None:
         app: Any = self.app
         try:
             with app.store_lock:
-                profile = app.store.init_profile(supervisor, name)
+                if self.adding:
+                    profile = app.store.add_profile(supervisor, name, passphrase)
+                else:
+                    profile = app.store.init_profile(supervisor, name, passphrase)
+                has_roster = bool(app.store.roster())
         except Exception as exc:  # noqa: BLE001 - shown to the user, typed values kept
             app.call_from_thread(self._problems, "#problems", [str(exc)])
             return
-        app.call_from_thread(self._created, profile)
+        app.call_from_thread(self._created, profile, has_roster)
 
     @alive
-    def _created(self, profile: Any) -> None:
+    def _created(self, profile: Any, has_roster: bool = False) -> None:
         self.app.supervisor_label = f"{profile.name} ({profile.supervisor})"
+        if self.adding and has_roster:
+            self.app.signed_in(profile)
+            return
         self.query_one("#profile-step").display = False
         self.query_one("#data-step").display = True
         self.query_one("#demo").focus()

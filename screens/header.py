@@ -31,8 +31,9 @@ class AppHeader(Static):
         text.append(f"   {getattr(app, 'supervisor_label', '')}")
         text.append(f"   {app.today().isoformat()}" if hasattr(app, "today") else "")
         unsynced = getattr(app, "unsynced", 0)
-        text.append("   ")
-        text.append(f"{unsynced} unsynced", style="bold reverse" if unsynced else "")
+        if getattr(app, "signed_in_profile", True) is not None:  # nobody's count before sign-in
+            text.append("   ")
+            text.append(f"{unsynced} unsynced", style="bold reverse" if unsynced else "")
         state = getattr(app, "server_state", "")
         if state:
             text.append(f"   {state}", style="bold" if state == "server reachable" else "dim")

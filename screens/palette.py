@@ -40,6 +40,11 @@ class SupervisorCommands(Provider):
              "Closure proposals of pathways you own: approve or return them"),
             ("Decision aid", app.action_decision_aid, "The one-page escalation thresholds"),
             ("Report", app.action_report, "Governance report"),
+            ("Switch supervisor", app.action_switch_supervisor,
+             "Hand the laptop over: your half-filled form stays your draft, your key is locked"),
+            ("Lock now", app.action_lock, "Ctrl+L: cover the screen until your passphrase is typed"),
+            ("Change my passphrase", app.action_change_passphrase,
+             "Re-seal your signing key under a new passphrase (same key, same records)"),
         ]
         current = getattr(self.screen, "staff_id", None)
         for scenario in self.scenarios:

@@ -96,6 +96,7 @@ class RosterScreen(Screen):
         Binding("w", "app.approvals", "Approvals"),
         Binding("s", "app.sync_now", "Sync"),
         Binding("g", "app.report", "Report"),
+        Binding("u", "app.switch_supervisor", "Switch supervisor", show=False),  # footer is full: palette too
         Binding("left_square_bracket", "page(-1)", "Prev page", show=False),
         Binding("right_square_bracket", "page(1)", "Next page", show=False),
         Binding("escape", "clear", "Clear", show=False),
@@ -111,6 +112,7 @@ class RosterScreen(Screen):
         self._shown = False
         self._filled_width = 0
         self.draft_count = 0
+        self.others_unsynced: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield AppHeader("roster")
@@ -176,12 +178,17 @@ class RosterScreen(Screen):
         app: Any = self.app
         with app.store_lock:
             count = len(app.store.drafts())
-        app.call_from_thread(self._drafts_counted, count)
+            active = app.store.profile
+            others = [f"{p.name}: {n} unsynced" for p in app.store.profiles()  # a shared laptop
+                      if active is not None and p.supervisor != active.supervisor
+                      and (n := app.store.unsynced_count(p.supervisor))]
+        app.call_from_thread(self._drafts_counted, count, others)
 
     @alive
-    def _drafts_counted(self, count: int) -> None:
-        if count != self.draft_count:
+    def _drafts_counted(self, count: int, others: list[str] | None = None) -> None:
+        if count != self.draft_count or (others or []) != self.others_unsynced:
             self.draft_count = count
+            self.others_unsynced = others or []
             self._show_info()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -226,6 +233,8 @@ class RosterScreen(Screen):
             info.append(f"{self.draft_count} unfinished draft{'s' if self.draft_count > 1 else ''}"
                         " (Ctrl+P: resume)", style="bold yellow")
             info.append(" · ")
+        if self.others_unsynced:  # the other supervisors of this laptop
+            info.append("; ".join(self.others_unsynced) + " · ")
         info.append(f"{len(self.shown)} of {len(self.rows)} staff · page {self.page + 1}/{pages}"
                     f" ([ ]) · {overdue} overdue · sorted by {SORTS[self.sort][0]} (o)"
                     " · Enter opens")

@@ -62,7 +62,9 @@ class SyncScreen(Screen):
     def _describe_server(self) -> None:
         app: Any = self.app
         with app.store_lock:
-            url = app.store.get_setting("server_url")
+            from storage.sync_state import profile_server
+
+            url = profile_server(app.store)  # this supervisor's enrolment (shared laptops)
             unsynced = app.store.unsynced_count()
         app.call_from_thread(self._show_server, url, unsynced)
 

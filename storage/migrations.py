@@ -217,6 +217,48 @@ MIGRATIONS: list[tuple[int, str, str]] = [
              'restriction_reviewed', 'restriction_lifted');
         """,
     ),
+    (
+        8,
+        "several supervisor profiles per store: profiles, their devices (keys), enrolments,"
+        " drafts per owner",
+        """
+        CREATE TABLE profiles (
+            supervisor TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            device TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE own_devices (
+            device TEXT PRIMARY KEY,
+            supervisor TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            retired_at TEXT,
+            rotated_to TEXT
+        );
+        CREATE TABLE enrolments (
+            device TEXT PRIMARY KEY,
+            server TEXT NOT NULL,
+            enrolled_at TEXT NOT NULL
+        );
+        INSERT INTO profiles SELECT supervisor, name, device, created_at FROM profile;
+        INSERT INTO own_devices SELECT device, supervisor, created_at, NULL, NULL FROM profile;
+        INSERT INTO enrolments SELECT p.device, s.value, strftime('%Y-%m-%dT%H:%M:%SZ','now')
+            FROM profile p JOIN settings s ON s.key = 'server_url';
+        CREATE TABLE drafts_by_owner (
+            owner TEXT NOT NULL,
+            draft_key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (owner, draft_key)
+        );
+        INSERT INTO drafts_by_owner SELECT COALESCE((SELECT supervisor FROM profile), ''),
+            draft_key, kind, data, updated_at FROM drafts;
+        DROP TABLE drafts;
+        ALTER TABLE drafts_by_owner RENAME TO drafts;
+        DROP TABLE profile;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -351,15 +351,19 @@ def all_restrictions(store: Store, today: dt.date) -> list[dict[str, Any]]:
 
 
 def unsynced_count(store: Store) -> int:
-    """Same answer as ``Store.unsynced_count`` without scanning every record: this device's
-    record count (from the (device, seq) index) minus its records the central store holds."""
+    """Same answer as ``Store.unsynced_count`` without scanning every record: the active
+    profile's devices' record count (from the (device, seq) index) minus their records the
+    central store holds."""
     profile = store.profile
     if profile is None:
         return 0
-    total = store.conn.execute("SELECT COUNT(*) FROM records WHERE device = ?",
-                               (profile.device,)).fetchone()[0]
-    synced = store.conn.execute(
-        "SELECT COUNT(*) FROM sync_receipts s CROSS JOIN records r ON r.hash = s.hash"
-        " WHERE r.device = ?",
-        (profile.device,)).fetchone()[0]
+    devices = [d for (d,) in store.conn.execute("SELECT device FROM own_devices WHERE supervisor = ?",
+                                                 (profile.supervisor,))] or [profile.device]
+    total = synced = 0
+    for device in devices:
+        total += store.conn.execute("SELECT COUNT(*) FROM records WHERE device = ?",
+                                    (device,)).fetchone()[0]
+        synced += store.conn.execute(
+            "SELECT COUNT(*) FROM sync_receipts s CROSS JOIN records r ON r.hash = s.hash"
+            " WHERE r.device = ?", (device,)).fetchone()[0]
     return total - synced

@@ -33,7 +33,7 @@ def record_view(store: Store, record_hash: str) -> dict[str, Any] | None:
     row = store.conn.execute("SELECT accepted_at, server FROM sync_receipts WHERE hash = ?",
                              (record_hash,)).fetchone()
     synced = {"accepted_at": row[0], "server": row[1]} if row else None
-    profile = store.profile
-    own = profile is not None and record["device"] == profile.device
+    own = store.conn.execute("SELECT 1 FROM own_devices WHERE device = ?",
+                             (record["device"],)).fetchone() is not None
     return {"record": record, "amendments": amendments, "amends": amends, "problems": problems,
             "synced": synced, "own": own}

@@ -19,6 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from storage import projections
+from storage.identity import KEY_NAME as IDENTITY_KEY_NAME
+from storage.identity import (  # noqa: F401 - the errors are re-exported
+    AmbiguousProfile,
+    KeyLocked,
+    Profile,
+    ProfilesMixin,
+    StoreError,
+)
 from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
 from storage.roster import cohort_display_name, parse_roster
 from sync.canonical import canonical_bytes
@@ -32,21 +40,9 @@ if TYPE_CHECKING:
     from sync.signing import DeviceKey
 
 DB_NAME = "store.db"
-KEY_NAME = "device.key"
+KEY_NAME = IDENTITY_KEY_NAME
 RECORD_COLUMNS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
                   "hash", "sig")
-
-
-class StoreError(Exception):
-    """A store operation that cannot be done (no profile, key exists...)."""
-
-
-@dataclass(frozen=True)
-class Profile:
-    supervisor: str
-    name: str
-    device: str
-    created_at: str
 
 
 @dataclass
@@ -104,14 +100,13 @@ def row_to_record(row: sqlite3.Row | tuple) -> dict[str, Any]:
     return record
 
 
-class Store:
-    """The supervisor's local store in directory ``home``."""
+class Store(ProfilesMixin):
+    """The supervisor's local store in directory ``home`` (profiles and keys: ``ProfilesMixin``)."""
 
     def __init__(self, home: Path, library: Library | None = None):
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         self.path = self.home / DB_NAME
-        self.key_path = self.home / KEY_NAME
         self._library = library
         self.library_problems: list[str] = []
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
@@ -122,7 +117,11 @@ class Store:
         self.conn = conn
         migrate(conn)
         self.triggers_were_missing = self._restore_triggers()
-        self._key: DeviceKey | None = None
+        self._keys: dict[str, DeviceKey] = {}
+        self.active: str | None = None  # the profile acting now (None: the only one)
+        # Scripts and tests: a locked key is opened with $SUPERVISOR_TUI_PASSPHRASE when set.
+        # The app turns this off: a person there always types their passphrase.
+        self.env_unlock = True
 
     @property
     def library(self) -> Library:
@@ -173,49 +172,6 @@ class Store:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
-
-    # -- profile and key ---------------------------------------------------------------------
-    @property
-    def profile(self) -> Profile | None:
-        row = self.conn.execute("SELECT supervisor, name, device, created_at FROM profile").fetchone()
-        return Profile(*row) if row else None
-
-    def require_profile(self) -> Profile:
-        profile = self.profile
-        if profile is None:
-            raise StoreError(f"no supervisor profile in {self.home}: run 'supervisor-tui init' first")
-        return profile
-
-    def init_profile(self, supervisor: str, name: str) -> Profile:
-        if self.key_path.exists():
-            raise StoreError(f"a device key already exists at {self.key_path}; refusing to overwrite it")
-        if self.profile is not None:
-            raise StoreError(f"a profile already exists in {self.home}")
-        from supervisor_tui.records import utc_now_iso
-        from sync.signing import DeviceKey
-
-        key = DeviceKey.generate()
-        key.save(self.key_path)
-        device = f"dev-{uuid7()[:8]}{os.urandom(2).hex()}"
-        profile = Profile(supervisor, name, device, utc_now_iso())
-        with self.write() as conn:
-            conn.execute("INSERT INTO profile VALUES (1, ?, ?, ?, ?)",
-                         (profile.supervisor, profile.name, profile.device, profile.created_at))
-            conn.execute("INSERT INTO devices VALUES (?, ?, ?)",
-                         (device, supervisor, key.public_key_hex))
-        self._key = key
-        return profile
-
-    @property
-    def key(self) -> DeviceKey:
-        if self._key is None:
-            from sync.signing import DeviceKey
-
-            self._key = DeviceKey.load(self.key_path)
-        return self._key
-
-    def public_keys(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT device, public_key FROM devices"))
 
     # -- roster ------------------------------------------------------------------------------
     def import_roster(self, path: Path) -> int:
@@ -289,8 +245,14 @@ class Store:
                 activity_row(cur.lastrowid, record))
         return True
 
+    def sign_next_with(self, key: DeviceKey, profile: Profile, kind: str, body: dict[str, Any],
+                       now: dt.datetime) -> tuple[dict[str, Any], str]:
+        """The next record of ``profile``'s device chain, signed by ``key`` (key rotation)."""
+        return self._sign_next(profile, kind, body, now, self._head(profile.device), key=key)
+
     def _sign_next(self, profile: Profile, kind: str, body: dict[str, Any], now: dt.datetime,
-                   head: tuple[int, str], schema: int | None = None) -> tuple[dict[str, Any], str]:
+                   head: tuple[int, str], schema: int | None = None,
+                   key: DeviceKey | None = None) -> tuple[dict[str, Any], str]:
         from supervisor_tui.records import current_schema, utc_now_iso
         from sync.signing import seal_with_body_json
 
@@ -300,7 +262,7 @@ class Store:
             "created_at": utc_now_iso(now), "body": body,
         }
         body_json = canonical_bytes(body, trusted=True).decode()  # built by pydantic models
-        return seal_with_body_json(unsigned, body_json, self.key), body_json
+        return seal_with_body_json(unsigned, body_json, key or self.key_for(profile.device)), body_json
 
     def append(self, kind: str, raw_body: Any, now: dt.datetime | None = None,
                schema: int | None = None) -> dict[str, Any]:
@@ -426,39 +388,50 @@ class Store:
         return statuses(self, today or dt.date.today(), cohort)
 
     # -- drafts ------------------------------------------------------------------------------
-    def save_draft(self, draft_key: str, kind: str, data: dict[str, Any]) -> None:
+    # Drafts belong to the active profile: another supervisor on the laptop never sees them.
+    def _owner(self) -> str:
+        profile = self.profile
+        return profile.supervisor if profile else ""
+
+    def save_draft(self, draft_key: str, kind: str, data: dict[str, Any], owner: str | None = None) -> None:
         from supervisor_tui.records import utc_now_iso
 
         with self.write() as conn:
             conn.execute(
-                "INSERT INTO drafts VALUES (?, ?, ?, ?) ON CONFLICT(draft_key) DO UPDATE SET"
+                "INSERT INTO drafts VALUES (?, ?, ?, ?, ?) ON CONFLICT(owner, draft_key) DO UPDATE SET"
                 " kind=excluded.kind, data=excluded.data, updated_at=excluded.updated_at",
-                (draft_key, kind, json.dumps(data), utc_now_iso()),
+                (self._owner() if owner is None else owner, draft_key, kind, json.dumps(data), utc_now_iso()),
             )
 
     def load_draft(self, draft_key: str) -> dict[str, Any] | None:
-        row = self.conn.execute("SELECT data FROM drafts WHERE draft_key = ?", (draft_key,)).fetchone()
+        row = self.conn.execute("SELECT data FROM drafts WHERE owner = ? AND draft_key = ?",
+                                (self._owner(), draft_key)).fetchone()
         return json.loads(row[0]) if row else None
 
     def discard_draft(self, draft_key: str) -> None:
         with self.write() as conn:
-            conn.execute("DELETE FROM drafts WHERE draft_key = ?", (draft_key,))
+            conn.execute("DELETE FROM drafts WHERE owner = ? AND draft_key = ?", (self._owner(), draft_key))
 
     def drafts(self) -> list[dict[str, Any]]:
         return [
             {"draft_key": k, "kind": kind, "updated_at": u}
-            for k, kind, u in self.conn.execute("SELECT draft_key, kind, updated_at FROM drafts ORDER BY updated_at")
+            for k, kind, u in self.conn.execute(
+                "SELECT draft_key, kind, updated_at FROM drafts WHERE owner = ? ORDER BY updated_at",
+                (self._owner(),))
         ]
 
     # -- sync bookkeeping --------------------------------------------------------------------
-    def unsynced_count(self) -> int:
-        profile = self.profile
-        if profile is None:
-            return 0
+    def unsynced_count(self, supervisor: str | None = None) -> int:
+        """Records of the active profile's devices (or ``supervisor``'s) without a receipt."""
+        if supervisor is None:
+            profile = self.profile
+            if profile is None:
+                return 0
+            supervisor = profile.supervisor
         return self.conn.execute(
-            "SELECT COUNT(*) FROM records r WHERE r.device = ? AND NOT EXISTS"
-            " (SELECT 1 FROM sync_receipts s WHERE s.hash = r.hash)", (profile.device,)
-        ).fetchone()[0]
+            "SELECT COUNT(*) FROM records r WHERE r.device IN (SELECT device FROM own_devices"
+            " WHERE supervisor = ?) AND NOT EXISTS (SELECT 1 FROM sync_receipts s WHERE s.hash = r.hash)",
+            (supervisor,)).fetchone()[0]
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()

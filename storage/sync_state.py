@@ -19,12 +19,12 @@ SETTING_DEVICE_TOKEN = "device_token"
 _COLUMNS = ", ".join(f"r.{c}" for c in RECORD_COLUMNS)
 
 
-def unsynced_records(store: Store) -> list[dict[str, Any]]:
+def unsynced_records(store: Store, device: str | None = None) -> list[dict[str, Any]]:
     """This device's records without a central receipt, in ``seq`` order."""
-    profile = store.require_profile()
+    device = device or store.require_profile().device
     rows = store.conn.execute(
         f"SELECT {_COLUMNS} FROM records r WHERE r.device = ? AND NOT EXISTS"
-        " (SELECT 1 FROM sync_receipts s WHERE s.hash = r.hash) ORDER BY r.seq", (profile.device,))
+        " (SELECT 1 FROM sync_receipts s WHERE s.hash = r.hash) ORDER BY r.seq", (device,))
     return [row_to_record(r) for r in rows]
 
 
@@ -33,29 +33,29 @@ _WIRE = ("json_object('id', r.id, 'kind', r.kind, 'schema', r.schema, 'author', 
          " 'body', json(r.body), 'hash', r.hash, 'sig', r.sig)")
 
 
-def pending_wire(store: Store, from_seq: int | None = None) -> list[dict[str, Any]]:
+def pending_wire(store: Store, from_seq: int | None = None, device: str | None = None) -> list[dict[str, Any]]:
     """This device's records to push, as ``{"seq", "id", "kind", "hash", "json"}`` in seq order.
 
     ``json`` is the record's JSON text built by SQLite from the stored canonical body, so a push
     does not decode and re-encode every body. Without ``from_seq``: those without a receipt;
     with it: every record from that seq on (to refill a gap the server reports).
     """
-    profile = store.require_profile()
+    device = device or store.require_profile().device
     if from_seq is None:
         where, params = ("AND NOT EXISTS (SELECT 1 FROM sync_receipts s WHERE s.hash = r.hash)",
-                         (profile.device,))
+                         (device,))
     else:
-        where, params = "AND r.seq >= ?", (profile.device, from_seq)
+        where, params = "AND r.seq >= ?", (device, from_seq)
     rows = store.conn.execute(f"SELECT r.seq, r.id, r.kind, r.hash, {_WIRE} FROM records r"
                               f" WHERE r.device = ? {where} ORDER BY r.seq", params)
     return [{"seq": s, "id": i, "kind": k, "hash": h, "json": j} for s, i, k, h, j in rows]
 
 
-def own_records_from(store: Store, seq: int) -> list[dict[str, Any]]:
+def own_records_from(store: Store, seq: int, device: str | None = None) -> list[dict[str, Any]]:
     """This device's records from ``seq`` on (receipts or not), in ``seq`` order."""
-    profile = store.require_profile()
+    device = device or store.require_profile().device
     rows = store.conn.execute(f"SELECT {_COLUMNS} FROM records r WHERE r.device = ? AND r.seq >= ?"
-                              " ORDER BY r.seq", (profile.device, seq))
+                              " ORDER BY r.seq", (device, seq))
     return [row_to_record(r) for r in rows]
 
 
@@ -128,7 +128,54 @@ def _body_json(body: dict[str, Any]) -> str:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def enrolled(store: Store, device: str) -> str | None:
+    """The server ``device`` enrolled with, or None."""
+    row = store.conn.execute("SELECT server FROM enrolments WHERE device = ?", (device,)).fetchone()
+    return row[0] if row else None
+
+
+def profile_server(store: Store) -> str | None:
+    """The server the active profile syncs with: its device's enrolment, or that of the device
+    its key rotated out (the next sync enrols the new device on the strength of the rotation)."""
+    profile = store.profile
+    if profile is None:
+        return None
+    row = store.conn.execute(
+        "SELECT server FROM enrolments WHERE device = ? UNION ALL SELECT e.server FROM own_devices d"
+        " JOIN enrolments e ON e.device = d.device WHERE d.rotated_to = ? LIMIT 1",
+        (profile.device, profile.device)).fetchone()
+    return row[0] if row else None
+
+
+def save_enrolment(store: Store, device: str, server: str, server_key: str, enrolled_at: str) -> None:
+    with store.write() as conn:
+        conn.execute("INSERT INTO enrolments VALUES (?, ?, ?) ON CONFLICT(device) DO UPDATE SET"
+                     " server=excluded.server, enrolled_at=excluded.enrolled_at", (device, server, enrolled_at))
+        for key, value in ((SETTING_SERVER, server), (SETTING_SERVER_KEY, server_key)):
+            conn.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET"
+                         " value=excluded.value", (key, value))
+
+
+def last_sync_key(supervisor: str) -> str:
+    return f"{SETTING_LAST_SYNC}:{supervisor}"
+
+
 def outbox(store: Store) -> dict[str, Any]:
-    """``{"unsynced": N, "last_sync": ISO time or None, "server": URL or None}``."""
-    return {"unsynced": store.unsynced_count(), "last_sync": store.get_setting(SETTING_LAST_SYNC),
-            "server": store.get_setting(SETTING_SERVER)}
+    """``{"unsynced": N, "last_sync": ISO time or None, "server": URL or None, "profiles":
+    {"SUP01": {"name", "device", "unsynced", "last_sync", "enrolled"}}}``: the top-level counts
+    are the active profile's (every profile's when none is chosen)."""
+    from storage.overview import unsynced_count
+
+    profiles = {}
+    everyone = store.profiles()
+    shared_last = store.get_setting(SETTING_LAST_SYNC) if len(everyone) == 1 else None
+    for p in everyone:
+        profiles[p.supervisor] = {
+            "name": p.name, "device": p.device, "unsynced": store.unsynced_count(p.supervisor),
+            "last_sync": store.get_setting(last_sync_key(p.supervisor)) or shared_last,
+            "enrolled": enrolled(store, p.device) is not None}
+    active = store.profile
+    unsynced = unsynced_count(store) if active else sum(p["unsynced"] for p in profiles.values())
+    last = profiles[active.supervisor]["last_sync"] if active else store.get_setting(SETTING_LAST_SYNC)
+    return {"unsynced": unsynced, "last_sync": last, "server": store.get_setting(SETTING_SERVER),
+            "profiles": profiles}

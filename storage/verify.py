@@ -16,13 +16,7 @@ def verify_store(store: Store, progress: Callable[[int], None] | None = None) ->
 
     report = VerifyReport()
     keys = store.public_keys()
-    profile = store.profile
-    if profile is not None and store.key_path.exists():
-        try:
-            if keys.get(profile.device) != store.key.public_key_hex:
-                report.problems.append(f"device {profile.device}: stored public key does not match the key file")
-        except Exception as exc:  # noqa: BLE001 - reported, not raised
-            report.problems.append(f"device key: {exc}")
+    own_devices = _check_key_files(store, keys, report)
     restored = store.get_setting("triggers_restored_at")
     if restored:
         report.problems.append(
@@ -46,7 +40,7 @@ def verify_store(store: Store, progress: Callable[[int], None] | None = None) ->
         except ValueError as exc:
             problems.append(f"body cannot be canonically encoded: {exc}")
         prev_seq, prev_hash = last.get(record["device"], (0, ""))
-        own = profile is not None and record["device"] == profile.device
+        own = record["device"] in own_devices
         # Other devices' records are pulled selectively: their chains may have gaps here
         # (the central store holds and verifies them whole); links that are held must match.
         if record["seq"] != prev_seq + 1 and (own or record["seq"] <= prev_seq):
@@ -72,3 +66,32 @@ def verify_store(store: Store, progress: Callable[[int], None] | None = None) ->
     ):
         report.problems.append(f"record {missing[:12]}… was accepted by the central store but is missing here")
     return report
+
+
+def _check_key_files(store: Store, keys: dict[str, str], report: VerifyReport) -> set[str]:
+    """Every own device's sealed key file names the public key registered for it (read from
+    the file's clear part: no passphrase needed). Returns the own devices."""
+    from storage.keyfile import read_key_file, read_legacy_seed
+    from storage.profiles import key_path, own_devices
+    from sync.signing import KeyFileError
+
+    devices = own_devices(store)
+    legacy = store.legacy_key_path
+    for dev in devices:
+        path = key_path(store.home, dev.device)
+        if not path.exists():
+            if legacy.exists() and len(devices) == 1:
+                seed = read_legacy_seed(legacy)
+                import nacl.signing
+
+                if seed is None or nacl.signing.SigningKey(seed).verify_key.encode().hex() != keys.get(dev.device):
+                    report.problems.append(f"device {dev.device}: stored public key does not match the key file")
+            elif dev.retired_at is None:
+                report.problems.append(f"device {dev.device} ({dev.supervisor}): its key file {path} is missing")
+            continue
+        try:
+            if read_key_file(path).get("public_key") != keys.get(dev.device):
+                report.problems.append(f"device {dev.device}: stored public key does not match the key file")
+        except KeyFileError as exc:
+            report.problems.append(f"device key: {exc}")
+    return {d.device for d in devices}

@@ -21,6 +21,8 @@ from textual.reactive import reactive
 import screens
 from storage.overview import roster_overview, unsynced_count
 from storage.store import Store
+from supervisor_tui.idle import IDLE_SETTING, idle_minutes
+from supervisor_tui.session import IDLE_CHECK_S, SessionMixin
 
 Clock = Callable[[], dt.datetime]
 SCREENS_DIR = Path(screens.__file__).parent
@@ -33,8 +35,8 @@ def _supervisor_commands() -> type:
     return SupervisorCommands
 
 
-class SupervisorApp(App):
-    """The supervisor's app on one local store."""
+class SupervisorApp(SessionMixin, App):
+    """The supervisor's app on one local store (sign-in and idle lock: ``session.py``)."""
 
     TITLE = "Supervisor TUI"
     # The screens' own .tcss files are read once at start-up too, so opening a screen the first
@@ -44,6 +46,7 @@ class SupervisorApp(App):
     BINDINGS = [
         Binding("f2", "decision_aid", "Decision aid", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
+        Binding("ctrl+l", "lock", "Lock", priority=True, show=False),
     ]
 
     unsynced: reactive[int] = reactive(0)
@@ -54,6 +57,8 @@ class SupervisorApp(App):
                  health_interval: float = 30.0) -> None:
         super().__init__()
         self.store = store
+        self.store.env_unlock = False  # a person here always types their passphrase
+        self._session_init()
         self.store_lock = threading.RLock()
         self._clock = clock
         self.cursor_blink = cursor_blink
@@ -62,6 +67,8 @@ class SupervisorApp(App):
         # Read the profile and the roster overview while Textual starts up (the first screen
         # needs them); the UI thread never waits on SQLite for them.
         self._profile: Any = None
+        self._profiles: list[Any] = []
+        self._legacy_key = False
         self._profile_read = threading.Event()
         self._preload_error: Exception | None = None
         self._preloaded: tuple | None = None
@@ -77,6 +84,9 @@ class SupervisorApp(App):
     def _preload_roster(self) -> None:
         try:
             with self.store_lock:
+                self._profiles = self.store.profiles()
+                self._legacy_key = self.store.legacy_key_path.exists()
+                self.idle_lock_minutes = idle_minutes(self.store.get_setting(IDLE_SETTING))
                 self._profile = self.store.profile
                 self._profile_read.set()
                 if self._profile is not None:
@@ -111,25 +121,23 @@ class SupervisorApp(App):
         if self._preload_error is not None and self._profile is None:
             raise self._preload_error  # the store could not even be read: not a first run
         profile = self._profile
-        if profile is None:
-            from screens.first_run import FirstRunScreen
-
-            self.push_screen(FirstRunScreen())
+        first = self.first_screen(self._profiles, self._legacy_key)
+        if first is not None:
+            self.supervisor_label = "not signed in" if self._profiles else ""
+            self.push_screen(first)
         else:
+            self.signed_in_profile = profile
+            self._last_input = self.now()
             self.supervisor_label = f"{profile.name} ({profile.supervisor})"
             self.push_screen(RosterScreen())  # its worker refreshes the unsynced count after
-        self.refresh_unsynced()
+            self.refresh_unsynced()
+        self.set_interval(IDLE_CHECK_S, self.check_idle)
         if self.health_interval:
             self.check_server()
             self.set_interval(self.health_interval, self.check_server)
 
     def profile_created(self) -> None:
-        from screens.roster import RosterScreen
-
-        profile = self.store.profile
-        if profile is not None:
-            self.supervisor_label = f"{profile.name} ({profile.supervisor})"
-        self.switch_screen(RosterScreen())
+        self.signed_in(self.store.profile)
 
     # -- background work -----------------------------------------------------------------
     @work(thread=True, exclusive=True, group="unsynced")
@@ -206,9 +214,11 @@ class SupervisorApp(App):
 
     def _store_token(self) -> tuple:
         """Changes whenever the store may have changed (this connection's writes, another
-        connection's commits, e.g. a sync) or the day turns; call holding ``store_lock``."""
+        connection's commits, e.g. a sync), the day turns or another supervisor signs in (their
+        drafts differ); call holding ``store_lock``."""
         conn = self.store.conn
-        return (conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0], self.today())
+        return (conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0], self.today(),
+                self.store.active)
 
     def _show_staff(self, staff_id: str, data: tuple) -> None:
         from screens.staff import StaffScreen
@@ -299,14 +309,16 @@ class SupervisorApp(App):
             def chosen(choice: str | None) -> None:
                 if choice == "keep":
                     screen.flush_draft()
-                    self.exit()
                 elif choice == "discard":
                     screen._done = True
                     with self.store_lock:
                         self.store.discard_draft(screen.draft_key)
+                if choice in ("keep", "discard") and not self.unsynced_reminder():
                     self.exit()
 
             self.push_screen(LeaveFormModal(), chosen)
+            return
+        if self.unsynced_reminder():
             return
         self.exit()
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from checklists.loader import ChecklistError
 from storage.roster import RosterError
-from storage.store import StoreError
+from storage.store import AmbiguousProfile, StoreError
 from supervisor_tui import __version__
 from supervisor_tui.commands import (
     checklists_cmd,
@@ -18,6 +18,7 @@ from supervisor_tui.commands import (
     core,
     demo_cmd,
     export_cmd,
+    identity_cmd,
     pack_cmd,
     records_cmd,
     roster_cmd,
@@ -27,8 +28,8 @@ from supervisor_tui.commands.common import EXIT_FAILED, EXIT_INVALID, CliError
 from supervisor_tui.rules import RecordInvalid
 from sync.signing import KeyFileError
 
-COMMAND_MODULES = [core, roster_cmd, checklists_cmd, records_cmd, closure_cmd, pack_cmd, demo_cmd, sync_cmd,
-                   export_cmd]
+COMMAND_MODULES = [core, identity_cmd, roster_cmd, checklists_cmd, records_cmd, closure_cmd, pack_cmd, demo_cmd,
+                   sync_cmd, export_cmd]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"supervisor-tui {__version__}")
     parser.add_argument("--home", metavar="DIR", default=None,
                         help="store directory (default: $SUPERVISOR_TUI_HOME or the user data dir)")
+    parser.add_argument("--as", dest="as_profile", metavar="ID", default=None,
+                        help="act as this supervisor's profile (default: $SUPERVISOR_TUI_PROFILE)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -72,6 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecordInvalid as exc:
         for problem in exc.problems:
             sys.stderr.write(f"supervisor-tui: invalid: {problem}\n")
+        return EXIT_INVALID
+    except AmbiguousProfile as exc:
+        sys.stderr.write(f"supervisor-tui: {exc.args[0].split(':')[0]}:\n")
+        for p in exc.profiles:
+            sys.stderr.write(f"supervisor-tui:   --as {p.supervisor}   ({p.name})\n")
         return EXIT_INVALID
     except (StoreError, KeyFileError, ChecklistError, RosterError) as exc:
         sys.stderr.write(f"supervisor-tui: {exc}\n")

@@ -277,6 +277,15 @@ class PackReviewed(Body):
     note: Text | None = None
 
 
+class KeyRotated(Body):
+    """Closes the signing device's chain: its supervisor moved to a new key pair (issue 12).
+    Signed by the old key; the central store enrols the new device only against this record."""
+
+    new_device: Ident
+    new_public_key: Annotated[str, StringConstraints(pattern=HASH_RE.pattern)]
+    reason: Text | None = None
+
+
 BODY_MODELS: dict[str, type[Body]] = {
     "pathway_assigned": PathwayAssigned,
     "scenario_check": ScenarioCheck,
@@ -289,6 +298,7 @@ BODY_MODELS: dict[str, type[Body]] = {
     "amendment": Amendment,
     "closure_decision": ClosureDecision,
     "pack_reviewed": PackReviewed,
+    "key_rotated": KeyRotated,
 }
 KINDS: tuple[str, ...] = tuple(BODY_MODELS)
 # The envelope's ``schema`` selects the body model: (kind, schema) -> model. Old schema versions
@@ -330,6 +340,7 @@ class Envelope(BaseModel):
         "amendment",
         "closure_decision",
         "pack_reviewed",
+        "key_rotated",
     ]
     schema_: StrictInt = Field(alias="schema", ge=1)
     author: Ident

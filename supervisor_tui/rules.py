@@ -387,6 +387,8 @@ def amended_body(target: dict[str, Any] | None, body: Amendment, library: Librar
         return None, [f"amends: no record with hash {body.amends[:12]}… in this store"]
     if target["kind"] == "amendment":
         return None, ["amends: amend the original record, not an amendment"]
+    if target["kind"] == "key_rotated":
+        return None, ["amends: a key rotation cannot be amended"]
     kind, schema = target["kind"], target.get("schema", 1)
     model = body_model(kind, schema)
     if model is None:
@@ -430,6 +432,7 @@ _DERIVE: dict[str, Any] = {
     "closure_decision": _nothing,
     "pack_reviewed": _nothing,
     "amendment": _nothing,  # its corrected body: ``amended_body``, which needs the amended record
+    "key_rotated": _nothing,  # signed by 'key rotate' (storage/profiles.py), never by hand
 }
 _CONTEXT: dict[str, Any] = {
     "pathway_assigned": _pathway_assigned,
@@ -443,4 +446,6 @@ _CONTEXT: dict[str, Any] = {
     "closure_decision": _closure_decision,
     "pack_reviewed": _pack_reviewed,
     "amendment": _amendment,
+    "key_rotated": lambda body, ctx, original: [
+        "kind: key_rotated records are made by 'supervisor-tui key rotate', not by hand"],
 }

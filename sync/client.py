@@ -83,17 +83,22 @@ def server_reachable(url: str, timeout: float = 2.0) -> bool:
 
 def enrol_store(store: Store, server: str, token: str, clock: Callable[[], float] = time.time,
                 retry_budget: float = 30.0) -> dict[str, Any]:
-    """Register this laptop's device key with the server using a one-time ``token``."""
+    """Register the active profile's device key with the server using a one-time ``token``."""
+    return _enrol(store, server, {"token": token}, clock, retry_budget)
+
+
+def _enrol(store: Store, server: str, proof: dict[str, str], clock: Callable[[], float],
+           retry_budget: float) -> dict[str, Any]:
     profile = store.require_profile()
-    with Transport(server, store.key, profile.device, clock=clock, retry_budget=retry_budget) as t:
+    key = store.key
+    with Transport(server, key, profile.device, clock=clock, retry_budget=retry_budget) as t:
         health = t.health()
         answer = t.call("POST", "/v1/enrol", {
-            "token": token, "device": profile.device, "supervisor": profile.supervisor,
-            "public_key": store.key.public_key_hex})
+            **proof, "device": profile.device, "supervisor": profile.supervisor,
+            "public_key": key.public_key_hex})
     if answer.get("server_key") != health.get("server_key"):
         raise ServerRefused(502, "the server's key changed during enrolment")
-    store.set_setting(sync_state.SETTING_SERVER, t.url)
-    store.set_setting(sync_state.SETTING_SERVER_KEY, answer["server_key"])
+    sync_state.save_enrolment(store, profile.device, t.url, answer["server_key"], answer["enrolled_at"])
     return {"server": t.url, "device": answer["device"], "supervisor": answer["supervisor"],
             "enrolled_at": answer["enrolled_at"], "server_key": answer["server_key"]}
 
@@ -102,18 +107,27 @@ def sync_store(store: Store, server: str | None = None,
                progress: Callable[[SyncProgress], None] | None = None,
                *, clock: Callable[[], float] = time.time, retry_budget: float = 30.0,
                batch_size: int = BATCH_SIZE) -> SyncResult:
-    """Push every unsynced record of this device, then pull reference data. Never raises for
-    network trouble: an unreachable server gives ``SyncResult(unreachable=True)``; no server
-    configured gives ``SyncResult(ok=False, message=NOT_ENROLLED)``."""
+    """Push every unsynced record of the active profile (the chains of its keys retired by a
+    rotation first, then its current device, enrolled by that rotation if need be), then pull
+    reference data. Never raises for network trouble: an unreachable server gives
+    ``SyncResult(unreachable=True)``; no server configured gives ``SyncResult(ok=False,
+    message=NOT_ENROLLED)``."""
     profile = store.require_profile()
-    url = server or store.get_setting(sync_state.SETTING_SERVER)
+    url = server or sync_state.profile_server(store) or store.get_setting(sync_state.SETTING_SERVER)
     if not url:
         return SyncResult(message=NOT_ENROLLED)
+    key = store.key
     run = _Run(store, profile.device, url.rstrip("/"), progress, batch_size)
-    with Transport(url, store.key, profile.device, clock=clock, retry_budget=retry_budget) as t:
+    with Transport(url, key, profile.device, clock=clock, retry_budget=retry_budget) as t:
         t.on_retry = lambda message: run.report(message)
         try:
             run.pinned_key(t.health())
+            for device, old_key in _retired_with_unsent(store, profile.supervisor):
+                t.key, t.device, run.device = old_key, device, device
+                run.push(t)
+            t.key, t.device, run.device = key, profile.device, profile.device
+            if not run.result.rejected:
+                _enrol_rotated(store, profile, clock, retry_budget, url, run)
             run.push(t)
             run.pull(t)
         except Unreachable as exc:
@@ -122,7 +136,9 @@ def sync_store(store: Store, server: str | None = None,
         except ServerRefused as exc:
             run.result.message = str(exc)
         if not run.result.unreachable:
-            store.set_setting(sync_state.SETTING_LAST_SYNC, utc_now_iso())
+            stamp = utc_now_iso()
+            store.set_setting(sync_state.SETTING_LAST_SYNC, stamp)
+            store.set_setting(sync_state.last_sync_key(profile.supervisor), stamp)
     result = run.result
     result.ok = not result.unreachable and not result.rejected and not result.message
     if result.rejected and not result.message:
@@ -133,6 +149,36 @@ def sync_store(store: Store, server: str | None = None,
                           f" {result.pulled} pulled")
     run.report(result.message)
     return result
+
+
+def _retired_with_unsent(store: Store, supervisor: str) -> list[tuple[str, Any]]:
+    """(device, key) of this profile's rotated-out devices that still have records to push and
+    whose key is open (a forgotten passphrase's old key is not: its records wait)."""
+    from storage.profiles import own_devices
+
+    found = []
+    for dev in own_devices(store, supervisor):
+        if dev.retired_at is None or not sync_state.unsynced_records(store, dev.device):
+            continue
+        key = store._keys.get(dev.device)  # noqa: SLF001 - opened at unlock when it could be
+        if key is not None:
+            found.append((dev.device, key))
+    return found
+
+
+def _enrol_rotated(store: Store, profile: Any, clock: Callable[[], float], retry_budget: float,
+                   url: str, run: _Run) -> None:
+    """A device made by ``key rotate`` enrols on the strength of the old device's signed
+    ``key_rotated`` record (pushed just before), without a new token."""
+    from storage.profiles import own_devices
+
+    if sync_state.enrolled(store, profile.device):
+        return
+    previous = [d for d in own_devices(store, profile.supervisor) if d.rotated_to == profile.device]
+    if not previous or not sync_state.enrolled(store, previous[0].device):
+        return
+    info = _enrol(store, url, {"rotated_from": previous[0].device}, clock, retry_budget)
+    run.report(f"device {info['device']} enrolled by key rotation")
 
 
 class _Run:
@@ -159,7 +205,7 @@ class _Run:
 
     # -- push --------------------------------------------------------------------------------
     def push(self, t: Transport) -> None:
-        pending = sync_state.pending_wire(self.store)
+        pending = sync_state.pending_wire(self.store, device=self.device)
         self.total = len(pending)
         self.report(f"{self.total} record(s) to send")
         resumes, index = 0, 0
@@ -184,7 +230,7 @@ class _Run:
                 resumes += 1
                 if resumes > 5:
                     raise ServerRefused(409, f"the server keeps asking to resume from seq {resume}")
-                pending = sync_state.pending_wire(self.store, int(resume))
+                pending = sync_state.pending_wire(self.store, int(resume), self.device)
                 self.total = max(self.total, self.sent + len(pending))
                 index = 0
                 self.report(f"server holds up to seq {int(resume) - 1}; resending from {resume}")

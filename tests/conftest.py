@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,13 @@ from supervisor_tui.cli import main as cli_main
 from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
 
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+# Every store the tests make seals its keys under this passphrase (scripts' convention:
+# $SUPERVISOR_TUI_PASSPHRASE), with Argon2id at libsodium's minimum limits so hundreds of test
+# stores stay fast. The test-only variable is never for real stores (README, "Shared laptops").
+TEST_PASSPHRASE = "correct horse battery staple"
+os.environ["SUPERVISOR_TUI_PASSPHRASE"] = TEST_PASSPHRASE
+os.environ["SUPERVISOR_TUI_INSECURE_TEST_KDF"] = "1"
+os.environ.pop("SUPERVISOR_TUI_PROFILE", None)
 
 
 @pytest.fixture

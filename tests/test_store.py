@@ -18,12 +18,12 @@ from tests.conftest import NOW, scenario_body
 
 
 def test_key_file_is_private_and_never_overwritten(store, home):
-    mode = stat.S_IMODE(os.stat(home / "device.key").st_mode)
-    assert mode == 0o600
-    before = (home / "device.key").read_bytes()
-    with pytest.raises(StoreError, match="refusing to overwrite"):
+    mode = stat.S_IMODE(os.stat(store.key_path).st_mode)
+    assert mode == 0o600 and store.key_path.parent == home / "keys"
+    before = store.key_path.read_bytes()
+    with pytest.raises(StoreError, match="already exists"):
         Store(home).init_profile("SUP02", "Someone Else")
-    assert (home / "device.key").read_bytes() == before
+    assert store.key_path.read_bytes() == before
 
 
 def test_pragmas_wal_and_full_sync(store):

@@ -12,6 +12,7 @@ import argparse
 
 from supervisor_tui.commands.common import CliError, add_home, add_json, open_store, print_json
 from supervisor_tui.commands.core import parse_today
+from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         c.add_argument("--pathway", required=True, metavar="ID")
         c.add_argument("--reason", metavar="TEXT", required=name == "return",
                        help="why (shown to the proposer)" if name == "return" else "optional note")
+        add_passphrase_file(c)
         c.set_defaults(handler=cmd_decide, decision=name)
 
 
@@ -72,6 +74,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     body = {"pathway_id": args.pathway, "proposal": view["proposal"], "decision": args.decision}
     if args.reason:
         body["reason"] = args.reason
+    unlock(store, args)  # the decision is signed
     record = store.append("closure_decision", body)
     if args.json:
         print_json({"id": record["id"], "hash": record["hash"], "seq": record["seq"], "decision": args.decision})

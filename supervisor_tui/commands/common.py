@@ -26,8 +26,24 @@ class CliError(Exception):
         self.code = code
 
 
+ENV_PROFILE = "SUPERVISOR_TUI_PROFILE"
+
+
 def open_store(args: argparse.Namespace) -> Store:
-    return Store(resolve_home(getattr(args, "home", None)))
+    """The store of ``--home``, acting as ``--as ID`` / ``$SUPERVISOR_TUI_PROFILE`` when given
+    (an unknown id is invalid input; with several profiles and no choice, commands that act
+    as one exit 2 with the list)."""
+    import os
+
+    store = Store(resolve_home(getattr(args, "home", None)))
+    chosen = getattr(args, "as_profile", None) or os.environ.get(ENV_PROFILE) or None
+    if chosen:
+        try:
+            store.use(chosen)
+        except BaseException:
+            store.close()
+            raise
+    return store
 
 
 def check_cohort(store: Store, cohort: str | None) -> None:
@@ -47,6 +63,13 @@ def add_home(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         help="store directory (default: $SUPERVISOR_TUI_HOME or the user data dir)",
     )
+    add_as(parser)
+
+
+def add_as(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as", dest="as_profile", metavar="ID", default=argparse.SUPPRESS,
+                        help=f"act as this supervisor's profile (default: ${ENV_PROFILE}, or the"
+                             " only profile)")
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ from supervisor_tui.commands.common import (
     open_store,
     print_json,
 )
+from supervisor_tui.commands.passphrase import add_passphrase_file, new_passphrase
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--supervisor", required=True, metavar="ID", help="your supervisor id")
     p.add_argument("--name", required=True, help="your name as it appears on records")
     add_json(p)
+    add_passphrase_file(p)
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("whoami", help="show the supervisor profile and device key")
@@ -58,14 +60,20 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not name:
         raise CliError("--name must not be empty")
     store = open_store(args)
-    profile = store.init_profile(supervisor, name)
+    if store.legacy_key_path.exists():
+        raise CliError(f"a device key already exists at {store.legacy_key_path}; refusing to overwrite"
+                       " it (protect it with 'supervisor-tui passphrase set')")
+    if store.profiles():  # refused before asking for a passphrase
+        raise CliError(f"a profile already exists in {store.home} (refusing to overwrite it); add"
+                       " another supervisor with 'supervisor-tui profile add'")
+    profile = store.init_profile(supervisor, name, new_passphrase(args))
     info = _whoami(store)
     if args.json:
         print_json(info)
     else:
         print(f"Created profile for {profile.name} ({profile.supervisor}) on device {profile.device}")
         print(f"Store: {store.path}")
-        print(f"Device key (mode 0600, never leaves this laptop): {store.key_path}")
+        print(f"Device key (sealed under your passphrase, never leaves this laptop): {store.key_path}")
     return 0
 
 
@@ -75,9 +83,11 @@ def _whoami(store) -> dict:
         "supervisor": profile.supervisor,
         "name": profile.name,
         "device": profile.device,
-        "public_key": store.key.public_key_hex,
-        "key_path": str(store.key_path),
+        "public_key": store.public_keys().get(profile.device),
+        "key_path": str(store.key_path if store.key_path.exists() else store.legacy_key_path),
+        "key_sealed": store.key_path.exists() and not store.legacy_key_path.exists(),
         "home": str(store.home),
+        "profiles": len(store.profiles()),
     }
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import time
 
 from supervisor_tui.commands.common import CliError, add_home, add_json, open_store, print_json
+from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
 from supervisor_tui.demo import ensure_demo_roster, load_story
 from supervisor_tui.demo_bulk import add_bulk_records
 
@@ -18,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--staff", type=int, default=None, metavar="N", help="roster size (default 24)")
     p.add_argument("--records", type=int, default=None, metavar="N",
                    help="add N more realistic signed records (creates the demo roster if none)")
+    add_passphrase_file(p)
     p.set_defaults(handler=cmd_demo)
 
 
@@ -27,7 +29,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.records is not None and not 0 <= args.records <= 10_000_000:
         raise CliError("--records must be between 0 and 10000000")
     store = open_store(args)
-    store.require_profile()
+    unlock(store, args)
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
     staff_added = ensure_demo_roster(store, args.staff)

@@ -15,6 +15,7 @@ from supervisor_tui.commands.common import (
     check_cohort,
     open_store,
 )
+from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
 from supervisor_tui.export import FORMATS, ExportError, render_local, verify_pack, write_output
 
 
@@ -24,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--staff", required=True, metavar="ID", help="staff id on the roster")
     p.add_argument("--format", required=True, choices=FORMATS, help="csv, json (signed evidence pack) or html")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    add_passphrase_file(p)
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("verify-export", help="re-verify a JSON evidence pack offline")
@@ -52,6 +54,8 @@ def _emit(text: str, out: str | None) -> Path | None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     store = open_store(args)
+    if args.format == "json" and store.profile is not None:  # the manifest is signed
+        unlock(store, args)
     try:
         text = render_local(store, args.staff, args.format)
         path = _emit(text, args.out)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from supervisor_tui.commands.common import CliError, add_home, open_store, print_json
+from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
 from supervisor_tui.export import write_output
 
 
@@ -21,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sign", action="store_true", help="sign that you (the owner) reviewed this pack")
     p.add_argument("--note", metavar="TEXT", help="with --sign: what the review concluded")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="evaluate as of this date")
+    add_passphrase_file(p)
     p.set_defaults(handler=cmd_pack)
 
 
@@ -30,6 +32,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
     from supervisor_tui.export.control_pack_render import render_html, render_text
 
     store = open_store(args)
+    if args.sign:  # the review is signed: the passphrase first, before anything is printed
+        unlock(store, args)
     try:
         monday = parse_week(args.week, parse_today(args.today))
     except PackError as exc:

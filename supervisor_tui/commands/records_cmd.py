@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 
 from supervisor_tui.commands.common import CliError, add_home, add_json, open_store, print_json
+from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
 from supervisor_tui.records import KINDS
+
+BY_HAND = tuple(k for k in KINDS if k != "key_rotated")  # 'key rotate' makes those
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,9 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     a = rsub.add_parser("add", help="validate, sign and append one record")
     add_home(a)
-    a.add_argument("kind", choices=KINDS, metavar="KIND", help=f"one of: {', '.join(KINDS)}")
+    a.add_argument("kind", choices=BY_HAND, metavar="KIND", help=f"one of: {', '.join(BY_HAND)}")
     a.add_argument("--json", dest="json_file", required=True, metavar="FILE|-",
                    help="the body as JSON, from a file or - for stdin")
+    add_passphrase_file(a)
     a.set_defaults(handler=cmd_add)
 
     ls = rsub.add_parser("list", help="full signed records, oldest first")
@@ -50,6 +54,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     store = open_store(args)
     store.require_profile()
     body = read_json_arg(args.json_file)
+    unlock(store, args)
     record = store.append(args.kind, body)
     print_json({"id": record["id"], "hash": record["hash"], "seq": record["seq"]})
     return 0

@@ -19,6 +19,7 @@ from supervisor_tui.commands.common import (
     open_store,
     print_json,
 )
+from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
 
 ENV_RETRY = "SUPERVISOR_TUI_SYNC_RETRY_SECONDS"  # how long to retry an unreachable server
 SYNC_RETRY_DEFAULT = 30.0  # end of shift: ride out a flaky network
@@ -38,12 +39,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json(p)
     p.add_argument("--server", required=True, metavar="URL", help="e.g. https://governance.example.org")
     p.add_argument("--token", required=True, metavar="T", help="one-time token from 'governance-store enrol-token'")
+    add_passphrase_file(p)
     p.set_defaults(handler=cmd_enrol)
 
     p = sub.add_parser("sync", help="push unsynced records to the central store and pull reference data")
     add_home(p)
     add_json(p)
     p.add_argument("--server", metavar="URL", help="default: the server this laptop enrolled with")
+    add_passphrase_file(p)
     p.set_defaults(handler=cmd_sync)
 
     p = sub.add_parser("outbox", help="how many records are not yet held by the central store")
@@ -66,6 +69,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     if not args.token.strip():
         raise CliError("--token must not be empty")
     store = open_store(args)
+    unlock(store, args)
     try:
         info = enrol_store(store, url, args.token.strip(), retry_budget=_retry_budget(ENROL_RETRY_DEFAULT))
     except Unreachable as exc:
@@ -85,9 +89,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     url = _check_url(args.server) if args.server else None
     store = open_store(args)
-    store.require_profile()
+    profile = store.require_profile()
     if url is None and not store.get_setting(sync_state.SETTING_SERVER):
         raise CliError(NOT_ENROLLED, EXIT_INVALID)
+    others = store.conn.execute("SELECT 1 FROM enrolments WHERE device <> ?", (profile.device,)).fetchone()
+    if (url is None and others and not sync_state.enrolled(store, profile.device)
+            and not _rotated_from_enrolled(store)):
+        raise CliError(f"{profile.supervisor} ({profile.name}) is not enrolled on this laptop yet: run"
+                       " 'supervisor-tui enrol --as " + profile.supervisor + " --server URL --token T'"
+                       " with a token from the IT admin", EXIT_INVALID)
+    unlock(store, args)
     bar = None if args.json or not sys.stdout.isatty() else _ProgressBar()
     budget = _retry_budget(SYNC_RETRY_DEFAULT)
     if bar:
@@ -111,14 +122,28 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return EXIT_UNREACHABLE if result.unreachable else EXIT_FAILED
 
 
+def _rotated_from_enrolled(store) -> bool:
+    """The acting profile's device came from a key rotation of an enrolled device (sync
+    enrols it on the strength of the signed key_rotated record)."""
+    from storage.profiles import own_devices
+
+    profile = store.require_profile()
+    return any(d.rotated_to == profile.device and sync_state.enrolled(store, d.device)
+               for d in own_devices(store, profile.supervisor))
+
+
 def cmd_outbox(args: argparse.Namespace) -> int:
     store = open_store(args)
     info = sync_state.outbox(store)
     if args.json:
-        print_json({"unsynced": info["unsynced"], "last_sync": info["last_sync"]})
+        print_json({"unsynced": info["unsynced"], "last_sync": info["last_sync"],
+                    "profiles": info["profiles"]})
     else:
         last = info["last_sync"] or "never"
         print(f"{info['unsynced']} record(s) unsynced; last sync {last}; server {info['server'] or 'not enrolled'}")
+        if len(info["profiles"]) > 1:
+            for sup, p in info["profiles"].items():
+                print(f"  {sup:10} {p['name']:24} {p['unsynced']} unsynced; last sync {p['last_sync'] or 'never'}")
     return EXIT_OK
 
 

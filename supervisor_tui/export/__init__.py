@@ -53,7 +53,7 @@ def render_local(store: Store, staff_id: str, fmt: str, now: dt.datetime | None 
     inputs = gather_local(store, staff_id, now)
     signer = device = public = None
     profile = store.profile
-    if fmt == "json" and profile is not None and store.key_path.exists():
+    if fmt == "json" and profile is not None:
         key = store.key
         signer, device, public = key.sign, profile.device, key.public_key_hex
     return render_history(inputs, fmt, signer, device, public)

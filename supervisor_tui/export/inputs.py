@@ -102,15 +102,14 @@ def gather_local(store: Store, staff_id: str, now: dt.datetime | None = None) ->
     keys = {d: k for d, k in store.public_keys().items() if d in devices}
     device_authors = dict(store.conn.execute("SELECT device, author FROM devices"))
     names: dict[str, str] = {}
-    profile = store.profile
-    if profile is not None:
+    for profile in store.profiles():  # every supervisor signing on this laptop
         names[profile.supervisor] = profile.name
     cohort_names = {c["cohort_id"]: c["name"] for c in store.cohorts()}
     receipts = local_receipts(store, (r["hash"] for r in records))
-    own_device = profile.device if profile else None
+    own_devices = {d for (d,) in store.conn.execute("SELECT device FROM own_devices")}
     server = store.get_setting(SETTING_SERVER) or ""
     for record in records:  # another device's record only ever arrives here from the central store
-        if record["device"] != own_device and record["hash"] not in receipts:
+        if record["device"] not in own_devices and record["hash"] not in receipts:
             receipts[record["hash"]] = {"accepted_at": "", "server": server,
                                         "receipt": "pulled from the central store (another device's record)"}
     return ExportInputs(

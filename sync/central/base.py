@@ -171,6 +171,34 @@ class CentralStore(ABC):
                        (now, device, token_hash(token)))
             return DeviceInfo(device, supervisor, public_key, now)
 
+    def enrol_rotated(self, rotated_from: str, device: str, supervisor: str, public_key: str) -> DeviceInfo:
+        """Enrol the new device of a key rotation: ``rotated_from`` (enrolled, not revoked, the
+        same supervisor) must hold a ``key_rotated`` record naming this device and public key."""
+        now = utc_now_iso()
+        with self.transaction() as tx:
+            old = self._device(tx, rotated_from)
+            if old is None or old.supervisor != supervisor:
+                raise CentralError(f"device {rotated_from} is not an enrolled device of {supervisor}", 403)
+            if old.revoked_at is not None:
+                raise CentralError(f"device {rotated_from} was revoked; a rotation from it is refused", 403)
+            closing = [json.loads(body) for (body,) in tx.all(
+                "SELECT body FROM records WHERE device = ? AND kind = 'key_rotated'", (rotated_from,))]
+            if not any(b.get("new_device") == device and b.get("new_public_key") == public_key
+                       for b in closing):
+                raise CentralError(f"no key_rotated record of device {rotated_from} names device {device}"
+                                   " with this public key: sync the old device first, or ask for an"
+                                   " enrolment token", 403)
+            existing = self._device(tx, device)
+            if existing is not None:
+                if existing.public_key != public_key or existing.supervisor != supervisor:
+                    raise CentralError(f"device {device} is already enrolled with another key", 409)
+                return existing
+            if tx.one("SELECT 1 FROM devices WHERE public_key = ?", (public_key,)):
+                raise CentralError("this public key is already enrolled for another device", 409)
+            tx.execute("INSERT INTO devices (device, supervisor, public_key, enrolled_at) VALUES (?, ?, ?, ?)",
+                       (device, supervisor, public_key, now))
+            return DeviceInfo(device, supervisor, public_key, now)
+
     def _device(self, tx: Tx, device: str) -> DeviceInfo | None:
         row = tx.one("SELECT d.device, d.supervisor, d.public_key, d.enrolled_at, r.revoked_at"
                      " FROM devices d LEFT JOIN revocations r ON r.device = d.device"
@@ -230,6 +258,7 @@ class CentralStore(ABC):
 
             outcome = evaluate_batch(records, device.device, device.supervisor, device.public_key,
                                      head, held, verifier, strict_json, self.body_check, held_record)
+            _refuse_after_rotation(tx, device.device, outcome, head)
             tx.executemany(
                 "INSERT INTO records (id, kind, schema, author, device, seq, prev, created_at, body,"
                 " hash, sig, staff_id, cohort_id, ref_id, amends, received_at)"
@@ -351,6 +380,28 @@ class CentralStore(ABC):
         from sync.central.verify import verify_store
 
         return verify_store(self, self.stamper if fill_stamps else None, key_path)
+
+
+def _refuse_after_rotation(tx: Tx, device: str, outcome: BatchOutcome, head: tuple[int, str]) -> None:
+    """A ``key_rotated`` record closes its device's chain: nothing after it is accepted (a key
+    rotated out, perhaps because it leaked, signs nothing more)."""
+    row = tx.one("SELECT MIN(seq) FROM records WHERE device = ? AND kind = 'key_rotated'", (device,))
+    closed = row[0] if row and row[0] is not None else None
+    for rec, _ in outcome.insert:
+        if rec["kind"] == "key_rotated" and (closed is None or rec["seq"] < closed):
+            closed = rec["seq"]
+    if closed is None:
+        return
+    kept = [(r, b) for r, b in outcome.insert if r["seq"] <= closed]
+    if len(kept) == len(outcome.insert):
+        return
+    outcome.insert = kept
+    outcome.head_seq, outcome.head_hash = (kept[-1][0]["seq"], kept[-1][0]["hash"]) if kept else head
+    for fate in outcome.fates:
+        if fate.status == "accepted" and fate.seq > closed:
+            fate.status = "rejected"
+            fate.reason = (f"device {device} was closed by its key_rotated record (seq {closed}): this"
+                           " key signs nothing more")
 
 
 def _index(record: dict[str, Any]) -> tuple[Any, ...]:

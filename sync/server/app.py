@@ -127,7 +127,8 @@ class Api:
     async def enrol(self, request: Request) -> JSONResponse:
         body = await read_body(request, 64 * 1024)
         data = parse_json(body)
-        fields = ("token", "device", "supervisor", "public_key")
+        rotated = "rotated_from" in data and "token" not in data  # a key rotation (issue 12)
+        fields = ("rotated_from" if rotated else "token", "device", "supervisor", "public_key")
         bad = [f for f in fields if not isinstance(data.get(f), str) or not data[f]]
         if bad:
             raise Refused(400, f"missing or non-string field(s): {', '.join(bad)}")
@@ -139,8 +140,12 @@ class Api:
         message = request_message(request.method, signed_path(request), data["device"], stamp, body)
         if request.headers.get(H_DEVICE) != data["device"] or not verify_signature(key, message, sig):
             raise Refused(401, "enrolment must be signed by the key being enrolled")
-        info = await run_in_threadpool(self.central.enrol, data["token"], data["device"],
-                                       data["supervisor"], key)
+        if rotated:
+            info = await run_in_threadpool(self.central.enrol_rotated, data["rotated_from"],
+                                           data["device"], data["supervisor"], key)
+        else:
+            info = await run_in_threadpool(self.central.enrol, data["token"], data["device"],
+                                           data["supervisor"], key)
         log.info("enrolled device %s for %s", info.device, info.supervisor)
         return JSONResponse({"device": info.device, "supervisor": info.supervisor,
                              "enrolled_at": info.enrolled_at, "server_key": self.key.public_key_hex})

@@ -55,10 +55,13 @@ def openapi_document(version: str) -> dict[str, Any]:
                                        "server_key": {"type": "string"}, "version": {"type": "string"}}})}}},
             "/v1/openapi.json": {"get": {"summary": "this document", "responses": {"200": _json({})}}},
             "/v1/enrol": {"post": {
-                "summary": "register a device key with a one-time token (request signed by that key)",
+                "summary": "register a device key with a one-time token, or with rotated_from: the"
+                           " enrolled device whose signed key_rotated record names this device and"
+                           " key (request signed by the key being enrolled)",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["token", "device", "supervisor", "public_key"],
-                    "properties": {"token": {"type": "string"}, "device": {"type": "string"},
+                    "type": "object", "required": ["device", "supervisor", "public_key"],
+                    "properties": {"token": {"type": "string"}, "rotated_from": {"type": "string"},
+                                   "device": {"type": "string"},
                                    "supervisor": {"type": "string"}, "public_key": {"type": "string"}}}}}},
                 "responses": {"200": _json({"type": "object"}), **_errors(400, 401, 403, 409, 413)}}},
             "/v1/push": {"post": {

@@ -39,7 +39,9 @@ def test_enrol_sync_outbox_round_trip(cli, gs, server, laptop_home):
     code, out, _ = gs("enrol-token", "--supervisor", "SUP01")
     assert code == 0
     token = out.strip().splitlines()[-1]
-    assert cli("outbox", "--json").json() == {"unsynced": 30, "last_sync": None}
+    before = cli("outbox", "--json").json()
+    assert {k: before[k] for k in ("unsynced", "last_sync")} == {"unsynced": 30, "last_sync": None}
+    assert before["profiles"]["SUP01"]["unsynced"] == 30 and not before["profiles"]["SUP01"]["enrolled"]
     enrolled = cli("enrol", "--server", server.url, "--token", token, "--json")
     assert enrolled.code == 0 and enrolled.json()["server"] == server.url
     again = cli("enrol", "--server", server.url, "--token", "not-a-token")
@@ -50,6 +52,7 @@ def test_enrol_sync_outbox_round_trip(cli, gs, server, laptop_home):
     assert data["ok"] and data["accepted"] == 30 and data["rejected"] == [] and data["unsynced"] == 0
     outbox = cli("outbox", "--json").json()
     assert outbox["unsynced"] == 0 and outbox["last_sync"]
+    assert outbox["profiles"]["SUP01"]["enrolled"] and outbox["profiles"]["SUP01"]["last_sync"]
     code, out, _ = gs("records", "--json")
     held = json.loads(out)
     assert code == 0 and len(held) == 30

@@ -54,8 +54,15 @@ def demo_home(seeded_template: Path, tmp_path: Path) -> Path:
     return home
 
 
-def make_app(home: Path, now: dt.datetime = FIXED) -> SupervisorApp:
-    return SupervisorApp(Store(home), clock=lambda: now, cursor_blink=False, health_interval=0)
+def make_app(home: Path, now: dt.datetime = FIXED, unlocked: bool = True) -> SupervisorApp:
+    """The app on the store at ``home``; ``unlocked``: its only profile's key is opened first
+    (as after the unlock screen), else the app starts at the profile pick / unlock screen."""
+    from tests.conftest import TEST_PASSPHRASE
+
+    store = Store(home)
+    if unlocked and len(store.profiles()) == 1 and not store.legacy_key_path.exists():
+        store.unlock(TEST_PASSPHRASE)
+    return SupervisorApp(store, clock=lambda: now, cursor_blink=False, health_interval=0)
 
 
 async def settle(pilot) -> None:

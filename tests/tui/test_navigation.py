@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from storage.store import Store
 from tests.tui.conftest import FIXED, make_app, settle
@@ -61,6 +61,19 @@ async def test_first_run_creates_profile_and_loads_demo(tmp_path: Path) -> None:
         assert "supervisor: use 1-64" in str(app.screen.query_one("#problems", Static).render())
         await type_into(pilot, "#supervisor", "SUP09")
         await type_into(pilot, "#name", "Jo Reyes")
+        await type_into(pilot, "#passphrase", "short")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        problems = str(app.screen.query_one("#problems", Static).render())
+        assert "at least 10 characters" in problems and "Strength: too short" in str(
+            app.screen.query_one("#strength", Static).render())
+        await type_into(pilot, "#passphrase", "blue kettle on the moor")
+        await type_into(pilot, "#passphrase2", "blue kettle on the mood")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "differ" in str(app.screen.query_one("#problems", Static).render())
+        assert app.screen.query_one("#supervisor", Input).value == "SUP09"  # kept
+        await type_into(pilot, "#passphrase2", "blue kettle on the moor")
         await pilot.press("ctrl+s")
         await settle(pilot)
         await pilot.press("d")
@@ -70,7 +83,9 @@ async def test_first_run_creates_profile_and_loads_demo(tmp_path: Path) -> None:
         assert "Jo Reyes (SUP09)" in app.supervisor_label
         assert app.unsynced > 70
     store = Store(home)
-    assert store.profile.supervisor == "SUP09" and (home / "device.key").stat().st_mode & 0o777 == 0o600
+    assert store.profile.supervisor == "SUP09" and store.key_path.stat().st_mode & 0o777 == 0o600
+    assert not (home / "device.key").exists()
+    store.unlock("blue kettle on the moor")
     store.close()
 
 

@@ -69,7 +69,8 @@ def test_first_run_snapshot(snap_compare, tmp_path: Path, size: tuple[int, int],
     async def run_before(pilot) -> None:
         await settle(pilot)
         if step == "data":  # the profile is created; next: demo data or a roster CSV
-            await pilot.press(*"SUP09", "tab", *"Sam Lee", "ctrl+s")
+            await pilot.press(*"SUP09", "tab", *"Sam Lee", "tab", *"night shift lantern", "tab",
+                              *"night shift lantern", "ctrl+s")
             await settle(pilot)
             await settle(pilot)
 
