@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="receipt signing key (default: $GOVERNANCE_STORE_KEY or beside the SQLite file)")
     p.add_argument("--checklists", metavar="DIR", default=None, help="extra checklist files to serve")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--trusted-proxy", metavar="ADDR", default="127.0.0.1",
+                   help="address(es) of the TLS proxy, comma-separated: only its X-Forwarded-Proto and"
+                        " X-Forwarded-For are believed (web view: Secure cookies, client address in the"
+                        " access log); default 127.0.0.1")
     p.set_defaults(handler=cmd_serve)
     p = sub.add_parser("enrol-token", help="issue a one-time enrolment token for a supervisor")
     _db(p)
@@ -103,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     from supervisor_tui.export import central_cmd  # export, report, incidents import
 
     central_cmd.register(sub, _db, _open)
+    from sync.web import user_cmd  # user add, list, disable, reset
+
+    user_cmd.register(sub, _db, _open)
     return parser
 
 
@@ -129,11 +136,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     key = load_or_create(key_path)
     library = load_library(Path(args.checklists)) if args.checklists else None
     app = create_app(central, key, library)
-    sys.stderr.write(f"governance-store: serving {url} on http://{args.host}:{args.port}/v1"
+    sys.stderr.write(f"governance-store: serving {url} on http://{args.host}:{args.port}/v1 and /web"
                      f" (receipt key {key_path})\n")
+    from sync.web.app import hide_setup_tokens
+
+    hide_setup_tokens()
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                    limit_concurrency=200, timeout_keep_alive=30)
+                    limit_concurrency=200, timeout_keep_alive=30, proxy_headers=True,
+                    forwarded_allow_ips=args.trusted_proxy)
     finally:
         central.close()
     return EXIT_OK

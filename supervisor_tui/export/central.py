@@ -159,6 +159,25 @@ def gather_central(central: Any, staff_id: str, now: dt.datetime | None = None,
     )
 
 
+SERVER_SIGNER = "governance-store"
+
+
+def central_export(central: Any, staff_id: str, fmt: str, key: Any = None,
+                   inputs: ExportInputs | None = None) -> str:
+    """One person's export in ``fmt`` (``json``, ``html``, ``csv``) as ``governance-store export``
+    writes it: with the server's key (a ``DeviceKey``) its verification stamps are checked and
+    the JSON pack's manifest is signed by it. ``inputs``: already gathered (the web view's)."""
+    from supervisor_tui.export import render_history
+    from sync.central.stamps import stamper_for_key
+
+    if key is not None and central.stamper is None:
+        central.stamper = stamper_for_key(key)
+    inputs = inputs or gather_central(central, staff_id)
+    if key is not None and fmt == "json":
+        return render_history(inputs, fmt, key.sign, SERVER_SIGNER, key.public_key_hex)
+    return render_history(inputs, fmt)
+
+
 def _facts_sql(postgres: bool) -> str:
     """One narrow row per non-amended check, note and shadow note, in time order. PostgreSQL
     casts each body once (``body::json`` in a subquery); SQLite uses ``json_extract``."""

@@ -12,11 +12,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from supervisor_tui.export import FORMATS, ExportError, render_history, write_output
-from supervisor_tui.export.central import central_report, gather_central, import_incidents
+from supervisor_tui.export import FORMATS, ExportError, write_output
+from supervisor_tui.export.central import central_export, central_report, import_incidents
 from supervisor_tui.export.incidents import IncidentsError, parse_incidents
 from supervisor_tui.export.report_render import REPORT_FORMATS, render_report
-from sync.central.stamps import stamper_for_key
 
 EXIT_OK, EXIT_INVALID = 0, 2
 
@@ -72,9 +71,6 @@ def _emit(text: str, out: str | None, what: str) -> None:
     sys.stderr.write(f"Wrote {what} to {path}\n")
 
 
-SERVER_SIGNER = "governance-store"
-
-
 def _server_key(args: argparse.Namespace):
     """The server's receipt key when its file exists (never created here)."""
     from sync.central import default_url
@@ -88,12 +84,7 @@ def _server_key(args: argparse.Namespace):
 def cmd_export(args: argparse.Namespace, open_store: Callable) -> int:
     try:
         central = open_store(args)
-        key = _server_key(args)
-        if key is not None:  # the server's key: its verification stamps can be checked
-            central.stamper = stamper_for_key(key)
-        inputs = gather_central(central, args.staff)
-        text = (render_history(inputs, args.format, key.sign, SERVER_SIGNER, key.public_key_hex)
-                if key and args.format == "json" else render_history(inputs, args.format))
+        text = central_export(central, args.staff, args.format, _server_key(args))
         _emit(text, args.out, f"{args.format} export for {args.staff}")
     except ExportError as exc:
         return _fail(str(exc), exc.code)

@@ -326,6 +326,7 @@ def _cohort_section(cid: str, name: str, acc: _Accumulator, views: list[dict[str
                    "elements": [{"element_id": e, "missing": n, "rate": pct(n, notes["assessments"])}
                                 for e, n in sorted(elements.items(), key=lambda x: (-x[1], x[0]))]},
         "pathways_open": sum(v["status"] == "open" for v in views),
+        "pathways_open_list": [{k: v[k] for k in keep} for v in views if v["status"] == "open"],
         "pathways_overdue": [{k: v[k] for k in keep} for v in views if v["overdue"]],
         "pathways_closed": [{k: v[k] for k in keep} for v in views if v["status"] == "closed"],
         "pathways_awaiting_approval": [{k: v[k] for k in keep} for v in views

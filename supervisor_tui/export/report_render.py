@@ -164,6 +164,9 @@ def _cohort_html(c: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+cohort_html = _cohort_html  # one cohort's section (the web view's report page shows these)
+
+
 def render_report_html(report: dict[str, Any]) -> str:
     title = f"Governance report as of {report['today']}"
     intro = (f"<h1>{escape(title)}</h1><p class=\"muted\">Generated {escape(report['generated_at'])}. "

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from sync.central import exclusions, schema, stamps, summary
+from sync.central import exclusions, schema, stamps, summary, web_tables
 from sync.central.base import CentralStore, Tx
 
 _MIGRATE_LOCK = 727_001
@@ -38,6 +38,8 @@ class PostgresCentral(CentralStore):
                 tx.conn.execute(stamps.TABLE)
             if not tx.one("SELECT to_regclass('record_exclusions') IS NOT NULL")[0]:
                 tx.conn.execute(exclusions.TABLE)
+            if not tx.one("SELECT to_regclass('access_log') IS NOT NULL")[0]:
+                tx.conn.execute(web_tables.POSTGRES)
             facts = tx.one("SELECT to_regclass('record_facts') IS NOT NULL")[0]
         if facts:  # a store made before the fact table gets both on its first report
             summary.ensure_summary(self)

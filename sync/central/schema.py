@@ -127,3 +127,10 @@ from sync.central import stamps as _stamps  # noqa: E402
 
 SQLITE += _stamps.TABLE
 POSTGRES += _stamps.TABLE
+
+# The web view's accounts, sessions and access log (sync/central/web_tables.py): a store made
+# before them gets them on open.
+from sync.central import web_tables as _web  # noqa: E402
+
+SQLITE += _web.SQLITE
+POSTGRES += _web.POSTGRES

@@ -252,8 +252,23 @@ def create_app(central: CentralStore, server_key: DeviceKey, library: Library | 
         Route("/v1/enrol", api.enrol, methods=["POST"]),
         Route("/v1/push", api.push, methods=["POST"]),
         Route("/v1/pull", api.pull, methods=["GET"]),
+        *web_routes(central, server_key),
     ]
     app = Starlette(routes=routes, exception_handlers={
         Refused: refused, CentralError: central_error, HTTPException: not_found, Exception: crashed})
     app.state.api = api
+    app.state.web = routes[-1].app.state.web  # the web view (sync.web), mounted at /web
     return app
+
+
+def web_routes(central: CentralStore, server_key: DeviceKey) -> list[Any]:
+    """The governance web view under /web (``sync.web``); / leads to it."""
+    from starlette.responses import RedirectResponse
+    from starlette.routing import Mount
+
+    from sync.web.app import create_web
+
+    async def home(request: Request) -> RedirectResponse:
+        return RedirectResponse("/web/", status_code=303)
+
+    return [Route("/", home, methods=["GET"]), Mount("/web", app=create_web(central, server_key))]
