@@ -159,17 +159,11 @@ class CentralStore(ABC):
                 raise CentralError("enrolment token has expired; ask for a new one", 403)
             if token_sup != supervisor:
                 raise CentralError(f"this token was issued for supervisor {token_sup}, not {supervisor}", 403)
-            if existing is not None:
-                if existing.public_key != public_key or existing.supervisor != supervisor:
-                    raise CentralError(f"device {device} is already enrolled with another key", 409)
-                return existing
-            if tx.one("SELECT 1 FROM devices WHERE public_key = ?", (public_key,)):
-                raise CentralError("this public key is already enrolled for another device", 409)
-            tx.execute("INSERT INTO devices (device, supervisor, public_key, enrolled_at) VALUES (?, ?, ?, ?)",
-                       (device, supervisor, public_key, now))
-            tx.execute("UPDATE enrol_tokens SET used_at = ?, used_by = ? WHERE token_hash = ?",
-                       (now, device, token_hash(token)))
-            return DeviceInfo(device, supervisor, public_key, now)
+            info, created = self._register(tx, existing, device, supervisor, public_key, now)
+            if created:
+                tx.execute("UPDATE enrol_tokens SET used_at = ?, used_by = ? WHERE token_hash = ?",
+                           (now, device, token_hash(token)))
+            return info
 
     def enrol_rotated(self, rotated_from: str, device: str, supervisor: str, public_key: str) -> DeviceInfo:
         """Enrol the new device of a key rotation: ``rotated_from`` (enrolled, not revoked, the
@@ -188,16 +182,21 @@ class CentralStore(ABC):
                 raise CentralError(f"no key_rotated record of device {rotated_from} names device {device}"
                                    " with this public key: sync the old device first, or ask for an"
                                    " enrolment token", 403)
-            existing = self._device(tx, device)
-            if existing is not None:
-                if existing.public_key != public_key or existing.supervisor != supervisor:
-                    raise CentralError(f"device {device} is already enrolled with another key", 409)
-                return existing
-            if tx.one("SELECT 1 FROM devices WHERE public_key = ?", (public_key,)):
-                raise CentralError("this public key is already enrolled for another device", 409)
-            tx.execute("INSERT INTO devices (device, supervisor, public_key, enrolled_at) VALUES (?, ?, ?, ?)",
-                       (device, supervisor, public_key, now))
-            return DeviceInfo(device, supervisor, public_key, now)
+            return self._register(tx, self._device(tx, device), device, supervisor, public_key, now)[0]
+
+    def _register(self, tx: Tx, existing: DeviceInfo | None, device: str, supervisor: str, public_key: str,
+                  now: str) -> tuple[DeviceInfo, bool]:
+        """Insert a device (True) or return the same one already enrolled (False); another key
+        for the device, or this key for another device, is refused."""
+        if existing is not None:
+            if existing.public_key != public_key or existing.supervisor != supervisor:
+                raise CentralError(f"device {device} is already enrolled with another key", 409)
+            return existing, False
+        if tx.one("SELECT 1 FROM devices WHERE public_key = ?", (public_key,)):
+            raise CentralError("this public key is already enrolled for another device", 409)
+        tx.execute("INSERT INTO devices (device, supervisor, public_key, enrolled_at) VALUES (?, ?, ?, ?)",
+                   (device, supervisor, public_key, now))
+        return DeviceInfo(device, supervisor, public_key, now), True
 
     def _device(self, tx: Tx, device: str) -> DeviceInfo | None:
         row = tx.one("SELECT d.device, d.supervisor, d.public_key, d.enrolled_at, r.revoked_at"
