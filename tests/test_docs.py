@@ -1,0 +1,114 @@
+"""The documentation site builds with ``mkdocs build --strict`` (a broken link or anchor fails),
+fetches nothing from the internet when viewed, and its command-line reference lists every command
+and option the parsers have; the README keeps its Quick start and links only to pages that exist."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import re
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+README = ROOT / "README.md"
+
+sys.path.insert(0, str(DOCS))
+import gen_cli  # noqa: E402  (docs/gen_cli.py: the CLI reference generator)
+
+# The two commands CI and the team rely on: the Quick start keeps them exactly.
+QUICK_START = """```sh
+python3 dev.py app      # sets up .venv and opens the app on the default local store (demo data offered on first run)
+python3 dev.py test     # sets up .venv with test extras and runs ruff and the whole test suite
+```"""
+
+
+def test_site_builds_strict_and_fetches_nothing_from_outside(tmp_path):
+    site = tmp_path / "site"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    out = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file",
+                          str(ROOT / "mkdocs.yml"), "--site-dir", str(site)],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    pages = sorted(p.relative_to(DOCS).with_suffix(".html") for p in DOCS.rglob("*.md"))
+    for page in pages:
+        assert (site / page).is_file(), page
+    fetched = re.compile(r"<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)=\"(?:https?:)?//",
+                         re.IGNORECASE)
+    for html in site.rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        assert not fetched.search(text), f"{html.name} loads something from outside: {fetched.search(text)[0]}"
+    css = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.css"))
+    assert "fonts.googleapis" not in css and "@import url(http" not in css
+    assert "Quick start" in (site / "getting-started.html").read_text(encoding="utf-8")
+
+
+def test_cli_reference_is_generated_from_the_current_parsers():
+    out = subprocess.run([sys.executable, str(DOCS / "gen_cli.py"), "--check"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+
+
+def test_cli_reference_names_every_command_and_option():
+    page = (DOCS / "cli.md").read_text(encoding="utf-8")
+    seen = 0
+    for prog, parser in gen_cli.parsers():
+        for command, _, sub in gen_cli.commands(prog, parser):
+            assert f"### {command}\n" in page, f"{command} is missing from docs/cli.md"
+            section = page.split(f"### {command}\n", 1)[1].split("\n### ", 1)[0]
+            for action in sub._actions:
+                if action.help is argparse.SUPPRESS or isinstance(action, argparse._HelpAction):
+                    continue
+                for option in action.option_strings:
+                    if option not in ("--home", "--as"):
+                        assert option in section, f"{command} {option} is missing from docs/cli.md"
+            seen += 1
+    assert seen > 40  # both programs' commands were walked
+
+
+PACKAGES = ("supervisor_tui", "storage", "sync", "screens", "checklists")
+FILE_PATH = re.compile(r"`((?:\.?[\w-]+/)+[\w.-]+\.(?:py|tcss|toml|md|yml|csv))`")
+_TOP = "|".join(PACKAGES)
+FOLDER = re.compile(rf"`((?:{_TOP}|tests|bench|docs)/(?:[\w-]+/)*)`")
+MODULE = re.compile(rf"`((?:{_TOP})(?:\.\w+)+)")
+
+
+def test_file_paths_and_module_names_in_the_docs_exist():
+    """A module moved (or renamed) must not leave the docs pointing at nothing."""
+    missing = []
+    for page in [README, *sorted(DOCS.rglob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        for path in FILE_PATH.findall(text):
+            if not (ROOT / path).exists() and not any((ROOT / base / path).exists() for base in PACKAGES):
+                missing.append(f"{page.name}: {path}")
+        missing += [f"{page.name}: {folder}" for folder in FOLDER.findall(text) if not (ROOT / folder).is_dir()]
+        for dotted in MODULE.findall(text):
+            if not _resolves(dotted):
+                missing.append(f"{page.name}: {dotted}")
+    assert not missing, "\n".join(missing)
+
+
+def _resolves(dotted: str) -> bool:
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(obj, name):
+                return False
+            obj = getattr(obj, name)
+        return True
+    return False
+
+
+def _slug(heading: str) -> str:
+    """Python-Markdown's toc slug (the anchors mkdocs makes)."""
+    text = unicodedata.normalize("NFKD", heading.replace("`", "")).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^\w\s-]", "", text).strip().lower()
+    return re.sub(r"[-\s]+", "-", text)
