@@ -133,8 +133,8 @@ def measure_central(url: str, staff_id: str, what: str, repeat: int) -> dict:
 
     central = open_central(url)
     if SERVER_KEY:  # as governance-store export does with the server key at hand
+        from supervisor_tui.model.signing import DeviceKey
         from sync.central.stamps import stamper_for_key
-        from sync.signing import DeviceKey
 
         central.stamper = stamper_for_key(DeviceKey.load(Path(SERVER_KEY)))
     today = dt.date.today()
@@ -296,9 +296,9 @@ def main() -> int:
         elif args.central == "sqlite":
             CENTRAL_URL = f"sqlite:///{Path(tmp) / 'central.db'}"
         if CENTRAL_URL:
+            from supervisor_tui.model.signing import DeviceKey
             from sync.central import open_central
             from sync.central.stamps import stamper_for_key
-            from sync.signing import DeviceKey
 
             central = open_central(CENTRAL_URL)
             key = DeviceKey.generate()  # the bench server's key: stamps records as they arrive

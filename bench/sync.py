@@ -31,8 +31,8 @@ os.environ.setdefault("SUPERVISOR_TUI_PASSPHRASE", "bench passphrase, not a secr
 from storage.store import Store, index_columns  # noqa: E402
 from supervisor_tui.demo import bulk_items  # noqa: E402
 from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster  # noqa: E402
+from supervisor_tui.model.checks import Verifier, computed_hash  # noqa: E402
 from sync.central import open_central  # noqa: E402
-from sync.central.checks import Verifier, computed_hash  # noqa: E402
 from sync.client import sync_store  # noqa: E402
 
 

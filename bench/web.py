@@ -159,7 +159,7 @@ def main() -> int:
     parser.add_argument("--server-key", metavar="PATH", help="with --central-url: the key that stamped its records")
     args = parser.parse_args()
     if args.central_url:
-        from sync.signing import DeviceKey
+        from supervisor_tui.model.signing import DeviceKey
 
         key = DeviceKey.load(Path(args.server_key)) if args.server_key else DeviceKey.generate()
         result = measure(args.central_url, args.repeat, key)
@@ -191,9 +191,9 @@ def main() -> int:
             else:
                 url = f"sqlite:///{Path(tmp) / 'central.db'}"
             try:
+                from supervisor_tui.model.signing import DeviceKey
                 from sync.central import open_central
                 from sync.central.stamps import stamper_for_key
-                from sync.signing import DeviceKey
 
                 central = open_central(url)
                 key = DeviceKey.generate()  # the bench server's receipt key: stamps records as they arrive

@@ -1,5 +1,5 @@
 """Rules that need the record history, checked inside the save transaction after the body rules
-(``supervisor_tui.rules``) passed, so the TUI, ``record add`` and bulk appends refuse alike:
+(``supervisor_tui.model.rules``) passed, so the TUI, ``record add`` and bulk appends refuse alike:
 
 - an amendment must start from the latest correction of its record (``base`` names it; a first
   correction has none), so a second correction can never silently undo the first;

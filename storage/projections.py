@@ -46,7 +46,7 @@ def amendment_fits(amendment: dict[str, Any], target: dict[str, Any]) -> bool:
     if key not in _FITS:
         from pydantic import ValidationError
 
-        from supervisor_tui.records import body_model
+        from supervisor_tui.model.records import body_model
 
         model = body_model(target["kind"], target.get("schema", 1))
         inner = amendment["body"].get("body") if isinstance(amendment.get("body"), dict) else None

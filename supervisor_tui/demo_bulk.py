@@ -12,7 +12,7 @@ from pathlib import Path
 
 from storage.store import Store
 from supervisor_tui.demo import bulk_items, bulk_window
-from supervisor_tui.rules import prepare_body
+from supervisor_tui.model.rules import prepare_body
 
 CHUNK = 5_000
 

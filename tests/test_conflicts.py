@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from supervisor_tui.demo import sign_as_owner
-from supervisor_tui.rules import RecordInvalid
+from supervisor_tui.model.rules import RecordInvalid
 from tests.conftest import NOW
 
 DAY = dt.timedelta(days=1)

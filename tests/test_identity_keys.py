@@ -19,7 +19,7 @@ from storage.keyfile import BadPassphrase, WeakPassphrase, kdf_params, read_key_
 from storage.migrations import migrate
 from storage.profiles import change_passphrase, migrate_legacy_key, rotate_key
 from storage.store import KeyLocked, Store
-from sync.signing import DeviceKey
+from supervisor_tui.model.signing import DeviceKey
 from tests.conftest import NOW, TEST_PASSPHRASE, scenario_body
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -118,7 +118,7 @@ def test_deleted_record_in_the_middle_is_detected(story_db, tmp_path):
 
 
 def test_resigned_record_with_other_key_is_detected(story_db, tmp_path):
-    from sync.signing import DeviceKey, seal
+    from supervisor_tui.model.signing import DeviceKey, seal
 
     s = tampered_copy(story_db, tmp_path, "SELECT 1")
     record = s.records()[3]
@@ -137,7 +137,7 @@ def test_resigned_record_with_other_key_is_detected(story_db, tmp_path):
 
 
 def test_swapped_public_key_is_detected(story_db, tmp_path):
-    from sync.signing import DeviceKey
+    from supervisor_tui.model.signing import DeviceKey
 
     s = tampered_copy(story_db, tmp_path, "UPDATE devices SET public_key = ?",
                       (DeviceKey.generate().public_key_hex,))

@@ -73,9 +73,9 @@ def _emit(text: str, out: str | None, what: str) -> None:
 
 def _server_key(args: argparse.Namespace):
     """The server's receipt key when its file exists (never created here)."""
+    from supervisor_tui.model.signing import DeviceKey
     from sync.central import default_url
     from sync.server.keys import default_key_path
-    from sync.signing import DeviceKey
 
     path = Path(args.key) if args.key else default_key_path(args.db or default_url())
     return DeviceKey.load(path) if path.exists() else None

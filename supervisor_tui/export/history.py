@@ -13,7 +13,7 @@ from typing import Any
 from storage import projections
 from supervisor_tui.export.describe import KIND_LABELS, describe
 from supervisor_tui.export.inputs import ExportInputs
-from sync.signing import check_record
+from supervisor_tui.model.signing import check_record
 
 OTHER = "other"
 WORK_KINDS = ("scenario_check", "shadow_escalation", "note_assessment")

@@ -20,12 +20,12 @@ from starlette.routing import Route
 
 from checklists.loader import Library, shipped_library
 from supervisor_tui import __version__
-from supervisor_tui.records import utc_now_iso
+from supervisor_tui.model.checks import Verifier, library_body_check, parse_strict
+from supervisor_tui.model.records import utc_now_iso
+from supervisor_tui.model.signing import DeviceKey, verify_signature
 from sync.central import CentralError, CentralStore, DeviceInfo
-from sync.central.checks import Verifier, library_body_check, parse_strict
 from sync.central.stamps import note_stamp_key, stamper_for_key
 from sync.server.openapi import openapi_document
-from sync.signing import DeviceKey, verify_signature
 from sync.wire import (
     H_DEVICE,
     H_SIGNATURE,

@@ -10,7 +10,7 @@ import pytest
 
 from supervisor_tui.export import COLUMNS
 from supervisor_tui.export.pack import _digest
-from sync.canonical import canonical_bytes, sha256_hex
+from supervisor_tui.model.canonical import canonical_bytes, sha256_hex
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_changed_summary_or_receipts_break_the_manifest(cli, pack_file):
 def test_chain_link_between_adjacent_records(cli, store, data, tmp_path):
     """A record re-signed with the device key (an insider forging history) still breaks the
     link to the next seq when both are in the pack."""
-    from sync.signing import seal, unsigned_part
+    from supervisor_tui.model.signing import seal, unsigned_part
 
     out = tmp_path / "s001.json"
     assert cli("export", "--staff", "S001", "--format", "json", "--out", str(out)).code == 0

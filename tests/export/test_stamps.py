@@ -11,9 +11,9 @@ import pytest
 
 from supervisor_tui.export import build_history, render_history, verify_pack
 from supervisor_tui.export.central import gather_central
+from supervisor_tui.model.signing import DeviceKey
 from sync.central import open_central
 from sync.central.stamps import Stamper, canonical_from_stored
-from sync.signing import DeviceKey
 from tests.export.test_central import central, central_url, push_all  # noqa: F401  (fixtures)
 from tests.sync.conftest import pg_cluster  # noqa: F401  (session fixture: a throwaway PostgreSQL 15)
 

@@ -33,7 +33,7 @@ def _hostile_records(store) -> list[dict]:
     first = next_record(store, "restriction_started", starting)
     check = _first(store, "scenario_check")
     second = dict(first, seq=first["seq"] + 1, prev=first["hash"])
-    from sync.signing import seal, unsigned_part
+    from supervisor_tui.model.signing import seal, unsigned_part
 
     second = seal(unsigned_part(dict(second, id="0" * 8 + first["id"][8:], kind="amendment",
                                      body={"amends": check["hash"], "reason": "fuzzed",

@@ -23,7 +23,7 @@ def build_seeded(home: Path) -> Path:
     be snapshotted (tests, and docs/make_screenshots.py)."""
     import nacl.signing
 
-    from sync.signing import DeviceKey
+    from supervisor_tui.model.signing import DeviceKey
 
     store = Store(home)
     ids = itertools.count(1)
