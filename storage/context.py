@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from storage import decisions, projections
 from storage.store import Store
 from supervisor_tui.model.records import DECISION_KINDS
 from supervisor_tui.model.rules import PathwayInfo, RestrictionInfo
+from supervisor_tui.reports import decisions, projections
 
 
 class StoreContext:

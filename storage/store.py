@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from storage import projections
 from storage.identity import KEY_NAME as IDENTITY_KEY_NAME
 from storage.identity import (  # noqa: F401 - the errors are re-exported
     AmbiguousProfile,
@@ -30,6 +29,7 @@ from storage.identity import (  # noqa: F401 - the errors are re-exported
 from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
 from storage.roster import cohort_display_name, parse_roster
 from supervisor_tui.model.canonical import canonical_bytes
+from supervisor_tui.reports import projections
 
 # The checklist library and record models (pydantic), the rules and the signing code (PyNaCl)
 # are imported where first used: opening a store and reading it (the TUI's roster) needs none of

@@ -260,7 +260,7 @@ def sign_as_owner(store: Store, owner_id: str, body: dict[str, Any], when: dt.da
 
 def _owner_decisions(store: Store) -> None:
     """The pathway owners approved the demo's closure proposals on their own laptops."""
-    from storage import projections
+    from supervisor_tui.reports import projections
 
     effective = projections.effective_records(store.records())
     owners = {e.body["pathway_id"]: e.body.get("owner_id") for e in effective if e.kind == "pathway_assigned"}

@@ -105,9 +105,9 @@ def cmd_verify_export(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from supervisor_tui.commands.core import parse_today
-    from supervisor_tui.export.incidents import IncidentsError, parse_incidents
     from supervisor_tui.export.report_local import local_report
-    from supervisor_tui.export.report_render import render_report
+    from supervisor_tui.reports.incidents import IncidentsError, parse_incidents
+    from supervisor_tui.reports.report_render import render_report
 
     today = parse_today(args.today)
     incidents = None  # the incidents pulled at the last sync, if any

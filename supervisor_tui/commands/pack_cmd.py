@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_pack(args: argparse.Namespace) -> int:
     from supervisor_tui.commands.core import parse_today
     from supervisor_tui.export.control_pack import PackError, build_pack, parse_week
-    from supervisor_tui.export.control_pack_render import render_html, render_text
+    from supervisor_tui.reports.control_pack_render import render_html, render_text
 
     store = open_store(args)
     if args.sign:  # the review is signed: the passphrase first, before anything is printed

@@ -10,7 +10,7 @@ Seams (pure functions over plain data, used by the local CLI/TUI and by the cent
 * ``export_staff(store, staff_id, fmt, out_path) -> Path`` -- the local entry point (the TUI and
   ``supervisor-tui export`` use it); signs the JSON pack manifest with this device's key.
 * ``verify_pack(pack) -> PackReport`` -- offline re-verification of a JSON evidence pack.
-* ``supervisor_tui.export.report.build_report(records, roster, incidents, today, ...)`` -- the
+* ``supervisor_tui.reports.report.build_report(records, roster, incidents, today, ...)`` -- the
   governance report over an iterable of records in time order (streamed).
 """
 
@@ -21,11 +21,12 @@ import os
 from pathlib import Path
 
 from storage.store import Store
-from supervisor_tui.export.history import build_history
-from supervisor_tui.export.inputs import ExportError, ExportInputs, gather_local
-from supervisor_tui.export.pack import Signer, build_pack, dumps, verify_pack
-from supervisor_tui.export.render_csv import COLUMNS, render_csv
-from supervisor_tui.export.render_html import render_html
+from supervisor_tui.export.inputs import gather_local
+from supervisor_tui.reports.history import build_history
+from supervisor_tui.reports.inputs import ExportError, ExportInputs
+from supervisor_tui.reports.pack import Signer, build_pack, dumps, verify_pack
+from supervisor_tui.reports.render_csv import COLUMNS, render_csv
+from supervisor_tui.reports.render_html import render_html
 
 FORMATS = ("csv", "json", "html")
 

@@ -19,10 +19,10 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from supervisor_tui.export.facts import WORK_KINDS, Fact, fact_from_record
-from supervisor_tui.export.inputs import ExportError, ExportInputs, checklist_titles
-from supervisor_tui.export.report import amended_bodies, build_report_from_facts
 from supervisor_tui.model.records import KINDS
+from supervisor_tui.reports.facts import WORK_KINDS, Fact, fact_from_record
+from supervisor_tui.reports.inputs import ExportError, ExportInputs, checklist_titles
+from supervisor_tui.reports.report import amended_bodies, build_report_from_facts
 from sync.central.exclusions import LIVE, LIVE_R
 
 FIELDS = "id, kind, schema, author, device, seq, prev, created_at, body, hash, sig"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from supervisor_tui.export import FORMATS, ExportError, write_output
 from supervisor_tui.export.central import central_export, central_report, import_incidents
-from supervisor_tui.export.incidents import IncidentsError, parse_incidents
-from supervisor_tui.export.report_render import REPORT_FORMATS, render_report
+from supervisor_tui.reports.incidents import IncidentsError, parse_incidents
+from supervisor_tui.reports.report_render import REPORT_FORMATS, render_report
 
 EXIT_OK, EXIT_INVALID = 0, 2
 
@@ -120,7 +120,7 @@ def cmd_pack(args: argparse.Namespace, open_store: Callable[[argparse.Namespace]
     import json
 
     from supervisor_tui.export.control_pack import PackError, central_pack, parse_week
-    from supervisor_tui.export.control_pack_render import render_html, render_text
+    from supervisor_tui.reports.control_pack_render import render_html, render_text
 
     try:
         monday = parse_week(args.week, dt.datetime.now(dt.UTC).date())

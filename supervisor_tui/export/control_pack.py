@@ -17,9 +17,9 @@ import json
 import re
 from typing import Any
 
-from storage import projections
 from storage.pulled_incidents import pulled_incidents
 from storage.store import Store
+from supervisor_tui.reports import projections
 
 WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
 EXPIRING_DAYS = 14

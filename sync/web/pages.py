@@ -19,10 +19,10 @@ from starlette.routing import Route
 
 from supervisor_tui.export import build_history
 from supervisor_tui.export.central import central_export, gather_central
-from supervisor_tui.export.inputs import ExportError
-from supervisor_tui.export.render_html import STATE_TEXT
-from supervisor_tui.export.report_render import cohort_html
-from supervisor_tui.export.svg import bar_chart
+from supervisor_tui.reports.inputs import ExportError
+from supervisor_tui.reports.render_html import STATE_TEXT
+from supervisor_tui.reports.report_render import cohort_html
+from supervisor_tui.reports.svg import bar_chart
 from sync.web import access
 from sync.web.context import Web, client_address, page, visible_bidi
 from sync.web.figures import cohort_figures, rates, reviews

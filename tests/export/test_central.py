@@ -16,8 +16,8 @@ from supervisor_tui.export.central import (
     import_incidents,
     load_incidents,
 )
-from supervisor_tui.export.incidents import parse_incidents_text
-from supervisor_tui.export.report import amended_bodies, build_report
+from supervisor_tui.reports.incidents import parse_incidents_text
+from supervisor_tui.reports.report import amended_bodies, build_report
 from sync.central import open_central
 from sync.server_cli import main as gov_main
 from tests.export.dataset import INCIDENTS_CSV, TODAY, at, check

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from supervisor_tui.export import COLUMNS
-from supervisor_tui.export.pack import _digest
 from supervisor_tui.model.canonical import canonical_bytes, sha256_hex
+from supervisor_tui.reports.pack import _digest
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from supervisor_tui.export.control_pack import PackError, build_pack, pack_digest, parse_week
-from supervisor_tui.export.control_pack_render import render_html
+from supervisor_tui.reports.control_pack_render import render_html
 from tests.export.test_pdf import print_pdf
 
 W36 = dt.date(2026, 8, 31)  # 2026-W36: Monday 31 August to Sunday 6 September

@@ -8,7 +8,7 @@ import json
 
 from supervisor_tui.export import COLUMNS, ExportInputs, build_history, export_staff, verify_pack
 from supervisor_tui.export.inputs import gather_local
-from supervisor_tui.export.render_csv import render_csv
+from supervisor_tui.reports.render_csv import render_csv
 from tests.export.conftest import NOW
 
 
