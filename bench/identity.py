@@ -39,7 +39,7 @@ os.environ["SUPERVISOR_TUI_PASSPHRASE"] = PASSPHRASE
 SAVE_CHILD = r"""
 import datetime as dt, json, sys, time
 from storage.store import Store
-from supervisor_tui.demo import bulk_items, ensure_demo_roster
+from storage.demo import bulk_items, ensure_demo_roster
 home, count, legacy = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "legacy"
 store = Store(home)
 store.init_profile("SUP01", "Bench")

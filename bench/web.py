@@ -53,8 +53,9 @@ def _best(fn, repeat: int) -> float:
 def measure(url: str, repeat: int, key) -> dict:
     import httpx
 
-    from supervisor_tui.export.central import CONTROL_SQL, FIELDS, touching_rows
-    from supervisor_tui.export.central_facts import (
+    from sync.central import open_central
+    from sync.central.export import CONTROL_SQL, FIELDS, touching_rows
+    from sync.central.report_facts import (
         MISSING_SQL,
         WEEKLY_SQL,
         _first_sql,
@@ -64,7 +65,6 @@ def measure(url: str, repeat: int, key) -> dict:
         _shifts_sql,
         pathway_staff,
     )
-    from sync.central import open_central
     from sync.server.app import create_app
     from sync.web import sessions
     from sync.web.accounts import add_user, complete_setup

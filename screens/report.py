@@ -21,8 +21,8 @@ from textual.widgets import Select, Static
 
 from screens.footer import AppFooter
 from screens.header import AppHeader
+from storage.report_local import local_report
 from storage.store import Store
-from supervisor_tui.export.report_local import local_report
 from supervisor_tui.reports.report_render import text_lines
 
 ALL = "__all__"

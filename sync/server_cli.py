@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="only list them")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_quarantine_invalid)
-    from supervisor_tui.export import central_cmd  # export, report, incidents import
+    from sync import export_cmd as central_cmd  # export, report, incidents import
 
     central_cmd.register(sub, _db, _open)
     from sync.web import user_cmd  # user add, list, disable, reset

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from supervisor_tui.demo import sign_as_owner
+from storage.demo import sign_as_owner
 from supervisor_tui.model.rules import RecordInvalid
 from tests.conftest import NOW
 

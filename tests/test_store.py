@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from storage.demo import load_story
 from storage.migrations import MIGRATIONS, migrate
 from storage.store import Store, StoreError, uuid7
-from supervisor_tui.demo import load_story
 from tests.conftest import NOW, scenario_body
 
 
@@ -53,7 +53,7 @@ def story_db(tmp_path_factory):
     home = tmp_path_factory.mktemp("story")
     s = Store(home)
     s.init_profile("SUP01", "Alex Morgan")
-    from supervisor_tui.demo import ensure_demo_roster
+    from storage.demo import ensure_demo_roster
 
     ensure_demo_roster(s)
     load_story(s, NOW)

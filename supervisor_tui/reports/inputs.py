@@ -1,9 +1,9 @@
 """Plain-data inputs of an export (a person's records, keys, receipts), shared by laptop and central store.
 
 Everything after gathering is a pure function over :class:`ExportInputs`, so the central
-governance store only has to fill the same dataclass from its own database (see
-``supervisor_tui.export`` module docs for the seam). The local gatherer is ``storage.export.gather_local``; the central one
-``sync.central.export.gather_central``.
+governance store only has to fill the same dataclass from its own database (the seam is
+``supervisor_tui.reports.evidence.render_history``). The local gatherer is
+``storage.export.gather_local``; the central one ``sync.central.export.gather_central``.
 """
 
 from __future__ import annotations

@@ -209,7 +209,7 @@ def _bounded(request: Request, name: str, default: str, low: int, high: int) -> 
 
 def _wire_incidents(central: CentralStore) -> list[dict[str, str]]:
     """The newest imported incidents (for the laptops' offline governance report)."""
-    from supervisor_tui.export.central import load_incidents
+    from sync.central.export import load_incidents
 
     rows = load_incidents(central)[-MAX_PULLED_INCIDENTS:]
     return [{**row, "date": row["date"].isoformat()} for row in rows]

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from supervisor_tui.export import COLUMNS
 from supervisor_tui.model.canonical import canonical_bytes, sha256_hex
 from supervisor_tui.reports.pack import _digest
+from supervisor_tui.reports.render_csv import COLUMNS
 
 
 @pytest.fixture
@@ -197,7 +197,9 @@ def test_stripped_manifest_signature_is_detected(cli, pack_file):
 
 def test_unsigned_pack_verifies_with_a_warning(cli, store, data, tmp_path):
     """A pack made without a key (as the central store may) verifies, and says what it cannot prove."""
-    from supervisor_tui.export import build_history, build_pack, gather_local
+    from storage.export import gather_local
+    from supervisor_tui.reports.history import build_history
+    from supervisor_tui.reports.pack import build_pack
     from tests.export.conftest import NOW
 
     path = tmp_path / "unsigned.json"

@@ -26,7 +26,7 @@ import datetime as dt
 
 import pytest
 
-from supervisor_tui.export.report_local import local_report
+from storage.report_local import local_report
 from supervisor_tui.reports.incidents import parse_incidents_text
 from supervisor_tui.reports.report import build_report, quarter_bounds, quarters_between
 from supervisor_tui.reports.report_render import render_report_html, render_report_text
@@ -154,7 +154,7 @@ def test_sql_facts_match_the_reference_definition(store, data):
 
 
 def test_sql_facts_match_on_demo_data(store):
-    from supervisor_tui.demo import bulk_items, load_story
+    from storage.demo import bulk_items, load_story
 
     now = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
     load_story(store, now - dt.timedelta(days=31))

@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import uvicorn
 
+from storage.demo import bulk_items
+from storage.demo_roster import COHORT_NAMES, demo_roster
 from storage.store import Store
-from supervisor_tui.demo import bulk_items
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
 from supervisor_tui.model.signing import DeviceKey
 from sync.central import CentralStore
 from sync.client import enrol_store

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from supervisor_tui.demo import load_story
+from storage.demo import load_story
 from supervisor_tui.model.acceptance import record_problems
 from supervisor_tui.model.records import utc_now_iso
 from supervisor_tui.model.signing import seal

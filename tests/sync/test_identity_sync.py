@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from storage.demo import bulk_items
 from storage.profiles import rotate_key
 from storage.store import Store
-from supervisor_tui.demo import bulk_items
 from supervisor_tui.model.signing import DeviceKey
 from sync.client import enrol_store, sync_store
 from sync.transport import ServerRefused, Transport

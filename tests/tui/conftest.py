@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from storage.demo import ensure_demo_roster, load_story
 from storage.store import Store
 from supervisor_tui.app import SupervisorApp
-from supervisor_tui.demo import ensure_demo_roster, load_story
 
 FIXED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 

@@ -8,8 +8,8 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from storage.demo_roster import COHORT_NAMES, demo_roster
 from storage.store import Store
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
 
 Item = tuple[str, dict[str, Any], dt.datetime]
 

@@ -1,16 +1,23 @@
-"""Gather one person's export inputs from the local store (records, keys, receipts, roster).
+"""Export one person's re-validation history from the laptop's store (CSV, HTML, signed JSON pack).
 
-Memory is proportional to that person's history, not to the store.
+``gather_local`` reads the person's records (``Store.records_touching``), the device public keys,
+the local ``sync_receipts`` table and the roster (memory proportional to that person's history);
+``supervisor_tui.reports.evidence.render_history`` renders them; ``export_staff`` writes the file
+atomically (the TUI and ``supervisor-tui export`` use it). The central store fills the same
+inputs from its database (``sync.central.export``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from storage.store import Store
 from storage.sync_state import SETTING_SERVER
+from supervisor_tui.reports.evidence import FORMATS, render_history
 from supervisor_tui.reports.inputs import ExportError, ExportInputs, checklist_titles, parse_receipt
 
 
@@ -66,3 +73,44 @@ def gather_local(store: Store, staff_id: str, now: dt.datetime | None = None) ->
         generated_at=now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         today=now.date(),
     )
+
+
+def render_local(store: Store, staff_id: str, fmt: str, now: dt.datetime | None = None) -> str:
+    """Gather from the local store and render; the JSON manifest is signed by this device."""
+    if fmt not in FORMATS:
+        raise ExportError(f"format {fmt!r}: use one of {', '.join(FORMATS)}")
+    inputs = gather_local(store, staff_id, now)
+    signer = device = public = None
+    profile = store.profile
+    if fmt == "json" and profile is not None:
+        key = store.key
+        signer, device, public = key.sign, profile.device, key.public_key_hex
+    return render_history(inputs, fmt, signer, device, public)
+
+
+def write_output(text: str, out_path: Path) -> Path:
+    """Write atomically (temp file + rename) so a failed export never leaves half a file."""
+    out_path = Path(out_path).expanduser()
+    if out_path.is_dir():
+        raise ExportError(f"{out_path}: is a directory; give a file name")
+    if not out_path.parent.is_dir():
+        raise ExportError(f"{out_path}: directory {out_path.parent} does not exist")
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, out_path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"{out_path}: cannot write ({exc.strerror or exc})") from exc
+    return out_path
+
+
+def export_staff(store: Store, staff_id: str, fmt: str, out_path: Path) -> Path:
+    """Export one person's history from the local store to ``out_path``; returns the path.
+
+    Raises ExportError (one-line message) for an unknown staff id, an empty history, an
+    unknown format or an unwritable path."""
+    return write_output(render_local(store, staff_id, fmt), Path(out_path))
