@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from supervisor_tui.export import render_local
+from storage.export import render_local
 from tests.export.conftest import NOW
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
