@@ -25,7 +25,7 @@ END = "<!-- END generated -->"
 
 def parsers() -> list[tuple[str, argparse.ArgumentParser]]:
     """The two console commands' parsers (the entry points in pyproject.toml)."""
-    from supervisor_tui.cli import build_parser as laptop
+    from supervisor_tui.shell.cli import build_parser as laptop
     from sync.server_cli import build_parser as server
 
     return [("supervisor-tui", laptop()), ("governance-store", server())]

@@ -17,8 +17,8 @@ from textual.widgets import Button, Label, Static
 from screens.common import alive
 from screens.footer import AppFooter
 from screens.header import AppHeader
-from screens.identity import PassphrasePair
 from screens.inputs import make_input
+from screens.passphrase import PassphrasePair
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 

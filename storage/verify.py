@@ -5,9 +5,13 @@ file against the registered public key, and that records the central store accep
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from storage.store import RECORD_COLUMNS, Store, VerifyReport, index_columns, row_to_record
+from storage.rows import RECORD_COLUMNS, VerifyReport, index_columns, row_to_record
 from supervisor_tui.model.canonical import canonical_bytes
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 
 def verify_store(store: Store, progress: Callable[[int], None] | None = None) -> VerifyReport:

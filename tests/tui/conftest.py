@@ -12,7 +12,7 @@ import pytest
 
 from storage.demo import ensure_demo_roster, load_story
 from storage.store import Store
-from supervisor_tui.app import SupervisorApp
+from supervisor_tui.shell.app import SupervisorApp
 
 FIXED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
