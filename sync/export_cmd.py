@@ -27,8 +27,8 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     """Add the three commands to the ``governance-store`` parser."""
     p = sub.add_parser("export", help="one person's re-validation history from every supervisor's records")
     add_db(p)
-    p.add_argument("--staff", required=True, metavar="ID")
-    p.add_argument("--format", required=True, choices=FORMATS)
+    p.add_argument("--staff", required=True, metavar="ID", help="the staff member whose history to export")
+    p.add_argument("--format", required=True, choices=FORMATS, help="output format")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--key", metavar="PATH", default=None,
                    help="server receipt key that signs JSON pack manifests (default: as for serve;"
@@ -37,16 +37,16 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
 
     p = sub.add_parser("pack", help="a pathway owner's weekly control pack from every supervisor's records")
     add_db(p)
-    p.add_argument("--owner", required=True, metavar="ID")
+    p.add_argument("--owner", required=True, metavar="ID", help="the pathway owner's supervisor id")
     p.add_argument("--week", metavar="YYYY-Www", help="ISO week (default: this week)")
-    p.add_argument("--format", default="text", choices=("text", "html", "json"))
+    p.add_argument("--format", default="text", choices=("text", "html", "json"), help="output format")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p.set_defaults(handler=lambda args: cmd_pack(args, open_store))
 
     p = sub.add_parser("report", help="governance report over every held record")
     add_db(p)
-    p.add_argument("--cohort", metavar="ID")
-    p.add_argument("--format", default="text", choices=REPORT_FORMATS)
+    p.add_argument("--cohort", metavar="ID", help="only this cohort (default: all)")
+    p.add_argument("--format", default="text", choices=REPORT_FORMATS, help="output format")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="evaluate as of this date")
     p.set_defaults(handler=lambda args: cmd_report(args, open_store))
@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction, add_db: Callable[[argparse.Argumen
     isub = p.add_subparsers(dest="incidents_command", required=True, metavar="{import}", parser_class=type(p))
     i = isub.add_parser("import", help="import FILE.csv: date,category,cohort[,staff_id][,incident_ref]")
     add_db(i)
-    i.add_argument("file", metavar="FILE.csv")
+    i.add_argument("file", metavar="FILE.csv", help="UTF-8 CSV with the columns date,category,cohort[,staff_id,incident_ref]")
     i.set_defaults(handler=lambda args: cmd_incidents_import(args, open_store))
 
 

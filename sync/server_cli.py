@@ -47,12 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
     p = sub.add_parser("serve", help="run the HTTP API (bind to 127.0.0.1 behind a TLS proxy)")
     _db(p)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (keep 127.0.0.1 behind a TLS proxy)")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on")
     p.add_argument("--key", metavar="PATH", default=None,
                    help="receipt signing key (default: $GOVERNANCE_STORE_KEY or beside the SQLite file)")
     p.add_argument("--checklists", metavar="DIR", default=None, help="extra checklist files to serve")
-    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                   help="uvicorn's log level")
     p.add_argument("--trusted-proxy", metavar="ADDR", default="127.0.0.1",
                    help="address(es) of the TLS proxy, comma-separated: only its X-Forwarded-Proto and"
                         " X-Forwarded-For are believed (web view: Secure cookies, client address in the"
@@ -60,19 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_serve)
     p = sub.add_parser("enrol-token", help="issue a one-time enrolment token for a supervisor")
     _db(p)
-    p.add_argument("--supervisor", required=True, metavar="ID")
-    p.add_argument("--valid-hours", type=int, default=72, metavar="N")
+    p.add_argument("--supervisor", required=True, metavar="ID", help="the supervisor the token enrols a device for")
+    p.add_argument("--valid-hours", type=int, default=72, metavar="N", help="hours until the token expires")
     p.set_defaults(handler=cmd_enrol_token)
     p = sub.add_parser("roster", help="import the staff roster")
     rsub = p.add_subparsers(dest="roster_command", required=True, metavar="{import}", parser_class=_Parser)
     i = rsub.add_parser("import", help="import FILE.csv with columns staff_id,name,role,cohort")
     _db(i)
-    i.add_argument("file", metavar="FILE.csv")
+    i.add_argument("file", metavar="FILE.csv", help="UTF-8 CSV with the columns staff_id,name,role,cohort")
     i.set_defaults(handler=cmd_roster_import)
     p = sub.add_parser("revoke", help="revoke a device's key (a lost laptop) from now on")
     _db(p)
-    p.add_argument("--device", required=True, metavar="ID")
-    p.add_argument("--reason", default="revoked by an administrator")
+    p.add_argument("--device", required=True, metavar="ID", help="the device id (see devices)")
+    p.add_argument("--reason", default="revoked by an administrator", help="why (recorded)")
     p.set_defaults(handler=cmd_revoke)
     p = sub.add_parser("records", help="every held record (full signed envelope)")
     _db(p)
@@ -85,15 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", metavar="PATH", default=None,
                    help="server key whose verification stamps to check and fill in (default: as for serve;"
                         " without the key file nothing is stamped)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_verify)
     p = sub.add_parser("devices", help="enrolled devices and their revocation state")
     _db(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_devices)
     p = sub.add_parser("quarantine", help="forked records kept for governance review")
     _db(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_quarantine)
     p = sub.add_parser("quarantine-invalid",
                        help="set aside held records that today's acceptance rules refuse (an append-only"
@@ -102,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checklists", metavar="DIR", default=None, help="the extra checklists `serve` uses")
     p.add_argument("--by", metavar="NAME", default="an administrator", help="who decided (recorded)")
     p.add_argument("--dry-run", action="store_true", help="only list them")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_quarantine_invalid)
     from sync import export_cmd as central_cmd  # export, report, incidents import
 

@@ -36,13 +36,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     sh = csub.add_parser("show", help="one checklist in full")
     add_home(sh)
     add_json(sh)
-    sh.add_argument("id")
-    sh.add_argument("--version", type=int)
+    sh.add_argument("id", help="the checklist id (see checklists list)")
+    sh.add_argument("--version", type=int, help="this version (default: the latest)")
     sh.set_defaults(handler=cmd_show)
     va = csub.add_parser("validate", help="validate a checklist file or a directory of them")
     add_home(va)
     add_json(va)
-    va.add_argument("path")
+    va.add_argument("path", help="a .toml file or a directory of them")
     va.set_defaults(handler=cmd_validate)
 
 

@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         c = csub.add_parser(name, help=text)
         add_home(c)
         add_json(c)
-        c.add_argument("--pathway", required=True, metavar="ID")
+        c.add_argument("--pathway", required=True, metavar="ID", help="the pathway whose closure proposal you decide")
         c.add_argument("--reason", metavar="TEXT", required=name == "return",
                        help="why (shown to the proposer)" if name == "return" else "optional note")
         add_passphrase_file(c)

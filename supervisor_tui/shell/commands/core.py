@@ -34,8 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("status", help="re-validation state per staff member (projections)")
     add_home(p)
     add_json(p)
-    p.add_argument("--staff", metavar="ID")
-    p.add_argument("--cohort", metavar="ID")
+    p.add_argument("--staff", metavar="ID", help="only this staff member")
+    p.add_argument("--cohort", metavar="ID", help="only this cohort's staff")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="evaluate as of this date")
     p.set_defaults(handler=cmd_status)
 

@@ -32,14 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("verify-export", help="re-verify a JSON evidence pack offline")
-    p.add_argument("file", metavar="FILE.json")
+    p.add_argument("file", metavar="FILE.json", help="a JSON evidence pack written by export --format json")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
     p.set_defaults(handler=cmd_verify_export)
 
     p = sub.add_parser("report", help="governance report over the local store")
     add_home(p)
     p.add_argument("--cohort", metavar="ID", help="only this cohort")
-    p.add_argument("--format", default="text", choices=("text", "html"))
+    p.add_argument("--format", default="text", choices=("text", "html"), help="output format")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--incidents", metavar="FILE.csv",
                    help="incidents CSV (date,category,cohort[,staff_id][,incident_ref]) for recurrence rates"

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_home(p)
     p.add_argument("--owner", required=True, metavar="ID", help="the owner's supervisor id (owner_id)")
     p.add_argument("--week", metavar="YYYY-Www", help="ISO week, e.g. 2026-W49 (default: this week)")
-    p.add_argument("--format", default="text", choices=("text", "html", "json"))
+    p.add_argument("--format", default="text", choices=("text", "html", "json"), help="output format")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--sign", action="store_true", help="sign that you (the owner) reviewed this pack")
     p.add_argument("--note", metavar="TEXT", help="with --sign: what the review concluded")

@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_home(ls)
     add_json(ls)
     ls.add_argument("--staff", metavar="ID", help="every record touching this person")
-    ls.add_argument("--kind", choices=KINDS, metavar="KIND")
+    ls.add_argument("--kind", choices=KINDS, metavar="KIND", help="only records of this kind")
     ls.set_defaults(handler=cmd_list)
 
 

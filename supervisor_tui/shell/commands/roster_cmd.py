@@ -21,12 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     i = rsub.add_parser("import", help="import FILE.csv with columns staff_id,name,role,cohort")
     add_home(i)
     add_json(i)
-    i.add_argument("file", metavar="FILE.csv")
+    i.add_argument("file", metavar="FILE.csv", help="UTF-8 CSV with the columns staff_id,name,role,cohort")
     i.set_defaults(handler=cmd_import)
     ls = rsub.add_parser("list", help="list staff")
     add_home(ls)
     add_json(ls)
-    ls.add_argument("--cohort", metavar="ID")
+    ls.add_argument("--cohort", metavar="ID", help="only this cohort")
     ls.set_defaults(handler=cmd_list)
 
 
