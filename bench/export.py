@@ -11,7 +11,7 @@ process (so peak RSS belongs to the measured work only):
 * peak RSS of each child, to show memory does not grow with the store.
 
 The issue's real target is the central store with 1,000,000 records on SQLite and PostgreSQL;
-see README "Governance report" for how to run it there. The last line is JSON.
+see docs/benchmarks.md for how to run it there. The last line is JSON.
 
     python -m bench.export [--records 100000] [--staff 500] [--central sqlite|postgresql]
 

@@ -1,4 +1,4 @@
-"""Regenerate the README screenshots (SVG) from the seeded demo store at a frozen clock:
+"""Regenerate the docs screenshots (SVG) from the seeded demo store at a frozen clock:
 
     .venv/bin/python docs/make_screenshots.py
 """

@@ -1,4 +1,4 @@
-"""Regenerate the README screenshots of the governance web view (PNG, taken with Debian's
+"""Regenerate the docs screenshots of the governance web view (PNG, taken with Debian's
 Chromium through Playwright) from the seeded demo store at a frozen clock:
 
     .venv/bin/python docs/make_web_screenshots.py

@@ -35,7 +35,7 @@ from supervisor_tui.model.signing import KeyFileError
 
 ENV_PASSPHRASE = "SUPERVISOR_TUI_PASSPHRASE"
 # Test suites only: Argon2id at libsodium's minimum limits, so hundreds of test stores open fast.
-# Never set it for a real store: those keys are far cheaper to guess (README says so).
+# Never set it for a real store: those keys are far cheaper to guess (docs/shared-laptops.md says so).
 ENV_INSECURE_TEST_KDF = "SUPERVISOR_TUI_INSECURE_TEST_KDF"
 MIN_PASSPHRASE = 10
 FORMAT = "supervisor-tui-key"

@@ -162,7 +162,7 @@ def migrate_legacy_key(store: Store, passphrase: str) -> DeviceKey:
             write_key_file(sealed, seal_seed(seed, passphrase, profile.supervisor, profile.device))
     elif not sealed.exists():
         raise StoreError("device.key is damaged and there is no encrypted key: the key is lost"
-                         " (README: 'Forgotten passphrase')")
+                         " (docs/shared-laptops.md: 'Forgotten passphrase')")
     key = DeviceKey(open_seed(read_key_file(sealed), passphrase))
     if registered is not None and key.public_key_hex != registered:
         raise StoreError("the encrypted key does not open to this store's public key; the plaintext"

@@ -17,7 +17,7 @@ from supervisor_tui.shell.cli import main as cli_main
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 # Every store the tests make seals its keys under this passphrase (scripts' convention:
 # $SUPERVISOR_TUI_PASSPHRASE), with Argon2id at libsodium's minimum limits so hundreds of test
-# stores stay fast. The test-only variable is never for real stores (README, "Shared laptops").
+# stores stay fast. The test-only variable is never for real stores (docs/shared-laptops.md).
 TEST_PASSPHRASE = "correct horse battery staple"
 os.environ["SUPERVISOR_TUI_PASSPHRASE"] = TEST_PASSPHRASE
 os.environ["SUPERVISOR_TUI_INSECURE_TEST_KDF"] = "1"

@@ -1,4 +1,4 @@
-"""Every benchmark runs as the README says (``python bench/NAME.py``): bench/ is then first on
+"""Every benchmark runs as docs/benchmarks.md says (``python bench/NAME.py``): bench/ is then first on
 sys.path, and its sync.py must not shadow the sync package."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Device keys and the record signing rule (Ed25519 through PyNaCl / libsodium).
 
-Signing rule (README "Record format" repeats it for auditors):
+Signing rule (docs/records.md repeats it for auditors):
 
 * ``unsigned`` = the envelope fields ``id, kind, schema, author, device, seq, prev, created_at,
   body`` as a JSON object;

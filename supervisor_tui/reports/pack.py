@@ -1,6 +1,6 @@
 """The JSON evidence pack: build it, and verify it offline with nothing but the pack.
 
-Format (``"format": "supervisor-tui/evidence-pack"``, ``"format_version": 1``; README
+Format (``"format": "supervisor-tui/evidence-pack"``, ``"format_version": 1``; docs/evidence-packs.md
 "Exporting a re-validation history" documents it for auditors):
 
 * ``records``: the signed records exactly as signed (11 envelope fields), in time order

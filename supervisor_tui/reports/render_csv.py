@@ -1,4 +1,4 @@
-"""CSV rendering of a history: one row per record, columns in ``COLUMNS`` (documented in README).
+"""CSV rendering of a history: one row per record, columns in ``COLUMNS`` (documented in docs/evidence-packs.md).
 
 Column names are a contract: add new columns at the end, never rename or reorder.
 """

@@ -175,7 +175,7 @@ HOW_TO = ("<h2>How to read and check this document</h2><p>Each entry below is on
           "amendment shown right after the record it corrects. Each record's SHA-256 fingerprint and "
           "Ed25519 signature were checked when this document was made (result shown on every entry). "
           "To re-check independently, ask for the JSON evidence pack of the same export and run "
-          "<code>supervisor-tui verify-export FILE.json</code> or the short script in the README.</p>")
+          "<code>supervisor-tui verify-export FILE.json</code> or the auditor's short script in the documentation (docs/evidence-packs.md).</p>")
 
 
 def render_html(history: dict[str, Any]) -> str:

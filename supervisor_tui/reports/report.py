@@ -9,7 +9,7 @@ plus, per person, the latest check per scenario, the latest note per review slot
 distinct shadow shifts, so memory grows with staff and calendar, not with records. Pathway and
 restriction state comes from ``supervisor_tui.reports.projections`` (those records are few and are kept).
 
-Definitions (README "Governance report"):
+Definitions (docs/report.md, "Governance report"):
 * review status of an active restriction: ``overdue`` when today is after the next review date
   (last review, or start, + review_every_days), ``due`` when that date is today or within 2 days,
   else ``done``;

@@ -170,7 +170,7 @@ cohort_html = _cohort_html  # one cohort's section (the web view's report page s
 def render_report_html(report: dict[str, Any]) -> str:
     title = f"Governance report as of {report['today']}"
     intro = (f"<h1>{escape(title)}</h1><p class=\"muted\">Generated {escape(report['generated_at'])}. "
-             "Figures are derived from signed re-validation records; definitions are in the README."
+             "Figures are derived from signed re-validation records; definitions are in the documentation (docs/report.md)."
              + (f" Incidents from {escape(report['incidents_source'])}." if report.get("incidents_source") else "")
              + "</p>")
     summary = table(["Cohort", "Active restrictions", "Open pathways", "Overdue", "Closed with verification"],

@@ -9,7 +9,7 @@ from sync.wire import MAX_BATCH, MAX_BODY_BYTES, REPLAY_WINDOW
 _ERROR = {"type": "object", "required": ["error"], "properties": {
     "error": {"type": "string", "description": "why the request was refused"},
     "server_time": {"type": "integer", "description": "server clock (Unix s), on clock errors"}}}
-_RECORD = {"type": "object", "description": "a signed record envelope (README: Record format)",
+_RECORD = {"type": "object", "description": "a signed record envelope (docs/records.md: Record format)",
            "required": ["id", "kind", "schema", "author", "device", "seq", "prev", "created_at",
                         "body", "hash", "sig"],
            "properties": {
@@ -39,7 +39,7 @@ def openapi_document(version: str) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "Governance store API", "version": version,
                  "description": "Central store for signed re-validation records. Requests after"
-                 f" enrolment are signed by the device key (README). Bodies are at most {MAX_BODY_BYTES}"
+                 f" enrolment are signed by the device key (docs/api.md). Bodies are at most {MAX_BODY_BYTES}"
                  f" bytes; a push holds at most {MAX_BATCH} records; timestamps must be within"
                  f" {REPLAY_WINDOW} s of the server clock."},
         "components": {

@@ -25,7 +25,7 @@ def records(home: Path, kind: str) -> list[dict]:
 
 async def open_staff(pilot, staff_id: str) -> None:
     await settle(pilot)
-    await pilot.press("slash", *staff_id, "enter")  # one Enter opens the person (README)
+    await pilot.press("slash", *staff_id, "enter")  # one Enter opens the person (docs/supervisors.md)
     await settle(pilot)
     assert pilot.app.screen.staff_id == staff_id
 
