@@ -13,6 +13,8 @@ import sys
 import unicodedata
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 README = ROOT / "README.md"
@@ -27,13 +29,19 @@ python3 dev.py test     # sets up .venv with test extras and runs ruff and the w
 ```"""
 
 
-def test_site_builds_strict_and_fetches_nothing_from_outside(tmp_path):
-    site = tmp_path / "site"
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The site built with ``mkdocs build --strict`` (a broken link or anchor fails the build)."""
+    out_dir = tmp_path_factory.mktemp("docs") / "site"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     out = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file",
-                          str(ROOT / "mkdocs.yml"), "--site-dir", str(site)],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+                          str(ROOT / "mkdocs.yml"), "--site-dir", str(out_dir)],
+                         cwd=out_dir.parent, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return out_dir
+
+
+def test_site_builds_strict_with_every_page_and_fetches_nothing_from_outside(site):
     pages = sorted(p.relative_to(DOCS).with_suffix(".html") for p in DOCS.rglob("*.md"))
     for page in pages:
         assert (site / page).is_file(), page
@@ -45,6 +53,34 @@ def test_site_builds_strict_and_fetches_nothing_from_outside(tmp_path):
     css = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.css"))
     assert "fonts.googleapis" not in css and "@import url(http" not in css
     assert "Quick start" in (site / "getting-started.html").read_text(encoding="utf-8")
+
+
+def test_site_opened_from_disk_searches_without_the_network(site):
+    """In Chromium from file:// (as on an offline machine): search finds a command, and no request
+    leaves the disk (Material's CDN shim for file:// search is replaced by a vendored copy)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.conftest import CHROMIUM_ARGS, chromium_executable
+
+    executable = chromium_executable()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            requests: list[str] = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto((site / "index.html").as_uri())
+            page.locator("input.md-search__input").click()
+            page.keyboard.type("quarantine-invalid")
+            page.locator(".md-search-result__item").first.wait_for(timeout=30_000)
+            assert "matching document" in page.locator(".md-search-result__meta").inner_text()
+            page.locator(".md-search-result__item a").first.click()
+            page.wait_for_load_state()
+            assert page.url.startswith("file://") and "quarantine-invalid" in page.content()
+        finally:
+            browser.close()
+    outside = [url for url in requests if not url.startswith(("file:", "data:", "blob:", "about:"))]
+    assert not outside, outside
 
 
 def test_cli_reference_is_generated_from_the_current_parsers():
