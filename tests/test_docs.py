@@ -106,6 +106,37 @@ def test_cli_reference_names_every_command_and_option():
     assert seen > 40  # both programs' commands were walked
 
 
+COMMAND_LINE = re.compile(r"(?:^|`|\$ )((?:supervisor-tui|governance-store)(?: [^`\n#]*)?)", re.MULTILINE)
+
+
+def test_every_command_written_in_the_docs_exists_with_its_options():
+    """Each ``supervisor-tui ...`` / ``governance-store ...`` written in the docs or the README names
+    a real command, and every ``--option`` on it is one that command takes."""
+    programs = dict(gen_cli.parsers())
+    problems, seen = [], 0
+    for page in [README, *sorted(DOCS.rglob("*.md"))]:
+        text = page.read_text(encoding="utf-8").split(gen_cli.BEGIN)[0]  # the generated part is checked above
+        for line in COMMAND_LINE.findall(text):
+            words = line.split()
+            parser = programs[words[0]]
+            options = {o for a in parser._actions for o in a.option_strings}
+            for word in words[1:]:
+                choices = gen_cli.subcommand_names(parser)
+                if word not in choices:
+                    if word.startswith("-"):
+                        continue
+                    break
+                parser = next(a.choices[word] for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+                options |= {o for a in parser._actions for o in a.option_strings}
+            for word in words[1:]:
+                flag = word.strip("[]()|,;.").split("=", 1)[0]
+                if flag.startswith("--") and len(flag) > 2 and flag not in options:
+                    problems.append(f"{page.name}: {line.strip()} ({flag})")
+            seen += 1
+    assert seen > 100
+    assert not problems, "\n".join(problems)
+
+
 PACKAGES = ("supervisor_tui", "storage", "sync", "screens", "checklists")
 FILE_PATH = re.compile(r"`((?:\.?[\w-]+/)+[\w.-]+\.(?:py|tcss|toml|md|yml|csv))`")
 _TOP = "|".join(PACKAGES)
