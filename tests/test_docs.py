@@ -179,3 +179,15 @@ def _slug(heading: str) -> str:
     text = unicodedata.normalize("NFKD", heading.replace("`", "")).encode("ascii", "ignore").decode()
     text = re.sub(r"[^\w\s-]", "", text).strip().lower()
     return re.sub(r"[-\s]+", "-", text)
+
+
+def test_the_checklist_example_in_the_docs_validates(cli, tmp_path):
+    text = (DOCS / "records.md").read_text(encoding="utf-8")
+    example = text.split("<!-- checklist-example -->", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    folder = tmp_path / "my-checklists"
+    folder.mkdir()
+    (folder / "scenario-example.v1.toml").write_text(example, encoding="utf-8")
+    result = cli("checklists", "validate", str(folder))
+    assert result.code == 0 and result.out.startswith("OK"), result.err
+    (folder / "scenario-example.v1.toml").write_text(example.replace("critical = true", "critical = false"))
+    assert cli("checklists", "validate", str(folder)).code == 2  # the check can fail
