@@ -114,9 +114,9 @@ class FirstRunScreen(Screen):
         name = self.query_one("#name").value.strip()
         problems = []
         if not _ID.match(supervisor):
-            problems.append("supervisor: use 1-64 letters, digits or _.:- (no spaces)")
+            problems.append("Supervisor id: use 1-64 letters, digits or _.:- (no spaces)")
         if not name:
-            problems.append("name: required")
+            problems.append("Your name: required")
         problems += self.query_one(PassphrasePair).problems()
         self._problems("#problems", problems)
         if not problems:

@@ -57,6 +57,7 @@ class Store(ProfilesMixin):
         self.path = self.home / DB_NAME
         self._library = library
         self.library_problems: list[str] = []
+        self._db: Any = None
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
@@ -100,11 +101,17 @@ class Store(ProfilesMixin):
 
     @property
     def db(self) -> Any:
-        """A sqlite-utils view of the same connection, imported on first use (importing
-        sqlite-utils costs about 0.2 s of the app's start-up)."""
-        import sqlite_utils
+        """A sqlite-utils view of the same connection, for the small tables where it says more
+        than hand-written SQL (roster upserts, drafts, settings, schema introspection in verify).
+        Signed records never go through it: the hot path stays raw ``sqlite3``. Imported on first
+        use (importing sqlite-utils costs up to 0.2 s of the app's start-up); its writes run as
+        savepoints inside this store's own transactions (``write``)."""
+        if self._db is None:
+            import sqlite_utils
 
-        return sqlite_utils.Database(self.conn)
+            # recursive_triggers and plugins would change how this connection behaves
+            self._db = sqlite_utils.Database(self.conn, recursive_triggers=False, execute_plugins=False)
+        return self._db
 
     def close(self) -> None:
         self.conn.close()
@@ -128,19 +135,22 @@ class Store(ProfilesMixin):
         return len(rows)
 
     def upsert_roster(self, rows: Iterable[dict[str, str]], cohort_names: dict[str, str] | None = None) -> None:
+        """Add or update staff by id; a new cohort gets its server-given name or one made from
+        its id, and an existing cohort's name changes only when a name is given."""
         rows = list(rows)
         cohort_names = cohort_names or {}
-        with self.write() as conn:
-            for cohort in sorted({r["cohort"] for r in rows}):
-                name = cohort_names.get(cohort) or cohort_display_name(cohort)
-                conn.execute(
-                    "INSERT INTO cohorts VALUES (?, ?) ON CONFLICT(cohort_id) DO UPDATE SET name=excluded.name"
-                    " WHERE ? != ''", (cohort, name, cohort_names.get(cohort, "")))
-            conn.executemany(
-                "INSERT INTO staff VALUES (:staff_id, :name, :role, :cohort) ON CONFLICT(staff_id)"
-                " DO UPDATE SET name=excluded.name, role=excluded.role, cohort_id=excluded.cohort_id",
-                rows,
-            )
+        cohorts = sorted({r["cohort"] for r in rows})
+        with self.write():
+            self.db["cohorts"].insert_all(
+                ({"cohort_id": c, "name": cohort_names.get(c) or cohort_display_name(c)} for c in cohorts),
+                pk="cohort_id", ignore=True)
+            self.db["cohorts"].upsert_all(
+                ({"cohort_id": c, "name": cohort_names[c]} for c in cohorts if cohort_names.get(c)),
+                pk="cohort_id")
+            self.db["staff"].upsert_all(
+                ({"staff_id": r["staff_id"], "name": r["name"], "role": r["role"], "cohort_id": r["cohort"]}
+                 for r in rows),
+                pk="staff_id")
 
     def roster(self, cohort: str | None = None) -> list[dict[str, str]]:
         sql = "SELECT staff_id, name, role, cohort_id FROM staff"
@@ -347,29 +357,25 @@ class Store(ProfilesMixin):
     def save_draft(self, draft_key: str, kind: str, data: dict[str, Any], owner: str | None = None) -> None:
         from supervisor_tui.model.records import utc_now_iso
 
-        with self.write() as conn:
-            conn.execute(
-                "INSERT INTO drafts VALUES (?, ?, ?, ?, ?) ON CONFLICT(owner, draft_key) DO UPDATE SET"
-                " kind=excluded.kind, data=excluded.data, updated_at=excluded.updated_at",
-                (self._owner() if owner is None else owner, draft_key, kind, json.dumps(data), utc_now_iso()),
-            )
+        with self.write():
+            self.db["drafts"].upsert(
+                {"owner": self._owner() if owner is None else owner, "draft_key": draft_key, "kind": kind,
+                 "data": json.dumps(data), "updated_at": utc_now_iso()},
+                pk=("owner", "draft_key"))
 
     def load_draft(self, draft_key: str) -> dict[str, Any] | None:
-        row = self.conn.execute("SELECT data FROM drafts WHERE owner = ? AND draft_key = ?",
-                                (self._owner(), draft_key)).fetchone()
-        return json.loads(row[0]) if row else None
+        for row in self.db["drafts"].rows_where("owner = ? AND draft_key = ?", [self._owner(), draft_key],
+                                                select="data"):
+            return json.loads(row["data"])
+        return None
 
     def discard_draft(self, draft_key: str) -> None:
-        with self.write() as conn:
-            conn.execute("DELETE FROM drafts WHERE owner = ? AND draft_key = ?", (self._owner(), draft_key))
+        with self.write():
+            self.db["drafts"].delete_where("owner = ? AND draft_key = ?", [self._owner(), draft_key])
 
     def drafts(self) -> list[dict[str, Any]]:
-        return [
-            {"draft_key": k, "kind": kind, "updated_at": u}
-            for k, kind, u in self.conn.execute(
-                "SELECT draft_key, kind, updated_at FROM drafts WHERE owner = ? ORDER BY updated_at",
-                (self._owner(),))
-        ]
+        return list(self.db["drafts"].rows_where("owner = ?", [self._owner()],
+                                                 select="draft_key, kind, updated_at", order_by="updated_at"))
 
     # -- sync bookkeeping --------------------------------------------------------------------
     def unsynced_count(self, supervisor: str | None = None) -> int:
@@ -385,13 +391,13 @@ class Store(ProfilesMixin):
             (supervisor,)).fetchone()[0]
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
+        # raw SQL: read while the app starts, before sqlite-utils is worth importing
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
 
     def set_setting(self, key: str, value: str) -> None:
-        with self.write() as conn:
-            conn.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                         (key, value))
+        with self.write():
+            self.db["settings"].upsert({"key": key, "value": value}, pk="key")
 
     # -- verification ------------------------------------------------------------------------
     def verify(self, progress: Callable[[int], None] | None = None) -> VerifyReport:
