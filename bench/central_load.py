@@ -3,8 +3,8 @@
 For benchmarks and tests only: the records are NOT re-checked (a real store accepts records
 only through ``CentralStore.push``). Rows are written as ``push`` writes them (body as canonical
 JSON, lookup columns from ``index_columns``) with ``executemany`` on SQLite and ``COPY`` on
-PostgreSQL, so the database's own triggers (append-only, ``record_facts``) fire as on a push;
-each batch is then folded into the report's summary tables, and, when the store has a stamper
+PostgreSQL, so the database's own triggers (append-only) fire as on a push, and their report facts
+are derived set-based in the same transaction as a push derives them; each batch is then folded into the report's summary tables, and, when the store has a stamper
 (the bench's stand-in server key), stamped, as a push does.
 """
 
@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from storage.store import index_columns
+from sync.central.facts import WORK_KINDS, derive
 from sync.central.stamps import insert_stamps
 from sync.central.summary import fold
 
@@ -50,6 +51,9 @@ def bulk_insert(central: Any, records: Iterable[dict[str, Any]], received_at: st
             else:
                 tx.executemany(f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})",
                                rows)
+            if tx.one("SELECT 1 FROM meta WHERE key = 'facts_version'"):  # as push derives them
+                derive(tx, [row[9] for row in rows if row[1] in WORK_KINDS],
+                       [row[14] for row in rows if row[1] == "amendment" and row[14]])
         if getattr(central, "summary_ready", False):
             fold(central)  # as every push does
         rows.clear()

@@ -150,13 +150,23 @@ class Verifier:
     def verify_many(self, public_key_hex: str, items: list[tuple[bytes, str]]) -> list[bool]:
         """Verify many (message, signature) pairs, spread over the CPU cores (libsodium runs
         without the GIL) when there are enough of them to be worth it."""
-        workers = min(_WORKERS, len(items) // 64)
-        if workers < 2:
-            return [self.verify(public_key_hex, data, sig) for data, sig in items]
-        size = -(-len(items) // workers)
-        chunks = [items[i:i + size] for i in range(0, len(items), size)]
-        results = _pool().map(lambda chunk: [self.verify(public_key_hex, d, s) for d, s in chunk], chunks)
-        return [ok for chunk in results for ok in chunk]
+        return self.submit_many(public_key_hex, items)()
+
+    def submit_many(self, public_key_hex: str, items: list[tuple[bytes, str]]) -> Callable[[], list[bool]]:
+        """Start verifying (message, signature) pairs on the pool threads (libsodium runs without
+        the GIL, so the caller's own work overlaps them); the returned function waits for and
+        returns the results in order. Few items are verified at once, in the caller."""
+        if len(items) < 64:
+            done = [self.verify(public_key_hex, data, sig) for data, sig in items]
+            return lambda: done
+        self.verify(public_key_hex, items[0][0], items[0][1])  # builds the key once, not per thread
+        size = -(-len(items) // (_WORKERS * 4))  # several chunks per core: none waits on a slow one
+        futures = [_pool().submit(self._verify_chunk, public_key_hex, items[i:i + size])
+                   for i in range(0, len(items), size)]
+        return lambda: [ok for future in futures for ok in future.result()]
+
+    def _verify_chunk(self, public_key_hex: str, chunk: list[tuple[bytes, str]]) -> list[bool]:
+        return [self.verify(public_key_hex, data, sig) for data, sig in chunk]
 
 
 _WORKERS = max(1, os.cpu_count() or 1)
@@ -220,6 +230,18 @@ class BatchOutcome:
     resume_from: int | None = None
 
 
+def encode_batch(records: list[dict[str, Any]], device: str, supervisor: str, held: dict[int, str],
+                 strict_json: bool = False) -> tuple[list[tuple[bytes | None, str | None, str]], list[int]]:
+    """Every record's canonical encoding (``computed_hash``; nothing for records of another
+    device or author) and the indexes of those whose signature is worth checking: well
+    encoded, hash intact, not an exact copy of a held record."""
+    encoded = [computed_hash(r, strict_json) if r["device"] == device and r["author"] == supervisor
+               else (None, None, "") for r in records]
+    check = [i for i, (data, digest, _) in enumerate(encoded)
+             if data is not None and digest == records[i]["hash"] and held.get(records[i]["seq"]) != digest]
+    return encoded, check
+
+
 def evaluate_batch(
     records: list[dict[str, Any]],
     device: str,
@@ -231,9 +253,16 @@ def evaluate_batch(
     strict_json: bool = False,
     body_check: BodyCheck | None = None,
     held_record: Callable[[str], dict[str, Any] | None] | None = None,
+    *,
+    encoded: list[tuple[bytes | None, str | None, str]] | None = None,
+    valid: dict[int, bool] | None = None,
 ) -> BatchOutcome:
     """Decide every record's fate. ``held`` maps seq -> stored hash for seqs at or below head;
-    ``held_record(hash)`` finds a held record (an amendment's target) in the store."""
+    ``held_record(hash)`` finds a held record (an amendment's target) in the store.
+
+    ``encoded`` and ``valid`` (index -> signature verified, for the indexes ``encode_batch``
+    picks) may be given by a caller that verified already, or that decides optimistically
+    while the signatures are being verified and decides again should one fail (``push``)."""
     out = BatchOutcome(head_seq=head[0], head_hash=head[1])
     body_check = body_check or shipped_body_check()
     in_batch: dict[str, dict[str, Any]] = {}
@@ -245,13 +274,11 @@ def evaluate_batch(
         return found
 
     blocked: str | None = None
-    encoded = [computed_hash(r, strict_json) if r["device"] == device and r["author"] == supervisor
-               else (None, None, "") for r in records]
-    # signatures worth checking: well-encoded, hash intact, not an exact copy of a held record
-    check = [i for i, (data, digest, _) in enumerate(encoded)
-             if data is not None and digest == records[i]["hash"] and held.get(records[i]["seq"]) != digest]
-    valid = dict(zip(check, verifier.verify_many(public_key, [(encoded[i][0], records[i]["sig"])
-                                                              for i in check]), strict=True))
+    if encoded is None:
+        encoded, check = encode_batch(records, device, supervisor, held, strict_json)
+    if valid is None:
+        valid = dict(zip(check, verifier.verify_many(public_key, [(encoded[i][0], records[i]["sig"])
+                                                                  for i in check]), strict=True))
     for index, rec in enumerate(records):
         fate = Fate(index, rec["id"], rec["seq"], rec["hash"], "rejected")
         out.fates.append(fate)
