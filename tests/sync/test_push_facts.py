@@ -130,3 +130,31 @@ def test_a_bad_signature_commits_nothing_of_its_record_and_keeps_the_fates(centr
         assert [f.status for f in again.fates] == ["duplicate"] * bad_at + ["accepted"] * (len(records) - bad_at)
     finally:
         c.close()
+
+
+def test_opening_a_store_drops_the_old_fact_triggers(central_url, laptop):  # noqa: F811
+    """A store made when row triggers filled ``record_facts`` loses them on open (the push
+    derives the facts now; a trigger left behind would derive them twice per record)."""
+    c = open_central(central_url)
+    with c.transaction() as tx:
+        if tx.rewrite:
+            tx.conn.execute("CREATE FUNCTION records_facts_refresh() RETURNS trigger LANGUAGE plpgsql AS"
+                            " $$ BEGIN RETURN NULL; END; $$")
+            tx.conn.execute("CREATE TRIGGER records_facts AFTER INSERT ON records FOR EACH ROW"
+                            " EXECUTE FUNCTION records_facts_refresh()")
+        else:
+            for name in ("records_facts_work", "records_facts_amend"):
+                tx.execute(f"CREATE TRIGGER {name} AFTER INSERT ON records BEGIN SELECT 1; END")
+    c.close()
+    c = open_central(central_url)
+    try:
+        with c.reading() as tx:
+            if tx.rewrite:
+                left = tx.all("SELECT tgname FROM pg_trigger WHERE tgname = 'records_facts'")
+            else:
+                left = tx.all("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'records_facts%'")
+        assert left == []
+        c.push(_enrolled(c, laptop), _amended_twice(laptop))
+        assert table_facts(c) == recomputed(c) and len(table_facts(c)) == 1
+    finally:
+        c.close()
