@@ -121,8 +121,8 @@ def child(code: str, *args: str) -> dict:
 
 
 def build_store(home: Path, staff: int, records: int) -> None:
+    from storage.demo import bulk_items, ensure_demo_roster, load_story
     from storage.store import Store
-    from supervisor_tui.demo import bulk_items, ensure_demo_roster, load_story
 
     store = Store(home)
     store.init_profile("SUP01", "Bench Supervisor")

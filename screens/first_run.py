@@ -164,7 +164,7 @@ class FirstRunScreen(Screen):
 
     @work(thread=True, exclusive=True)
     def _load(self, path: Path | None) -> None:
-        from supervisor_tui.demo import ensure_demo_roster, load_story
+        from storage.demo import ensure_demo_roster, load_story
 
         app: Any = self.app
         try:

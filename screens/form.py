@@ -30,7 +30,7 @@ from screens.footer import AppFooter
 from screens.form_problems import ProblemsMixin
 from screens.inputs import make_input, make_textarea  # noqa: F401 - re-exported for the forms
 from screens.select_keys import SelectTyping
-from supervisor_tui.rules import RecordInvalid
+from supervisor_tui.model.rules import RecordInvalid
 
 DRAFT_DELAY = 0.4  # seconds of no typing before the draft is written
 KEPT_IN_CORRECTIONS = ("session_id", "pathway_id", "after")

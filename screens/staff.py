@@ -420,7 +420,7 @@ class StaffScreen(Screen):
     def _export(self, fmt: str) -> None:
         app: Any = self.app
         try:
-            from supervisor_tui.export import export_staff
+            from storage.export import export_staff
         except ImportError:
             app.call_from_thread(app.notify, "Export is not available in this build.",
                                  severity="warning")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sync.signing import DeviceKey
+    from supervisor_tui.model.signing import DeviceKey
 
 KEY_NAME = "device.key"  # an old store's plaintext key, sealed by 'passphrase set' or the app
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from storage import projections
 from storage.identity import KEY_NAME as IDENTITY_KEY_NAME
 from storage.identity import (  # noqa: F401 - the errors are re-exported
     AmbiguousProfile,
@@ -29,7 +28,8 @@ from storage.identity import (  # noqa: F401 - the errors are re-exported
 )
 from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
 from storage.roster import cohort_display_name, parse_roster
-from sync.canonical import canonical_bytes
+from supervisor_tui.model.canonical import canonical_bytes
+from supervisor_tui.reports import projections
 
 # The checklist library and record models (pydantic), the rules and the signing code (PyNaCl)
 # are imported where first used: opening a store and reading it (the TUI's roster) needs none of
@@ -37,7 +37,7 @@ from sync.canonical import canonical_bytes
 if TYPE_CHECKING:
     from checklists.loader import Library
     from storage.context import StoreContext
-    from sync.signing import DeviceKey
+    from supervisor_tui.model.signing import DeviceKey
 
 DB_NAME = "store.db"
 KEY_NAME = IDENTITY_KEY_NAME
@@ -253,8 +253,8 @@ class Store(ProfilesMixin):
     def _sign_next(self, profile: Profile, kind: str, body: dict[str, Any], now: dt.datetime,
                    head: tuple[int, str], schema: int | None = None,
                    key: DeviceKey | None = None) -> tuple[dict[str, Any], str]:
-        from supervisor_tui.records import current_schema, utc_now_iso
-        from sync.signing import seal_with_body_json
+        from supervisor_tui.model.records import current_schema, utc_now_iso
+        from supervisor_tui.model.signing import seal_with_body_json
 
         unsigned = {
             "id": uuid7(now), "kind": kind, "schema": schema or current_schema(kind), "author": profile.supervisor,
@@ -268,7 +268,7 @@ class Store(ProfilesMixin):
                schema: int | None = None) -> dict[str, Any]:
         """Validate, derive, sign and durably append one record; return it. ``schema``: an older
         body schema of the kind (tests and imports of old-style records; default the current)."""
-        from supervisor_tui.rules import prepare_body
+        from supervisor_tui.model.rules import prepare_body
 
         profile = self.require_profile()
         now = now or dt.datetime.now(dt.UTC)
@@ -282,7 +282,7 @@ class Store(ProfilesMixin):
 
     def append_many(self, items: Iterable[tuple[str, Any, dt.datetime]]) -> int:
         """Append many records in one transaction (bulk import and demo data)."""
-        from supervisor_tui.rules import prepare_body
+        from supervisor_tui.model.rules import prepare_body
 
         profile = self.require_profile()
         count = 0
@@ -397,7 +397,7 @@ class Store(ProfilesMixin):
         return profile.supervisor if profile else ""
 
     def save_draft(self, draft_key: str, kind: str, data: dict[str, Any], owner: str | None = None) -> None:
-        from supervisor_tui.records import utc_now_iso
+        from supervisor_tui.model.records import utc_now_iso
 
         with self.write() as conn:
             conn.execute(
@@ -457,7 +457,7 @@ def _refuse_history(context: StoreContext, kind: str, body: dict[str, Any]) -> N
     """Raise ``RecordInvalid`` for what the record history forbids (``storage.history``)."""
     problems = context.history_problems(kind, body)
     if problems:
-        from supervisor_tui.rules import RecordInvalid
+        from supervisor_tui.model.rules import RecordInvalid
 
         raise RecordInvalid(problems)
 

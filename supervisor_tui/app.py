@@ -1,6 +1,6 @@
 """The Textual application: wires screens, bindings, the command palette and background workers.
 
-Business rules live in ``supervisor_tui.rules`` and the store; screens live in ``screens/``.
+Business rules live in ``supervisor_tui.model.rules`` and the store; screens live in ``screens/``.
 Every SQLite call from the UI runs in a thread worker holding ``store_lock`` (one connection,
 one writer at a time); the network health check runs in a worker too.
 """

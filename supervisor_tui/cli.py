@@ -25,8 +25,8 @@ from supervisor_tui.commands import (
     sync_cmd,
 )
 from supervisor_tui.commands.common import EXIT_FAILED, EXIT_INVALID, CliError
-from supervisor_tui.rules import RecordInvalid
-from sync.signing import KeyFileError
+from supervisor_tui.model.rules import RecordInvalid
+from supervisor_tui.model.signing import KeyFileError
 
 COMMAND_MODULES = [core, identity_cmd, roster_cmd, checklists_cmd, records_cmd, closure_cmd, pack_cmd, demo_cmd,
                    sync_cmd, export_cmd]

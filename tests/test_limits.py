@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supervisor_tui import limits
-from supervisor_tui.limits import (
+from supervisor_tui.model import limits
+from supervisor_tui.model.limits import (
     MAX_BODY_BYTES,
     MAX_BODY_DEPTH,
     MAX_BODY_NODES,

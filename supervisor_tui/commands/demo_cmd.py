@@ -6,10 +6,10 @@ import argparse
 import datetime as dt
 import time
 
+from storage.demo import ensure_demo_roster, load_story
+from storage.demo_bulk import add_bulk_records
 from supervisor_tui.commands.common import CliError, add_home, add_json, open_store, print_json
 from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
-from supervisor_tui.demo import ensure_demo_roster, load_story
-from supervisor_tui.demo_bulk import add_bulk_records
 
 
 def register(sub: argparse._SubParsersAction) -> None:

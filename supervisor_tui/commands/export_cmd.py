@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from storage.export import render_local, write_output
 from supervisor_tui.commands.common import (
     EXIT_FAILED,
     EXIT_INVALID,
@@ -16,7 +17,9 @@ from supervisor_tui.commands.common import (
     open_store,
 )
 from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
-from supervisor_tui.export import FORMATS, ExportError, render_local, verify_pack, write_output
+from supervisor_tui.reports.evidence import FORMATS
+from supervisor_tui.reports.inputs import ExportError
+from supervisor_tui.reports.pack import verify_pack
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -104,10 +107,10 @@ def cmd_verify_export(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from storage.report_local import local_report
     from supervisor_tui.commands.core import parse_today
-    from supervisor_tui.export.incidents import IncidentsError, parse_incidents
-    from supervisor_tui.export.report_local import local_report
-    from supervisor_tui.export.report_render import render_report
+    from supervisor_tui.reports.incidents import IncidentsError, parse_incidents
+    from supervisor_tui.reports.report_render import render_report
 
     today = parse_today(args.today)
     incidents = None  # the incidents pulled at the last sync, if any

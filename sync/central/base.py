@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storage.store import index_columns
-from supervisor_tui.records import utc_now_iso
-from sync.central.checks import (
+from supervisor_tui.model.checks import (
     BatchOutcome,
     BodyCheck,
     Verifier,
@@ -28,6 +27,7 @@ from sync.central.checks import (
     envelope_problem,
     evaluate_batch,
 )
+from supervisor_tui.model.records import utc_now_iso
 from sync.central.exclusions import LIVE
 from sync.central.facts import WORK_KINDS, derive
 from sync.central.stamps import Stamper, insert_stamps
@@ -124,7 +124,7 @@ class CentralStore(ABC):
     summary_ready: bool = False
     fold_in_push: bool = False  # SQLite: fold inside the push transaction (one writer anyway)
     # The laptop's acceptance rules with the checklists this store serves (set by ``serve``;
-    # None: the shipped checklists). See ``supervisor_tui.acceptance``.
+    # None: the shipped checklists). See ``supervisor_tui.model.acceptance``.
     body_check: BodyCheck | None = None
     _last_fold: float = float("-inf")
 

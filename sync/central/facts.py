@@ -9,7 +9,7 @@ amends with those of its corrected body (the latest amendment in time order wins
 arrives first), so the report never parses JSON.
 
 The row is derived data like the ``staff_id`` lookup column, never signed; the reference
-definition is ``supervisor_tui.export.facts.fact_from_record`` (the tests compare the two).
+definition is ``supervisor_tui.reports.facts.fact_from_record`` (the tests compare the two).
 ``ensure_facts`` installs the table, triggers and a one-time backfill on a store created before
 the table existed; new stores get them with the schema (``sync.central.schema``).
 """

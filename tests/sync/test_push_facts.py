@@ -16,10 +16,10 @@ import datetime as dt
 
 import pytest
 
-from supervisor_tui.demo import bulk_items, load_story
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
+from storage.demo import bulk_items, load_story
+from storage.demo_roster import COHORT_NAMES, demo_roster
+from supervisor_tui.model.checks import Verifier, evaluate_batch
 from sync.central import open_central
-from sync.central.checks import Verifier, evaluate_batch
 from sync.central.facts import COLUMNS, postgres_select, sqlite_select
 from sync.central.stamps import Stamper
 from tests.export.test_central import central_url  # noqa: F401  (fixture)

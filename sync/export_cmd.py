@@ -12,10 +12,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from supervisor_tui.export import FORMATS, ExportError, write_output
-from supervisor_tui.export.central import central_export, central_report, import_incidents
-from supervisor_tui.export.incidents import IncidentsError, parse_incidents
-from supervisor_tui.export.report_render import REPORT_FORMATS, render_report
+from storage.export import write_output
+from supervisor_tui.reports.evidence import FORMATS
+from supervisor_tui.reports.incidents import IncidentsError, parse_incidents
+from supervisor_tui.reports.inputs import ExportError
+from supervisor_tui.reports.report_render import REPORT_FORMATS, render_report
+from sync.central.export import central_export, central_report, import_incidents
 
 EXIT_OK, EXIT_INVALID = 0, 2
 
@@ -73,9 +75,9 @@ def _emit(text: str, out: str | None, what: str) -> None:
 
 def _server_key(args: argparse.Namespace):
     """The server's receipt key when its file exists (never created here)."""
+    from supervisor_tui.model.signing import DeviceKey
     from sync.central import default_url
     from sync.server.keys import default_key_path
-    from sync.signing import DeviceKey
 
     path = Path(args.key) if args.key else default_key_path(args.db or default_url())
     return DeviceKey.load(path) if path.exists() else None
@@ -119,8 +121,9 @@ def cmd_incidents_import(args: argparse.Namespace, open_store: Callable) -> int:
 def cmd_pack(args: argparse.Namespace, open_store: Callable[[argparse.Namespace], object]) -> int:
     import json
 
-    from supervisor_tui.export.control_pack import PackError, central_pack, parse_week
-    from supervisor_tui.export.control_pack_render import render_html, render_text
+    from supervisor_tui.reports.control_pack import PackError, parse_week
+    from supervisor_tui.reports.control_pack_render import render_html, render_text
+    from sync.central.export import central_pack
 
     try:
         monday = parse_week(args.week, dt.datetime.now(dt.UTC).date())

@@ -8,8 +8,8 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from storage.demo_roster import COHORT_NAMES, demo_roster
 from storage.store import Store
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
 
 Item = tuple[str, dict[str, Any], dt.datetime]
 
@@ -228,7 +228,7 @@ def demo_owner_key(owner_id: str) -> Any:
 
     import nacl.signing
 
-    from sync.signing import DeviceKey
+    from supervisor_tui.model.signing import DeviceKey
 
     return DeviceKey(nacl.signing.SigningKey(hashlib.sha256(f"supervisor-tui demo owner {owner_id}".encode()).digest()))
 
@@ -240,8 +240,8 @@ def sign_as_owner(store: Store, owner_id: str, body: dict[str, Any], when: dt.da
     rules here (the owner's laptop did that). For demo data and tests only."""
     from storage import sync_state
     from storage.store import uuid7
-    from supervisor_tui.records import DECISION_KINDS, current_schema, utc_now_iso
-    from sync.signing import seal
+    from supervisor_tui.model.records import DECISION_KINDS, current_schema, utc_now_iso
+    from supervisor_tui.model.signing import seal
 
     if kind in DECISION_KINDS and "after" not in body:  # as the owner's laptop works it out
         subject = body.get("pathway_id") or body.get("restriction_id")
@@ -260,7 +260,7 @@ def sign_as_owner(store: Store, owner_id: str, body: dict[str, Any], when: dt.da
 
 def _owner_decisions(store: Store) -> None:
     """The pathway owners approved the demo's closure proposals on their own laptops."""
-    from storage import projections
+    from supervisor_tui.reports import projections
 
     effective = projections.effective_records(store.records())
     owners = {e.body["pathway_id"]: e.body.get("owner_id") for e in effective if e.kind == "pathway_assigned"}

@@ -1,73 +1,24 @@
-"""Plain-data inputs of an export, and how to gather them from the local store.
+"""Export one person's re-validation history from the laptop's store (CSV, HTML, signed JSON pack).
 
-Everything after gathering is a pure function over :class:`ExportInputs`, so the central
-governance store only has to fill the same dataclass from its own database (see
-``supervisor_tui.export`` module docs for the seam). The local gatherer reads one person's
-records (``Store.records_touching``), the device public keys, the local ``sync_receipts`` table
-and the roster; memory is proportional to that person's history, not to the store.
+``gather_local`` reads the person's records (``Store.records_touching``), the device public keys,
+the local ``sync_receipts`` table and the roster (memory proportional to that person's history);
+``supervisor_tui.reports.evidence.render_history`` renders them; ``export_staff`` writes the file
+atomically (the TUI and ``supervisor-tui export`` use it). The central store fills the same
+inputs from its database (``sync.central.export``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from storage.store import Store
 from storage.sync_state import SETTING_SERVER
-
-
-class ExportError(Exception):
-    """An export that cannot be made (unknown staff, empty history, unwritable path...)."""
-
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.code = code
-
-
-@dataclass
-class ExportInputs:
-    """Everything an export needs, as plain data.
-
-    ``records``: full signed records (the 11 envelope fields) touching the person, any order.
-    ``public_keys``: device id -> Ed25519 public key (hex).
-    ``device_authors``: device id -> supervisor id the device is enrolled for (optional).
-    ``author_names``: supervisor id -> display name (optional; ids are shown when missing).
-    ``receipts``: record hash -> {"accepted_at", "server", "receipt"} for records the central
-    store holds. ``staff``: {"staff_id", "name", "role", "cohort"}; ``cohort_names``: id -> name.
-    ``checklist_titles``: (id, version) -> title, for human-readable labels.
-    ``source``: "local" or "central" (printed in the pack and the HTML).
-    ``verified``: hashes of records whose hash the gatherer re-computed from the stored bytes and
-    whose signature it confirmed another way (the central store's verification stamp); their
-    Ed25519 check is skipped. Everything else is fully checked.
-    ``body_json``: record hash -> the body's canonical JSON text, for records in ``verified``
-    (their hash was re-computed from exactly that text); the JSON pack writes it as is instead
-    of encoding the parsed body again.
-    """
-
-    staff: dict[str, str]
-    records: list[dict[str, Any]]
-    public_keys: dict[str, str]
-    author_names: dict[str, str] = field(default_factory=dict)
-    device_authors: dict[str, str] = field(default_factory=dict)
-    receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    cohort_names: dict[str, str] = field(default_factory=dict)
-    checklist_titles: dict[tuple[str, int], str] = field(default_factory=dict)
-    source: str = "local"
-    generated_at: str = ""
-    today: dt.date = field(default_factory=dt.date.today)
-    verified: frozenset[str] = frozenset()
-    body_json: dict[str, str] = field(default_factory=dict)
-
-
-def parse_receipt(text: str) -> Any:
-    """A stored receipt as JSON when it is JSON, else the text itself."""
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        return text
+from supervisor_tui.reports.evidence import FORMATS, render_history
+from supervisor_tui.reports.inputs import ExportError, ExportInputs, checklist_titles, parse_receipt
 
 
 def local_receipts(store: Store, hashes: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -83,10 +34,6 @@ def local_receipts(store: Store, hashes: Iterable[str]) -> dict[str, dict[str, A
         ):
             found[h] = {"accepted_at": accepted_at, "server": server, "receipt": parse_receipt(receipt)}
     return found
-
-
-def checklist_titles(library) -> dict[tuple[str, int], str]:
-    return {key: checklist.title for key, checklist in library.by_key.items()}
 
 
 def gather_local(store: Store, staff_id: str, now: dt.datetime | None = None) -> ExportInputs:
@@ -126,3 +73,44 @@ def gather_local(store: Store, staff_id: str, now: dt.datetime | None = None) ->
         generated_at=now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         today=now.date(),
     )
+
+
+def render_local(store: Store, staff_id: str, fmt: str, now: dt.datetime | None = None) -> str:
+    """Gather from the local store and render; the JSON manifest is signed by this device."""
+    if fmt not in FORMATS:
+        raise ExportError(f"format {fmt!r}: use one of {', '.join(FORMATS)}")
+    inputs = gather_local(store, staff_id, now)
+    signer = device = public = None
+    profile = store.profile
+    if fmt == "json" and profile is not None:
+        key = store.key
+        signer, device, public = key.sign, profile.device, key.public_key_hex
+    return render_history(inputs, fmt, signer, device, public)
+
+
+def write_output(text: str, out_path: Path) -> Path:
+    """Write atomically (temp file + rename) so a failed export never leaves half a file."""
+    out_path = Path(out_path).expanduser()
+    if out_path.is_dir():
+        raise ExportError(f"{out_path}: is a directory; give a file name")
+    if not out_path.parent.is_dir():
+        raise ExportError(f"{out_path}: directory {out_path.parent} does not exist")
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, out_path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"{out_path}: cannot write ({exc.strerror or exc})") from exc
+    return out_path
+
+
+def export_staff(store: Store, staff_id: str, fmt: str, out_path: Path) -> Path:
+    """Export one person's history from the local store to ``out_path``; returns the path.
+
+    Raises ExportError (one-line message) for an unknown staff id, an empty history, an
+    unknown format or an unwritable path."""
+    return write_output(render_local(store, staff_id, fmt), Path(out_path))

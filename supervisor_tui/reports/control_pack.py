@@ -17,9 +17,7 @@ import json
 import re
 from typing import Any
 
-from storage import projections
-from storage.pulled_incidents import pulled_incidents
-from storage.store import Store
+from supervisor_tui.reports import projections
 
 WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
 EXPIRING_DAYS = 14
@@ -118,23 +116,6 @@ def _restriction(r: dict[str, Any]) -> dict[str, Any]:
 
 
 COUNTED = ("open_pathways", "reviews_due", "reviews_overdue", "expiring", "fails", "rework", "awaiting_approval")
-
-
-def build_pack(store: Store, owner: str, monday: dt.date,
-               incidents: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The pack for ``owner`` and the ISO week starting ``monday`` from a laptop's store (its
-    incidents: those pulled at the last sync)."""
-    if incidents is None:
-        incidents, _ = pulled_incidents(store.home)
-    return pack_from(store.records(), store.roster(), owner, monday, incidents)
-
-
-def central_pack(central: Any, owner: str, monday: dt.date) -> dict[str, Any]:
-    """The same pack from the central store (every supervisor's records, the imported incidents)."""
-    from supervisor_tui.export.central import load_incidents
-
-    roster, _ = central.roster()
-    return pack_from(central.records(), roster, owner, monday, load_incidents(central))
 
 
 def pack_from(records: list[dict[str, Any]], roster: list[dict[str, str]], owner: str, monday: dt.date,

@@ -1,7 +1,7 @@
 """The per-staff re-validation history model: a pure function of :class:`ExportInputs`.
 
 ``build_history(inputs)`` checks every record (hash, signature, device key, chain links between
-records present), derives current state with ``storage.projections`` and groups records into one
+records present), derives current state with ``supervisor_tui.reports.projections`` and groups records into one
 section per pathway (amendments right after what they amend). Renderers only format this model.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from storage import projections
-from supervisor_tui.export.describe import KIND_LABELS, describe
-from supervisor_tui.export.inputs import ExportInputs
-from sync.signing import check_record
+from supervisor_tui.model.signing import check_record
+from supervisor_tui.reports import projections
+from supervisor_tui.reports.describe import KIND_LABELS, describe
+from supervisor_tui.reports.inputs import ExportInputs
 
 OTHER = "other"
 WORK_KINDS = ("scenario_check", "shadow_escalation", "note_assessment")

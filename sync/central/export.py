@@ -19,10 +19,11 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from supervisor_tui.export.facts import WORK_KINDS, Fact, fact_from_record
-from supervisor_tui.export.inputs import ExportError, ExportInputs, checklist_titles
-from supervisor_tui.export.report import amended_bodies, build_report_from_facts
-from supervisor_tui.records import KINDS
+from supervisor_tui.model.records import KINDS
+from supervisor_tui.reports.control_pack import pack_from
+from supervisor_tui.reports.facts import WORK_KINDS, Fact, fact_from_record
+from supervisor_tui.reports.inputs import ExportError, ExportInputs, checklist_titles
+from supervisor_tui.reports.report import amended_bodies, build_report_from_facts
 from sync.central.exclusions import LIVE, LIVE_R
 
 FIELDS = "id, kind, schema, author, device, seq, prev, created_at, body, hash, sig"
@@ -167,7 +168,7 @@ def central_export(central: Any, staff_id: str, fmt: str, key: Any = None,
     """One person's export in ``fmt`` (``json``, ``html``, ``csv``) as ``governance-store export``
     writes it: with the server's key (a ``DeviceKey``) its verification stamps are checked and
     the JSON pack's manifest is signed by it. ``inputs``: already gathered (the web view's)."""
-    from supervisor_tui.export import render_history
+    from supervisor_tui.reports.evidence import render_history
     from sync.central.stamps import stamper_for_key
 
     if key is not None and central.stamper is None:
@@ -265,7 +266,7 @@ def central_report(central: Any, today: dt.date, cohort: str | None = None,
                    incidents: list[dict[str, Any]] | None = None, library: Any = None) -> dict[str, Any]:
     """The governance report over every record the central store holds, aggregated in the
     database from the ``record_facts`` table (``central_facts``)."""
-    from supervisor_tui.export.central_facts import report_in_database
+    from sync.central.report_facts import report_in_database
 
     library, roster, cohort_names, incidents = _report_inputs(central, cohort, incidents, library)
     with central.reading() as tx:
@@ -320,3 +321,9 @@ def load_incidents(central: Any) -> list[dict[str, Any]]:
                       " ORDER BY date, category, cohort")
     return [{"date": dt.date.fromisoformat(d), "category": c, "cohort": k, "staff_id": s, "incident_ref": r}
             for d, c, k, s, r in rows]
+
+
+def central_pack(central: Any, owner: str, monday: dt.date) -> dict[str, Any]:
+    """The same pack from the central store (every supervisor's records, the imported incidents)."""
+    roster, _ = central.roster()
+    return pack_from(central.records(), roster, owner, monday, load_incidents(central))

@@ -20,10 +20,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from checklists.loader import Library
-from supervisor_tui.limits import normal_json as _normal
-from supervisor_tui.limits import shape_problem
-from supervisor_tui.records import Amendment, body_model
-from supervisor_tui.rules import amended_body, derive, pydantic_problems
+from supervisor_tui.model.limits import normal_json as _normal
+from supervisor_tui.model.limits import shape_problem
+from supervisor_tui.model.records import Amendment, body_model
+from supervisor_tui.model.rules import amended_body, derive, pydantic_problems
 
 HeldLookup = Callable[[str], "dict[str, Any] | None"]
 

@@ -3,11 +3,11 @@
 ``build_report(records, roster, incidents, today, amended=...)`` consumes ``records`` as an
 iterable in time order ``(created_at, device, seq)``, skipping amendments; ``amended`` maps an
 amended record's hash to its corrected body (see :func:`amended_bodies`). It turns each work
-record into a :class:`~supervisor_tui.export.facts.Fact` and calls
+record into a :class:`~supervisor_tui.reports.facts.Fact` and calls
 :func:`build_report_from_facts`, which a database can feed directly. Only aggregates are kept,
 plus, per person, the latest check per scenario, the latest note per review slot and the
 distinct shadow shifts, so memory grows with staff and calendar, not with records. Pathway and
-restriction state comes from ``storage.projections`` (those records are few and are kept).
+restriction state comes from ``supervisor_tui.reports.projections`` (those records are few and are kept).
 
 Definitions (README "Governance report"):
 * review status of an active restriction: ``overdue`` when today is after the next review date
@@ -27,9 +27,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from storage import projections
-from storage.projections import Effective
-from supervisor_tui.export.facts import WORK_KINDS, Fact, fact_from_record
+from supervisor_tui.reports import projections
+from supervisor_tui.reports.facts import WORK_KINDS, Fact, fact_from_record
+from supervisor_tui.reports.projections import Effective
 
 UNKNOWN = "(not on roster)"
 DUE_WINDOW_DAYS = 2

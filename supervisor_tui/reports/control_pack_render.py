@@ -5,8 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from supervisor_tui.export.html_base import kv_table, page, table
-from supervisor_tui.export.svg import bar_chart
+from supervisor_tui.reports.html_base import kv_table, page, table
+from supervisor_tui.reports.svg import bar_chart
 
 TITLES = {
     "open_pathways": "Open pathways (overdue first)",

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from checklists.loader import Library
 from checklists.models import RestrictionCodes, Scenario, Standard
-from supervisor_tui.limits import shape_problem
-from supervisor_tui.records import (
+from supervisor_tui.model.limits import shape_problem
+from supervisor_tui.model.records import (
     BODY_MODELS,
     DECISION_KINDS,
     Amendment,
@@ -126,7 +126,7 @@ def prepare_body(kind: str, raw: Any, ctx: RuleContext, schema: int | None = Non
 def derive(kind: str, body: Body, library: Library) -> list[str]:
     """Check what a body must satisfy on its own (given the checklists) and fill in its derived
     fields. No store, roster or clock: the central store runs exactly this on every record it
-    is sent (``supervisor_tui.acceptance``), so a laptop and the server agree."""
+    is sent (``supervisor_tui.model.acceptance``), so a laptop and the server agree."""
     return _DERIVE[kind](body, library)
 
 

@@ -10,9 +10,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from storage.demo import bulk_items, bulk_window
 from storage.store import Store
-from supervisor_tui.demo import bulk_items, bulk_window
-from supervisor_tui.rules import prepare_body
+from supervisor_tui.model.rules import prepare_body
 
 CHUNK = 5_000
 

@@ -19,8 +19,8 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from supervisor_tui.export.facts import Fact
-from supervisor_tui.export.report import UNKNOWN, new_accumulator, report_from_accumulator
+from supervisor_tui.reports.facts import Fact
+from supervisor_tui.reports.report import UNKNOWN, new_accumulator, report_from_accumulator
 from sync.central.facts import ensure_facts, refresh_amended
 from sync.central.summary import ensure_summary, fold, unkey
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from supervisor_tui.export.html_base import page, table
-from supervisor_tui.export.svg import bar_chart, sparkline, text_bar
+from supervisor_tui.reports.html_base import page, table
+from supervisor_tui.reports.svg import bar_chart, sparkline, text_bar
 
 
 def _rate(value: float | None) -> str:
@@ -84,7 +84,7 @@ def render_report_text(report: dict[str, Any]) -> str:
     for c in report["cohorts"]:
         lines += [""] + text_lines(c)
     if report.get("sessions"):
-        from supervisor_tui.export.sessions import session_lines
+        from supervisor_tui.reports.sessions import session_lines
 
         lines += [""] + session_lines(report["sessions"])
     reviews = report.get("owner_reviews") or []

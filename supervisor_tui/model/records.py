@@ -1,6 +1,6 @@
 """Pydantic models for every record kind's body (DESIGN §4) and the signed envelope.
 
-Bodies hold what the supervisor captured plus fields derived by ``supervisor_tui.rules``; the
+Bodies hold what the supervisor captured plus fields derived by ``supervisor_tui.model.rules``; the
 envelope is what gets hashed, signed, stored and synced.
 """
 

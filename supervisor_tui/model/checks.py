@@ -20,8 +20,13 @@ from typing import Any
 import nacl.exceptions
 import nacl.signing
 
-from sync.canonical import MAX_SAFE_INTEGER, CanonicalError, canonical_bytes, sha256_hex
-from sync.signing import SIGNED_FIELDS
+from supervisor_tui.model.canonical import (
+    MAX_SAFE_INTEGER,
+    CanonicalError,
+    canonical_bytes,
+    sha256_hex,
+)
+from supervisor_tui.model.signing import SIGNED_FIELDS
 
 # Every pattern is applied with ``fullmatch``: ``re.match`` with ``$`` also accepts a final "\n".
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -51,7 +56,7 @@ def envelope_problem(record: Any) -> str | None:
             return f"{name}: must be a positive integer"
     if not isinstance(record["body"], dict):
         return "body: must be a JSON object"
-    from supervisor_tui.limits import shape_problem  # before anything walks the body
+    from supervisor_tui.model.limits import shape_problem  # before anything walks the body
 
     problem = shape_problem(record["body"])
     if problem:
@@ -184,7 +189,7 @@ BodyCheck = Callable[[dict[str, Any], Callable[[str], "dict[str, Any] | None"]],
 
 
 def shipped_body_check() -> BodyCheck:
-    """The laptop's own acceptance rules (``supervisor_tui.acceptance``) with the shipped
+    """The laptop's own acceptance rules (``supervisor_tui.model.acceptance``) with the shipped
     checklists; the server passes one built from the checklists it serves."""
     from checklists.loader import shipped_library
 
@@ -192,7 +197,7 @@ def shipped_body_check() -> BodyCheck:
 
 
 def library_body_check(library: Any) -> BodyCheck:
-    from supervisor_tui.acceptance import record_problems
+    from supervisor_tui.model.acceptance import record_problems
 
     def check(record: dict[str, Any], held: Callable[[str], dict[str, Any] | None]) -> list[str]:
         return record_problems(record, library, held)

@@ -20,8 +20,8 @@ from typing import Any
 
 from storage.pulled_incidents import pulled_incidents
 from storage.store import RECORD_COLUMNS, Store
-from supervisor_tui.export.facts import WORK_KINDS, Fact, fact_from_record
-from supervisor_tui.export.report import amended_bodies, build_report_from_facts
+from supervisor_tui.reports.facts import WORK_KINDS, Fact, fact_from_record
+from supervisor_tui.reports.report import amended_bodies, build_report_from_facts
 
 KINDS_SQL = "(" + ",".join(f"'{k}'" for k in WORK_KINDS) + ")"
 AMENDED_SQL = "(SELECT amends FROM records WHERE kind = 'amendment' AND amends IS NOT NULL)"
@@ -106,7 +106,7 @@ def local_report(store: Store, today: dt.date, cohort: str | None = None,
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = build_report_from_facts(facts, control, roster, incidents, today, cohort, names, now)
     report["incidents_source"] = incidents_source if incidents else None
-    from supervisor_tui.export.sessions import session_figures
+    from supervisor_tui.reports.sessions import session_figures
 
     checks = _records(store, "WHERE kind = 'scenario_check' AND json_extract(body, '$.session_id') IS NOT NULL")
     sessions = session_figures((r, amended.get(r["hash"], r["body"])) for r in checks)

@@ -20,7 +20,7 @@ from typing import Any
 import nacl.exceptions
 import nacl.signing
 
-from sync.canonical import canonical_bytes, sha256_hex
+from supervisor_tui.model.canonical import canonical_bytes, sha256_hex
 
 SIGNED_FIELDS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body")
 _SIGNED_SET = frozenset(SIGNED_FIELDS)

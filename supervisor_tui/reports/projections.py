@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage import decisions
+from supervisor_tui.reports import decisions
 
 STATES = ("none", "in_progress", "restricted", "validated")
 
@@ -46,7 +46,7 @@ def amendment_fits(amendment: dict[str, Any], target: dict[str, Any]) -> bool:
     if key not in _FITS:
         from pydantic import ValidationError
 
-        from supervisor_tui.records import body_model
+        from supervisor_tui.model.records import body_model
 
         model = body_model(target["kind"], target.get("schema", 1))
         inner = amendment["body"].get("body") if isinstance(amendment.get("body"), dict) else None
@@ -91,7 +91,7 @@ class RestrictionState:
     lifted_on: dt.date | None = None
     lift_reason: str | None = None
     decisions: list[Effective] = field(default_factory=list)
-    conflict: list[dict[str, Any]] = field(default_factory=list)  # see storage.decisions
+    conflict: list[dict[str, Any]] = field(default_factory=list)  # see supervisor_tui.reports.decisions
 
     @property
     def last_review_on(self) -> dt.date | None:
@@ -435,7 +435,7 @@ def staff_status(
         "next_due": min(due_dates) if due_dates else None,
         "overdue": any(r["review_overdue"] for r in active) or any(p["overdue"] for p in open_pathways),
         "records": len(own),
-        # decisions made concurrently that disagree (storage.decisions), with both sides
+        # decisions made concurrently that disagree (supervisor_tui.reports.decisions), with both sides
         "conflicts": [{"subject": x["restriction_id"], "kind": "restriction", "text": x["conflict_text"],
                        "records": x["conflict"]} for x in restrictions if x["conflict"]]
         + [{"subject": p["pathway_id"], "kind": "pathway", "text": p["conflict_text"], "records": p["conflict"]}

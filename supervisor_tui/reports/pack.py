@@ -27,8 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync.canonical import CanonicalError, canonical_bytes, sha256_hex
-from sync.signing import SIGNED_FIELDS, check_record, verify_signature
+from supervisor_tui.model.canonical import CanonicalError, canonical_bytes, sha256_hex
+from supervisor_tui.model.signing import SIGNED_FIELDS, check_record, verify_signature
 
 FORMAT = "supervisor-tui/evidence-pack"
 FORMAT_VERSION = 1

@@ -13,8 +13,8 @@ from collections import defaultdict
 from html import escape as _html_escape
 from typing import Any
 
-from supervisor_tui.export.html_base import kv_table, page, table
-from supervisor_tui.export.svg import bar_chart, progress_bar
+from supervisor_tui.reports.html_base import kv_table, page, table
+from supervisor_tui.reports.svg import bar_chart, progress_bar
 
 STATE_TEXT = {
     "none": "No re-validation pathway on record",
