@@ -19,6 +19,7 @@ from typing import Any
 
 import nacl.exceptions
 import nacl.signing
+import orjson
 
 from supervisor_tui.model.canonical import (
     MAX_SAFE_INTEGER,
@@ -91,23 +92,42 @@ def _real_time(text: str) -> bool:
 _FAST = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
-def computed_hash(record: dict[str, Any], strict_json: bool = False) -> tuple[bytes | None, str | None, str]:
+def encode_body(body: Any, shaped: bool = False) -> bytes:
+    """A body's canonical JSON as UTF-8 (``str.encode`` errors for lone surrogates, as before).
+
+    ``shaped``: the body passed ``limits.shape_problem`` (plain JSON types, no floats, integers
+    within +/-(2**53-1), shallow); then it is encoded with ``orjson``, which gives exactly the
+    bytes of the plain encoder on such bodies (``tests/test_orjson_differential.py``), several
+    times faster; anything ``orjson`` refuses (a lone surrogate) goes the plain way."""
+    if shaped:
+        try:
+            return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass
+    return _FAST.encode(body).encode("utf-8")
+
+
+def computed_hash(record: dict[str, Any], strict_json: bool = False,
+                  shaped: bool = False) -> tuple[bytes | None, str | None, str]:
     """The canonical bytes, their SHA-256 and the body's canonical JSON ((None, None, "") when
     not encodable).
 
     ``strict_json`` says the record came from ``parse_strict`` (no floats, integers within
     +/-(2**53-1)) and passed ``envelope_problem`` (its string fields are plain ASCII); then,
     except for amendments (whose nested bodies may hold any keys), the body is encoded once with
-    the plain encoder and the envelope spliced around it, in sorted key order.
+    the plain encoder (``shaped``: its body passed ``shape_problem``, see ``encode_body``) and
+    the envelope spliced around it, in sorted key order.
     """
     try:
         if strict_json and record["kind"] != "amendment":
-            body = _FAST.encode(record["body"])
             r = record
-            text = (f'{{"author":"{r["author"]}","body":{body},"created_at":"{r["created_at"]}",'
-                    f'"device":"{r["device"]}","id":"{r["id"]}","kind":{_FAST.encode(r["kind"])},'
-                    f'"prev":"{r["prev"]}","schema":{int(r["schema"])},"seq":{int(r["seq"])}}}')
-            data = text.encode("utf-8")
+            raw = encode_body(r["body"], shaped)
+            data = (f'{{"author":"{r["author"]}","body":'.encode()
+                    + raw
+                    + (f',"created_at":"{r["created_at"]}","device":"{r["device"]}","id":"{r["id"]}",'
+                       f'"kind":{_FAST.encode(r["kind"])},"prev":"{r["prev"]}","schema":{int(r["schema"])},'
+                       f'"seq":{int(r["seq"])}}}').encode())
+            body = raw.decode("utf-8")
         else:
             data = canonical_bytes({name: record[name] for name in SIGNED_FIELDS})
             body = canonical_bytes(record["body"]).decode("utf-8")
@@ -236,11 +256,13 @@ class BatchOutcome:
 
 
 def encode_batch(records: list[dict[str, Any]], device: str, supervisor: str, held: dict[int, str],
-                 strict_json: bool = False) -> tuple[list[tuple[bytes | None, str | None, str]], list[int]]:
+                 strict_json: bool = False,
+                 shaped: bool = False) -> tuple[list[tuple[bytes | None, str | None, str]], list[int]]:
     """Every record's canonical encoding (``computed_hash``; nothing for records of another
     device or author) and the indexes of those whose signature is worth checking: well
-    encoded, hash intact, not an exact copy of a held record."""
-    encoded = [computed_hash(r, strict_json) if r["device"] == device and r["author"] == supervisor
+    encoded, hash intact, not an exact copy of a held record. ``shaped``: every record passed
+    ``envelope_problem`` (so its body ``shape_problem``)."""
+    encoded = [computed_hash(r, strict_json, shaped) if r["device"] == device and r["author"] == supervisor
                else (None, None, "") for r in records]
     check = [i for i, (data, digest, _) in enumerate(encoded)
              if data is not None and digest == records[i]["hash"] and held.get(records[i]["seq"]) != digest]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 # The deepest body a laptop signs is an amendment of a scenario check:
 # body -> body -> items -> [item] -> item: depth 5. Anything much deeper is hostile.
 MAX_BODY_DEPTH = 8
@@ -108,6 +110,17 @@ def _shape_problem(body: Any) -> str | None:
     if len(normal_json(body).encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
         return f"body: more than {MAX_BODY_BYTES} bytes"
     return None
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """``normal_json(a) == normal_json(b)`` for values without floats (a body that passed
+    ``shape_problem``, a model's dump: no model has a float field), with ``orjson``: several
+    times faster, the same answer (``tests/test_orjson_differential.py``). Anything ``orjson``
+    refuses (a lone surrogate, a non-string key) is compared the plain way."""
+    try:
+        return orjson.dumps(a, option=orjson.OPT_SORT_KEYS) == orjson.dumps(b, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return normal_json(a) == normal_json(b)
 
 
 def normal_json(value: Any) -> str:

@@ -251,7 +251,7 @@ class CentralStore(ABC):
         # writes it (optimistically: as if every signature verifies); all are known before
         # COMMIT, and should one fail, the writes are rolled back to the savepoint and the batch
         # decided again with the real results (the fates are then exactly as if verified first).
-        encoded, check = encode_batch(records, device.device, device.supervisor, {}, strict_json)
+        encoded, check = encode_batch(records, device.device, device.supervisor, {}, strict_json, shaped=True)
         verified = verifier.submit_many(device.public_key, [(encoded[i][0], records[i]["sig"]) for i in check])
         with self.transaction() as tx:
             self.lock_device(tx, device.device)
