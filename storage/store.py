@@ -306,11 +306,37 @@ class Store(ProfilesMixin):
         count = 0
         with self.write():
             head = self._head(profile.device)
+            signed: list[tuple[dict[str, Any], str]] = []
             for kind, body, now in items:
                 record, body_json = self._sign_next(profile, kind, body, now, head)
-                self.insert_signed(record, body_json)
+                signed.append((record, body_json))
                 head = (record["seq"], record["hash"])
-                count += 1
+                if len(signed) >= 1000:
+                    count += self._insert_signed_many(signed)
+            count += self._insert_signed_many(signed)
+        return count
+
+    def _insert_signed_many(self, signed: list[tuple[dict[str, Any], str]]) -> int:
+        """``insert_signed`` for new records inside one write transaction, one ``executemany``
+        for the records and one for their activity rows (rowids given here: one past the
+        highest, as SQLite gives them); empties ``signed``."""
+        if not signed:
+            return 0
+        rowid = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]
+        rows, activity = [], []
+        for record, body_json in signed:
+            rowid += 1
+            rows.append((rowid, record["id"], record["kind"], record["schema"], record["author"], record["device"],
+                         record["seq"], record["prev"], record["created_at"], body_json, record["hash"],
+                         record["sig"], *index_columns(record["kind"], record["body"])))
+            if record["kind"] in ACTIVITY_KINDS:
+                activity.append(activity_row(rowid, record))
+        self.conn.executemany(
+            "INSERT INTO records (rowid, id, kind, schema, author, device, seq, prev, created_at, body,"
+            " hash, sig, staff_id, cohort_id, ref_id, amends) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        self.conn.executemany("INSERT INTO record_activity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", activity)
+        count = len(signed)
+        signed.clear()
         return count
 
     def context(self, today: dt.date) -> StoreContext:

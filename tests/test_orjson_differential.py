@@ -1,5 +1,5 @@
 """``orjson`` is used where it gives exactly the bytes of the plain canonical encoder
-(issue 16): the pushed body's canonical JSON (``checks.encode_body`` with ``shaped``: bodies that
+(issue 16): the signing encoder on model-built bodies (``canonical_bytes(trusted=True)``), the pushed body's canonical JSON (``checks.encode_body`` with ``shaped``: bodies that
 passed ``limits.shape_problem``) and the acceptance check's comparison (``limits.same_json``,
 float-free values). Checked on generated values: every Unicode character (lone surrogates,
 controls, U+2028, astral planes) in strings and keys, integers up to +/-(2**53-1), nesting up to
@@ -7,6 +7,7 @@ the body limits; and on whole records, the hash the push computes against the re
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -57,6 +58,21 @@ def test_computed_hash_unchanged_with_orjson(body, seq) -> None:
               "author": "SUP01", "device": "dev-1", "seq": seq, "prev": "a" * 64 if seq > 1 else "",
               "created_at": "2026-11-02T09:00:00.000000Z", "body": body, "hash": "", "sig": ""}
     assert computed_hash(record, strict_json=True, shaped=True) == computed_hash(record, strict_json=True)
+
+
+@settings(max_examples=800)
+@given(_BODIES)
+def test_trusted_canonical_bytes_unchanged_with_orjson(body) -> None:
+    """``canonical_bytes(trusted=True)`` (bodies built by the models, float-free) with orjson."""
+    from supervisor_tui.model.canonical import CanonicalError, canonical_bytes
+
+    try:
+        want = _FAST.encode(body).encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(CanonicalError):
+            canonical_bytes(body, trusted=True)
+        return
+    assert canonical_bytes(body, trusted=True) == want
 
 
 def test_the_cases_that_differ_elsewhere() -> None:
