@@ -28,7 +28,7 @@ from storage.identity import (  # noqa: F401 - the errors are re-exported
 )
 from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
 from storage.roster import cohort_display_name, parse_roster
-from supervisor_tui.model.canonical import canonical_bytes
+from supervisor_tui.model.canonical import canonical_bytes, sha256_hex
 from supervisor_tui.reports import projections
 
 # The checklist library and record models (pydantic), the rules and the signing code (PyNaCl)
@@ -92,6 +92,15 @@ def activity_row(rowid: int, record: dict[str, Any]) -> tuple[Any, ...]:
             record["device"], record["seq"], body.get("scenario_id"), body.get("outcome"),
             body.get("shift_date"), body.get("shift"), body.get("review"), body.get("sequence"),
             None, f"{record['created_at']} {record['device']} {record['seq']:015d}")
+
+
+def _signed(key: DeviceKey, chunk: list[tuple[dict[str, Any], str, bytes]]) -> list[tuple[dict[str, Any], str]]:
+    """Records composed and hashed, now signed (``append_prepared``'s signing thread)."""
+    out = []
+    for record, body_json, data in chunk:
+        record["sig"] = key.sign(data)
+        out.append((record, body_json))
+    return out
 
 
 def row_to_record(row: sqlite3.Row | tuple) -> dict[str, Any]:
@@ -301,19 +310,39 @@ class Store(ProfilesMixin):
 
     def append_prepared(self, items: Iterable[tuple[str, dict[str, Any], dt.datetime]]) -> int:
         """Sign and append bodies that ``rules.prepare_body`` already validated against this
-        store (the bulk demo path validates in a worker process). One transaction."""
+        store (the bulk demo path validates in a worker process). One transaction.
+
+        The chain (each record's hash names the previous one) is composed here in order; the
+        signatures of each thousand are made on a thread (libsodium runs without the GIL) while
+        the thousand before is inserted."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from supervisor_tui.model.records import current_schema, utc_now_iso
+        from supervisor_tui.model.signing import compose_with_body_json
+
         profile = self.require_profile()
+        key = self.key_for(profile.device)
         count = 0
-        with self.write():
+        with self.write(), ThreadPoolExecutor(1, thread_name_prefix="sign") as signer:
             head = self._head(profile.device)
-            signed: list[tuple[dict[str, Any], str]] = []
+            chunk: list[tuple[dict[str, Any], str, bytes]] = []
+            signing = None
             for kind, body, now in items:
-                record, body_json = self._sign_next(profile, kind, body, now, head)
-                signed.append((record, body_json))
+                record = {"id": uuid7(now), "kind": kind, "schema": current_schema(kind), "author": profile.supervisor,
+                          "device": profile.device, "seq": head[0] + 1, "prev": head[1],
+                          "created_at": utc_now_iso(now), "body": body}
+                body_json = canonical_bytes(body, trusted=True).decode()  # built by pydantic models
+                data = compose_with_body_json(record, body_json)
+                record["hash"] = sha256_hex(data)
+                chunk.append((record, body_json, data))
                 head = (record["seq"], record["hash"])
-                if len(signed) >= 1000:
-                    count += self._insert_signed_many(signed)
-            count += self._insert_signed_many(signed)
+                if len(chunk) >= 1000:
+                    if signing is not None:
+                        count += self._insert_signed_many(signing.result())
+                    signing, chunk = signer.submit(_signed, key, chunk), []
+            if signing is not None:
+                count += self._insert_signed_many(signing.result())
+            count += self._insert_signed_many(_signed(key, chunk))
         return count
 
     def _insert_signed_many(self, signed: list[tuple[dict[str, Any], str]]) -> int:
