@@ -84,3 +84,16 @@ def test_the_cases_that_differ_elsewhere() -> None:
             {"id": "x", "kind": "k", "schema": 1, "author": "a", "device": "d", "seq": 1, "prev": "",
              "created_at": "t", "body": body}, True, True) == (None, None, "")) or encode_body(body, True) == _plain(body)
     assert not same_json({"a": True}, {"a": 1}) and not same_json([1], [1, None]) and same_json({"a": 1, "b": 2}, {"b": 2, "a": 1})
+
+
+@settings(max_examples=1000)
+@given(_VALUES | st.floats(allow_nan=True), st.booleans())
+def test_stored_bodies_decode_as_json_loads(value, ascii_only) -> None:
+    """``storage.statuses._loads`` (orjson, falling back to ``json.loads``) gives what
+    ``json.loads`` gives, on any JSON text (floats, NaN, lone surrogates included)."""
+    import json
+
+    from storage.statuses import _loads
+
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    assert repr(_loads(text)) == repr(json.loads(text))
