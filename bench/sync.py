@@ -105,7 +105,7 @@ def end_to_end(url: str, store: Store, tmp: Path, count: int) -> tuple[float, in
     central.enrol(central.create_token(p.supervisor), p.device, p.supervisor, store.key.public_key_hex)
     store.close()  # the client process opens it
     env = dict(os.environ, SUPERVISOR_TUI_HOME=str(store.home), SUPERVISOR_TUI_SYNC_RETRY_SECONDS="5")
-    cmd = [sys.executable, "-m", "supervisor_tui.launch", "sync", "--home", str(store.home),
+    cmd = [sys.executable, "-m", "supervisor_tui.shell.launch", "sync", "--home", str(store.home),
            "--server", server.url, "--json"]
     try:
         started = time.perf_counter()

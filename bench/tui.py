@@ -42,7 +42,7 @@ os.environ.setdefault("SUPERVISOR_TUI_PASSPHRASE", "bench passphrase, not a secr
 APP_CHILD = r"""
 import asyncio, json, os, resource, sys, time
 from storage.store import Store
-from supervisor_tui.app import SupervisorApp
+from supervisor_tui.shell.app import SupervisorApp
 
 async def main():
     store = Store(sys.argv[1])

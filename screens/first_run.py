@@ -17,8 +17,8 @@ from textual.widgets import Button, Label, Static
 from screens.common import alive
 from screens.footer import AppFooter
 from screens.header import AppHeader
-from screens.identity import PassphrasePair
 from screens.inputs import make_input
+from screens.passphrase import PassphrasePair
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
@@ -114,9 +114,9 @@ class FirstRunScreen(Screen):
         name = self.query_one("#name").value.strip()
         problems = []
         if not _ID.match(supervisor):
-            problems.append("supervisor: use 1-64 letters, digits or _.:- (no spaces)")
+            problems.append("Supervisor id: use 1-64 letters, digits or _.:- (no spaces)")
         if not name:
-            problems.append("name: required")
+            problems.append("Your name: required")
         problems += self.query_one(PassphrasePair).problems()
         self._problems("#problems", problems)
         if not problems:

@@ -64,7 +64,7 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
 
     def _hold_keys(self) -> None:
         """Keys typed before the form is ready (draft restored, field focused) are queued by
-        the app and replayed then (``supervisor_tui.keyqueue``), never dropped."""
+        the app and replayed then (``supervisor_tui.shell.keyqueue``), never dropped."""
         try:
             app: Any = self.app
         except Exception:  # noqa: BLE001 - built outside a running app (unit tests)

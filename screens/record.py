@@ -254,7 +254,7 @@ class RecordScreen(ModalScreen[None]):
         self.load()
 
     def action_amend(self) -> None:
-        from screens.correction import open_correction
+        from screens.correct_record import open_correction
 
         if self.view is None:
             return

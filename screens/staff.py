@@ -395,7 +395,7 @@ class StaffScreen(Screen):
         self.action_view_record()
 
     def action_amend(self) -> None:
-        from screens.correction import open_correction
+        from screens.correct_record import open_correction
 
         key = self.query_one(LineTable).cursor_key
         if key is None:

@@ -4,12 +4,14 @@ restrictions, records by hash), for validating a record inside the save transact
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage.store import Store
 from supervisor_tui.model.records import DECISION_KINDS
 from supervisor_tui.model.rules import PathwayInfo, RestrictionInfo
 from supervisor_tui.reports import decisions, projections
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 
 class StoreContext:

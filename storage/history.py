@@ -99,7 +99,7 @@ def note_attempts(store: Any, staff_id: str) -> dict[tuple[str, int], list[dict[
         " WHERE (staff_id = ? AND kind = 'note_assessment')"
         " OR amends IN (SELECT hash FROM records WHERE staff_id = ? AND kind = 'note_assessment')",
         (staff_id, staff_id)).fetchall()
-    from storage.store import row_to_record
+    from storage.rows import row_to_record
 
     chains: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for eff in projections.effective_records([row_to_record(r) for r in rows]):

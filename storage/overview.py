@@ -20,11 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage.store import RECORD_COLUMNS, Store, row_to_record
+from storage.rows import RECORD_COLUMNS, row_to_record
 from supervisor_tui.reports import projections
 from supervisor_tui.reports.projections import Effective
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 CONTROL_KINDS = ("pathway_assigned", "pathway_closed", "closure_decision", "restriction_started",
                  "restriction_reviewed", "restriction_lifted")  # = migration 7's partial index

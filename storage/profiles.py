@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from storage.store import Profile, Store
+    from storage.profile import Profile
+    from storage.store import Store
     from supervisor_tui.model.signing import DeviceKey
 
 
@@ -43,7 +44,7 @@ def legacy_key_path(home: Path) -> Path:
 
 
 def new_device_id() -> str:
-    from storage.store import uuid7
+    from storage.rows import uuid7
 
     return f"dev-{uuid7()[:8]}{os.urandom(2).hex()}"
 
@@ -59,7 +60,7 @@ def own_devices(store: Store, supervisor: str | None = None) -> list[OwnDevice]:
 def create_profile(store: Store, supervisor: str, name: str, passphrase: str) -> tuple[Profile, DeviceKey]:
     """A new profile with a new key pair sealed under ``passphrase`` (refused when too short)."""
     from storage.keyfile import check_new_passphrase, seal_seed, write_key_file
-    from storage.store import Profile, StoreError
+    from storage.profile import Profile, StoreError
     from supervisor_tui.model.records import utc_now_iso
     from supervisor_tui.model.signing import DeviceKey
 
@@ -83,7 +84,7 @@ def create_profile(store: Store, supervisor: str, name: str, passphrase: str) ->
 def open_device_key(store: Store, device: str, passphrase: str) -> DeviceKey:
     """Open one own device's key (Argon2id: run it off the UI thread)."""
     from storage.keyfile import open_seed, read_key_file
-    from storage.store import StoreError
+    from storage.profile import StoreError
     from supervisor_tui.model.signing import DeviceKey
 
     path = key_path(store.home, device)
@@ -133,7 +134,7 @@ def migrate_legacy_key(store: Store, passphrase: str) -> DeviceKey:
         shred,
         write_key_file,
     )
-    from storage.store import StoreError
+    from storage.profile import StoreError
     from supervisor_tui.model.signing import DeviceKey, KeyFileError
 
     legacy = legacy_key_path(store.home)
@@ -196,7 +197,7 @@ def rotate_key(store: Store, supervisor: str, passphrase: str, reason: str | Non
     """A new key pair and device for ``supervisor``: the old chain is closed by a
     ``key_rotated`` record (signed by the old key) naming the new device and public key."""
     from storage.keyfile import seal_seed, write_key_file
-    from storage.store import Profile, StoreError
+    from storage.profile import Profile, StoreError
     from supervisor_tui.model.records import BODY_MODELS, utc_now_iso
     from supervisor_tui.model.signing import DeviceKey
 
@@ -233,7 +234,7 @@ def reset_forgotten(store: Store, supervisor: str, new_passphrase: str) -> Profi
     ``key_rotated`` record (the old key cannot sign one). The old device's records stay valid
     and attributable; the new device needs a new enrolment token from the IT admin."""
     from storage.keyfile import check_new_passphrase, seal_seed, write_key_file
-    from storage.store import Profile, StoreError
+    from storage.profile import Profile, StoreError
     from supervisor_tui.model.records import utc_now_iso
     from supervisor_tui.model.signing import DeviceKey
 

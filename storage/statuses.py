@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from storage.store import RECORD_COLUMNS, index_columns
+from storage.rows import RECORD_COLUMNS, index_columns
 from supervisor_tui.reports import projections
 
 if TYPE_CHECKING:

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import random
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +24,15 @@ from storage.identity import (  # noqa: F401 - the errors are re-exported
 )
 from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
 from storage.roster import cohort_display_name, parse_roster
+from storage.rows import (  # noqa: F401 - re-exported for callers of storage.store
+    ACTIVITY_KINDS,
+    RECORD_COLUMNS,
+    VerifyReport,
+    activity_row,
+    index_columns,
+    row_to_record,
+    uuid7,
+)
 from supervisor_tui.model.canonical import canonical_bytes, sha256_hex
 from supervisor_tui.reports import projections
 
@@ -41,57 +46,6 @@ if TYPE_CHECKING:
 
 DB_NAME = "store.db"
 KEY_NAME = IDENTITY_KEY_NAME
-RECORD_COLUMNS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
-                  "hash", "sig")
-
-
-@dataclass
-class VerifyReport:
-    count: int = 0
-    problems: list[str] = field(default_factory=list)
-    # pulled records kept out of the log because they fail the acceptance rules (not problems
-    # of this store: they were never used here)
-    set_aside: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-_RANDOM = random.Random(os.urandom(32))
-
-
-def uuid7(now: dt.datetime | None = None) -> str:
-    """A time-ordered UUID (version 7, RFC 9562); uniqueness, not secrecy, is what matters."""
-    ms = int((now.timestamp() if now else time.time()) * 1000)
-    rand = _RANDOM.getrandbits(80)
-    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64
-    value |= 0b10 << 62 | rand & ((1 << 62) - 1)
-    h = f"{value:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def index_columns(kind: str, body: dict[str, Any]) -> tuple[Any, ...]:
-    """Unsigned lookup columns derived from a body (re-derived and compared by ``verify``)."""
-    amends = None
-    if kind == "amendment":
-        amends, body = body["amends"], body["body"]
-    ref = body.get("pathway_id") if kind in ("pathway_assigned", "pathway_closed", "closure_decision") else None
-    ref = ref or body.get("restriction_id")
-    return body.get("staff_id"), body.get("cohort_id"), ref, amends
-
-
-ACTIVITY_KINDS = frozenset(("scenario_check", "shadow_escalation", "note_assessment"))
-
-
-def activity_row(rowid: int, record: dict[str, Any]) -> tuple[Any, ...]:
-    """The ``record_activity`` lookup row of a check, shadow note or note assessment (filled in
-    Python at insert time: a trigger parsing the JSON body cost more than the rest of a save)."""
-    body = record["body"]
-    return (rowid, record["hash"], body.get("staff_id"), record["kind"], record["created_at"],
-            record["device"], record["seq"], body.get("scenario_id"), body.get("outcome"),
-            body.get("shift_date"), body.get("shift"), body.get("review"), body.get("sequence"),
-            None, f"{record['created_at']} {record['device']} {record['seq']:015d}")
 
 
 def _signed(key: DeviceKey, chunk: list[tuple[dict[str, Any], str, bytes]]) -> list[tuple[dict[str, Any], str]]:
@@ -103,12 +57,6 @@ def _signed(key: DeviceKey, chunk: list[tuple[dict[str, Any], str, bytes]]) -> l
     return out
 
 
-def row_to_record(row: sqlite3.Row | tuple) -> dict[str, Any]:
-    record = dict(zip(RECORD_COLUMNS, row, strict=False))
-    record["body"] = json.loads(record["body"])
-    return record
-
-
 class Store(ProfilesMixin):
     """The supervisor's local store in directory ``home`` (profiles and keys: ``ProfilesMixin``)."""
 
@@ -118,6 +66,7 @@ class Store(ProfilesMixin):
         self.path = self.home / DB_NAME
         self._library = library
         self.library_problems: list[str] = []
+        self._db: Any = None
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
@@ -161,11 +110,17 @@ class Store(ProfilesMixin):
 
     @property
     def db(self) -> Any:
-        """A sqlite-utils view of the same connection, imported on first use (importing
-        sqlite-utils costs about 0.2 s of the app's start-up)."""
-        import sqlite_utils
+        """A sqlite-utils view of the same connection, for the small tables where it says more
+        than hand-written SQL (roster upserts, drafts, settings, schema introspection in verify).
+        Signed records never go through it: the hot path stays raw ``sqlite3``. Imported on first
+        use (importing sqlite-utils costs up to 0.2 s of the app's start-up); its writes run as
+        savepoints inside this store's own transactions (``write``)."""
+        if self._db is None:
+            import sqlite_utils
 
-        return sqlite_utils.Database(self.conn)
+            # recursive_triggers and plugins would change how this connection behaves
+            self._db = sqlite_utils.Database(self.conn, recursive_triggers=False, execute_plugins=False)
+        return self._db
 
     def close(self) -> None:
         self.conn.close()
@@ -189,19 +144,22 @@ class Store(ProfilesMixin):
         return len(rows)
 
     def upsert_roster(self, rows: Iterable[dict[str, str]], cohort_names: dict[str, str] | None = None) -> None:
+        """Add or update staff by id; a new cohort gets its server-given name or one made from
+        its id, and an existing cohort's name changes only when a name is given."""
         rows = list(rows)
         cohort_names = cohort_names or {}
-        with self.write() as conn:
-            for cohort in sorted({r["cohort"] for r in rows}):
-                name = cohort_names.get(cohort) or cohort_display_name(cohort)
-                conn.execute(
-                    "INSERT INTO cohorts VALUES (?, ?) ON CONFLICT(cohort_id) DO UPDATE SET name=excluded.name"
-                    " WHERE ? != ''", (cohort, name, cohort_names.get(cohort, "")))
-            conn.executemany(
-                "INSERT INTO staff VALUES (:staff_id, :name, :role, :cohort) ON CONFLICT(staff_id)"
-                " DO UPDATE SET name=excluded.name, role=excluded.role, cohort_id=excluded.cohort_id",
-                rows,
-            )
+        cohorts = sorted({r["cohort"] for r in rows})
+        with self.write():
+            self.db["cohorts"].insert_all(
+                ({"cohort_id": c, "name": cohort_names.get(c) or cohort_display_name(c)} for c in cohorts),
+                pk="cohort_id", ignore=True)
+            self.db["cohorts"].upsert_all(
+                ({"cohort_id": c, "name": cohort_names[c]} for c in cohorts if cohort_names.get(c)),
+                pk="cohort_id")
+            self.db["staff"].upsert_all(
+                ({"staff_id": r["staff_id"], "name": r["name"], "role": r["role"], "cohort_id": r["cohort"]}
+                 for r in rows),
+                pk="staff_id")
 
     def roster(self, cohort: str | None = None) -> list[dict[str, str]]:
         sql = "SELECT staff_id, name, role, cohort_id FROM staff"
@@ -454,29 +412,25 @@ class Store(ProfilesMixin):
     def save_draft(self, draft_key: str, kind: str, data: dict[str, Any], owner: str | None = None) -> None:
         from supervisor_tui.model.records import utc_now_iso
 
-        with self.write() as conn:
-            conn.execute(
-                "INSERT INTO drafts VALUES (?, ?, ?, ?, ?) ON CONFLICT(owner, draft_key) DO UPDATE SET"
-                " kind=excluded.kind, data=excluded.data, updated_at=excluded.updated_at",
-                (self._owner() if owner is None else owner, draft_key, kind, json.dumps(data), utc_now_iso()),
-            )
+        with self.write():
+            self.db["drafts"].upsert(
+                {"owner": self._owner() if owner is None else owner, "draft_key": draft_key, "kind": kind,
+                 "data": json.dumps(data), "updated_at": utc_now_iso()},
+                pk=("owner", "draft_key"))
 
     def load_draft(self, draft_key: str) -> dict[str, Any] | None:
-        row = self.conn.execute("SELECT data FROM drafts WHERE owner = ? AND draft_key = ?",
-                                (self._owner(), draft_key)).fetchone()
-        return json.loads(row[0]) if row else None
+        for row in self.db["drafts"].rows_where("owner = ? AND draft_key = ?", [self._owner(), draft_key],
+                                                select="data"):
+            return json.loads(row["data"])
+        return None
 
     def discard_draft(self, draft_key: str) -> None:
-        with self.write() as conn:
-            conn.execute("DELETE FROM drafts WHERE owner = ? AND draft_key = ?", (self._owner(), draft_key))
+        with self.write():
+            self.db["drafts"].delete_where("owner = ? AND draft_key = ?", [self._owner(), draft_key])
 
     def drafts(self) -> list[dict[str, Any]]:
-        return [
-            {"draft_key": k, "kind": kind, "updated_at": u}
-            for k, kind, u in self.conn.execute(
-                "SELECT draft_key, kind, updated_at FROM drafts WHERE owner = ? ORDER BY updated_at",
-                (self._owner(),))
-        ]
+        return list(self.db["drafts"].rows_where("owner = ?", [self._owner()],
+                                                 select="draft_key, kind, updated_at", order_by="updated_at"))
 
     # -- sync bookkeeping --------------------------------------------------------------------
     def unsynced_count(self, supervisor: str | None = None) -> int:
@@ -492,13 +446,13 @@ class Store(ProfilesMixin):
             (supervisor,)).fetchone()[0]
 
     def get_setting(self, key: str, default: str | None = None) -> str | None:
+        # raw SQL: read while the app starts, before sqlite-utils is worth importing
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
 
     def set_setting(self, key: str, value: str) -> None:
-        with self.write() as conn:
-            conn.execute("INSERT INTO settings VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                         (key, value))
+        with self.write():
+            self.db["settings"].upsert({"key": key, "value": value}, pk="key")
 
     # -- verification ------------------------------------------------------------------------
     def verify(self, progress: Callable[[int], None] | None = None) -> VerifyReport:

@@ -49,7 +49,7 @@ def _held_lookup(central: Any) -> Callable[[str], dict[str, Any] | None]:
 
 
 def _pages(central: Any) -> Iterator[list[dict[str, Any]]]:
-    from sync.central.base import row_to_record
+    from sync.central.rows import row_to_record
 
     after = 0
     while True:

@@ -22,7 +22,7 @@ _COMPARED = ("kind", "created_at", "device", "seq", "week", "staff_id", "scenari
 
 def amendments(central: Any) -> dict[str, dict[str, Any]]:
     """Amended hash -> latest corrected body (amendments are few; read once)."""
-    from sync.central.base import row_to_record
+    from sync.central.rows import row_to_record
 
     with central.reading() as tx:
         rows = tx.all("SELECT id, kind, schema, author, device, seq, prev, created_at, body, hash, sig FROM records"

@@ -273,7 +273,7 @@ def ensure_facts(central: Any) -> None:
             tx.execute("INSERT INTO meta (key, value) VALUES ('facts_version', ?) ON CONFLICT (key) DO NOTHING",
                        (FACTS_VERSION,))
         else:
-            from sync.central.sqlite_backend import _statements
+            from sync.central.sql import _statements
 
             for statement in _statements(SQLITE):
                 tx.execute(statement)

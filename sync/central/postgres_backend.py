@@ -16,6 +16,7 @@ import psycopg
 from sync.central import exclusions, schema, stamps, summary, web_tables
 from sync.central import facts as _facts
 from sync.central.base import CentralStore, Tx
+from sync.central.rows import INSERT_COLUMNS
 
 _MIGRATE_LOCK = 727_001
 
@@ -79,8 +80,6 @@ class PostgresCentral(CentralStore):
 
     def insert_records(self, tx: Tx, rows: list[tuple]) -> None:
         """COPY: one round trip for the batch instead of one statement per row."""
-        from sync.central.base import INSERT_COLUMNS
-
         with tx.conn.cursor() as cur, cur.copy(f"COPY records ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

@@ -69,9 +69,9 @@ def verify_store(central: Any, stamper: Stamper | None = None, key_path: str | N
     When the stamps were made with other receipt keys than ``stamper``'s (a key from another
     machine or an old one), that is said once and stamps are neither checked nor filled."""
     from sync.central import fact_check
-    from sync.central.base import CentralVerifyReport, _index, row_to_record
     from sync.central.exclusions import excluded
     from sync.central.facts import refresh_amended
+    from sync.central.rows import CentralVerifyReport, _index, row_to_record
 
     report = CentralVerifyReport()
     from sync.central.stamps import note_stamp_key, stamp_keys

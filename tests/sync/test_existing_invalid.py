@@ -9,7 +9,7 @@ import json
 
 from storage import sync_state
 from storage.demo_roster import COHORT_NAMES, demo_roster
-from supervisor_tui.cli import main as cli_main
+from supervisor_tui.shell.cli import main as cli_main
 from sync.client import sync_store
 from sync.server_cli import main as gs_main
 from tests.sync.helpers import enrol, make_laptop

@@ -58,7 +58,8 @@ async def test_first_run_creates_profile_and_loads_demo(tmp_path: Path) -> None:
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "supervisor: use 1-64" in str(app.screen.query_one("#problems", Static).render())
+        first = str(app.screen.query_one("#problems", Static).render())
+        assert "Supervisor id: use 1-64" in first and "Your name: required" in first
         await type_into(pilot, "#supervisor", "SUP09")
         await type_into(pilot, "#name", "Jo Reyes")
         await type_into(pilot, "#passphrase", "short")

@@ -13,7 +13,7 @@ from typing import Any
 
 from textual import events, work
 
-from supervisor_tui.idle import IDLE_DEFAULT, IDLE_RANGE, IDLE_SETTING, idle_minutes  # noqa: F401
+from supervisor_tui.shell.idle import IDLE_DEFAULT, IDLE_RANGE, IDLE_SETTING, idle_minutes  # noqa: F401
 
 IDLE_CHECK_S = 5.0
 _INPUT_EVENTS = (events.Key, events.MouseDown, events.MouseUp, events.MouseScrollDown,

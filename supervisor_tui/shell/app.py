@@ -21,9 +21,9 @@ from textual.reactive import reactive
 import screens
 from storage.overview import roster_overview, unsynced_count
 from storage.store import Store
-from supervisor_tui.idle import IDLE_SETTING, idle_minutes
-from supervisor_tui.keyqueue import KeyQueueMixin
-from supervisor_tui.session import IDLE_CHECK_S, SessionMixin
+from supervisor_tui.shell.idle import IDLE_SETTING, idle_minutes
+from supervisor_tui.shell.keyqueue import KeyQueueMixin
+from supervisor_tui.shell.session import IDLE_CHECK_S, SessionMixin
 
 Clock = Callable[[], dt.datetime]
 SCREENS_DIR = Path(screens.__file__).parent
@@ -332,7 +332,7 @@ class SupervisorApp(SessionMixin, KeyQueueMixin, App):
 
 
 def run(home: str | None = None) -> int:
-    from supervisor_tui.settings import resolve_home
+    from supervisor_tui.shell.settings import resolve_home
 
     store = Store(resolve_home(home))
     try:

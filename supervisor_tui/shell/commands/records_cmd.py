@@ -7,9 +7,15 @@ import json
 import sys
 from pathlib import Path
 
-from supervisor_tui.commands.common import CliError, add_home, add_json, open_store, print_json
-from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
 from supervisor_tui.model.records import KINDS
+from supervisor_tui.shell.commands.common import (
+    CliError,
+    add_home,
+    add_json,
+    open_store,
+    print_json,
+)
+from supervisor_tui.shell.commands.passphrase import add_passphrase_file, unlock
 
 BY_HAND = tuple(k for k in KINDS if k != "key_rotated")  # 'key rotate' makes those
 

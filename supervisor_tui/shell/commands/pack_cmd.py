@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from storage.export import write_output
-from supervisor_tui.commands.common import CliError, add_home, open_store, print_json
-from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
+from supervisor_tui.shell.commands.common import CliError, add_home, open_store, print_json
+from supervisor_tui.shell.commands.passphrase import add_passphrase_file, unlock
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,9 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_pack(args: argparse.Namespace) -> int:
     from storage.control_pack import build_pack
-    from supervisor_tui.commands.core import parse_today
     from supervisor_tui.reports.control_pack import PackError, parse_week
     from supervisor_tui.reports.control_pack_render import render_html, render_text
+    from supervisor_tui.shell.commands.core import parse_today
 
     store = open_store(args)
     if args.sign:  # the review is signed: the passphrase first, before anything is printed

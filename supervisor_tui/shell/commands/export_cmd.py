@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 
 from storage.export import render_local, write_output
-from supervisor_tui.commands.common import (
+from supervisor_tui.reports.evidence import FORMATS
+from supervisor_tui.reports.inputs import ExportError
+from supervisor_tui.reports.pack import verify_pack
+from supervisor_tui.shell.commands.common import (
     EXIT_FAILED,
     EXIT_INVALID,
     CliError,
@@ -16,10 +19,7 @@ from supervisor_tui.commands.common import (
     check_cohort,
     open_store,
 )
-from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
-from supervisor_tui.reports.evidence import FORMATS
-from supervisor_tui.reports.inputs import ExportError
-from supervisor_tui.reports.pack import verify_pack
+from supervisor_tui.shell.commands.passphrase import add_passphrase_file, unlock
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -108,9 +108,9 @@ def cmd_verify_export(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from storage.report_local import local_report
-    from supervisor_tui.commands.core import parse_today
     from supervisor_tui.reports.incidents import IncidentsError, parse_incidents
     from supervisor_tui.reports.report_render import render_report
+    from supervisor_tui.shell.commands.core import parse_today
 
     today = parse_today(args.today)
     incidents = None  # the incidents pulled at the last sync, if any

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from supervisor_tui.commands.common import add_home, add_json, check_cohort, open_store, print_json
+from supervisor_tui.shell.commands.common import (
+    add_home,
+    add_json,
+    check_cohort,
+    open_store,
+    print_json,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

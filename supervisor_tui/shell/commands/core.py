@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from supervisor_tui.commands.common import (
+from supervisor_tui.shell.commands.common import (
     EXIT_FAILED,
     CliError,
     add_home,
@@ -14,7 +14,7 @@ from supervisor_tui.commands.common import (
     open_store,
     print_json,
 )
-from supervisor_tui.commands.passphrase import add_passphrase_file, new_passphrase
+from supervisor_tui.shell.commands.passphrase import add_passphrase_file, new_passphrase
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -6,8 +6,14 @@ import argparse
 import sys
 
 from storage import sync_state
-from supervisor_tui.commands.common import CliError, add_home, add_json, open_store, print_json
-from supervisor_tui.commands.passphrase import (
+from supervisor_tui.shell.commands.common import (
+    CliError,
+    add_home,
+    add_json,
+    open_store,
+    print_json,
+)
+from supervisor_tui.shell.commands.passphrase import (
     ENV_NEW_PASSPHRASE,
     add_passphrase_file,
     new_passphrase,
@@ -78,7 +84,7 @@ def _profile_rows(store) -> list[dict]:
 
 
 def cmd_profile_add(args: argparse.Namespace) -> int:
-    from supervisor_tui.commands.core import _valid_id
+    from supervisor_tui.shell.commands.core import _valid_id
 
     supervisor = _valid_id(args.supervisor, "--supervisor")
     name = args.name.strip()
@@ -188,7 +194,7 @@ def cmd_key_rotate(args: argparse.Namespace) -> int:
 
 
 def cmd_idle_lock(args: argparse.Namespace) -> int:
-    from supervisor_tui.idle import IDLE_RANGE, IDLE_SETTING, idle_minutes
+    from supervisor_tui.shell.idle import IDLE_RANGE, IDLE_SETTING, idle_minutes
 
     store = open_store(args)
     if args.minutes is not None:

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import argparse
 
-from supervisor_tui.commands.common import CliError, add_home, add_json, open_store, print_json
-from supervisor_tui.commands.core import parse_today
-from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
+from supervisor_tui.shell.commands.common import (
+    CliError,
+    add_home,
+    add_json,
+    open_store,
+    print_json,
+)
+from supervisor_tui.shell.commands.core import parse_today
+from supervisor_tui.shell.commands.passphrase import add_passphrase_file, unlock
 
 
 def register(sub: argparse._SubParsersAction) -> None:

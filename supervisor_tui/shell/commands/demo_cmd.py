@@ -8,8 +8,14 @@ import time
 
 from storage.demo import ensure_demo_roster, load_story
 from storage.demo_bulk import add_bulk_records
-from supervisor_tui.commands.common import CliError, add_home, add_json, open_store, print_json
-from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
+from supervisor_tui.shell.commands.common import (
+    CliError,
+    add_home,
+    add_json,
+    open_store,
+    print_json,
+)
+from supervisor_tui.shell.commands.passphrase import add_passphrase_file, unlock
 
 
 def register(sub: argparse._SubParsersAction) -> None:

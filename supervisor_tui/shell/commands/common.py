@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from storage.store import Store
-from supervisor_tui.settings import resolve_home
+from supervisor_tui.shell.settings import resolve_home
 
 EXIT_OK = 0
 EXIT_FAILED = 1

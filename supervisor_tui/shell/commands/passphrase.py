@@ -19,7 +19,7 @@ from pathlib import Path
 
 from storage.keyfile import ENV_PASSPHRASE, MIN_PASSPHRASE, passphrase_problem, strength_hint
 from storage.store import Store
-from supervisor_tui.commands.common import EXIT_INVALID, CliError
+from supervisor_tui.shell.commands.common import EXIT_INVALID, CliError
 
 ENV_NEW_PASSPHRASE = "SUPERVISOR_TUI_NEW_PASSPHRASE"
 NEEDED = (f"passphrase needed: set ${ENV_PASSPHRASE}, give --passphrase-file FILE, or run in a"

@@ -12,7 +12,9 @@ from checklists.loader import ChecklistError
 from storage.roster import RosterError
 from storage.store import AmbiguousProfile, StoreError
 from supervisor_tui import __version__
-from supervisor_tui.commands import (
+from supervisor_tui.model.rules import RecordInvalid
+from supervisor_tui.model.signing import KeyFileError
+from supervisor_tui.shell.commands import (
     checklists_cmd,
     closure_cmd,
     core,
@@ -24,9 +26,7 @@ from supervisor_tui.commands import (
     roster_cmd,
     sync_cmd,
 )
-from supervisor_tui.commands.common import EXIT_FAILED, EXIT_INVALID, CliError
-from supervisor_tui.model.rules import RecordInvalid
-from supervisor_tui.model.signing import KeyFileError
+from supervisor_tui.shell.commands.common import EXIT_FAILED, EXIT_INVALID, CliError
 
 COMMAND_MODULES = [core, identity_cmd, roster_cmd, checklists_cmd, records_cmd, closure_cmd, pack_cmd, demo_cmd,
                    sync_cmd, export_cmd]
@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_app(home: str | None) -> int:
-    from supervisor_tui.app import run  # Textual is imported only when the app runs
+    from supervisor_tui.shell.app import run  # Textual is imported only when the app runs
 
     return run(home)
 

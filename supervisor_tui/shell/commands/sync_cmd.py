@@ -8,7 +8,7 @@ import sys
 from dataclasses import asdict
 
 from storage import sync_state
-from supervisor_tui.commands.common import (
+from supervisor_tui.shell.commands.common import (
     EXIT_FAILED,
     EXIT_INVALID,
     EXIT_OK,
@@ -19,7 +19,7 @@ from supervisor_tui.commands.common import (
     open_store,
     print_json,
 )
-from supervisor_tui.commands.passphrase import add_passphrase_file, unlock
+from supervisor_tui.shell.commands.passphrase import add_passphrase_file, unlock
 
 ENV_RETRY = "SUPERVISOR_TUI_SYNC_RETRY_SECONDS"  # how long to retry an unreachable server
 SYNC_RETRY_DEFAULT = 30.0  # end of shift: ride out a flaky network

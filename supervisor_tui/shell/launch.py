@@ -1,7 +1,7 @@
 """The ``supervisor-tui`` console entry: with no command (optionally ``--home DIR``) it opens
 the app straight away, without building the command-line parser, whose command modules import
 the record models, rules and checklist loader (pydantic: about 0.3 s the app does not need to
-show the roster). Anything else goes to ``supervisor_tui.cli.main`` unchanged."""
+show the roster). Anything else goes to ``supervisor_tui.shell.cli.main`` unchanged."""
 
 from __future__ import annotations
 
@@ -28,13 +28,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     home = app_home(args)
     if home is _NO_HOME:
-        from supervisor_tui.cli import main as cli_main
+        from supervisor_tui.shell.cli import main as cli_main
 
         return cli_main(args)
     from storage.store import StoreError
 
     try:
-        from supervisor_tui.app import run
+        from supervisor_tui.shell.app import run
 
         return run(home)  # type: ignore[arg-type]
     except StoreError as exc:

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from checklists.loader import ChecklistError, Library, load_file, shipped_library
 from checklists.pulled import with_pulled
-from supervisor_tui.commands.common import CliError, add_home, add_json, print_json, resolve_home
+from supervisor_tui.shell.commands.common import (
+    CliError,
+    add_home,
+    add_json,
+    print_json,
+    resolve_home,
+)
 
 
 def _library(args: argparse.Namespace) -> Library:
