@@ -1,6 +1,6 @@
-"""The small tables written through sqlite-utils (roster, drafts, settings) and the schema checks
-``verify`` makes with it: same behaviour as the hand-written SQL they replaced, inside the
-store's own transactions."""
+"""The small tables: roster upserts (through sqlite-utils, inside the store's own transactions),
+drafts and settings (hand-written SQL: the TUI writes them constantly), and the schema checks
+``verify`` makes with sqlite-utils."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_drafts_belong_to_their_owner_and_round_trip(store: Store) -> None:
     assert rows == [("SUP09", "note:S002")]
 
 
-def test_settings_and_a_failed_transaction_leaves_nothing(store: Store) -> None:
+def test_settings_and_a_failed_transaction_leaves_nothing_of_a_sqlite_utils_write(store: Store) -> None:
     store.set_setting("idle_minutes", "10")
     store.set_setting("idle_minutes", "15")
     assert store.get_setting("idle_minutes") == "15"
