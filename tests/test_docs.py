@@ -106,6 +106,24 @@ def test_cli_reference_names_every_command_and_option():
     assert seen > 40  # both programs' commands were walked
 
 
+def test_readme_keeps_the_quick_start_and_stays_short():
+    text = README.read_text(encoding="utf-8")
+    assert QUICK_START in text.split("## Quick start", 1)[1]
+    assert len(text.splitlines()) <= 150
+
+
+def test_readme_links_into_docs_point_at_pages_and_headings_that_exist():
+    text = README.read_text(encoding="utf-8")
+    links = re.findall(r"\]\((docs/[^)#\s]+)(?:#([^)\s]+))?\)", text)
+    assert len(links) >= 10
+    for path, anchor in links:
+        target = ROOT / path
+        assert target.is_file(), path
+        if anchor:
+            slugs = {_slug(h) for h in re.findall(r"(?m)^#{1,6} (.+)$", target.read_text(encoding="utf-8"))}
+            assert anchor in slugs, f"{path}#{anchor}"
+
+
 COMMAND_LINE = re.compile(r"(?:^|`|\$ )((?:supervisor-tui|governance-store)(?: [^`\n#]*)?)", re.MULTILINE)
 
 
