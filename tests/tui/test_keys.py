@@ -68,3 +68,27 @@ async def test_typing_into_a_select_chooses_the_option(demo_home: Path) -> None:
         await settle(pilot)
         assert app.screen.query_one("#staff_choice", Select).value == "supervisor"
         assert app.screen.query_one("#situation", Input).value == ""  # nothing went elsewhere
+
+
+async def test_keys_typed_while_the_staff_screen_opens_are_kept(demo_home: Path) -> None:
+    """Roster: "/", a name, Enter, and straight on "c", the scenario, Enter and marks, typed
+    before the person's screen is shown (their detail is still being read): every key lands on
+    the person's screen and then the runner, none on the roster (where "c" is the cohort filter)."""
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"S006")
+        await settle(pilot)
+        with app.store_lock:  # the person's detail cannot be read while the trainer types on
+            await pilot.press("enter", "c", "down", "down", "down", "enter", "p", "p", "f")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "RosterScreen"  # nothing has opened yet
+        await settle(pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "ScenarioScreen", type(screen).__name__
+        assert screen.staff_id == "S006"
+        assert screen.scenario.id == "new-confusion-news2"  # the fourth in the list
+        assert sorted(screen.results.values()) == ["fail", "pass", "pass"]
+        assert app.screen_stack[-2].staff_id == "S006"
+        roster = app.screen_stack[-3]
+        assert not roster.query_one("#cohort", Select).expanded  # "c" never reached the roster
