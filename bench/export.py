@@ -17,7 +17,7 @@ see README "Governance report" for how to run it there. The last line is JSON.
 
 With ``--central`` the same records are pushed (and checked) into a central store, a SQLite
 file or a throwaway PostgreSQL 15 cluster, and the figures are for ``governance-store export``
-and ``report`` (``supervisor_tui.export.central``). ``--bulk`` inserts the signed records
+and ``report`` (``sync.central.export``). ``--bulk`` inserts the signed records
 straight into the central tables instead (``bench.central_load``: ``executemany`` on SQLite,
 ``COPY`` on PostgreSQL; the fact-table triggers fire, and each batch is stamped with the bench's
 server key and folded into the report's summary tables, as on a push; the checks are skipped), and
@@ -47,8 +47,8 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 # Bench stores seal their keys under a throwaway passphrase (never a real one).
 os.environ.setdefault("SUPERVISOR_TUI_PASSPHRASE", "bench passphrase, not a secret")
 
+from storage.demo import bulk_items, ensure_demo_roster, load_story  # noqa: E402
 from storage.store import RECORD_COLUMNS, Store  # noqa: E402
-from supervisor_tui.demo import bulk_items, ensure_demo_roster, load_story  # noqa: E402
 
 
 def build(home: Path, staff: int) -> Store:
@@ -90,8 +90,8 @@ def peak_rss_mb() -> float:
 
 def measure(home: Path, staff_id: str, what: str, repeat: int) -> dict:
     """Run in a child process: time one operation and report peak RSS."""
-    from supervisor_tui.export import render_local
-    from supervisor_tui.export.report_local import local_report
+    from storage.export import render_local
+    from storage.report_local import local_report
 
     store = Store(home)
     today = dt.date.today()
@@ -127,14 +127,14 @@ def measure(home: Path, staff_id: str, what: str, repeat: int) -> dict:
 
 def measure_central(url: str, staff_id: str, what: str, repeat: int) -> dict:
     """Run in a child process against the central store at ``url``."""
-    from supervisor_tui.export import render_history
-    from supervisor_tui.export.central import central_report, gather_central
+    from supervisor_tui.reports.evidence import render_history
     from sync.central import open_central
+    from sync.central.export import central_report, gather_central
 
     central = open_central(url)
     if SERVER_KEY:  # as governance-store export does with the server key at hand
+        from supervisor_tui.model.signing import DeviceKey
         from sync.central.stamps import stamper_for_key
-        from sync.signing import DeviceKey
 
         central.stamper = stamper_for_key(DeviceKey.load(Path(SERVER_KEY)))
     today = dt.date.today()
@@ -296,9 +296,9 @@ def main() -> int:
         elif args.central == "sqlite":
             CENTRAL_URL = f"sqlite:///{Path(tmp) / 'central.db'}"
         if CENTRAL_URL:
+            from supervisor_tui.model.signing import DeviceKey
             from sync.central import open_central
             from sync.central.stamps import stamper_for_key
-            from sync.signing import DeviceKey
 
             central = open_central(CENTRAL_URL)
             key = DeviceKey.generate()  # the bench server's key: stamps records as they arrive

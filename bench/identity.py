@@ -39,12 +39,12 @@ os.environ["SUPERVISOR_TUI_PASSPHRASE"] = PASSPHRASE
 SAVE_CHILD = r"""
 import datetime as dt, json, sys, time
 from storage.store import Store
-from supervisor_tui.demo import bulk_items, ensure_demo_roster
+from storage.demo import bulk_items, ensure_demo_roster
 home, count, legacy = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "legacy"
 store = Store(home)
 store.init_profile("SUP01", "Bench")
 if legacy:  # this code, but the key held as it was loaded from a plaintext file before
-    from sync.signing import DeviceKey
+    from supervisor_tui.model.signing import DeviceKey
     store.remember_key(store.profile.device, DeviceKey.generate())
     store.conn.execute("UPDATE devices SET public_key = ? WHERE device = ?",
                        (store._keys[store.profile.device].public_key_hex, store.profile.device))

@@ -29,10 +29,10 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 # Bench stores seal their keys under a throwaway passphrase (never a real one).
 os.environ.setdefault("SUPERVISOR_TUI_PASSPHRASE", "bench passphrase, not a secret")
 
+from storage.demo import bulk_items, ensure_demo_roster  # noqa: E402
 from storage.store import Store  # noqa: E402
-from supervisor_tui.demo import bulk_items, ensure_demo_roster  # noqa: E402
-from sync.canonical import canonical_bytes  # noqa: E402
-from sync.signing import DeviceKey  # noqa: E402
+from supervisor_tui.model.canonical import canonical_bytes  # noqa: E402
+from supervisor_tui.model.signing import DeviceKey  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -28,11 +28,11 @@ sys.path.insert(0, str(ROOT))
 # Bench stores seal their keys under a throwaway passphrase (never a real one).
 os.environ.setdefault("SUPERVISOR_TUI_PASSPHRASE", "bench passphrase, not a secret")
 
+from storage.demo import bulk_items  # noqa: E402
+from storage.demo_roster import COHORT_NAMES, demo_roster  # noqa: E402
 from storage.store import Store, index_columns  # noqa: E402
-from supervisor_tui.demo import bulk_items  # noqa: E402
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster  # noqa: E402
+from supervisor_tui.model.checks import Verifier, computed_hash  # noqa: E402
 from sync.central import open_central  # noqa: E402
-from sync.central.checks import Verifier, computed_hash  # noqa: E402
 from sync.client import sync_store  # noqa: E402
 
 

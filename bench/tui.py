@@ -42,7 +42,7 @@ os.environ.setdefault("SUPERVISOR_TUI_PASSPHRASE", "bench passphrase, not a secr
 APP_CHILD = r"""
 import asyncio, json, os, resource, sys, time
 from storage.store import Store
-from supervisor_tui.app import SupervisorApp
+from supervisor_tui.shell.app import SupervisorApp
 
 async def main():
     store = Store(sys.argv[1])
@@ -121,8 +121,8 @@ def child(code: str, *args: str) -> dict:
 
 
 def build_store(home: Path, staff: int, records: int) -> None:
+    from storage.demo import bulk_items, ensure_demo_roster, load_story
     from storage.store import Store
-    from supervisor_tui.demo import bulk_items, ensure_demo_roster, load_story
 
     store = Store(home)
     store.init_profile("SUP01", "Bench Supervisor")

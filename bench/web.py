@@ -53,8 +53,9 @@ def _best(fn, repeat: int) -> float:
 def measure(url: str, repeat: int, key) -> dict:
     import httpx
 
-    from supervisor_tui.export.central import CONTROL_SQL, FIELDS, touching_rows
-    from supervisor_tui.export.central_facts import (
+    from sync.central import open_central
+    from sync.central.export import CONTROL_SQL, FIELDS, touching_rows
+    from sync.central.report_facts import (
         MISSING_SQL,
         WEEKLY_SQL,
         _first_sql,
@@ -64,7 +65,6 @@ def measure(url: str, repeat: int, key) -> dict:
         _shifts_sql,
         pathway_staff,
     )
-    from sync.central import open_central
     from sync.server.app import create_app
     from sync.web import sessions
     from sync.web.accounts import add_user, complete_setup
@@ -159,7 +159,7 @@ def main() -> int:
     parser.add_argument("--server-key", metavar="PATH", help="with --central-url: the key that stamped its records")
     args = parser.parse_args()
     if args.central_url:
-        from sync.signing import DeviceKey
+        from supervisor_tui.model.signing import DeviceKey
 
         key = DeviceKey.load(Path(args.server_key)) if args.server_key else DeviceKey.generate()
         result = measure(args.central_url, args.repeat, key)
@@ -191,9 +191,9 @@ def main() -> int:
             else:
                 url = f"sqlite:///{Path(tmp) / 'central.db'}"
             try:
+                from supervisor_tui.model.signing import DeviceKey
                 from sync.central import open_central
                 from sync.central.stamps import stamper_for_key
-                from sync.signing import DeviceKey
 
                 central = open_central(url)
                 key = DeviceKey.generate()  # the bench server's receipt key: stamps records as they arrive

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from storage.store import Store  # noqa: E402
-from supervisor_tui.app import SupervisorApp  # noqa: E402
+from supervisor_tui.shell.app import SupervisorApp  # noqa: E402
 from tests.conftest import TEST_PASSPHRASE  # noqa: E402  (sets the test passphrase and KDF)
 from tests.tui.conftest import FIXED, build_seeded  # noqa: E402
 from tests.tui.test_snapshots import FLOWS  # noqa: E402

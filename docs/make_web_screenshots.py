@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from storage.demo_roster import COHORT_NAMES, demo_roster  # noqa: E402
 from storage.store import Store  # noqa: E402
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster  # noqa: E402
 from sync.central import open_central  # noqa: E402
 from tests.tui.conftest import FIXED, build_seeded  # noqa: E402
 from tests.web.conftest import CHROMIUM_ARGS  # noqa: E402

@@ -22,7 +22,7 @@ from screens.form import FormScreen, make_textarea
 from screens.header import AppHeader
 from screens.tables import fit_columns
 from storage.overview import awaiting_decision, pathway_views
-from supervisor_tui.rules import RecordInvalid
+from supervisor_tui.model.rules import RecordInvalid
 
 
 def evidence_summary(view: dict[str, Any]) -> Text:

@@ -123,7 +123,7 @@ def _resume_session(app: Any, session_id: str) -> None:
 def _look_up_and_open(app: Any, draft: Draft) -> None:
     """In a thread worker: find what the draft's form is about, then open the form on the UI
     thread (screens are built there, not in the worker)."""
-    from screens.correction import open_correction
+    from screens.correct_record import open_correction
     from screens.pathway import ClosePathwayScreen
     from screens.restrictions import LiftRestrictionScreen, ReviewRestrictionScreen
     from storage.overview import all_restrictions, pathway_views

@@ -17,8 +17,8 @@ from textual.widgets import Button, Label, Static
 from screens.common import alive
 from screens.footer import AppFooter
 from screens.header import AppHeader
-from screens.identity import PassphrasePair
 from screens.inputs import make_input
+from screens.passphrase import PassphrasePair
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
@@ -164,7 +164,7 @@ class FirstRunScreen(Screen):
 
     @work(thread=True, exclusive=True)
     def _load(self, path: Path | None) -> None:
-        from supervisor_tui.demo import ensure_demo_roster, load_story
+        from storage.demo import ensure_demo_roster, load_story
 
         app: Any = self.app
         try:

@@ -30,7 +30,7 @@ from screens.footer import AppFooter
 from screens.form_problems import ProblemsMixin
 from screens.inputs import make_input, make_textarea  # noqa: F401 - re-exported for the forms
 from screens.select_keys import SelectTyping
-from supervisor_tui.rules import RecordInvalid
+from supervisor_tui.model.rules import RecordInvalid
 
 DRAFT_DELAY = 0.4  # seconds of no typing before the draft is written
 KEPT_IN_CORRECTIONS = ("session_id", "pathway_id", "after")
@@ -64,7 +64,7 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
 
     def _hold_keys(self) -> None:
         """Keys typed before the form is ready (draft restored, field focused) are queued by
-        the app and replayed then (``supervisor_tui.keyqueue``), never dropped."""
+        the app and replayed then (``supervisor_tui.shell.keyqueue``), never dropped."""
         try:
             app: Any = self.app
         except Exception:  # noqa: BLE001 - built outside a running app (unit tests)

@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.widgets import Checkbox, Label, Select, Static
 
-from supervisor_tui.rules import RecordInvalid
+from supervisor_tui.model.rules import RecordInvalid
 
 
 class ProblemsMixin:

@@ -17,7 +17,7 @@ from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int
 from screens.toggles import TickBox, TickList
-from supervisor_tui.rules import RecordInvalid
+from supervisor_tui.model.rules import RecordInvalid
 
 
 class AssignPathwayScreen(FormScreen):

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from checklists.loader import Library
-from supervisor_tui.rules import PathwayInfo, RecordInvalid, RestrictionInfo, prepare_body
+from supervisor_tui.model.rules import PathwayInfo, RecordInvalid, RestrictionInfo, prepare_body
 
 
 class PreviewContext:

@@ -41,7 +41,7 @@ def _grid(label_style: str = "bold") -> Table:
 def _details(kind: str, body: dict[str, Any], library: Any) -> list[RenderableType]:
     """The body in words: the export's plain-language details, with scenario items and note
     elements one per line in the checklist's own wording."""
-    from supervisor_tui.export.describe import describe
+    from supervisor_tui.reports.describe import describe
 
     titles = {key: c.title for key, c in library.by_key.items()} if library else {}
     title, _outcome, details = describe(kind, body, titles)
@@ -254,7 +254,7 @@ class RecordScreen(ModalScreen[None]):
         self.load()
 
     def action_amend(self) -> None:
-        from screens.correction import open_correction
+        from screens.correct_record import open_correction
 
         if self.view is None:
             return

@@ -21,9 +21,9 @@ from textual.widgets import Select, Static
 
 from screens.footer import AppFooter
 from screens.header import AppHeader
+from storage.report_local import local_report
 from storage.store import Store
-from supervisor_tui.export.report_local import local_report
-from supervisor_tui.export.report_render import text_lines
+from supervisor_tui.reports.report_render import text_lines
 
 ALL = "__all__"
 
@@ -126,7 +126,7 @@ class ReportScreen(Screen):
         if not shown:
             lines.append("No cohorts on the roster: import a roster first.")
         if self.report.get("sessions"):
-            from supervisor_tui.export.sessions import session_lines
+            from supervisor_tui.reports.sessions import session_lines
 
             lines += [""] + session_lines(self.report["sessions"])
         self.query_one("#report-text", Static).update("\n".join(lines))

@@ -23,7 +23,7 @@ from screens.preview import as_int
 from screens.tables import fit_columns
 from screens.toggles import TickList
 from storage.overview import all_restrictions
-from supervisor_tui.rules import RecordInvalid
+from supervisor_tui.model.rules import RecordInvalid
 
 
 def restriction_menu(app: Any, staff_id: str | None, restrictions: list[dict[str, Any]],

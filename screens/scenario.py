@@ -23,7 +23,7 @@ from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
 from screens.preview import as_int, preview
 from screens.toggles import DotButton
-from supervisor_tui.rules import RecordInvalid
+from supervisor_tui.model.rules import RecordInvalid
 
 MARKS = {"pass": ("PASS", "green"), "fail": ("FAIL", "bold red"), "n/a": ("n/a", "dim"),
          None: ("····", "dim")}

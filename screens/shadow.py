@@ -15,7 +15,7 @@ from checklists.models import ENDPOINT_LABELS, ENDPOINTS
 from screens.footer import AppFooter
 from screens.form import FormScreen, make_input, make_textarea
 from screens.header import AppHeader
-from supervisor_tui.rules import RecordInvalid
+from supervisor_tui.model.rules import RecordInvalid
 
 ENDPOINT_OPTIONS = [(ENDPOINT_LABELS[e], e) for e in ENDPOINTS]
 

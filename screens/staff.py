@@ -395,7 +395,7 @@ class StaffScreen(Screen):
         self.action_view_record()
 
     def action_amend(self) -> None:
-        from screens.correction import open_correction
+        from screens.correct_record import open_correction
 
         key = self.query_one(LineTable).cursor_key
         if key is None:
@@ -420,7 +420,7 @@ class StaffScreen(Screen):
     def _export(self, fmt: str) -> None:
         app: Any = self.app
         try:
-            from supervisor_tui.export import export_staff
+            from storage.export import export_staff
         except ImportError:
             app.call_from_thread(app.notify, "Export is not available in this build.",
                                  severity="warning")

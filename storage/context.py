@@ -1,19 +1,21 @@
-"""The store's answers to what ``supervisor_tui.rules`` needs to know (roster, pathways,
+"""The store's answers to what ``supervisor_tui.model.rules`` needs to know (roster, pathways,
 restrictions, records by hash), for validating a record inside the save transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage import decisions, projections
-from storage.store import Store
-from supervisor_tui.records import DECISION_KINDS
-from supervisor_tui.rules import PathwayInfo, RestrictionInfo
+from supervisor_tui.model.records import DECISION_KINDS
+from supervisor_tui.model.rules import PathwayInfo, RestrictionInfo
+from supervisor_tui.reports import decisions, projections
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 
 class StoreContext:
-    """What ``supervisor_tui.rules`` needs to know, answered from the store."""
+    """What ``supervisor_tui.model.rules`` needs to know, answered from the store."""
 
     def __init__(self, store: Store, today: dt.date):
         self.store = store

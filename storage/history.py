@@ -1,5 +1,5 @@
 """Rules that need the record history, checked inside the save transaction after the body rules
-(``supervisor_tui.rules``) passed, so the TUI, ``record add`` and bulk appends refuse alike:
+(``supervisor_tui.model.rules``) passed, so the TUI, ``record add`` and bulk appends refuse alike:
 
 - an amendment must start from the latest correction of its record (``base`` names it; a first
   correction has none), so a second correction can never silently undo the first;
@@ -92,14 +92,14 @@ def incident_date(ctx: Any, pathway_id: str | None) -> tuple[str, dt.date] | Non
 def note_attempts(store: Any, staff_id: str) -> dict[tuple[str, int], list[dict[str, Any]]]:
     """(review, note #) -> the person's note assessments as they now read (latest correction
     applied), oldest first: ``{"hash", "attempt", "outcome", "created_at"}`` each."""
-    from storage import projections
+    from supervisor_tui.reports import projections
 
     rows = store.conn.execute(
         "SELECT id, kind, schema, author, device, seq, prev, created_at, body, hash, sig FROM records"
         " WHERE (staff_id = ? AND kind = 'note_assessment')"
         " OR amends IN (SELECT hash FROM records WHERE staff_id = ? AND kind = 'note_assessment')",
         (staff_id, staff_id)).fetchall()
-    from storage.store import row_to_record
+    from storage.rows import row_to_record
 
     chains: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for eff in projections.effective_records([row_to_record(r) for r in rows]):

@@ -7,40 +7,15 @@ the file formats are not needed to open a store and read it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sync.signing import DeviceKey
+    from supervisor_tui.model.signing import DeviceKey
+
+from storage.profile import AmbiguousProfile, KeyLocked, Profile, StoreError  # noqa: F401
 
 KEY_NAME = "device.key"  # an old store's plaintext key, sealed by 'passphrase set' or the app
-
-
-class StoreError(Exception):
-    """A store operation that cannot be done (no profile, key exists...)."""
-
-
-class KeyLocked(StoreError):
-    """Signing needs the profile's key, and it is not unlocked."""
-
-
-class AmbiguousProfile(StoreError):
-    """Several profiles and none chosen (``--as ID`` or ``$SUPERVISOR_TUI_PROFILE``)."""
-
-    def __init__(self, profiles: list[Profile]):
-        self.profiles = profiles
-        listed = ", ".join(f"{p.supervisor} ({p.name})" for p in profiles)
-        super().__init__(f"several supervisors use this store; choose one with --as ID or"
-                         f" $SUPERVISOR_TUI_PROFILE: {listed}")
-
-
-@dataclass(frozen=True)
-class Profile:
-    supervisor: str
-    name: str
-    device: str
-    created_at: str
 
 
 class ProfilesMixin:

@@ -31,7 +31,7 @@ import nacl.secret
 import nacl.signing
 import nacl.utils
 
-from sync.signing import KeyFileError
+from supervisor_tui.model.signing import KeyFileError
 
 ENV_PASSPHRASE = "SUPERVISOR_TUI_PASSPHRASE"
 # Test suites only: Argon2id at libsodium's minimum limits, so hundreds of test stores open fast.

@@ -6,7 +6,7 @@ answers (state, open pathways with progress, active restrictions, next due date,
 few indexed queries:
 
 * the *control* records (pathways, closures, restrictions and their amendments) are few, so they
-  are read whole and projected with ``storage.projections``;
+  are read whole and projected with ``supervisor_tui.reports.projections``;
 * for pathway progress only light columns of the members' activity records (scenario checks,
   shadow notes, note assessments made since the pathway opened) are read, with the fields the
   requirement rules need are read from ``record_activity``, a lookup table kept by triggers
@@ -20,11 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage import projections
-from storage.projections import Effective
-from storage.store import RECORD_COLUMNS, Store, row_to_record
+from storage.rows import RECORD_COLUMNS, row_to_record
+from supervisor_tui.reports import projections
+from supervisor_tui.reports.projections import Effective
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 CONTROL_KINDS = ("pathway_assigned", "pathway_closed", "closure_decision", "restriction_started",
                  "restriction_reviewed", "restriction_lifted")  # = migration 7's partial index

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from storage.store import Profile, Store
-    from sync.signing import DeviceKey
+    from storage.profile import Profile
+    from storage.store import Store
+    from supervisor_tui.model.signing import DeviceKey
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def legacy_key_path(home: Path) -> Path:
 
 
 def new_device_id() -> str:
-    from storage.store import uuid7
+    from storage.rows import uuid7
 
     return f"dev-{uuid7()[:8]}{os.urandom(2).hex()}"
 
@@ -59,9 +60,9 @@ def own_devices(store: Store, supervisor: str | None = None) -> list[OwnDevice]:
 def create_profile(store: Store, supervisor: str, name: str, passphrase: str) -> tuple[Profile, DeviceKey]:
     """A new profile with a new key pair sealed under ``passphrase`` (refused when too short)."""
     from storage.keyfile import check_new_passphrase, seal_seed, write_key_file
-    from storage.store import Profile, StoreError
-    from supervisor_tui.records import utc_now_iso
-    from sync.signing import DeviceKey
+    from storage.profile import Profile, StoreError
+    from supervisor_tui.model.records import utc_now_iso
+    from supervisor_tui.model.signing import DeviceKey
 
     check_new_passphrase(passphrase)
     if any(p.supervisor == supervisor for p in store.profiles()):
@@ -83,8 +84,8 @@ def create_profile(store: Store, supervisor: str, name: str, passphrase: str) ->
 def open_device_key(store: Store, device: str, passphrase: str) -> DeviceKey:
     """Open one own device's key (Argon2id: run it off the UI thread)."""
     from storage.keyfile import open_seed, read_key_file
-    from storage.store import StoreError
-    from sync.signing import DeviceKey
+    from storage.profile import StoreError
+    from supervisor_tui.model.signing import DeviceKey
 
     path = key_path(store.home, device)
     if not path.exists() and legacy_key_path(store.home).exists():
@@ -101,7 +102,7 @@ def open_device_key(store: Store, device: str, passphrase: str) -> DeviceKey:
 def open_retired_keys(store: Store, supervisor: str, passphrase: str) -> dict[str, DeviceKey]:
     """The keys a rotation retired that still have records to push and open with
     ``passphrase`` (a forgotten passphrase's old key does not: skipped)."""
-    from sync.signing import KeyFileError
+    from supervisor_tui.model.signing import KeyFileError
 
     found = {}
     for dev in own_devices(store, supervisor):
@@ -133,8 +134,8 @@ def migrate_legacy_key(store: Store, passphrase: str) -> DeviceKey:
         shred,
         write_key_file,
     )
-    from storage.store import StoreError
-    from sync.signing import DeviceKey, KeyFileError
+    from storage.profile import StoreError
+    from supervisor_tui.model.signing import DeviceKey, KeyFileError
 
     legacy = legacy_key_path(store.home)
     profiles = store.profiles()
@@ -196,9 +197,9 @@ def rotate_key(store: Store, supervisor: str, passphrase: str, reason: str | Non
     """A new key pair and device for ``supervisor``: the old chain is closed by a
     ``key_rotated`` record (signed by the old key) naming the new device and public key."""
     from storage.keyfile import seal_seed, write_key_file
-    from storage.store import Profile, StoreError
-    from supervisor_tui.records import BODY_MODELS, utc_now_iso
-    from sync.signing import DeviceKey
+    from storage.profile import Profile, StoreError
+    from supervisor_tui.model.records import BODY_MODELS, utc_now_iso
+    from supervisor_tui.model.signing import DeviceKey
 
     profile = next((p for p in store.profiles() if p.supervisor == supervisor), None)
     if profile is None:
@@ -233,9 +234,9 @@ def reset_forgotten(store: Store, supervisor: str, new_passphrase: str) -> Profi
     ``key_rotated`` record (the old key cannot sign one). The old device's records stay valid
     and attributable; the new device needs a new enrolment token from the IT admin."""
     from storage.keyfile import check_new_passphrase, seal_seed, write_key_file
-    from storage.store import Profile, StoreError
-    from supervisor_tui.records import utc_now_iso
-    from sync.signing import DeviceKey
+    from storage.profile import Profile, StoreError
+    from supervisor_tui.model.records import utc_now_iso
+    from supervisor_tui.model.signing import DeviceKey
 
     check_new_passphrase(new_passphrase)
     profile = next((p for p in store.profiles() if p.supervisor == supervisor), None)

@@ -19,7 +19,7 @@ def record_view(store: Store, record_hash: str) -> dict[str, Any] | None:
     this laptop (False for another supervisor's record pulled from the central store);
     ``attempts``: for a note assessment, every attempt at the same note (its rework chain).
     """
-    from sync.signing import check_record
+    from supervisor_tui.model.signing import check_record
 
     record = store.record_by_hash(record_hash)
     if record is None:

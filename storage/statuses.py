@@ -35,8 +35,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from storage import projections
-from storage.store import RECORD_COLUMNS, index_columns
+from storage.rows import RECORD_COLUMNS, index_columns
+from supervisor_tui.reports import projections
 
 if TYPE_CHECKING:
     from storage.store import Store

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import random
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from storage import projections
 from storage.identity import KEY_NAME as IDENTITY_KEY_NAME
 from storage.identity import (  # noqa: F401 - the errors are re-exported
     AmbiguousProfile,
@@ -29,7 +24,17 @@ from storage.identity import (  # noqa: F401 - the errors are re-exported
 )
 from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
 from storage.roster import cohort_display_name, parse_roster
-from sync.canonical import canonical_bytes
+from storage.rows import (  # noqa: F401 - re-exported for callers of storage.store
+    ACTIVITY_KINDS,
+    RECORD_COLUMNS,
+    VerifyReport,
+    activity_row,
+    index_columns,
+    row_to_record,
+    uuid7,
+)
+from supervisor_tui.model.canonical import canonical_bytes
+from supervisor_tui.reports import projections
 
 # The checklist library and record models (pydantic), the rules and the signing code (PyNaCl)
 # are imported where first used: opening a store and reading it (the TUI's roster) needs none of
@@ -37,67 +42,10 @@ from sync.canonical import canonical_bytes
 if TYPE_CHECKING:
     from checklists.loader import Library
     from storage.context import StoreContext
-    from sync.signing import DeviceKey
+    from supervisor_tui.model.signing import DeviceKey
 
 DB_NAME = "store.db"
 KEY_NAME = IDENTITY_KEY_NAME
-RECORD_COLUMNS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
-                  "hash", "sig")
-
-
-@dataclass
-class VerifyReport:
-    count: int = 0
-    problems: list[str] = field(default_factory=list)
-    # pulled records kept out of the log because they fail the acceptance rules (not problems
-    # of this store: they were never used here)
-    set_aside: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-_RANDOM = random.Random(os.urandom(32))
-
-
-def uuid7(now: dt.datetime | None = None) -> str:
-    """A time-ordered UUID (version 7, RFC 9562); uniqueness, not secrecy, is what matters."""
-    ms = int((now.timestamp() if now else time.time()) * 1000)
-    rand = _RANDOM.getrandbits(80)
-    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64
-    value |= 0b10 << 62 | rand & ((1 << 62) - 1)
-    h = f"{value:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def index_columns(kind: str, body: dict[str, Any]) -> tuple[Any, ...]:
-    """Unsigned lookup columns derived from a body (re-derived and compared by ``verify``)."""
-    amends = None
-    if kind == "amendment":
-        amends, body = body["amends"], body["body"]
-    ref = body.get("pathway_id") if kind in ("pathway_assigned", "pathway_closed", "closure_decision") else None
-    ref = ref or body.get("restriction_id")
-    return body.get("staff_id"), body.get("cohort_id"), ref, amends
-
-
-ACTIVITY_KINDS = frozenset(("scenario_check", "shadow_escalation", "note_assessment"))
-
-
-def activity_row(rowid: int, record: dict[str, Any]) -> tuple[Any, ...]:
-    """The ``record_activity`` lookup row of a check, shadow note or note assessment (filled in
-    Python at insert time: a trigger parsing the JSON body cost more than the rest of a save)."""
-    body = record["body"]
-    return (rowid, record["hash"], body.get("staff_id"), record["kind"], record["created_at"],
-            record["device"], record["seq"], body.get("scenario_id"), body.get("outcome"),
-            body.get("shift_date"), body.get("shift"), body.get("review"), body.get("sequence"),
-            None, f"{record['created_at']} {record['device']} {record['seq']:015d}")
-
-
-def row_to_record(row: sqlite3.Row | tuple) -> dict[str, Any]:
-    record = dict(zip(RECORD_COLUMNS, row, strict=False))
-    record["body"] = json.loads(record["body"])
-    return record
 
 
 class Store(ProfilesMixin):
@@ -253,8 +201,8 @@ class Store(ProfilesMixin):
     def _sign_next(self, profile: Profile, kind: str, body: dict[str, Any], now: dt.datetime,
                    head: tuple[int, str], schema: int | None = None,
                    key: DeviceKey | None = None) -> tuple[dict[str, Any], str]:
-        from supervisor_tui.records import current_schema, utc_now_iso
-        from sync.signing import seal_with_body_json
+        from supervisor_tui.model.records import current_schema, utc_now_iso
+        from supervisor_tui.model.signing import seal_with_body_json
 
         unsigned = {
             "id": uuid7(now), "kind": kind, "schema": schema or current_schema(kind), "author": profile.supervisor,
@@ -268,7 +216,7 @@ class Store(ProfilesMixin):
                schema: int | None = None) -> dict[str, Any]:
         """Validate, derive, sign and durably append one record; return it. ``schema``: an older
         body schema of the kind (tests and imports of old-style records; default the current)."""
-        from supervisor_tui.rules import prepare_body
+        from supervisor_tui.model.rules import prepare_body
 
         profile = self.require_profile()
         now = now or dt.datetime.now(dt.UTC)
@@ -282,7 +230,7 @@ class Store(ProfilesMixin):
 
     def append_many(self, items: Iterable[tuple[str, Any, dt.datetime]]) -> int:
         """Append many records in one transaction (bulk import and demo data)."""
-        from supervisor_tui.rules import prepare_body
+        from supervisor_tui.model.rules import prepare_body
 
         profile = self.require_profile()
         count = 0
@@ -397,7 +345,7 @@ class Store(ProfilesMixin):
         return profile.supervisor if profile else ""
 
     def save_draft(self, draft_key: str, kind: str, data: dict[str, Any], owner: str | None = None) -> None:
-        from supervisor_tui.records import utc_now_iso
+        from supervisor_tui.model.records import utc_now_iso
 
         with self.write() as conn:
             conn.execute(
@@ -457,7 +405,7 @@ def _refuse_history(context: StoreContext, kind: str, body: dict[str, Any]) -> N
     """Raise ``RecordInvalid`` for what the record history forbids (``storage.history``)."""
     problems = context.history_problems(kind, body)
     if problems:
-        from supervisor_tui.rules import RecordInvalid
+        from supervisor_tui.model.rules import RecordInvalid
 
         raise RecordInvalid(problems)
 

@@ -8,9 +8,12 @@ verified their signatures, together with their device's public key.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage.store import RECORD_COLUMNS, Store, row_to_record
+from storage.rows import RECORD_COLUMNS, row_to_record
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 SETTING_SERVER = "server_url"
 SETTING_SERVER_KEY = "server_key"

@@ -5,14 +5,18 @@ file against the registered public key, and that records the central store accep
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from storage.store import RECORD_COLUMNS, Store, VerifyReport, index_columns, row_to_record
-from sync.canonical import canonical_bytes
+from storage.rows import RECORD_COLUMNS, VerifyReport, index_columns, row_to_record
+from supervisor_tui.model.canonical import canonical_bytes
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 
 def verify_store(store: Store, progress: Callable[[int], None] | None = None) -> VerifyReport:
     """Re-check every record's hash, signature, chain and lookup columns."""
-    from sync.signing import check_record
+    from supervisor_tui.model.signing import check_record
 
     report = VerifyReport()
     keys = store.public_keys()
@@ -73,7 +77,7 @@ def _check_key_files(store: Store, keys: dict[str, str], report: VerifyReport) -
     the file's clear part: no passphrase needed). Returns the own devices."""
     from storage.keyfile import read_key_file, read_legacy_seed
     from storage.profiles import key_path, own_devices
-    from sync.signing import KeyFileError
+    from supervisor_tui.model.signing import KeyFileError
 
     devices = own_devices(store)
     legacy = store.legacy_key_path

@@ -24,8 +24,8 @@ import httpx
 from storage import sync_state
 from storage.pulled_incidents import save_pulled_incidents
 from storage.store import Store
-from supervisor_tui.records import utc_now_iso
-from sync.signing import check_record
+from supervisor_tui.model.records import utc_now_iso
+from supervisor_tui.model.signing import check_record
 from sync.transport import ServerRefused, Transport, Unreachable
 from sync.trust import pulled_record_problems
 from sync.wire import receipt_valid

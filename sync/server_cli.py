@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from storage.roster import RosterError, parse_roster
+from supervisor_tui.model.signing import KeyFileError
 from sync.central import CentralError, CentralStore, default_url, open_central
 from sync.central import DatabaseURLError as _URLError
-from sync.signing import KeyFileError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="only list them")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_quarantine_invalid)
-    from supervisor_tui.export import central_cmd  # export, report, incidents import
+    from sync import export_cmd as central_cmd  # export, report, incidents import
 
     central_cmd.register(sub, _db, _open)
     from sync.web import user_cmd  # user add, list, disable, reset
@@ -190,9 +190,9 @@ def cmd_records(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from supervisor_tui.model.signing import DeviceKey
     from sync.central.stamps import stamper_for_key
     from sync.server.keys import default_key_path
-    from sync.signing import DeviceKey
 
     central = _open(args)
     key_path = Path(args.key) if args.key else default_key_path(args.db or default_url())
@@ -237,7 +237,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 def cmd_quarantine_invalid(args: argparse.Namespace) -> int:
     from checklists.loader import load_library
-    from sync.central.checks import library_body_check
+    from supervisor_tui.model.checks import library_body_check
     from sync.central.exclusions import describe, exclude, invalid_records
 
     central = _open(args)

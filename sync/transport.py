@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from sync.signing import DeviceKey
+from supervisor_tui.model.signing import DeviceKey
 from sync.wire import sign_request
 
 RETRY_STATUSES = {502, 503, 504}

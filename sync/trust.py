@@ -1,5 +1,5 @@
 """What a laptop checks of a record it pulls, beyond hash and signature: the same acceptance
-rules the central store applies on push (``supervisor_tui.acceptance``), plus well-formed
+rules the central store applies on push (``supervisor_tui.model.acceptance``), plus well-formed
 envelope fields, so that a record one hostile or buggy laptop got past an older server cannot
 break this one."""
 
@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from checklists.loader import Library
-from supervisor_tui.acceptance import record_problems
-from sync.central.checks import envelope_problem
+from supervisor_tui.model.acceptance import record_problems
+from supervisor_tui.model.checks import envelope_problem
 
 
 def pulled_record_problems(record: dict[str, Any], library: Library,

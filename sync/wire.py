@@ -21,8 +21,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sync.canonical import canonical_bytes
-from sync.signing import DeviceKey, verify_signature
+from supervisor_tui.model.canonical import canonical_bytes
+from supervisor_tui.model.signing import DeviceKey, verify_signature
 
 API_PREFIX = "/v1"
 REPLAY_WINDOW = 300

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from storage.demo_roster import COHORT_NAMES, demo_roster
 from storage.store import Store
-from supervisor_tui.cli import main as cli_main
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
+from supervisor_tui.shell.cli import main as cli_main
 
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 # Every store the tests make seals its keys under this passphrase (scripts' convention:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.canonical import CanonicalError, canonical_bytes
-from sync.signing import DeviceKey, check_record, seal, verify_signature
+from supervisor_tui.model.canonical import CanonicalError, canonical_bytes
+from supervisor_tui.model.signing import DeviceKey, check_record, seal, verify_signature
 
 keys = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=12)
 scalars = st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=40).filter(
@@ -60,7 +60,7 @@ def test_sign_verify_round_trip(body):
 
 @given(values)
 def test_composed_envelope_equals_plain_seal(body):
-    from sync.signing import seal_with_body_json
+    from supervisor_tui.model.signing import seal_with_body_json
 
     key = DeviceKey.generate()
     unsigned = {"id": "x", "kind": "k", "schema": 1, "author": "SUP-1", "device": "d", "seq": 3,

@@ -41,7 +41,7 @@ def test_no_file_or_a_broken_file_leaves_the_library_as_is(tmp_path):
 
 def test_a_store_uses_a_version_pulled_at_the_last_sync(tmp_path):
     from storage.store import Store
-    from supervisor_tui.rules import RecordInvalid
+    from supervisor_tui.model.rules import RecordInvalid
     from tests.export.dataset import check
 
     home = tmp_path / "laptop"

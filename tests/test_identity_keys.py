@@ -19,7 +19,7 @@ from storage.keyfile import BadPassphrase, WeakPassphrase, kdf_params, read_key_
 from storage.migrations import migrate
 from storage.profiles import change_passphrase, migrate_legacy_key, rotate_key
 from storage.store import KeyLocked, Store
-from sync.signing import DeviceKey
+from supervisor_tui.model.signing import DeviceKey
 from tests.conftest import NOW, TEST_PASSPHRASE, scenario_body
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +48,7 @@ def make_legacy_store(home: Path) -> tuple[bytes, str]:
     signed records and a draft. Returns (seed, public key)."""
     import sqlite3
 
-    from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
+    from storage.demo_roster import COHORT_NAMES, demo_roster
 
     home.mkdir(parents=True)
     conn = sqlite3.connect(home / "store.db", isolation_level=None)
@@ -159,7 +159,7 @@ def test_cli_passphrase_sources(cli, home, tmp_path, monkeypatch):
     monkeypatch.delenv("SUPERVISOR_TUI_PASSPHRASE")
     body = tmp_path / "check.json"
     body.write_text(json.dumps(scenario_body()))
-    from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
+    from storage.demo_roster import COHORT_NAMES, demo_roster
 
     s = Store(home)
     s.upsert_roster(demo_roster(24), COHORT_NAMES)

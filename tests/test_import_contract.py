@@ -32,7 +32,7 @@ def test_lower_layers_do_not_import_textual_or_screens() -> None:
     for path in _modules():
         for name in _imported_names(path):
             root = name.split(".")[0]
-            if root in ("textual", "screens") or name == "supervisor_tui.app":
+            if root in ("textual", "screens") or name == "supervisor_tui.shell.app":
                 offenders.append(f"{path.relative_to(ROOT)} imports {name}")
     assert not offenders, offenders
     assert len(_modules()) > 5

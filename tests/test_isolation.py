@@ -32,7 +32,7 @@ def test_user_dirs_are_in_the_temp_dir(tmp_path_factory):
 
 def test_commands_without_home_write_only_under_the_temp_dir(capsys, tmp_path, tmp_path_factory):
     before = _listing(conftest.REAL_DATA_DIRS)
-    from supervisor_tui.cli import main as cli_main
+    from supervisor_tui.shell.cli import main as cli_main
 
     assert cli_main(["init", "--supervisor", "SUP01", "--name", "Alex Morgan"]) == 0  # no --home
     assert cli_main(["demo"]) == 0

@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
-from supervisor_tui.demo import sign_as_owner
-from supervisor_tui.rules import RecordInvalid, prepare_body
+from storage.demo import sign_as_owner
+from supervisor_tui.model.rules import RecordInvalid, prepare_body
 from tests.conftest import NOW, note_body, scenario_body
 
 DAY = dt.timedelta(days=1)

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 
 from screens.record import RecordScreen
 from storage import sync_state
+from storage.demo import load_story
+from storage.demo_roster import COHORT_NAMES, demo_roster
 from storage.store import Store
-from supervisor_tui.acceptance import record_problems
-from supervisor_tui.cli import main as cli_main
-from supervisor_tui.demo import load_story
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
-from sync.signing import DeviceKey, seal
+from supervisor_tui.model.acceptance import record_problems
+from supervisor_tui.model.signing import DeviceKey, seal
+from supervisor_tui.shell.cli import main as cli_main
 from tests.sync.test_fuzz_trust import mutated
 from tests.tui.conftest import make_app, settle
 from tests.tui.helpers import open_staff

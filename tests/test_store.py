@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from storage.demo import load_story
 from storage.migrations import MIGRATIONS, migrate
 from storage.store import Store, StoreError, uuid7
-from supervisor_tui.demo import load_story
 from tests.conftest import NOW, scenario_body
 
 
@@ -53,7 +53,7 @@ def story_db(tmp_path_factory):
     home = tmp_path_factory.mktemp("story")
     s = Store(home)
     s.init_profile("SUP01", "Alex Morgan")
-    from supervisor_tui.demo import ensure_demo_roster
+    from storage.demo import ensure_demo_roster
 
     ensure_demo_roster(s)
     load_story(s, NOW)
@@ -118,7 +118,7 @@ def test_deleted_record_in_the_middle_is_detected(story_db, tmp_path):
 
 
 def test_resigned_record_with_other_key_is_detected(story_db, tmp_path):
-    from sync.signing import DeviceKey, seal
+    from supervisor_tui.model.signing import DeviceKey, seal
 
     s = tampered_copy(story_db, tmp_path, "SELECT 1")
     record = s.records()[3]
@@ -137,7 +137,7 @@ def test_resigned_record_with_other_key_is_detected(story_db, tmp_path):
 
 
 def test_swapped_public_key_is_detected(story_db, tmp_path):
-    from sync.signing import DeviceKey
+    from supervisor_tui.model.signing import DeviceKey
 
     s = tampered_copy(story_db, tmp_path, "UPDATE devices SET public_key = ?",
                       (DeviceKey.generate().public_key_hex,))

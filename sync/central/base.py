@@ -15,18 +15,27 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from storage.store import index_columns
-from supervisor_tui.records import utc_now_iso
-from sync.central.checks import BatchOutcome, BodyCheck, Verifier, envelope_problem, evaluate_batch
+from supervisor_tui.model.checks import (
+    BatchOutcome,
+    BodyCheck,
+    Verifier,
+    envelope_problem,
+    evaluate_batch,
+)
+from supervisor_tui.model.records import utc_now_iso
 from sync.central.exclusions import LIVE
+from sync.central.rows import (  # noqa: F401 - re-exported for callers of sync.central.base
+    RECORD_FIELDS,
+    CentralVerifyReport,
+    _index,
+    row_to_record,
+)
 from sync.central.stamps import Stamper, insert_stamps
 from sync.central.summary import fold, fold_tx
 
-RECORD_FIELDS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
-                 "hash", "sig")
 _SELECT = "SELECT id, kind, schema, author, device, seq, prev, created_at, body, hash, sig FROM records"
 RESTRICTION_KINDS = ("restriction_started", "restriction_reviewed", "restriction_lifted")
 PATHWAY_KINDS = ("pathway_assigned", "pathway_closed", "closure_decision", "pack_reviewed")
@@ -50,27 +59,8 @@ class DeviceInfo:
     revoked_at: str | None = None
 
 
-@dataclass
-class CentralVerifyReport:
-    count: int = 0
-    devices: int = 0
-    stamped: int = 0
-    excluded: int = 0  # records set aside by ``quarantine-invalid`` (not checked against the rules)
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def row_to_record(row: Any) -> dict[str, Any]:
-    record = dict(zip(RECORD_FIELDS, row, strict=True))
-    record["body"] = json.loads(record["body"])
-    return record
 
 
 class Tx:
@@ -114,7 +104,7 @@ class CentralStore(ABC):
     summary_ready: bool = False
     fold_in_push: bool = False  # SQLite: fold inside the push transaction (one writer anyway)
     # The laptop's acceptance rules with the checklists this store serves (set by ``serve``;
-    # None: the shipped checklists). See ``supervisor_tui.acceptance``.
+    # None: the shipped checklists). See ``supervisor_tui.model.acceptance``.
     body_check: BodyCheck | None = None
     _last_fold: float = float("-inf")
 
@@ -401,13 +391,6 @@ def _refuse_after_rotation(tx: Tx, device: str, outcome: BatchOutcome, head: tup
             fate.status = "rejected"
             fate.reason = (f"device {device} was closed by its key_rotated record (seq {closed}): this"
                            " key signs nothing more")
-
-
-def _index(record: dict[str, Any]) -> tuple[Any, ...]:
-    try:
-        return index_columns(record["kind"], record["body"])
-    except (KeyError, TypeError, AttributeError):
-        return (None, None, None, None)
 
 
 def iter_chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

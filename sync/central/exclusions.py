@@ -49,7 +49,7 @@ def _held_lookup(central: Any) -> Callable[[str], dict[str, Any] | None]:
 
 
 def _pages(central: Any) -> Iterator[list[dict[str, Any]]]:
-    from sync.central.base import row_to_record
+    from sync.central.rows import row_to_record
 
     after = 0
     while True:
@@ -64,7 +64,7 @@ def _pages(central: Any) -> Iterator[list[dict[str, Any]]]:
 
 def invalid_records(central: Any, check: Callable | None = None) -> list[tuple[dict[str, Any], str]]:
     """Held records (not yet excluded) that the acceptance rules refuse, with the reason."""
-    from sync.central.checks import shipped_body_check
+    from supervisor_tui.model.checks import shipped_body_check
 
     check = check or central.body_check or shipped_body_check()
     held = _held_lookup(central)
@@ -92,7 +92,7 @@ def exclude(central: Any, items: list[tuple[dict[str, Any], str]], decided_by: s
     """Record an exclusion decision for each record and copy it to quarantine; remove its row
     from the report's derived fact table (with the matching summary change). Returns how many
     were newly excluded."""
-    from supervisor_tui.records import utc_now_iso
+    from supervisor_tui.model.records import utc_now_iso
 
     now = utc_now_iso()
     added = 0

@@ -1,7 +1,7 @@
 """``verify``'s check of the report's fact table against the signed records it derives from.
 
 Every work record (check, shadow note, note assessment) must have exactly one ``record_facts``
-row equal to ``supervisor_tui.export.facts.fact_from_record`` of its effective body (the latest
+row equal to ``supervisor_tui.reports.facts.fact_from_record`` of its effective body (the latest
 amendment in time order applied), and no fact row may exist without its record. A row that
 was edited, left behind by a missed amendment or lost is reported by record; the report would
 otherwise count it silently.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from supervisor_tui.export.facts import WORK_KINDS, fact_from_record
-from supervisor_tui.export.report import amended_bodies, week_of
+from supervisor_tui.reports.facts import WORK_KINDS, fact_from_record
+from supervisor_tui.reports.report import amended_bodies, week_of
 from sync.central.facts import COLUMNS
 
 _COMPARED = ("kind", "created_at", "device", "seq", "week", "staff_id", "scenario_id", "outcome", "review",
@@ -22,7 +22,7 @@ _COMPARED = ("kind", "created_at", "device", "seq", "week", "staff_id", "scenari
 
 def amendments(central: Any) -> dict[str, dict[str, Any]]:
     """Amended hash -> latest corrected body (amendments are few; read once)."""
-    from sync.central.base import row_to_record
+    from sync.central.rows import row_to_record
 
     with central.reading() as tx:
         rows = tx.all("SELECT id, kind, schema, author, device, seq, prev, created_at, body, hash, sig FROM records"

@@ -7,7 +7,7 @@ replaces the facts of the record it amends with those of its corrected body (the
 amendment in time order wins, whichever arrives first), so the report never parses JSON.
 
 The row is derived data like the ``staff_id`` lookup column, never signed; the reference
-definition is ``supervisor_tui.export.facts.fact_from_record`` (the tests compare the two).
+definition is ``supervisor_tui.reports.facts.fact_from_record`` (the tests compare the two).
 ``ensure_facts`` installs the table, triggers and a one-time backfill on a store created before
 the table existed; new stores get them with the schema (``sync.central.schema``).
 """
@@ -258,7 +258,7 @@ def ensure_facts(central: Any) -> None:
             tx.execute("INSERT INTO meta (key, value) VALUES ('facts_version', ?) ON CONFLICT (key) DO NOTHING",
                        (FACTS_VERSION,))
         else:
-            from sync.central.sqlite_backend import _statements
+            from sync.central.sql import _statements
 
             for statement in _statements(SQLITE):
                 tx.execute(statement)

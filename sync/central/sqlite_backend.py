@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sync.central import schema, summary
 from sync.central.base import CentralStore, Tx
+from sync.central.sql import _statements
 
 
 class SQLiteCentral(CentralStore):
@@ -82,14 +83,3 @@ class SQLiteCentral(CentralStore):
                     pass
             self._all.clear()
         self._local = threading.local()
-
-
-def _statements(sql: str) -> list[str]:
-    out, buffer = [], ""
-    for line in sql.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                out.append(buffer.strip())
-            buffer = ""
-    return out

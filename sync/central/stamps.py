@@ -56,7 +56,7 @@ class Stamper:
 
 
 def stamper_for_key(key: Any) -> Stamper:
-    """The stamper of a ``sync.signing.DeviceKey`` (the server's receipt key)."""
+    """The stamper of a ``supervisor_tui.model.signing.DeviceKey`` (the server's receipt key)."""
     return Stamper.from_server_key(key.signing_key.encode(), key.public_key_hex)
 
 
@@ -64,7 +64,7 @@ def note_stamp_key(central: Any, public_key: str | None) -> None:
     """Record (once) that stamps are made with this receipt key's secret (``meta``)."""
     if not public_key:
         return
-    from supervisor_tui.records import utc_now_iso
+    from supervisor_tui.model.records import utc_now_iso
 
     with central.transaction() as tx:
         tx.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",

@@ -205,7 +205,7 @@ def _install(central: Any) -> None:
         else:
             if tx.one("SELECT value FROM meta WHERE key = 'summary_version'") == (SUMMARY_VERSION,):
                 return
-            from sync.central.sqlite_backend import _statements
+            from sync.central.sql import _statements
 
             for trigger in ("record_facts_gone", "record_facts_new", "record_facts_changed"):
                 tx.execute(f"DROP TRIGGER IF EXISTS {trigger}")

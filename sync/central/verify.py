@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from supervisor_tui.model.signing import check_record
 from sync.central.stamps import Stamper, insert_stamps
-from sync.signing import check_record
 
 PAGE = 5000
 _COLUMNS = ("r.id, r.kind, r.schema, r.author, r.device, r.seq, r.prev, r.created_at, r.body, r.hash, r.sig,"
@@ -33,7 +33,7 @@ def _page(central: Any, after: tuple[str, int] | None) -> list[Any]:
 
 def _acceptance(central: Any) -> Any:
     """record -> why today's acceptance rules refuse it ("" when they accept it)."""
-    from sync.central.checks import envelope_problem, shipped_body_check
+    from supervisor_tui.model.checks import envelope_problem, shipped_body_check
     from sync.central.exclusions import _held_lookup
 
     check = central.body_check or shipped_body_check()
@@ -52,8 +52,8 @@ def _acceptance(central: Any) -> Any:
 def _signature_problems(record: dict[str, Any], public_key: str | None) -> list[str]:
     """Hash and signature problems; a record an older server accepted signed over its own
     non-canonical encoding (a string field ending in a newline) is unusual, not tampered."""
-    from sync.central.checks import computed_hash
-    from sync.signing import verify_signature
+    from supervisor_tui.model.checks import computed_hash
+    from supervisor_tui.model.signing import verify_signature
 
     problems = check_record(record, public_key)
     if problems and public_key:
@@ -69,9 +69,9 @@ def verify_store(central: Any, stamper: Stamper | None = None, key_path: str | N
     When the stamps were made with other receipt keys than ``stamper``'s (a key from another
     machine or an old one), that is said once and stamps are neither checked nor filled."""
     from sync.central import fact_check
-    from sync.central.base import CentralVerifyReport, _index, row_to_record
     from sync.central.exclusions import excluded
     from sync.central.facts import refresh_amended
+    from sync.central.rows import CentralVerifyReport, _index, row_to_record
 
     report = CentralVerifyReport()
     from sync.central.stamps import note_stamp_key, stamp_keys

@@ -20,12 +20,12 @@ from starlette.routing import Route
 
 from checklists.loader import Library, shipped_library
 from supervisor_tui import __version__
-from supervisor_tui.records import utc_now_iso
+from supervisor_tui.model.checks import Verifier, library_body_check, parse_strict
+from supervisor_tui.model.records import utc_now_iso
+from supervisor_tui.model.signing import DeviceKey, verify_signature
 from sync.central import CentralError, CentralStore, DeviceInfo
-from sync.central.checks import Verifier, library_body_check, parse_strict
 from sync.central.stamps import note_stamp_key, stamper_for_key
 from sync.server.openapi import openapi_document
-from sync.signing import DeviceKey, verify_signature
 from sync.wire import (
     H_DEVICE,
     H_SIGNATURE,
@@ -209,7 +209,7 @@ def _bounded(request: Request, name: str, default: str, low: int, high: int) -> 
 
 def _wire_incidents(central: CentralStore) -> list[dict[str, str]]:
     """The newest imported incidents (for the laptops' offline governance report)."""
-    from supervisor_tui.export.central import load_incidents
+    from sync.central.export import load_incidents
 
     rows = load_incidents(central)[-MAX_PULLED_INCIDENTS:]
     return [{**row, "date": row["date"].isoformat()} for row in rows]

@@ -6,8 +6,8 @@ import os
 import stat
 from pathlib import Path
 
+from supervisor_tui.model.signing import DeviceKey, KeyFileError
 from sync.central import data_dir, sqlite_path
-from sync.signing import DeviceKey, KeyFileError
 
 ENV_KEY = "GOVERNANCE_STORE_KEY"
 

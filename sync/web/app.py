@@ -20,8 +20,8 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from supervisor_tui.model.signing import DeviceKey
 from sync.central import CentralError, CentralStore
-from sync.signing import DeviceKey
 from sync.web import auth_pages, pages
 from sync.web.context import HERE, SecurityHeaders, Web
 

@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from supervisor_tui.model.signing import DeviceKey
 from sync.central import CentralStore
-from sync.signing import DeviceKey
 from sync.web import sessions
 from sync.web.accounts import RANK, now_utc
 from sync.web.figures import ReportCache

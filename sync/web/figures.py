@@ -1,6 +1,6 @@
 """Dashboard figures per cohort, derived from the governance report model (never re-counted).
 
-The report comes from ``supervisor_tui.export.central.central_report`` (the same figures as
+The report comes from ``sync.central.export.central_report`` (the same figures as
 ``governance-store report``); :class:`ReportCache` keeps the last one per (day, cohort) and
 computes it again as soon as anything it depends on changes: a record arrives (the highest
 ``pos``), the roster or cohort names change, incidents are imported.
@@ -13,8 +13,8 @@ import hashlib
 import threading
 from typing import Any
 
-from supervisor_tui.export.central import central_report, load_incidents
 from sync.central import CentralStore
+from sync.central.export import central_report, load_incidents
 
 WEEKS = 8
 RECENT_INCIDENT_DAYS = 30

@@ -1,7 +1,7 @@
 """The pages: dashboard, cohort, governance report, a person's history and its downloads, and
 the admin pages (devices, quarantine, access log). Read-only: the only writes are the access
 log's rows. Figures come from the central report and histories from the central export code
-(``supervisor_tui.export.central``), so the pages show what ``governance-store report`` and
+(``sync.central.export``), so the pages show what ``governance-store report`` and
 ``export`` print.
 """
 
@@ -17,12 +17,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from supervisor_tui.export import build_history
-from supervisor_tui.export.central import central_export, gather_central
-from supervisor_tui.export.inputs import ExportError
-from supervisor_tui.export.render_html import STATE_TEXT
-from supervisor_tui.export.report_render import cohort_html
-from supervisor_tui.export.svg import bar_chart
+from supervisor_tui.reports.history import build_history
+from supervisor_tui.reports.inputs import ExportError
+from supervisor_tui.reports.render_html import STATE_TEXT
+from supervisor_tui.reports.report_render import cohort_html
+from supervisor_tui.reports.svg import bar_chart
+from sync.central.export import central_export, gather_central
 from sync.web import access
 from sync.web.context import Web, client_address, page, visible_bidi
 from sync.web.figures import cohort_figures, rates, reviews

@@ -7,18 +7,20 @@ import json
 
 import pytest
 
+from storage.demo_roster import COHORT_NAMES, demo_roster
 from storage.store import Store
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
-from supervisor_tui.export import build_history, render_history, verify_pack
-from supervisor_tui.export.central import (
+from supervisor_tui.reports.evidence import render_history
+from supervisor_tui.reports.history import build_history
+from supervisor_tui.reports.incidents import parse_incidents_text
+from supervisor_tui.reports.pack import verify_pack
+from supervisor_tui.reports.report import amended_bodies, build_report
+from sync.central import open_central
+from sync.central.export import (
     central_report,
     gather_central,
     import_incidents,
     load_incidents,
 )
-from supervisor_tui.export.incidents import parse_incidents_text
-from supervisor_tui.export.report import amended_bodies, build_report
-from sync.central import open_central
 from sync.server_cli import main as gov_main
 from tests.export.dataset import INCIDENTS_CSV, TODAY, at, check
 from tests.sync.conftest import pg_cluster  # noqa: F401  (session fixture: a throwaway PostgreSQL 15)
@@ -135,7 +137,8 @@ def test_governance_store_commands(central, central_url, tmp_path, capsys, monke
 def test_the_weekly_pack_from_the_central_store_matches_the_laptops(central, central_url, store, capsys):
     import datetime as dt
 
-    from supervisor_tui.export.control_pack import build_pack, central_pack
+    from storage.control_pack import build_pack
+    from sync.central.export import central_pack
 
     monday = dt.date(2026, 9, 7)  # 2026-W37: RS-A and RS-D reviews fall due
     laptop = build_pack(store, "DIR01", monday, incidents=[])

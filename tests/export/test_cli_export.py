@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from supervisor_tui.export import COLUMNS
-from supervisor_tui.export.pack import _digest
-from sync.canonical import canonical_bytes, sha256_hex
+from supervisor_tui.model.canonical import canonical_bytes, sha256_hex
+from supervisor_tui.reports.pack import _digest
+from supervisor_tui.reports.render_csv import COLUMNS
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_changed_summary_or_receipts_break_the_manifest(cli, pack_file):
 def test_chain_link_between_adjacent_records(cli, store, data, tmp_path):
     """A record re-signed with the device key (an insider forging history) still breaks the
     link to the next seq when both are in the pack."""
-    from sync.signing import seal, unsigned_part
+    from supervisor_tui.model.signing import seal, unsigned_part
 
     out = tmp_path / "s001.json"
     assert cli("export", "--staff", "S001", "--format", "json", "--out", str(out)).code == 0
@@ -197,7 +197,9 @@ def test_stripped_manifest_signature_is_detected(cli, pack_file):
 
 def test_unsigned_pack_verifies_with_a_warning(cli, store, data, tmp_path):
     """A pack made without a key (as the central store may) verifies, and says what it cannot prove."""
-    from supervisor_tui.export import build_history, build_pack, gather_local
+    from storage.export import gather_local
+    from supervisor_tui.reports.history import build_history
+    from supervisor_tui.reports.pack import build_pack
     from tests.export.conftest import NOW
 
     path = tmp_path / "unsigned.json"

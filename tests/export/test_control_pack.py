@@ -8,8 +8,9 @@ import datetime as dt
 
 import pytest
 
-from supervisor_tui.export.control_pack import PackError, build_pack, pack_digest, parse_week
-from supervisor_tui.export.control_pack_render import render_html
+from storage.control_pack import build_pack
+from supervisor_tui.reports.control_pack import PackError, pack_digest, parse_week
+from supervisor_tui.reports.control_pack_render import render_html
 from tests.export.test_pdf import print_pdf
 
 W36 = dt.date(2026, 8, 31)  # 2026-W36: Monday 31 August to Sunday 6 September
@@ -76,8 +77,8 @@ def test_cli_pack_sign_and_report(cli, store, data, tmp_path):
 
 
 def test_owner_signs_the_review(cli, home, tmp_path):
+    from storage.demo_roster import COHORT_NAMES, demo_roster
     from storage.store import Store
-    from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
     from tests.export.dataset import write_dataset
 
     owner = Store(home)

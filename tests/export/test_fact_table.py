@@ -11,13 +11,13 @@ import json
 import pytest
 
 from bench.central_load import bulk_insert
+from storage.demo import bulk_items, load_story
+from storage.demo_roster import COHORT_NAMES, demo_roster
 from storage.store import Store
-from supervisor_tui.demo import bulk_items, load_story
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
-from supervisor_tui.export.central import central_report, central_report_streamed
-from supervisor_tui.export.facts import WORK_KINDS, fact_from_record
-from supervisor_tui.export.report import amended_bodies, build_report, week_of
+from supervisor_tui.reports.facts import WORK_KINDS, fact_from_record
+from supervisor_tui.reports.report import amended_bodies, build_report, week_of
 from sync.central import open_central
+from sync.central.export import central_report, central_report_streamed
 from sync.central.facts import COLUMNS, ensure_facts
 from tests.export.dataset import TODAY, at, note
 from tests.export.test_central import central, central_url, push_all  # noqa: F401  (fixtures)

@@ -6,9 +6,11 @@ import csv
 import io
 import json
 
-from supervisor_tui.export import COLUMNS, ExportInputs, build_history, export_staff, verify_pack
-from supervisor_tui.export.inputs import gather_local
-from supervisor_tui.export.render_csv import render_csv
+from storage.export import export_staff, gather_local
+from supervisor_tui.reports.history import build_history
+from supervisor_tui.reports.inputs import ExportInputs
+from supervisor_tui.reports.pack import verify_pack
+from supervisor_tui.reports.render_csv import COLUMNS, render_csv
 from tests.export.conftest import NOW
 
 
@@ -100,8 +102,8 @@ def test_html_holds_every_record_and_no_network(store, data, tmp_path):
 
 def test_two_supervisors_records_about_one_person(store, data, tmp_path):
     """The central case as pure functions: records from two devices, each with its own key."""
+    from storage.demo_roster import COHORT_NAMES, demo_roster
     from storage.store import Store
-    from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
     from tests.export.dataset import at, check
 
     other = Store(tmp_path / "other")
@@ -120,7 +122,7 @@ def test_two_supervisors_records_about_one_person(store, data, tmp_path):
     history = build_history(inputs)
     assert {e["author_name"] for e in history["entries"]} == {"Alex Morgan", "Sam Lee"}
     assert history["summary"]["signatures_ok"] == 8 and history["summary"]["central_held"] == 8
-    from supervisor_tui.export import build_pack
+    from supervisor_tui.reports.pack import build_pack
     pack = build_pack(history)
     assert set(pack["devices"]) == {store.profile.device, other.profile.device}
     report = verify_pack(json.loads(json.dumps(pack)))
@@ -163,9 +165,9 @@ def test_csv_neutralises_spreadsheet_formulas(store, data):
 
 
 def test_pulled_records_of_other_devices_count_as_central_held(store, data, tmp_path):
+    from storage.demo_roster import COHORT_NAMES, demo_roster
     from storage.store import Store
     from storage.sync_state import insert_pulled
-    from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
     from tests.export.dataset import at, check
 
     other = Store(tmp_path / "other")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from supervisor_tui.export.incidents import IncidentsError, parse_incidents, parse_incidents_text
+from supervisor_tui.reports.incidents import IncidentsError, parse_incidents, parse_incidents_text
 from tests.export.dataset import INCIDENTS_CSV
 
 

@@ -7,9 +7,9 @@ import sys
 
 
 def test_export_package_does_not_import_textual():
-    code = ("import sys; import supervisor_tui.export, supervisor_tui.export.central, "
-            "supervisor_tui.export.central_cmd, supervisor_tui.export.report_local, "
-            "supervisor_tui.commands.export_cmd; "
+    code = ("import sys; import storage.export, supervisor_tui.reports.evidence, sync.central.export, "
+            "sync.export_cmd, storage.report_local, "
+            "supervisor_tui.shell.commands.export_cmd; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from supervisor_tui.export import export_staff
+from storage.export import export_staff
 from tests.export.conftest import chromium_path, need_tool
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 from storage.pulled_incidents import INCIDENTS_FILE, pulled_incidents, save_pulled_incidents
-from supervisor_tui.export.central import import_incidents
-from supervisor_tui.export.incidents import parse_incidents_text
-from supervisor_tui.export.report_local import local_report
+from storage.report_local import local_report
+from supervisor_tui.reports.incidents import parse_incidents_text
+from sync.central.export import import_incidents
 from sync.client import sync_store
 from tests.export.dataset import INCIDENTS_CSV, TODAY
 from tests.sync.conftest import central, db_url, pg_cluster, server  # noqa: F401  (real server fixtures)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from supervisor_tui.export import render_local
+from storage.export import render_local
 from tests.export.conftest import NOW
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -26,10 +26,10 @@ import datetime as dt
 
 import pytest
 
-from supervisor_tui.export.incidents import parse_incidents_text
-from supervisor_tui.export.report import build_report, quarter_bounds, quarters_between
-from supervisor_tui.export.report_local import local_report
-from supervisor_tui.export.report_render import render_report_html, render_report_text
+from storage.report_local import local_report
+from supervisor_tui.reports.incidents import parse_incidents_text
+from supervisor_tui.reports.report import build_report, quarter_bounds, quarters_between
+from supervisor_tui.reports.report_render import render_report_html, render_report_text
 from tests.export.dataset import INCIDENTS_CSV, TODAY
 
 
@@ -138,7 +138,7 @@ def test_report_cli(cli, data, tmp_path):
 
 
 def _pure(store, today, generated_at):
-    from supervisor_tui.export.report import amended_bodies
+    from supervisor_tui.reports.report import amended_bodies
 
     records = store.records()
     return build_report([r for r in records if r["kind"] != "amendment"], store.roster(), [], today,
@@ -154,7 +154,7 @@ def test_sql_facts_match_the_reference_definition(store, data):
 
 
 def test_sql_facts_match_on_demo_data(store):
-    from supervisor_tui.demo import bulk_items, load_story
+    from storage.demo import bulk_items, load_story
 
     now = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
     load_story(store, now - dt.timedelta(days=31))

@@ -55,7 +55,7 @@ async def test_the_app_opens_the_report_with_its_own_store_and_clock(store, data
     """SupervisorApp pushes ``ReportScreen()`` with no arguments: it uses app.store and app.today()."""
     import datetime as dt
 
-    from supervisor_tui.app import SupervisorApp
+    from supervisor_tui.shell.app import SupervisorApp
 
     now = dt.datetime.combine(TODAY, dt.time(12, 0), tzinfo=dt.UTC)
     app = SupervisorApp(store, clock=lambda: now, cursor_blink=False, health_interval=0)

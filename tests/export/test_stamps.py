@@ -9,11 +9,13 @@ import json
 
 import pytest
 
-from supervisor_tui.export import build_history, render_history, verify_pack
-from supervisor_tui.export.central import gather_central
+from supervisor_tui.model.signing import DeviceKey
+from supervisor_tui.reports.evidence import render_history
+from supervisor_tui.reports.history import build_history
+from supervisor_tui.reports.pack import verify_pack
 from sync.central import open_central
+from sync.central.export import gather_central
 from sync.central.stamps import Stamper, canonical_from_stored
-from sync.signing import DeviceKey
 from tests.export.test_central import central, central_url, push_all  # noqa: F401  (fixtures)
 from tests.sync.conftest import pg_cluster  # noqa: F401  (session fixture: a throwaway PostgreSQL 15)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bench.central_load import bulk_insert
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
+from storage.demo_roster import COHORT_NAMES, demo_roster
 from sync.central import open_central
 from sync.central.summary import ensure_summary, fold
 from tests.export.test_central import central, central_url, push_all  # noqa: F401  (fixtures)

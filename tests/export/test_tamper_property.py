@@ -8,9 +8,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from supervisor_tui.commands.common import CliError
-from supervisor_tui.commands.export_cmd import load_pack
-from supervisor_tui.export import render_local, verify_pack
+from storage.export import render_local
+from supervisor_tui.reports.pack import verify_pack
+from supervisor_tui.shell.commands.common import CliError
+from supervisor_tui.shell.commands.export_cmd import load_pack
 from tests.export.conftest import NOW
 
 REPLACEMENTS = st.sampled_from(list("0123456789abcdefABCDEF \"'{}[],:.-_eEtn\\/zé\u00a0\t\n"))

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from storage.history import note_attempts
-from supervisor_tui.rules import RecordInvalid
+from supervisor_tui.model.rules import RecordInvalid
 from tests.conftest import NOW, note_body
 
 

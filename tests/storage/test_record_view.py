@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
+from storage.demo import ensure_demo_roster, load_story
 from storage.record_view import record_view
 from storage.store import Store
-from supervisor_tui.demo import ensure_demo_roster, load_story
-from sync.canonical import canonical_bytes
+from supervisor_tui.model.canonical import canonical_bytes
 
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 

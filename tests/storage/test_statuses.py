@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
+from storage.demo import bulk_items, ensure_demo_roster, load_story
 from storage.store import Store
-from supervisor_tui.demo import bulk_items, ensure_demo_roster, load_story
 
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 DAYS = [-30, -10, 0, 8, 20, 60]

@@ -16,13 +16,13 @@ from typing import Any
 import httpx
 import uvicorn
 
+from storage.demo import bulk_items
+from storage.demo_roster import COHORT_NAMES, demo_roster
 from storage.store import Store
-from supervisor_tui.demo import bulk_items
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
+from supervisor_tui.model.signing import DeviceKey
 from sync.central import CentralStore
 from sync.client import enrol_store
 from sync.server.app import create_app
-from sync.signing import DeviceKey
 from tests.pg import free_port
 
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)

@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from sync.signing import DeviceKey
+from supervisor_tui.model.signing import DeviceKey
 from sync.wire import MAX_BATCH, MAX_BODY_BYTES, sign_request
 from tests.sync.helpers import enrol, make_laptop
 

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
+from supervisor_tui.model.signing import DeviceKey, seal, unsigned_part
 from sync.central import CentralError, CentralStore
-from sync.signing import DeviceKey, seal, unsigned_part
 from tests.sync.helpers import make_laptop
 
 

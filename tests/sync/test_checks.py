@@ -1,4 +1,4 @@
-"""The server's fast canonical encoding gives exactly the bytes of ``sync.canonical``."""
+"""The server's fast canonical encoding gives exactly the bytes of ``supervisor_tui.model.canonical``."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from supervisor_tui.demo import load_story
-from sync.canonical import canonical_bytes, sha256_hex
-from sync.central.checks import computed_hash, envelope_problem, parse_strict
-from sync.signing import unsigned_part
+from storage.demo import load_story
+from supervisor_tui.model.canonical import canonical_bytes, sha256_hex
+from supervisor_tui.model.checks import computed_hash, envelope_problem, parse_strict
+from supervisor_tui.model.signing import unsigned_part
 from tests.sync.helpers import make_laptop
 
 
 def test_fast_path_matches_canonical_bytes_on_real_records(tmp_path):
-    from supervisor_tui.demo import bulk_items
+    from storage.demo import bulk_items
 
     store = make_laptop(tmp_path / "l")
     now = dt.datetime.now(dt.UTC)

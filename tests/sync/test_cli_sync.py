@@ -158,7 +158,7 @@ def test_enrol_unreachable_fails_fast_with_one_line(cli, home, laptop_home, monk
 
 
 def test_verify_with_another_key_says_so_once(cli, gs, server, laptop_home, tmp_path):
-    from sync.signing import DeviceKey
+    from supervisor_tui.model.signing import DeviceKey
 
     code, out, _ = gs("enrol-token", "--supervisor", "SUP01")
     assert cli("enrol", "--server", server.url, "--token", out.strip().splitlines()[-1]).code == 0

@@ -32,7 +32,7 @@ def test_server_reachable(server):
 
 def test_sync_and_storage_modules_do_not_import_textual():
     code = ("import sys, sync.client, sync.server.app, sync.server_cli, sync.central, "
-            "sync.central.postgres_backend, storage.sync_state, supervisor_tui.commands.sync_cmd; "
+            "sync.central.postgres_backend, storage.sync_state, supervisor_tui.shell.commands.sync_cmd; "
             "print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from storage import projections
-from supervisor_tui.rules import RecordInvalid
+from supervisor_tui.model.rules import RecordInvalid
+from supervisor_tui.reports import projections
 from sync.client import sync_store
 from tests.sync.helpers import enrol, make_laptop
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 
 from storage import sync_state
-from supervisor_tui.cli import main as cli_main
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
+from storage.demo_roster import COHORT_NAMES, demo_roster
+from supervisor_tui.shell.cli import main as cli_main
 from sync.client import sync_store
 from sync.server_cli import main as gs_main
 from tests.sync.helpers import enrol, make_laptop
@@ -33,7 +33,7 @@ def _hostile_records(store) -> list[dict]:
     first = next_record(store, "restriction_started", starting)
     check = _first(store, "scenario_check")
     second = dict(first, seq=first["seq"] + 1, prev=first["hash"])
-    from sync.signing import seal, unsigned_part
+    from supervisor_tui.model.signing import seal, unsigned_part
 
     second = seal(unsigned_part(dict(second, id="0" * 8 + first["id"][8:], kind="amendment",
                                      body={"amends": check["hash"], "reason": "fuzzed",

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sync.signing import seal, unsigned_part
+from supervisor_tui.model.signing import seal, unsigned_part
 from sync.wire import sign_request
 from tests.sync.helpers import enrol, make_laptop
 

@@ -22,11 +22,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from supervisor_tui.acceptance import record_problems
-from supervisor_tui.demo import load_story
-from supervisor_tui.records import utc_now_iso
+from storage.demo import load_story
+from supervisor_tui.model.acceptance import record_problems
+from supervisor_tui.model.records import utc_now_iso
+from supervisor_tui.model.signing import seal
 from sync.client import sync_store
-from sync.signing import seal
 from sync.wire import sign_request
 from tests.sync.helpers import enrol, make_laptop
 from tests.sync.test_trust_boundary import _honest_laptop_still_works

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from storage.demo import bulk_items
 from storage.profiles import rotate_key
 from storage.store import Store
-from supervisor_tui.demo import bulk_items
+from supervisor_tui.model.signing import DeviceKey
 from sync.client import enrol_store, sync_store
-from sync.signing import DeviceKey
 from sync.transport import ServerRefused, Transport
 from tests.conftest import TEST_PASSPHRASE
 from tests.sync.helpers import NOW, make_laptop
@@ -97,7 +97,7 @@ def test_a_rotated_out_key_signs_nothing_more(server, central, tmp_path: Path):
     old_key = laptop.key
     rotate_key(laptop, "SUP01", TEST_PASSPHRASE)
     assert sync_store(laptop, retry_budget=2).ok
-    from sync.signing import seal
+    from supervisor_tui.model.signing import seal
 
     head = central.head(old_profile.device)
     forged = seal({"id": "0194f000-0000-7000-8000-000000000999", "kind": "restriction_lifted", "schema": 1,

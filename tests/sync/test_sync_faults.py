@@ -168,7 +168,7 @@ def test_laptop_clock_three_days_wrong(server, tmp_path):
 
 
 def test_pull_brings_roster_and_other_supervisors_records(server, tmp_path):
-    from supervisor_tui.demo import load_story
+    from storage.demo import load_story
 
     a = make_laptop(tmp_path / "a", "SUP01", records=30, seed=3)
     b = make_laptop(tmp_path / "b", "SUP02")
@@ -219,7 +219,7 @@ def test_server_process_killed_mid_sync_then_restarted(db_url, tmp_path):
 
 
 def _more(store, count: int, seed: int = 11):
-    from supervisor_tui.demo import bulk_items
+    from storage.demo import bulk_items
 
     return bulk_items(store, count, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), seed=seed)
 

@@ -15,11 +15,11 @@ import uuid
 import httpx
 import pytest
 
-from supervisor_tui.cli import main as cli_main
-from supervisor_tui.records import utc_now_iso
-from sync.central.checks import computed_hash
+from supervisor_tui.model.checks import computed_hash
+from supervisor_tui.model.records import utc_now_iso
+from supervisor_tui.model.signing import seal
+from supervisor_tui.shell.cli import main as cli_main
 from sync.client import sync_store
-from sync.signing import seal
 from sync.wire import sign_request
 from tests.sync.helpers import enrol, make_laptop
 

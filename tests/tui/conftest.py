@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from storage.demo import ensure_demo_roster, load_story
 from storage.store import Store
-from supervisor_tui.app import SupervisorApp
-from supervisor_tui.demo import ensure_demo_roster, load_story
+from supervisor_tui.shell.app import SupervisorApp
 
 FIXED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -23,7 +23,7 @@ def build_seeded(home: Path) -> Path:
     be snapshotted (tests, and docs/make_screenshots.py)."""
     import nacl.signing
 
-    from sync.signing import DeviceKey
+    from supervisor_tui.model.signing import DeviceKey
 
     store = Store(home)
     ids = itertools.count(1)

@@ -7,8 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 from screens.approvals import ApprovalsScreen, ClosureDecisionScreen
+from storage.demo import ensure_demo_roster, sign_as_owner
 from storage.store import Store
-from supervisor_tui.demo import ensure_demo_roster, sign_as_owner
 from tests.conftest import scenario_body
 from tests.tui.conftest import FIXED, make_app, settle
 from tests.tui.helpers import problems_text, type_into

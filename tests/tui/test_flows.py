@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input, SelectionList, Static
 from screens.form import FormScreen
 from screens.linetable import LineTable
 from storage.store import Store
-from supervisor_tui.rules import RecordInvalid
+from supervisor_tui.model.rules import RecordInvalid
 from tests.tui.conftest import FIXED, make_app, settle
 from tests.tui.helpers import (
     open_staff,

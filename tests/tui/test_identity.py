@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 
 from screens.identity import ProfilePickScreen, UnlockScreen, wait_after
 from storage.store import Store
-from supervisor_tui.app import SupervisorApp
+from supervisor_tui.shell.app import SupervisorApp
 from tests.conftest import TEST_PASSPHRASE
 from tests.tui.conftest import FIXED, make_app, settle
 from tests.tui.helpers import open_staff, type_into

@@ -9,7 +9,7 @@ from screens.linetable import LineTable
 from screens.record import RecordScreen, plain_text, record_renderable
 from storage.record_view import record_view
 from storage.store import Store
-from sync.canonical import canonical_bytes
+from supervisor_tui.model.canonical import canonical_bytes
 from tests.tui.conftest import make_app, settle
 from tests.tui.helpers import open_staff
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 import httpx
 import uvicorn
 
+from storage.demo_roster import COHORT_NAMES, demo_roster
 from storage.store import Store
-from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
-from supervisor_tui.export.central import import_incidents
-from supervisor_tui.export.incidents import parse_incidents_text
+from supervisor_tui.model.signing import DeviceKey
+from supervisor_tui.reports.incidents import parse_incidents_text
 from sync.central import CentralStore
+from sync.central.export import import_incidents
 from sync.server.app import create_app
-from sync.signing import DeviceKey
 from sync.web.accounts import add_user, complete_setup
 from tests.export.dataset import INCIDENTS_CSV, TODAY, at, shadow, write_dataset
 from tests.pg import free_port

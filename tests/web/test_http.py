@@ -239,8 +239,8 @@ def test_closures_awaiting_the_owners_approval_are_on_the_dashboard_and_cohort_p
     """The demo story (owners' sign-off, issue 13): each figure opens its list."""
     import re
 
+    from storage.demo_roster import COHORT_NAMES, demo_roster
     from storage.store import Store
-    from supervisor_tui.demo_roster import COHORT_NAMES, demo_roster
     from sync.central import open_central
     from tests.tui.conftest import FIXED, build_seeded
     from tests.web.helpers import Clock, make_accounts

@@ -1,0 +1,75 @@
+"""Plain pieces shared by the store's modules: the record table's columns, time-ordered ids, the
+lookup columns derived from a body, a row turned back into a record, and the verify report.
+
+Kept apart from ``storage.store`` so the modules that read the store (statuses, overview,
+verify, sync state) do not import the ``Store`` class that in turn delegates to them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+RECORD_COLUMNS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
+                  "hash", "sig")
+
+
+@dataclass
+class VerifyReport:
+    count: int = 0
+    problems: list[str] = field(default_factory=list)
+    # pulled records kept out of the log because they fail the acceptance rules (not problems
+    # of this store: they were never used here)
+    set_aside: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+_RANDOM = random.Random(os.urandom(32))
+
+
+def uuid7(now: dt.datetime | None = None) -> str:
+    """A time-ordered UUID (version 7, RFC 9562); uniqueness, not secrecy, is what matters."""
+    ms = int((now.timestamp() if now else time.time()) * 1000)
+    rand = _RANDOM.getrandbits(80)
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64
+    value |= 0b10 << 62 | rand & ((1 << 62) - 1)
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def index_columns(kind: str, body: dict[str, Any]) -> tuple[Any, ...]:
+    """Unsigned lookup columns derived from a body (re-derived and compared by ``verify``)."""
+    amends = None
+    if kind == "amendment":
+        amends, body = body["amends"], body["body"]
+    ref = body.get("pathway_id") if kind in ("pathway_assigned", "pathway_closed", "closure_decision") else None
+    ref = ref or body.get("restriction_id")
+    return body.get("staff_id"), body.get("cohort_id"), ref, amends
+
+
+ACTIVITY_KINDS = frozenset(("scenario_check", "shadow_escalation", "note_assessment"))
+
+
+def activity_row(rowid: int, record: dict[str, Any]) -> tuple[Any, ...]:
+    """The ``record_activity`` lookup row of a check, shadow note or note assessment (filled in
+    Python at insert time: a trigger parsing the JSON body cost more than the rest of a save)."""
+    body = record["body"]
+    return (rowid, record["hash"], body.get("staff_id"), record["kind"], record["created_at"],
+            record["device"], record["seq"], body.get("scenario_id"), body.get("outcome"),
+            body.get("shift_date"), body.get("shift"), body.get("review"), body.get("sequence"),
+            None, f"{record['created_at']} {record['device']} {record['seq']:015d}")
+
+
+def row_to_record(row: sqlite3.Row | tuple) -> dict[str, Any]:
+    record = dict(zip(RECORD_COLUMNS, row, strict=False))
+    record["body"] = json.loads(record["body"])
+    return record

@@ -1,0 +1,318 @@
+"""Per-record checks the central store makes on a pushed batch (pure functions, no database).
+
+The server trusts nothing the client says: the envelope's types, the hash (recomputed from the
+canonical bytes), the Ed25519 signature (with the key registered for that device), the binding
+of device and author to the authenticated device, the chain (``seq`` and ``prev``) and the body's
+shape (the same pydantic models the laptop uses) are all re-checked here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import nacl.exceptions
+import nacl.signing
+
+from supervisor_tui.model.canonical import (
+    MAX_SAFE_INTEGER,
+    CanonicalError,
+    canonical_bytes,
+    sha256_hex,
+)
+from supervisor_tui.model.signing import SIGNED_FIELDS
+
+# Every pattern is applied with ``fullmatch``: ``re.match`` with ``$`` also accepts a final "\n".
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_HEX128 = re.compile(r"[0-9a-f]{128}")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z")
+ENVELOPE_FIELDS = (*SIGNED_FIELDS, "hash", "sig")
+
+
+def envelope_problem(record: Any) -> str | None:
+    """Why ``record`` is not a well-typed envelope (None when it is). Cheap: no crypto."""
+    if not isinstance(record, dict):
+        return "a record must be a JSON object"
+    missing = [f for f in ENVELOPE_FIELDS if f not in record]
+    if missing:
+        return f"missing field(s): {', '.join(missing)}"
+    extra = sorted(set(record) - set(ENVELOPE_FIELDS))
+    if extra:
+        return f"unknown field(s): {', '.join(extra)}"
+    for name in ("id", "kind", "author", "device", "prev", "created_at", "hash", "sig"):
+        if not isinstance(record[name], str):
+            return f"{name}: must be a string"
+    for name in ("schema", "seq"):
+        value = record[name]
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 2**53 - 1:
+            return f"{name}: must be a positive integer"
+    if not isinstance(record["body"], dict):
+        return "body: must be a JSON object"
+    from supervisor_tui.model.limits import shape_problem  # before anything walks the body
+
+    problem = shape_problem(record["body"])
+    if problem:
+        return problem
+    if not _UUID.fullmatch(record["id"]):
+        return "id: must be a lower-case UUID"
+    if not _ID.fullmatch(record["author"]) or not _ID.fullmatch(record["device"]):
+        return "author/device: must be 1-64 letters, digits or _.:-"
+    if not _ID.fullmatch(record["kind"]):
+        return "kind: must be a record kind"
+    if not _HEX64.fullmatch(record["hash"]):
+        return "hash: must be 64 lower-case hex digits"
+    if not _HEX128.fullmatch(record["sig"]):
+        return "sig: must be 128 lower-case hex digits"
+    if record["prev"] and not _HEX64.fullmatch(record["prev"]):
+        return "prev: must be empty or 64 lower-case hex digits"
+    if (record["seq"] == 1) != (record["prev"] == ""):
+        return "prev: must be empty exactly when seq is 1"
+    if not _TIME.fullmatch(record["created_at"]) or not _real_time(record["created_at"]):
+        return "created_at: must be UTC ISO 8601 (YYYY-MM-DDTHH:MM:SS.ffffffZ)"
+    return None
+
+
+def _real_time(text: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(text[:-1])
+    except ValueError:
+        return False
+    return True
+
+
+_FAST = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def computed_hash(record: dict[str, Any], strict_json: bool = False) -> tuple[bytes | None, str | None, str]:
+    """The canonical bytes, their SHA-256 and the body's canonical JSON ((None, None, "") when
+    not encodable).
+
+    ``strict_json`` says the record came from ``parse_strict`` (no floats, integers within
+    +/-(2**53-1)) and passed ``envelope_problem`` (its string fields are plain ASCII); then,
+    except for amendments (whose nested bodies may hold any keys), the body is encoded once with
+    the plain encoder and the envelope spliced around it, in sorted key order.
+    """
+    try:
+        if strict_json and record["kind"] != "amendment":
+            body = _FAST.encode(record["body"])
+            r = record
+            text = (f'{{"author":"{r["author"]}","body":{body},"created_at":"{r["created_at"]}",'
+                    f'"device":"{r["device"]}","id":"{r["id"]}","kind":{_FAST.encode(r["kind"])},'
+                    f'"prev":"{r["prev"]}","schema":{int(r["schema"])},"seq":{int(r["seq"])}}}')
+            data = text.encode("utf-8")
+        else:
+            data = canonical_bytes({name: record[name] for name in SIGNED_FIELDS})
+            body = canonical_bytes(record["body"]).decode("utf-8")
+    except (CanonicalError, UnicodeEncodeError, ValueError, TypeError, RecursionError):
+        return None, None, ""
+    return data, sha256_hex(data), body
+
+
+def _no_float(text: str) -> Any:
+    raise ValueError(f"floats are not allowed in records ({text})")
+
+
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise ValueError(f"integer {text} outside +/-(2**53-1)")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_strict(body: bytes) -> Any:
+    """Parse a request body, refusing floats, NaN/Infinity and integers beyond 2**53-1."""
+    return json.loads(body, parse_float=_no_float, parse_int=_safe_int, parse_constant=_no_constant)
+
+
+class Verifier:
+    """Ed25519 verification with one ``VerifyKey`` per public key (built once)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, nacl.signing.VerifyKey] = {}
+
+    def verify(self, public_key_hex: str, data: bytes, sig_hex: str) -> bool:
+        key = self._keys.get(public_key_hex)
+        if key is None:
+            key = self._keys[public_key_hex] = nacl.signing.VerifyKey(bytes.fromhex(public_key_hex))
+        try:
+            key.verify(data, bytes.fromhex(sig_hex))
+            return True
+        except (ValueError, nacl.exceptions.CryptoError):
+            return False
+
+    def verify_many(self, public_key_hex: str, items: list[tuple[bytes, str]]) -> list[bool]:
+        """Verify many (message, signature) pairs, spread over the CPU cores (libsodium runs
+        without the GIL) when there are enough of them to be worth it."""
+        workers = min(_WORKERS, len(items) // 64)
+        if workers < 2:
+            return [self.verify(public_key_hex, data, sig) for data, sig in items]
+        size = -(-len(items) // workers)
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        results = _pool().map(lambda chunk: [self.verify(public_key_hex, d, s) for d, s in chunk], chunks)
+        return [ok for chunk in results for ok in chunk]
+
+
+_WORKERS = max(1, os.cpu_count() or 1)
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="verify")
+    return _POOL
+
+
+BodyCheck = Callable[[dict[str, Any], Callable[[str], "dict[str, Any] | None"]], "list[str]"]
+
+
+def shipped_body_check() -> BodyCheck:
+    """The laptop's own acceptance rules (``supervisor_tui.model.acceptance``) with the shipped
+    checklists; the server passes one built from the checklists it serves."""
+    from checklists.loader import shipped_library
+
+    return library_body_check(shipped_library())
+
+
+def library_body_check(library: Any) -> BodyCheck:
+    from supervisor_tui.model.acceptance import record_problems
+
+    def check(record: dict[str, Any], held: Callable[[str], dict[str, Any] | None]) -> list[str]:
+        return record_problems(record, library, held)
+
+    return check
+
+
+@dataclass
+class Fate:
+    """What happened to one pushed record."""
+
+    index: int
+    id: str
+    seq: int
+    hash: str
+    status: str  # accepted | duplicate | rejected | fork | gap
+    reason: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        out = {"id": self.id, "seq": self.seq, "hash": self.hash, "status": self.status}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass
+class BatchOutcome:
+    """The fates of a batch plus what to write (records to insert, forks to quarantine)."""
+
+    fates: list[Fate] = field(default_factory=list)
+    insert: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (record, body json)
+    quarantine: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (record, reason)
+    head_seq: int = 0
+    head_hash: str = ""
+    resume_from: int | None = None
+
+
+def evaluate_batch(
+    records: list[dict[str, Any]],
+    device: str,
+    supervisor: str,
+    public_key: str,
+    head: tuple[int, str],
+    held: dict[int, str],
+    verifier: Verifier,
+    strict_json: bool = False,
+    body_check: BodyCheck | None = None,
+    held_record: Callable[[str], dict[str, Any] | None] | None = None,
+) -> BatchOutcome:
+    """Decide every record's fate. ``held`` maps seq -> stored hash for seqs at or below head;
+    ``held_record(hash)`` finds a held record (an amendment's target) in the store."""
+    out = BatchOutcome(head_seq=head[0], head_hash=head[1])
+    body_check = body_check or shipped_body_check()
+    in_batch: dict[str, dict[str, Any]] = {}
+
+    def held_target(record_hash: str) -> dict[str, Any] | None:
+        found = in_batch.get(record_hash)
+        if found is None and held_record is not None:
+            found = held_record(record_hash)
+        return found
+
+    blocked: str | None = None
+    encoded = [computed_hash(r, strict_json) if r["device"] == device and r["author"] == supervisor
+               else (None, None, "") for r in records]
+    # signatures worth checking: well-encoded, hash intact, not an exact copy of a held record
+    check = [i for i, (data, digest, _) in enumerate(encoded)
+             if data is not None and digest == records[i]["hash"] and held.get(records[i]["seq"]) != digest]
+    valid = dict(zip(check, verifier.verify_many(public_key, [(encoded[i][0], records[i]["sig"])
+                                                              for i in check]), strict=True))
+    for index, rec in enumerate(records):
+        fate = Fate(index, rec["id"], rec["seq"], rec["hash"], "rejected")
+        out.fates.append(fate)
+        if rec["device"] != device or rec["author"] != supervisor:
+            fate.reason = (f"unknown key: record claims device {rec['device']} / author {rec['author']},"
+                           f" but was pushed by device {device} of {supervisor}")
+            continue
+        data, digest, body_json = encoded[index]
+        if data is None:
+            fate.reason = "not canonically encodable (floats or invalid strings)"
+            continue
+        seq = rec["seq"]
+        if seq <= out.head_seq:
+            stored = held.get(seq)
+            if digest == rec["hash"] == stored:
+                fate.status = "duplicate"
+            elif digest != rec["hash"]:
+                fate.reason = "hash mismatch: the record was altered after it was signed"
+            elif not valid.get(index, False):
+                fate.reason = "bad signature"
+            else:
+                fate.status = "fork"
+                fate.reason = (f"fork: seq {seq} is already held with a different record"
+                               f" ({(stored or '')[:12]}…); quarantined for governance review")
+                out.quarantine.append((rec, fate.reason))
+            continue
+        if blocked is not None:
+            fate.status, fate.reason = ("gap" if out.resume_from else "rejected"), blocked
+            continue
+        if seq > out.head_seq + 1:
+            fate.status = "gap"
+            fate.reason = f"gap: the server holds up to seq {out.head_seq}; resend from {out.head_seq + 1}"
+            out.resume_from = out.head_seq + 1
+            blocked = fate.reason
+            continue
+        problem = None
+        if digest != rec["hash"]:
+            problem = "hash mismatch: the record was altered after it was signed"
+        elif not valid.get(index, False):
+            problem = "bad signature"
+        elif rec["prev"] != out.head_hash:
+            fate.status = "fork"
+            fate.reason = (f"fork: prev does not match the held record at seq {seq - 1};"
+                           " quarantined for governance review")
+            out.quarantine.append((rec, fate.reason))
+            blocked = f"follows a rejected record (seq {seq})"
+            continue
+        else:
+            problem = "; ".join(body_check(rec, held_target)[:5]) or None
+        if problem:
+            fate.reason = problem
+            blocked = f"follows a rejected record (seq {seq})"
+            continue
+        fate.status = "accepted"
+        in_batch[rec["hash"]] = rec
+        out.insert.append((rec, body_json))
+        out.head_seq, out.head_hash = seq, rec["hash"]
+    return out
+

@@ -1,0 +1,135 @@
+"""Device keys and the record signing rule (Ed25519 through PyNaCl / libsodium).
+
+Signing rule (README "Record format" repeats it for auditors):
+
+* ``unsigned`` = the envelope fields ``id, kind, schema, author, device, seq, prev, created_at,
+  body`` as a JSON object;
+* ``hash`` = lower-case hex SHA-256 of ``canonical_bytes(unsigned)``;
+* ``sig`` = lower-case hex of the 64-byte Ed25519 signature of those same canonical bytes;
+* public keys are the 32 raw bytes in lower-case hex.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nacl.exceptions
+import nacl.signing
+
+from supervisor_tui.model.canonical import canonical_bytes, sha256_hex
+
+SIGNED_FIELDS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body")
+_SIGNED_SET = frozenset(SIGNED_FIELDS)
+_PLAIN = re.compile(r"[A-Za-z0-9_.:\-]*")  # strings whose JSON form is just "…"
+
+
+class KeyFileError(Exception):
+    """The device key file is missing, unreadable or not a key."""
+
+
+@dataclass(frozen=True)
+class DeviceKey:
+    """A device's Ed25519 key pair."""
+
+    signing_key: nacl.signing.SigningKey
+
+    @classmethod
+    def generate(cls) -> DeviceKey:
+        return cls(nacl.signing.SigningKey.generate())
+
+    @property
+    def public_key_hex(self) -> str:
+        return self.signing_key.verify_key.encode().hex()
+
+    def sign(self, message: bytes) -> str:
+        return self.signing_key.sign(message).signature.hex()
+
+    def save(self, path: Path) -> None:
+        """Write the 32-byte seed as hex to a new file with mode 0600; never overwrite."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, (self.signing_key.encode().hex() + "\n").encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(path, 0o600)
+
+    @classmethod
+    def load(cls, path: Path) -> DeviceKey:
+        try:
+            text = path.read_text("ascii").strip()
+            return cls(nacl.signing.SigningKey(bytes.fromhex(text)))
+        except FileNotFoundError as exc:
+            raise KeyFileError(f"device key not found at {path}") from exc
+        except (ValueError, UnicodeDecodeError, nacl.exceptions.CryptoError) as exc:
+            raise KeyFileError(f"device key at {path} is not a valid key") from exc
+
+
+def unsigned_part(record: dict[str, Any]) -> dict[str, Any]:
+    """The fields covered by ``hash`` and ``sig``."""
+    return {name: record[name] for name in SIGNED_FIELDS}
+
+
+def seal(unsigned: dict[str, Any], key: DeviceKey) -> dict[str, Any]:
+    """Return ``unsigned`` completed with its ``hash`` and ``sig``."""
+    data = canonical_bytes(unsigned)
+    return {**unsigned, "hash": sha256_hex(data), "sig": key.sign(data)}
+
+
+def seal_with_body_json(unsigned: dict[str, Any], body_json: str, key: DeviceKey) -> dict[str, Any]:
+    """``seal`` for a body already canonically encoded as ``body_json``.
+
+    The envelope's canonical form is composed from the body's canonical text and the other
+    fields, so the body is walked and encoded once (the hot path of every save).
+    """
+    if unsigned.keys() != _SIGNED_SET:
+        raise ValueError("unsigned record must hold exactly the signed fields")
+    strings = [unsigned[k] for k in ("author", "created_at", "device", "id", "kind", "prev")]
+    if not all(type(v) is str and _PLAIN.fullmatch(v) for v in strings):
+        return seal(unsigned, key)
+    author, created_at, device, record_id, kind, prev = strings
+    schema, seq = unsigned["schema"], unsigned["seq"]
+    if type(schema) is not int or type(seq) is not int:
+        return seal(unsigned, key)
+    # Keys in sorted order; the plain strings need no escaping, so this is the canonical form.
+    data = (
+        f'{{"author":"{author}","body":{body_json},"created_at":"{created_at}","device":"{device}",'
+        f'"id":"{record_id}","kind":"{kind}","prev":"{prev}","schema":{schema},"seq":{seq}}}'
+    ).encode()
+    return {**unsigned, "hash": sha256_hex(data), "sig": key.sign(data)}
+
+
+def verify_signature(public_key_hex: str, message: bytes, sig_hex: str) -> bool:
+    """True when ``sig_hex`` is a valid Ed25519 signature of ``message``."""
+    try:
+        verify_key = nacl.signing.VerifyKey(bytes.fromhex(public_key_hex))
+        verify_key.verify(message, bytes.fromhex(sig_hex))
+        return True
+    except (ValueError, TypeError, nacl.exceptions.CryptoError):
+        return False
+
+
+def check_record(record: dict[str, Any], public_key_hex: str | None) -> list[str]:
+    """Problems with one record's hash and signature (empty list when it is sound)."""
+    problems: list[str] = []
+    missing = [f for f in (*SIGNED_FIELDS, "hash", "sig") if f not in record]
+    if missing:
+        return [f"missing field(s): {', '.join(missing)}"]
+    try:
+        data = canonical_bytes(unsigned_part(record))
+    except (ValueError, TypeError) as exc:
+        return [f"not canonically encodable: {exc}"]
+    if sha256_hex(data) != record["hash"]:
+        problems.append("hash mismatch")
+    if public_key_hex is None:
+        problems.append(f"unknown device key for device {record['device']}")
+    elif not isinstance(record["sig"], str) or not verify_signature(
+        public_key_hex, data, record["sig"]
+    ):
+        problems.append("bad signature")
+    return problems

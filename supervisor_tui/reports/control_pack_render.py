@@ -1,0 +1,80 @@
+"""The weekly control pack as text (terminal) and as a print-ready HTML page with inline SVG."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from supervisor_tui.reports.html_base import kv_table, page, table
+from supervisor_tui.reports.svg import bar_chart
+
+TITLES = {
+    "open_pathways": "Open pathways (overdue first)",
+    "reviews_due": "Restriction reviews due this week",
+    "reviews_overdue": "Restriction reviews overdue",
+    "expiring": "Restrictions expiring within 14 days",
+    "fails": "Scenario fails this week",
+    "rework": "Notes needing rework this week",
+    "awaiting_approval": "Closures awaiting owner approval",
+}
+
+
+def _change(value: int) -> str:
+    return "no change" if value == 0 else f"{value:+d} since last week"
+
+
+def _line(section: str, item: dict[str, Any]) -> str:
+    if section == "open_pathways":
+        flag = " OVERDUE" if item["overdue"] else ""
+        wait = " · awaiting owner approval" if item.get("approval") == "awaiting_approval" else ""
+        unmet = f" · still missing: {'; '.join(item['unmet'][:3])}" if item["unmet"] else " · all requirements met"
+        return f"{item['pathway_id']} ({item['scope']} {item['subject']}, {item['incident_ref']}) due {item['due_on']}{flag}{wait}{unmet}"
+    if section in ("reviews_due", "reviews_overdue", "expiring"):
+        return (f"{item['restriction_id']} ({item['scope']} {item['subject']}: {', '.join(item['codes'])})"
+                f" next review {item['next_review_on']}, expires {item['expires_on']}")
+    if section == "fails":
+        critical = f" · critical items failed: {', '.join(item['failed_critical'])}" if item["failed_critical"] else ""
+        return f"{item['staff_id']} {item['scenario_id']} on {item['on']}{critical}"
+    if section == "rework":
+        missing = f" · missing {', '.join(item['missing'])}" if item["missing"] else ""
+        return f"{item['staff_id']} {item['review']} note #{item['sequence']} on {item['on']}{missing}"
+    return f"{item['pathway_id']} proposed by {item['proposed_by']}"
+
+
+def render_text(pack: dict[str, Any]) -> str:
+    out = [f"Weekly control pack · owner {pack['owner_id']} · {pack['week']} ({pack['from']} to {pack['to']})",
+           f"Cohorts: {', '.join(pack['cohorts']) or 'none'}", ""]
+    for section, title in TITLES.items():
+        items = pack[section]
+        out.append(f"{title}: {len(items)} ({_change(pack['change'][section])})")
+        out += [f"  {_line(section, item)}" for item in items]
+    out.append(f"Conflicting decisions: {len(pack['conflicts'])}")
+    out += [f"  {c['text']}" for c in pack["conflicts"]]
+    weekly = " ".join(f"{w['incidents']}" for w in pack["incidents_by_week"])
+    out += ["", f"Incidents per week, last {len(pack['incidents_by_week'])} weeks (oldest first): {weekly}",
+            "", f"pack_sha256 {pack['pack_sha256']}"]
+    return "\n".join(out) + "\n"
+
+
+def render_html(pack: dict[str, Any]) -> str:
+    parts = [f"<h1>Weekly control pack · {escape(pack['week'])}</h1>",
+             kv_table([("Owner", escape(pack["owner_id"])), ("Week", f"{escape(pack['from'])} to {escape(pack['to'])}"),
+                       ("Cohorts", escape(", ".join(pack["cohorts"]) or "none")),
+                       ("Pack SHA-256", f'<span class="hash">{escape(pack["pack_sha256"])}</span>')])]
+    parts.append(table(["Figure", "This week", "Change since last week"],
+                       [[TITLES[k], len(pack[k]), _change(pack["change"][k])] for k in TITLES]))
+    for section, title in TITLES.items():
+        if pack[section]:
+            parts.append(f"<h2>{escape(title)}</h2><ul>"
+                         + "".join(f"<li>{escape(_line(section, item))}</li>" for item in pack[section]) + "</ul>")
+    if pack["conflicts"]:
+        parts.append("<h2>Conflicting decisions</h2><ul>"
+                     + "".join(f"<li>{escape(c['text'])}</li>" for c in pack["conflicts"]) + "</ul>")
+    weeks = pack["incidents_by_week"]
+    parts.append("<h2>Incidents per week, last quarter</h2>")
+    parts.append(bar_chart([w["week"][-3:] for w in weeks], [w["incidents"] for w in weeks],
+                           "Incidents per week in these cohorts"))
+    parts.append('<p class="muted">The owner signs that this week\'s review happened with a '
+                 "<code>pack_reviewed</code> record naming the SHA-256 above "
+                 "(<code>supervisor-tui pack --owner ID --week WEEK --sign</code>).</p>")
+    return page(f"Weekly control pack {pack['owner_id']} {pack['week']}", "\n".join(parts))

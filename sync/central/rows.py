@@ -1,0 +1,40 @@
+"""Plain pieces the central store's modules share: a stored row turned back into a record, its
+lookup columns, and the verify report (kept apart from ``base`` so verify and exclusions do not
+import the store class that delegates to them)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from storage.rows import index_columns
+
+RECORD_FIELDS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
+                 "hash", "sig")
+
+
+@dataclass
+class CentralVerifyReport:
+    count: int = 0
+    devices: int = 0
+    stamped: int = 0
+    excluded: int = 0  # records set aside by ``quarantine-invalid`` (not checked against the rules)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def row_to_record(row: Any) -> dict[str, Any]:
+    record = dict(zip(RECORD_FIELDS, row, strict=True))
+    record["body"] = json.loads(record["body"])
+    return record
+
+
+def _index(record: dict[str, Any]) -> tuple[Any, ...]:
+    try:
+        return index_columns(record["kind"], record["body"])
+    except (KeyError, TypeError, AttributeError):
+        return (None, None, None, None)
