@@ -104,9 +104,11 @@ class SessionScreen(Screen):
         Binding("escape", "leave", "Leave (kept)"),
     ]
 
-    def __init__(self, session: Session, save_first: bool = False) -> None:
+    def __init__(self, session: Session, save_first: bool = False, run_first: str | None = None) -> None:
+        """``run_first``: a person whose check to reopen at once (resuming their check's draft)."""
         super().__init__()
         self.session = session
+        self._run_first = run_first
         self.summary_shown = False
         self.drafted: set[str] = set()
         self._save_first = save_first
@@ -127,7 +129,10 @@ class SessionScreen(Screen):
     def on_mount(self) -> None:
         if self._save_first:
             self.save()
-        self.refresh_list(select=self.session.next_person())
+        first = self._run_first if self._run_first in self.session.people else None
+        self.refresh_list(select=first or self.session.next_person())
+        if first is not None:
+            self.call_after_refresh(self.action_run)
 
     def on_screen_resume(self) -> None:
         self._look_for_drafts()

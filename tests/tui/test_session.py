@@ -135,3 +135,56 @@ async def test_group_session_with_a_quit_in_the_middle(demo_home: Path) -> None:
         assert not [d for d in store.drafts() if session_id in d["draft_key"]]  # nothing left behind
     finally:
         store.close()
+
+
+async def test_a_session_checks_draft_on_the_persons_screen_resumes_the_session(demo_home: Path) -> None:
+    """A check half run in a training session is listed on the person's screen as part of that
+    session, with the key that resumes it: the session opens at that person with the half-run
+    check over it, and signing it counts in the session (not as an individual check)."""
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pick(pilot, "#scenario", SCENARIO)
+        await pick(pilot, "#cohort", "overnight-float")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        session = app.screen.session
+        first, second = session.people[:2]
+        await pilot.press("enter")  # the first person's check, half run, kept
+        await settle(pilot)
+        await pilot.press("p", "p", "escape")
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        assert app.screen.query_one(LineTable).cursor_key == first
+        await pilot.press("escape")  # leave the session (kept)
+        await settle(pilot)
+        assert type(app.screen).__name__ == "RosterScreen"
+
+        await pilot.press("slash", *first, "enter")
+        await settle(pilot)
+        status = str(app.screen.query_one("#status", Static).render())
+        assert f"Scenario check {SCENARIO} · training session {session.session_id}" in status
+        line = next(line for line in status.splitlines() if session.session_id in line)
+        assert line.rstrip().endswith("(t)"), line  # not (c): that starts an individual check
+        await pilot.press("t")
+        await settle(pilot)
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ScenarioScreen"
+        assert app.screen.session_id == session.session_id and app.screen.staff_id == first
+        assert app.screen.restored and len(app.screen.results) == 2  # the half-run check is back
+        assert type(app.screen_stack[-2]).__name__ == "SessionScreen"
+        assert app.screen_stack[-2].query_one(LineTable).cursor_key == first
+        await pilot.press("p", "p", "p", "p", "1")
+        app.screen.query_one("#decision_seconds").focus()
+        await pilot.press(*"50", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "SessionScreen"
+        assert app.screen.session.status(first) == "pass"
+        assert app.screen.query_one(LineTable).cursor_key == second  # and on to the next person
+    checks = [r for r in records(demo_home, "scenario_check") if r["body"].get("session_id")]
+    assert [(c["body"]["staff_id"], c["body"]["session_id"]) for c in checks] == [(first, session.session_id)]
