@@ -50,15 +50,15 @@ class SessionSetupScreen(SelectTyping, Screen):
             with Horizontal(classes="row"):
                 yield Label("Scenario", classes="label")
                 yield Select([(f"{s.title} (v{s.version})", s.id) for s in app.store.library.scenarios()],
-                             prompt="choose", id="scenario")
+                             prompt="choose", id="scenario", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Whole cohort", classes="label")
                 yield Select([(name, cid) for cid, name in self.cohorts.items()],
-                             prompt="none (pick people below)", id="cohort")
+                             prompt="none (pick people below)", id="cohort", classes="field")
             yield Label("People (space ticks; a cohort ticks its members; untick who is not here)",
                         classes="section-title")
             yield TickList(*[(f"{p['name']} ({p['staff_id']}) · {self.cohorts.get(p['cohort'], p['cohort'])}",
-                                   p["staff_id"]) for p in roster], id="people")
+                                   p["staff_id"]) for p in roster], id="people", classes="field")
             yield Static(id="problems", classes="problems")
         yield AppFooter()
 

@@ -309,7 +309,7 @@ class StaffScreen(Screen):
         """"Resume session" is in the footer only while this person has a check half run in a
         training session."""
         if action == "resume_session":
-            return bool(self._session_drafts()) or None
+            return bool(self._session_drafts())  # False: hidden
         return True
 
     def action_resume_session(self) -> None:
