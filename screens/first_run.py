@@ -115,10 +115,10 @@ class FirstRunScreen(Screen):
         name = self.query_one("#name").value.strip()
         problems, invalid = [], []
         if not _ID.match(supervisor):
-            problems.append("Supervisor id: use 1-64 letters, digits or _.:- (no spaces), e.g. SUP01")
+            problems.append("Supervisor id: use 1-64 letters, digits or _.:- (no spaces)")
             invalid.append("#supervisor")
         if not name:
-            problems.append("Your name: required (as it appears on records)")
+            problems.append("Your name: required")
             invalid.append("#name")
         pair = self.query_one(PassphrasePair).problems()
         problems += pair

@@ -21,6 +21,7 @@ def verify_store(store: Store, progress: Callable[[int], None] | None = None) ->
     report = VerifyReport()
     keys = store.public_keys()
     own_devices = _check_key_files(store, keys, report)
+    _check_schema(store, report)
     restored = store.get_setting("triggers_restored_at")
     if restored:
         report.problems.append(
@@ -99,3 +100,36 @@ def _check_key_files(store: Store, keys: dict[str, str], report: VerifyReport) -
         except KeyFileError as exc:
             report.problems.append(f"device key: {exc}")
     return {d.device for d in devices}
+
+
+# What the schema must hold for the store's promises to stand: the tables signed records and
+# their bookkeeping live in, the triggers that keep records and set-aside records append-only, and
+# the one that keeps the roster's activity index in step with corrections (new records' rows are
+# written by ``Store.insert_signed`` itself).
+EXPECTED_TABLES = ("records", "devices", "staff", "cohorts", "drafts", "sync_receipts", "settings",
+                   "record_activity", "set_aside", "profiles", "own_devices", "enrolments")
+EXPECTED_TRIGGERS = {
+    "records_no_update": ("records", "records can be changed in place"),
+    "records_no_delete": ("records", "records can be deleted"),
+    "set_aside_no_update": ("set_aside", "set-aside records can be changed in place"),
+    "set_aside_no_delete": ("set_aside", "set-aside records can be deleted"),
+    "record_activity_amend": ("records", "the roster's activity index no longer follows corrections"),
+}
+
+
+def _check_schema(store: Store, report: VerifyReport) -> None:
+    """Tables and triggers as the migrations made them (introspected with sqlite-utils)."""
+    db = store.db
+    tables = set(db.table_names())
+    for name in EXPECTED_TABLES:
+        if name not in tables:
+            report.problems.append(f"table {name} is missing (the file was edited outside the app)")
+    triggers = {t.name: t.table for t in db.triggers}
+    for name, (table, consequence) in EXPECTED_TRIGGERS.items():
+        if triggers.get(name) != table:
+            report.problems.append(f"trigger {name} on {table} is missing, so {consequence}"
+                                   " (the file was edited outside the app)")
+    if "records" in tables:
+        missing = [c for c in RECORD_COLUMNS if c not in db["records"].columns_dict]
+        if missing:
+            report.problems.append(f"the records table lacks column(s) {', '.join(missing)}")

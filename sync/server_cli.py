@@ -43,7 +43,9 @@ def _db(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="governance-store", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="governance-store",
+                     description="The central governance store: serve the API and the web view, and administer"
+                     " the store (enrolment, roster, verify, exports, reports, web accounts).")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
     p = sub.add_parser("serve", help="run the HTTP API (bind to 127.0.0.1 behind a TLS proxy)")
     _db(p)

@@ -19,7 +19,8 @@ def _per_q(value: float | None) -> str:
 
 def text_lines(c: dict[str, Any]) -> list[str]:
     """The text report of one cohort, as lines (the TUI shows these too)."""
-    out = [f"== {c['name']} ({c['cohort_id']}), {c['staff']} staff =="]
+    title = c["name"] if c["name"] == c["cohort_id"] else f"{c['name']} ({c['cohort_id']})"
+    out = [f"== {title}, {c['staff']} staff =="]
     out.append("Active restrictions:" if c["restrictions"] else "Active restrictions: none")
     for r in c["restrictions"]:
         out.append(f"  {r['restriction_id']:14} {r['scope']} {r['subject']}: {', '.join(r['codes'])}; "

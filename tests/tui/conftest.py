@@ -29,7 +29,9 @@ def build_seeded(home: Path) -> Path:
     ids = itertools.count(1)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(DeviceKey, "generate", classmethod(lambda cls: cls(nacl.signing.SigningKey(bytes(range(32))))))
-        mp.setattr("storage.store.uuid7", lambda now=None: f"0194f000-0000-7000-8000-{next(ids):012d}")
+        fixed_ids = lambda now=None: f"0194f000-0000-7000-8000-{next(ids):012d}"  # noqa: E731
+        for where in ("storage.rows.uuid7", "storage.store.uuid7"):  # defined in rows, re-exported by store
+            mp.setattr(where, fixed_ids)
         with pytest.MonkeyPatch.context() as random_bytes:
             random_bytes.setattr(os, "urandom", lambda n: bytes(n))
             store.init_profile("SUP01", "Alex Morgan")
