@@ -16,11 +16,16 @@ still queued, so they reach it, not the screen it covers."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from textual import events
 
-PASS_THROUGH = frozenset({"ctrl+q", "ctrl+c"})  # quitting is never held back
+# Quitting keeps its place in the queue (Ctrl+Q after marks asks about the half-filled form
+# they made), unless the queue has been held this long: a screen that never got ready must not
+# stop anyone quitting.
+PASS_THROUGH = frozenset({"ctrl+q", "ctrl+c"})
+STUCK_AFTER = 3.0  # seconds
 SETTLE_ROUNDS = 20  # a bound: a key's effects reach quiet in a few rounds
 SETTLE_TIMEOUT = 1.0  # seconds; only a safety net (a widget stuck awaiting must not freeze typing)
 
@@ -32,10 +37,12 @@ class KeyQueueMixin:
     _held: list[tuple[str, str | None]]
     _busy: bool
     _replayed: set[int]
+    _held_since: float
 
     def _key_queue_init(self) -> None:
         if not hasattr(self, "_holders"):
             self._holders, self._held, self._busy, self._replayed = set(), [], False, set()
+            self._held_since = 0.0
 
     def hold_keys(self, holder: object) -> None:
         self._key_queue_init()
@@ -102,9 +109,11 @@ class KeyQueueMixin:
             self._key_queue_init()
             if id(event) in self._replayed:  # a queued key, let go by the replay (which settles it)
                 self._replayed.discard(id(event))
-            elif event.key in PASS_THROUGH:
+            elif event.key in PASS_THROUGH and self._held and time.monotonic() - self._held_since > STUCK_AFTER:
                 pass
             elif self._holders or self._held or self._busy:
+                if not self._held:
+                    self._held_since = time.monotonic()
                 self._held.append((event.key, event.character))  # behind the ones still queued
                 return
             else:  # apply it now; the next key waits until this one has settled

@@ -167,3 +167,20 @@ async def test_an_emoji_in_a_field_keeps_its_border_in_place(demo_home: Path) ->
         per_codepoint = sum(get_character_cell_size(c) for c in line)  # a terminal ignoring VS16
         assert cell_len(line) == per_codepoint == field.scrollable_content_region.width + 1
         assert "❤\ufe0e" in line and "\ufe0f" not in line  # drawn as text: one cell everywhere
+
+
+async def test_quit_typed_after_marks_asks_about_the_form_they_made(demo_home: Path) -> None:
+    """Enter, p, p, Ctrl+Q typed while the runner opens: Ctrl+Q keeps its place behind the marks,
+    so the app asks about the half-filled form (it went to the screen below before, and the
+    marks were left in a form nobody was asked about)."""
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S006")
+        await pilot.press("c")
+        await settle(pilot)
+        with app.store_lock:
+            await pilot.press("enter", "p", "p", "ctrl+q")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "LeaveFormModal"
+        assert type(app.screen_stack[-2]).__name__ == "ScenarioScreen"
+        assert sorted(app.screen_stack[-2].results.values()) == ["pass", "pass"]
