@@ -383,10 +383,14 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
 
     @alive
     def _signed(self, record: dict[str, Any]) -> None:
+        from screens.describe import KIND_LABELS
+
         body = record["body"]
         outcome = body.get("outcome")
-        extra = f", outcome {outcome}" if outcome else ""
-        self.app.notify(f"Signed {record['kind']} (seq {record['seq']}{extra}).", title="Saved")
+        about = f" for {body['staff_id']}" if body.get("staff_id") else ""
+        extra = f": {str(outcome).upper()}" if outcome else ""
+        self.app.notify(f"{KIND_LABELS.get(record['kind'], 'Record')}{about} signed{extra} "
+                        f"(record {record['seq']} of this laptop).", title="Saved")
         self.app.refresh_unsynced()
         self.dismiss(record)
 

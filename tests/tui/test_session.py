@@ -188,3 +188,21 @@ async def test_a_session_checks_draft_on_the_persons_screen_resumes_the_session(
         assert app.screen.query_one(LineTable).cursor_key == second  # and on to the next person
     checks = [r for r in records(demo_home, "scenario_check") if r["body"].get("session_id")]
     assert [(c["body"]["staff_id"], c["body"]["session_id"]) for c in checks] == [(first, session.session_id)]
+
+
+def test_the_session_summary_and_the_report_agree_on_the_median() -> None:
+    """Two checks (1 s and 80 s): the summary said 80 s, the report 40.5 s; both say 40.5 s."""
+    from screens.session_state import Session
+    from supervisor_tui.reports.sessions import session_figures
+
+    session = Session("SES-X", SCENARIO, ["S001", "S002"])
+    checks = []
+    for staff_id, seconds, outcome in (("S001", 1, "pass"), ("S002", 80, "fail")):
+        body = {"staff_id": staff_id, "scenario_id": SCENARIO, "session_id": "SES-X", "outcome": outcome,
+                "decision_seconds": seconds, "chosen_endpoint": "on_call_clinician"}
+        record = {"kind": "scenario_check", "body": body, "hash": staff_id, "created_at": "2026-11-02T09:00:00Z",
+                  "author": "SUP01"}
+        session.signed(staff_id, record)
+        checks.append((record, body))
+    (row,) = session_figures(checks)
+    assert session.figures()["median_seconds"] == row["median_decision_seconds"] == 40.5
