@@ -331,11 +331,11 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
             self.show_problems(problems, focus=True)
             return
         self.show_problems([])
-        prepared, _ = preview(self.KIND, body, library, app.today())
-        found = changes(c.body, prepared, library) if prepared else changes(c.body, body, library, derived=False)
         for key in KEPT_IN_CORRECTIONS:  # what the form does not show stays as it was
             if key in c.body and key not in body:
                 body[key] = c.body[key]
+        prepared, _ = preview(self.KIND, body, library, app.today())
+        found = changes(c.body, prepared, library) if prepared else changes(c.body, body, library, derived=False)
         amendment = {"amends": c.record["hash"], "reason": reason, "body": body}
         if c.base:
             amendment["base"] = c.base
