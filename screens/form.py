@@ -271,6 +271,17 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
     def _save_draft(self) -> None:
         self.flush_draft()
 
+    def stage_draft(self) -> None:
+        """"Keep the draft": what the form holds now is written by the next flush, whether or
+        not an autosave is due (a running timer, say, changes no field). UI thread only."""
+        with self._draft_lock:
+            if not self._done:
+                self._pending = self.collect()
+
+    def keep_draft(self) -> None:
+        self.stage_draft()
+        self.flush_draft()
+
     def flush_draft(self) -> None:
         """Write the latest pending values (called by the worker, and on unmount)."""
         with self._draft_lock:
@@ -401,6 +412,7 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
 
         def chosen(choice: str | None) -> None:
             if choice == "keep":  # written before leaving, so the screen below lists it
+                self.stage_draft()  # (read on this thread: widgets are not read from a worker)
                 self.app.run_worker(self._keep_and_leave, thread=True, group="draft-keep")
             elif choice == "discard":
                 with self._draft_lock:

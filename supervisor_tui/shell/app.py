@@ -324,7 +324,7 @@ class SupervisorApp(SessionMixin, KeyQueueMixin, App):
 
             def chosen(choice: str | None) -> None:
                 if choice == "keep":
-                    screen.flush_draft()
+                    screen.keep_draft()
                 elif choice == "discard":
                     screen._done = True
                     with self.store_lock:
