@@ -24,10 +24,9 @@ import httpx
 from storage import sync_state
 from storage.pulled_incidents import save_pulled_incidents
 from storage.store import Store
-from supervisor_tui.model.records import utc_now_iso
+from supervisor_tui.model.kinds import utc_now_iso
 from supervisor_tui.model.signing import check_record
 from sync.transport import ServerRefused, Transport, Unreachable
-from sync.trust import pulled_record_problems
 from sync.wire import receipt_valid
 
 BATCH_SIZE = 1000
@@ -297,7 +296,7 @@ class _Run:
 
     def _reference(self, page: dict[str, Any]) -> None:
         roster = page.get("roster") or []
-        if roster:
+        if roster and self._roster_changed(roster, page.get("cohorts") or {}):
             self.store.upsert_roster(roster, page.get("cohorts") or {})
         if isinstance(page.get("incidents"), list):
             kept = save_pulled_incidents(self.store.home, page["incidents"], utc_now_iso())
@@ -305,13 +304,24 @@ class _Run:
         checklists = page.get("checklists") or []
         if checklists:
             path = self.store.home / CHECKLISTS_FILE
-            path.write_text(json.dumps(checklists, indent=1, ensure_ascii=False), "utf-8")
+            text = json.dumps(checklists, indent=1, ensure_ascii=False)
+            if path.exists() and path.read_text("utf-8") == text:
+                return  # as pulled last time (and the library need not be loaded to compare)
+            path.write_text(text, "utf-8")
             local = set(self.store.library.by_key)
             missing = sorted({(c["id"], c["version"]) for c in checklists} - local)
             if missing:
                 names = ", ".join(f"{i} v{v}" for i, v in missing[:5])
                 self.report(f"new checklist version(s) from the central store: {names}"
                             " (used from the next start of the app)")
+
+    def _roster_changed(self, roster: list[dict[str, Any]], cohort_names: dict[str, str]) -> bool:
+        """Whether the pulled roster or cohort names differ from this laptop's (most syncs: no),
+        so an unchanged roster is not rewritten at every sync."""
+        held = {(p["staff_id"], p["name"], p["role"], p["cohort"]) for p in self.store.roster()}
+        pulled = {(r.get("staff_id"), r.get("name"), r.get("role"), r.get("cohort")) for r in roster}
+        names = {c["cohort_id"]: c["name"] for c in self.store.cohorts()}
+        return not pulled <= held or any(name and names.get(cohort) != name for cohort, name in cohort_names.items())
 
     def _records(self, page: dict[str, Any], known: set[str]) -> None:
         devices = page.get("devices") or {}
@@ -334,6 +344,8 @@ class _Run:
             if check_record(record, info["public_key"]) or record["author"] != info.get("supervisor"):
                 self.report(f"skipped a pulled record of {record.get('device')} that does not verify")
                 continue
+            from sync.trust import pulled_record_problems  # the body models: only when records come
+
             problems = pulled_record_problems(record, self.store.library, held)
             if problems:
                 self._set_aside(record, problems)

@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from supervisor_tui.model.kinds import DECISION_KINDS, KINDS, utc_now_iso  # noqa: F401 - re-exported
+
 SCHEMA_VERSION = 1
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -304,7 +306,8 @@ BODY_MODELS: dict[str, type[Body]] = {
     "pack_reviewed": PackReviewed,
     "key_rotated": KeyRotated,
 }
-KINDS: tuple[str, ...] = tuple(BODY_MODELS)
+if tuple(BODY_MODELS) != KINDS:  # the light list the CLI uses must name exactly these models
+    raise RuntimeError(f"supervisor_tui.model.kinds.KINDS {KINDS} != body models {tuple(BODY_MODELS)}")
 # The envelope's ``schema`` selects the body model: (kind, schema) -> model. Old schema versions
 # stay here forever so that old records stay readable and checkable.
 MODELS: dict[tuple[str, int], type[Body]] = {(kind, 1): model for kind, model in BODY_MODELS.items()}
@@ -312,8 +315,6 @@ MODELS[("pathway_assigned", 2)] = PathwayAssignedV2
 MODELS[("restriction_reviewed", 2)] = RestrictionReviewedV2
 MODELS[("restriction_lifted", 2)] = RestrictionLiftedV2
 MODELS[("pathway_closed", 2)] = PathwayClosedV2
-# Decisions about one restriction or pathway (their ``after`` finds concurrent ones).
-DECISION_KINDS = ("restriction_reviewed", "restriction_lifted", "pathway_closed", "closure_decision")
 # The schema a laptop signs new records with (old ones stay readable through MODELS).
 CURRENT_SCHEMA: dict[str, int] = {kind: max(v for k, v in MODELS if k == kind) for kind in BODY_MODELS}
 
@@ -357,7 +358,3 @@ class Envelope(BaseModel):
     sig: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
 
 
-def utc_now_iso(now: dt.datetime | None = None) -> str:
-    """UTC timestamp as ISO 8601 with microseconds and a trailing Z."""
-    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    return now.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"

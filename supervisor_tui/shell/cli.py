@@ -8,12 +8,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from checklists.loader import ChecklistError
-from storage.roster import RosterError
-from storage.store import AmbiguousProfile, StoreError
 from supervisor_tui import __version__
-from supervisor_tui.model.rules import RecordInvalid
-from supervisor_tui.model.signing import KeyFileError
 from supervisor_tui.shell.commands import (
     checklists_cmd,
     closure_cmd,
@@ -72,30 +67,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines:
             sys.stderr.write(f"supervisor-tui: {line}\n")
         return exc.code
-    except RecordInvalid as exc:
+    except BrokenPipeError:  # output piped into head & co.: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        code = _known_error(exc)
+        if code is None:
+            raise
+        return code
+    except KeyboardInterrupt:
+        sys.stderr.write("supervisor-tui: interrupted\n")
+        return 130
+
+
+def _loaded(module: str, name: str) -> type | None:
+    """An error class, if its module was imported: one that was not cannot have raised (so the
+    CLI starts without importing pydantic, the checklists or PyNaCl for commands that need none)."""
+    return getattr(sys.modules.get(module), name, None)
+
+
+def _known_error(exc: Exception) -> int | None:
+    """One line (or a few) on stderr for an error a person can act on; None for a bug."""
+    invalid = _loaded("supervisor_tui.model.rules", "RecordInvalid")
+    if invalid is not None and isinstance(exc, invalid):
         for problem in exc.problems:
             sys.stderr.write(f"supervisor-tui: invalid: {problem}\n")
         return EXIT_INVALID
-    except AmbiguousProfile as exc:
+    ambiguous = _loaded("storage.profile", "AmbiguousProfile")
+    if ambiguous is not None and isinstance(exc, ambiguous):
         sys.stderr.write(f"supervisor-tui: {exc.args[0].split(':')[0]}:\n")
         for p in exc.profiles:
             sys.stderr.write(f"supervisor-tui:   --as {p.supervisor}   ({p.name})\n")
         return EXIT_INVALID
-    except (StoreError, KeyFileError, ChecklistError, RosterError) as exc:
+    plain = tuple(cls for cls in (_loaded("storage.profile", "StoreError"),
+                                  _loaded("supervisor_tui.model.signing", "KeyFileError"),
+                                  _loaded("checklists.loader", "ChecklistError"),
+                                  _loaded("storage.roster", "RosterError")) if cls is not None)
+    if isinstance(exc, plain):
         sys.stderr.write(f"supervisor-tui: {exc}\n")
         return EXIT_INVALID
-    except BrokenPipeError:  # output piped into head & co.: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except sqlite3.DatabaseError as exc:
+    if isinstance(exc, sqlite3.DatabaseError):
         sys.stderr.write(f"supervisor-tui: database error: {exc}\n")
         return EXIT_FAILED
-    except OSError as exc:
+    if isinstance(exc, OSError):
         sys.stderr.write(f"supervisor-tui: {exc.strerror or exc}: {exc.filename or ''}\n")
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        sys.stderr.write("supervisor-tui: interrupted\n")
-        return 130
+    return None
 
 
 if __name__ == "__main__":

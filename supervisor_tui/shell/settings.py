@@ -1,4 +1,4 @@
-"""Where the local store lives and the settings that control it.
+"""Where the local store lives.
 
 The home directory is, in order: ``--home DIR``, ``$SUPERVISOR_TUI_HOME``, the platformdirs user
 data dir for ``supervisor-tui``.
@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field
 
 ENV_HOME = "SUPERVISOR_TUI_HOME"
 
@@ -23,13 +22,3 @@ def resolve_home(cli_home: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return Path(platformdirs.user_data_dir("supervisor-tui", appauthor=False))
-
-
-class Settings(BaseModel):
-    """Run-time settings for the app, built once by the CLI and passed down."""
-
-    model_config = ConfigDict(frozen=True)
-
-    home: Path = Field(description="Directory holding store.db and device.key.")
-    server: str | None = Field(default=None, description="Central governance store URL, if enrolled.")
-    auto_sync: bool = Field(default=False, description="Sync in the background when the server is reachable.")

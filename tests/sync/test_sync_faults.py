@@ -188,6 +188,25 @@ def test_pull_brings_roster_and_other_supervisors_records(server, tmp_path):
     assert (a.home / "central-checklists.json").exists()
 
 
+def test_roster_changes_reach_the_laptop_and_an_unchanged_roster_is_not_rewritten(server, tmp_path):
+    a = make_laptop(tmp_path / "a", "SUP01", records=5, seed=4)
+    server.central.import_roster(a.roster())
+    enrol(a, server.central, server.url)
+    assert sync_store(a).ok
+    checklists = a.home / "central-checklists.json"
+    stamp = checklists.stat().st_mtime_ns
+    statements: list[str] = []
+    a.conn.set_trace_callback(statements.append)
+    assert sync_store(a).ok
+    a.conn.set_trace_callback(None)
+    assert not [s for s in statements if "staff" in s and "INSERT" in s.upper()], statements
+    assert checklists.stat().st_mtime_ns == stamp  # same checklists: not rewritten
+    changed = [dict(p, name="Renamed Person") if p["staff_id"] == "S001" else p for p in a.roster()]
+    server.central.import_roster(changed)
+    assert sync_store(a).ok
+    assert a.staff("S001")["name"] == "Renamed Person"
+
+
 def test_server_process_killed_mid_sync_then_restarted(db_url, tmp_path):
     server = ProcessServer(db_url, tmp_path).start()
     from sync.central import open_central

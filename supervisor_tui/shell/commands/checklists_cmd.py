@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from checklists.loader import ChecklistError, Library, load_file, shipped_library
-from checklists.pulled import with_pulled
 from supervisor_tui.shell.commands.common import (
     CliError,
     add_home,
@@ -16,9 +15,17 @@ from supervisor_tui.shell.commands.common import (
     resolve_home,
 )
 
+# The checklist library (pydantic models) is imported by the commands that use it, not when the
+# CLI builds its parser: every other command starts faster.
+if TYPE_CHECKING:
+    from checklists.loader import Library
+
 
 def _library(args: argparse.Namespace) -> Library:
     """The checklists this laptop uses: shipped, plus those pulled at the last sync."""
+    from checklists.loader import shipped_library
+    from checklists.pulled import with_pulled
+
     library, problems = with_pulled(shipped_library(), resolve_home(getattr(args, "home", None)))
     for line in problems:
         print(f"note: {line}", file=sys.stderr)
@@ -47,6 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from checklists.loader import shipped_library
+
     shipped = shipped_library().by_key
     rows = [
         {"id": c.id, "version": c.version, "kind": c.kind, "title": c.title,
@@ -92,6 +101,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from checklists.loader import ChecklistError, load_file
+
     path = Path(args.path)
     files = sorted(path.rglob("*.toml")) if path.is_dir() else [path]
     if not files:

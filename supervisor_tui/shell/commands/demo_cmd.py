@@ -6,8 +6,6 @@ import argparse
 import datetime as dt
 import time
 
-from storage.demo import ensure_demo_roster, load_story
-from storage.demo_bulk import add_bulk_records
 from supervisor_tui.shell.commands.common import (
     CliError,
     add_home,
@@ -30,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from storage.demo import ensure_demo_roster, load_story  # the body models: only when used
+    from storage.demo_bulk import add_bulk_records
+
     if args.staff is not None and not 1 <= args.staff <= 100_000:
         raise CliError("--staff must be between 1 and 100000")
     if args.records is not None and not 0 <= args.records <= 10_000_000:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from supervisor_tui.model.records import KINDS
+from supervisor_tui.model.kinds import KINDS
 from supervisor_tui.shell.commands.common import (
     CliError,
     add_home,
