@@ -1,22 +1,46 @@
-"""Bulk-load already signed records straight into a central store's ``records`` table.
+"""Central store load: many laptops pushing at once to several server instances on one
+PostgreSQL (run it), and ``bulk_insert``, a helper of other benchmarks and tests.
 
-For benchmarks and tests only: the records are NOT re-checked (a real store accepts records
-only through ``CentralStore.push``). Rows are written as ``push`` writes them (body as canonical
-JSON, lookup columns from ``index_columns``) with ``executemany`` on SQLite and ``COPY`` on
-PostgreSQL, so the database's own triggers (append-only, ``record_facts``) fire as on a push;
-each batch is then folded into the report's summary tables, and, when the store has a stamper
-(the bench's stand-in server key), stamped, as a push does.
+    .venv/bin/python bench/central_load.py [--laptops 200] [--records 200] [--instances 2]
+
+Run: a throwaway PostgreSQL 15 cluster (fsync on), ``--instances`` real ``governance-store
+serve`` processes on it sharing one receipt key, and ``--laptops`` laptop stores (each its own
+supervisor and team of five staff, ``--records`` signed records, enrolled) that all start
+``sync_store`` at the same moment, spread over the instances and over client processes. Prints
+throughput, per-laptop sync latency (p50/p99: one push batch plus the pull), errors, the
+records held against those sent, and each instance's RSS before, after and at its peak; the
+last line is JSON.
+
+``bulk_insert``: already signed records straight into a central store's ``records`` table, for
+benchmarks and tests only: the records are NOT re-checked (a real store accepts records only
+through ``CentralStore.push``). Rows are written as ``push`` writes them (body as canonical JSON,
+lookup columns from ``index_columns``) with ``executemany`` on SQLite and ``COPY`` on
+PostgreSQL, so the database's own triggers (append-only) fire as on a push, and their report
+facts are derived set-based in the same transaction as a push derives them; each batch is then
+folded into the report's summary tables, and, when the store has a stamper (the bench's
+stand-in server key), stamped, as a push does.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import statistics
+import sys
+import tempfile
+import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from storage.store import index_columns
-from sync.central.stamps import insert_stamps
-from sync.central.summary import fold
+if __name__ == "__main__":  # run as `python bench/central_load.py`: bench/sync.py must not shadow sync
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from storage.store import index_columns  # noqa: E402
+from sync.central.facts import WORK_KINDS, derive  # noqa: E402
+from sync.central.stamps import insert_stamps  # noqa: E402
+from sync.central.summary import fold  # noqa: E402
 
 COLUMNS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body", "hash", "sig",
            "staff_id", "cohort_id", "ref_id", "amends", "received_at")
@@ -50,6 +74,9 @@ def bulk_insert(central: Any, records: Iterable[dict[str, Any]], received_at: st
             else:
                 tx.executemany(f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})",
                                rows)
+            if tx.one("SELECT 1 FROM meta WHERE key = 'facts_version'"):  # as push derives them
+                derive(tx, [row[9] for row in rows if row[1] in WORK_KINDS],
+                       [row[14] for row in rows if row[1] == "amendment" and row[14]])
         if getattr(central, "summary_ready", False):
             fold(central)  # as every push does
         rows.clear()
@@ -61,3 +88,130 @@ def bulk_insert(central: Any, records: Iterable[dict[str, Any]], received_at: st
             flush()
     flush()
     return count
+
+
+# -- the load run -----------------------------------------------------------------------------
+def _make_laptops(task: tuple[str, list[int], int]) -> list[tuple[str, str, str, str]]:
+    """Build laptops (in a worker process): (home, supervisor, device, public key) each."""
+    from tests.sync.helpers import make_laptop
+
+    work, numbers, records = task
+    out = []
+    for n in numbers:
+        store = make_laptop(Path(work) / f"laptop{n}", f"SUP{n:04d}", records, seed=n, team=f"T{n:04d}")
+        p = store.require_profile()
+        out.append((str(store.home), p.supervisor, p.device, store.key.public_key_hex))
+        store.close()
+    return out
+
+
+def _push(task: tuple[list[tuple[str, str]], float]) -> list[dict[str, Any]]:
+    """Every laptop of this client process syncs at ``start_at`` on its own thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storage.store import Store
+    from sync.client import sync_store
+
+    jobs, start_at = task
+    stores = [(Store(Path(home)), url) for home, url in jobs]
+    for store, _ in stores:
+        store.unlock(os.environ["SUPERVISOR_TUI_PASSPHRASE"])
+
+    def one(item: tuple[Any, str]) -> dict[str, Any]:
+        store, url = item
+        time.sleep(max(0.0, start_at - time.time()))
+        started = time.perf_counter()
+        try:
+            result = sync_store(store, url, retry_budget=60)
+            ok, accepted, message = result.ok, result.accepted, result.message
+        except Exception as exc:  # a crash is counted as an error, not hidden
+            ok, accepted, message = False, 0, f"{type(exc).__name__}: {exc}"
+        return {"ok": ok, "accepted": accepted, "message": message, "seconds": time.perf_counter() - started,
+                "ended": time.time()}
+
+    with ThreadPoolExecutor(len(stores) or 1) as pool:
+        results = list(pool.map(one, stores))
+    for store, _ in stores:
+        store.close()
+    return results
+
+
+def _rss_mb(pid: int) -> dict[str, float]:
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return {k: int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM")}
+
+
+def main() -> int:
+    import multiprocessing
+
+    from tests.pg import PostgresCluster, pg_unavailable
+    from tests.sync.helpers import ProcessServer
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--laptops", type=int, default=200)
+    parser.add_argument("--records", type=int, default=200)
+    parser.add_argument("--instances", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=4, help="client processes the laptops are spread over")
+    args = parser.parse_args()
+    os.environ.setdefault("SUPERVISOR_TUI_PASSPHRASE", "bench passphrase, not a secret")
+    os.environ["SUPERVISOR_TUI_INSECURE_TEST_KDF"] = "1"  # 200 bench laptops: the minimum KDF
+    reason = pg_unavailable()
+    if reason:
+        print(f"postgresql unavailable: {reason}")
+        return 1
+    from sync.central import open_central
+
+    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    cluster = PostgresCluster.start(durable=True)
+    servers: list[Any] = []
+    try:
+        url = cluster.create_database()
+        central = open_central(url)
+        ctx = multiprocessing.get_context("spawn")
+        started = time.perf_counter()
+        numbers = list(range(args.laptops))
+        with ctx.Pool(args.clients) as pool:
+            built = [x for part in pool.map(_make_laptops, [(str(work), numbers[i::args.clients], args.records)
+                                                             for i in range(args.clients)]) for x in part]
+        for _home, sup, device, key in built:
+            central.enrol(central.create_token(sup), device, sup, key)
+        print(f"built {len(built)} laptops x {args.records} records in {time.perf_counter() - started:.0f} s")
+        servers = [ProcessServer(url, work).start() for _ in range(args.instances)]
+        before = [_rss_mb(s.proc.pid) for s in servers]
+        jobs = [(home, servers[i % len(servers)].url) for i, (home, *_rest) in enumerate(built)]
+        start_at = time.time() + 3.0
+        with ctx.Pool(args.clients) as pool:
+            parts = pool.map(_push, [(jobs[i::args.clients], start_at) for i in range(args.clients)])
+        results = [r for part in parts for r in part]
+        wall = max(r["ended"] for r in results) - start_at
+        after = [_rss_mb(s.proc.pid) for s in servers]
+        held = central.count()
+        central.close()
+    finally:
+        for server in servers:
+            server.stop()
+        cluster.stop()
+    errors = [r["message"] for r in results if not r["ok"]]
+    sent = args.laptops * args.records
+    latencies = sorted(r["seconds"] for r in results)
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+    print(f"{args.laptops} laptops x {args.records} records at once to {args.instances} instances on one"
+          f" PostgreSQL: {sent / wall:,.0f} records/s ({wall:.1f} s); per-laptop sync p50 {p50:.2f} s,"
+          f" p99 {p99:.2f} s; errors {len(errors)}; held {held} of {sent}")
+    for i, (b, a) in enumerate(zip(before, after, strict=True)):
+        print(f"  instance {i + 1}: RSS {b['VmRSS']:.0f} MB before, {a['VmRSS']:.0f} MB after, peak {a['VmHWM']:.0f} MB")
+    for message in sorted(set(errors))[:5]:
+        print(f"  error: {message}")
+    print(json.dumps({"benchmark": "central_load", "laptops": args.laptops, "records": args.records,
+                      "instances": args.instances, "records_per_s": round(sent / wall), "seconds": round(wall, 2),
+                      "sync_p50_s": round(p50, 3), "sync_p99_s": round(p99, 3), "errors": len(errors),
+                      "held": held, "sent": sent,
+                      "rss_mb": [{"before": round(b["VmRSS"], 1), "after": round(a["VmRSS"], 1),
+                                  "peak": round(a["VmHWM"], 1)} for b, a in zip(before, after, strict=True)],
+                      "ok": not errors and held == sent}))
+    return 0 if not errors and held == sent else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -82,6 +82,18 @@ def bench_bulk(tmp: Path, count: int, key: DeviceKey) -> dict:
     ours = time.perf_counter() - start
     payloads = [canonical_bytes(r["body"]) for r in store.records()]
     store.close()
+    # The sign + insert part alone (what `demo --records` does in this process; its bodies are
+    # validated in a worker process): the same records' validated bodies, appended afresh.
+    signed = Store(tmp / "bulk-signed")
+    signed.init_profile("SUP01", "Bench")
+    ensure_demo_roster(signed)
+    now = dt.datetime.now(dt.UTC)
+    prepared = [(kind, json.loads(body), now) for kind, body in Store(tmp / "bulk").conn.execute(
+        "SELECT kind, body FROM records ORDER BY rowid")]
+    start = time.perf_counter()
+    signed.append_prepared(prepared)
+    sign_insert = time.perf_counter() - start
+    signed.close()
     conn = floor_db(tmp / "floor-bulk.db")
     start = time.perf_counter()
     conn.execute("BEGIN")
@@ -90,10 +102,12 @@ def bench_bulk(tmp: Path, count: int, key: DeviceKey) -> dict:
     conn.execute("COMMIT")
     floor = time.perf_counter() - start
     conn.close()
-    return {"ours": ours, "floor": floor}
+    return {"ours": ours, "sign_insert": sign_insert, "floor": floor}
 
 
-def bench_demo(tmp: Path, count: int) -> float:
+def bench_demo(tmp: Path, count: int) -> tuple[float, float]:
+    """Seconds of ``demo --records N`` and then of ``status --json`` on that store (best of 3),
+    each a whole process from start to exit."""
     home = tmp / "demo"
     exe = Path(sys.executable).parent / "supervisor-tui"
     subprocess.run([str(exe), "--home", str(home), "init", "--supervisor", "SUP01", "--name", "Bench"],
@@ -101,7 +115,15 @@ def bench_demo(tmp: Path, count: int) -> float:
     start = time.perf_counter()
     subprocess.run([str(exe), "--home", str(home), "demo", "--records", str(count)], check=True,
                    capture_output=True)
-    return time.perf_counter() - start
+    demo = time.perf_counter() - start
+    status = []
+    for _ in range(3):
+        start = time.perf_counter()
+        out = subprocess.run([str(exe), "--home", str(home), "status", "--json"], check=True,
+                             capture_output=True, text=True)
+        status.append(time.perf_counter() - start)
+        json.loads(out.stdout)
+    return demo, min(status)
 
 
 def main() -> None:
@@ -126,14 +148,18 @@ def main() -> None:
         print(f"durable signed save: {save_rate:,.0f}/s  p50 {p50 * 1e3:.3f} ms  p99 {p99 * 1e3:.3f} ms")
         print(f"  floor (sign + raw insert, commit per row): {floor_rate:,.0f}/s  p50 {f50 * 1e3:.3f} ms"
               f"  p99 {f99 * 1e3:.3f} ms")
-        print(f"  ratio p50 {p50 / f50:.2f}x  p99 {p99 / f99:.2f}x  (goal: p99 < 1 ms and within 3x)")
+        print(f"  ratio p50 {p50 / f50:.2f}x  p99 {p99 / f99:.2f}x  (goal: p99 within 3x)")
         bulk = bench_bulk(tmp, args.bulk, key)
         bulk_rate, bulk_floor = args.bulk / bulk["ours"], args.bulk / bulk["floor"]
-        print(f"bulk signed append: {bulk_rate:,.0f}/s  floor {bulk_floor:,.0f}/s  ratio "
-              f"{bulk_floor / bulk_rate:.2f}x (goal: within 2x)")
-        demo_seconds = bench_demo(tmp, args.demo_records) if args.demo_records else None
-        if demo_seconds is not None:
-            print(f"demo --records {args.demo_records}: {demo_seconds:.1f} s (goal: under 15 s for 100,000)")
+        signed_rate = args.bulk / bulk["sign_insert"]
+        print(f"bulk signed append (sign + insert of validated bodies, the demo's hot loop): {signed_rate:,.0f}/s"
+              f"  floor {bulk_floor:,.0f}/s  ratio {bulk_floor / signed_rate:.2f}x (goal: within 2x)")
+        print(f"  with validation in this process (append_many): {bulk_rate:,.0f}/s  ratio {bulk_floor / bulk_rate:.2f}x")
+        demo_seconds = status_seconds = None
+        if args.demo_records:
+            demo_seconds, status_seconds = bench_demo(tmp, args.demo_records)
+            print(f"demo --records {args.demo_records}: {demo_seconds:.1f} s (goal: under 10 s for 100,000)")
+            print(f"status --json at {args.demo_records} records: {status_seconds:.2f} s (goal: under 1 s)")
         print(json.dumps({
             "bench": "store", "cpus": os.cpu_count(),
             "save_per_s": round(save_rate), "save_p50_ms": round(p50 * 1e3, 3),
@@ -142,7 +168,9 @@ def main() -> None:
             "save_p50_ratio": round(p50 / f50, 2), "save_mean_ratio": round(floor_rate / save_rate, 2),
             "bulk_per_s": round(bulk_rate), "bulk_floor_per_s": round(bulk_floor),
             "bulk_ratio": round(bulk_floor / bulk_rate, 2),
+            "bulk_sign_insert_per_s": round(signed_rate), "bulk_sign_insert_ratio": round(bulk_floor / signed_rate, 2),
             "demo_records": args.demo_records, "demo_seconds": round(demo_seconds, 2) if demo_seconds else None,
+            "status_json_seconds": round(status_seconds, 2) if status_seconds else None,
             "stdev_save_ms": round(statistics.pstdev(saves["ours"]) * 1e3, 3),
         }))
     finally:

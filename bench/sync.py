@@ -3,13 +3,18 @@
     .venv/bin/python bench/sync.py [--records N] [--pg-url URL] [--skip-pg]
 
 For each backend: a fresh central database, a real ``governance-store serve`` process on
-127.0.0.1, and a laptop store holding N signed records; the timed part is ``sync_store`` (push in
-batches with receipts, then the pull). The floor, measured in the same run on the same records,
-is the work the server cannot avoid: Ed25519 verify + canonical encode (the server's fast path)
-+ SHA-256 of every record and one transaction inserting them into the same backend. Without ``--pg-url`` a throwaway
-PostgreSQL 15 cluster is started as in the tests, but with fsync on (durable commits, like
-SQLite's ``synchronous=FULL``). Each figure is the best of ``--repeat`` runs (default 3) because
-the machine is shared. The last line of output is JSON.
+127.0.0.1, and a laptop store holding N signed records; the timed part is a real client process,
+``supervisor-tui sync --server URL --json``, from its start to its exit (unlocking the key, the
+push in batches with receipts, then the pull).
+
+The floor, measured in the same run on the same records, is what the hardware must do: Ed25519
+verify + canonical encode (the server's fast path) + SHA-256 of every record and one transaction
+inserting them into a *bare* table (no index, no trigger) of the same backend, with the same
+durability. The old floor (the same work inserting into the real ``records`` table, its indexes
+and triggers included, which hides their cost) is printed too for comparison. Without
+``--pg-url`` a throwaway PostgreSQL 15 cluster is started as in the tests, but with fsync on
+(durable commits, like SQLite's ``synchronous=FULL``). Each figure is the best of ``--repeat``
+runs (default 3) because the machine is shared. The last line of output is JSON.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ import argparse
 import datetime as dt
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -33,7 +40,6 @@ from storage.demo_roster import COHORT_NAMES, demo_roster  # noqa: E402
 from storage.store import Store, index_columns  # noqa: E402
 from supervisor_tui.model.checks import Verifier, computed_hash  # noqa: E402
 from sync.central import open_central  # noqa: E402
-from sync.client import sync_store  # noqa: E402
 
 
 def make_laptop(home: Path, count: int) -> Store:
@@ -47,14 +53,8 @@ def make_laptop(home: Path, count: int) -> Store:
     return store
 
 
-def floor(url: str, store: Store) -> float:
-    """Seconds for verify + canonical encode + hash + one-transaction insert of the records."""
-    central = open_central(url)
-    p = store.require_profile()
-    central.enrol(central.create_token(p.supervisor), p.device, p.supervisor, store.key.public_key_hex)
-    records = store.records()
-    verifier, key = Verifier(), store.key.public_key_hex
-    started = time.perf_counter()
+def _verified_rows(records: list[dict[str, Any]], key: str) -> list[tuple]:
+    verifier = Verifier()
     rows = []
     for r in records:
         data, digest, body = computed_hash(r, strict_json=True)  # the leanest canonical encode
@@ -62,16 +62,38 @@ def floor(url: str, store: Store) -> float:
         rows.append((r["id"], r["kind"], r["schema"], r["author"], r["device"], r["seq"], r["prev"],
                      r["created_at"], body, r["hash"], r["sig"],
                      *index_columns(r["kind"], r["body"]), "2026-01-01T00:00:00Z"))
+    return rows
+
+
+_COLUMNS = ("id, kind, schema, author, device, seq, prev, created_at, body, hash, sig, staff_id, cohort_id,"
+            " ref_id, amends, received_at")
+
+
+def floor(url: str, store: Store, bare: bool = True) -> float:
+    """Seconds for verify + canonical encode + hash + one-transaction insert of the records:
+    into a bare table (``bare``: what the hardware must do) or into the real ``records`` table
+    (the old floor, its indexes and fact triggers included)."""
+    central = open_central(url)
+    p = store.require_profile()
+    central.enrol(central.create_token(p.supervisor), p.device, p.supervisor, store.key.public_key_hex)
+    records = store.records()
+    table = "records"
+    if bare:
+        table = "bare_records"
+        with central.transaction() as tx:
+            tx.execute(f"CREATE TABLE {table} (id TEXT, kind TEXT, schema INTEGER, author TEXT, device TEXT,"
+                       " seq BIGINT, prev TEXT, created_at TEXT, body TEXT, hash TEXT, sig TEXT, staff_id TEXT,"
+                       " cohort_id TEXT, ref_id TEXT, amends TEXT, received_at TEXT)")
+    started = time.perf_counter()
+    rows = _verified_rows(records, store.key.public_key_hex)
     with central.transaction() as tx:
-        tx.executemany("INSERT INTO records (id, kind, schema, author, device, seq, prev, created_at,"
-                       " body, hash, sig, staff_id, cohort_id, ref_id, amends, received_at)"
-                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        tx.executemany(f"INSERT INTO {table} ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     elapsed = time.perf_counter() - started
     central.close()
     return elapsed
 
 
-def end_to_end(url: str, store: Store, tmp: Path) -> tuple[float, int]:
+def end_to_end(url: str, store: Store, tmp: Path, count: int) -> tuple[float, int]:
     from tests.sync.helpers import ProcessServer
 
     with store.write() as conn:  # the laptop forgets earlier runs' receipts: everything unsynced
@@ -81,11 +103,17 @@ def end_to_end(url: str, store: Store, tmp: Path) -> tuple[float, int]:
     central = open_central(url)
     p = store.require_profile()
     central.enrol(central.create_token(p.supervisor), p.device, p.supervisor, store.key.public_key_hex)
+    store.close()  # the client process opens it
+    env = dict(os.environ, SUPERVISOR_TUI_HOME=str(store.home), SUPERVISOR_TUI_SYNC_RETRY_SECONDS="5")
+    cmd = [sys.executable, "-m", "supervisor_tui.shell.launch", "sync", "--home", str(store.home),
+           "--server", server.url, "--json"]
     try:
         started = time.perf_counter()
-        result = sync_store(store, server.url)
+        out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         elapsed = time.perf_counter() - started
-        assert result.ok and result.accepted == len(store.records()), result.message
+        assert out.returncode == 0, out.stderr[-2000:]
+        answer = json.loads(out.stdout)
+        assert answer["ok"] and answer["accepted"] == count, answer
         held = central.count()
     finally:
         server.stop()
@@ -97,15 +125,22 @@ def run_backend(name: str, url_factory, count: int, work: Path, repeat: int) -> 
     """Best of ``repeat`` runs of each (the machine is shared: the minimum is the least noisy)."""
     template = make_laptop(work / f"{name}-laptop", count)
     floor_s = min(floor(url_factory(), template) for _ in range(repeat))
-    runs = [end_to_end(url_factory(), template, work / f"{name}-run{i}") for i in range(repeat)]
-    e2e_s, held = min(runs)
+    old_floor_s = min(floor(url_factory(), template, bare=False) for _ in range(repeat))
+    home = template.home
     template.close()
+    runs = []
+    for i in range(repeat):
+        runs.append(end_to_end(url_factory(), Store(home), work / f"{name}-run{i}", count))
+    e2e_s, held = min(runs)
     result = {"backend": name, "records": count, "seconds": round(e2e_s, 3),
               "records_per_s": round(count / e2e_s), "floor_seconds": round(floor_s, 3),
               "floor_records_per_s": round(count / floor_s), "ratio_to_floor": round(e2e_s / floor_s, 2),
+              "old_floor_seconds": round(old_floor_s, 3), "ratio_to_old_floor": round(e2e_s / old_floor_s, 2),
               "held": held}
-    print(f"{name:10} end to end {count} records in {e2e_s:.2f} s = {count / e2e_s:,.0f} rec/s;"
-          f" floor {floor_s:.2f} s = {count / floor_s:,.0f} rec/s; ratio {e2e_s / floor_s:.2f}x floor")
+    print(f"{name:10} end to end (client process start to exit) {count} records in {e2e_s:.2f} s ="
+          f" {count / e2e_s:,.0f} rec/s; bare floor {floor_s:.2f} s = {count / floor_s:,.0f} rec/s;"
+          f" ratio {e2e_s / floor_s:.2f}x floor (old floor, real records table: {old_floor_s:.2f} s,"
+          f" ratio {e2e_s / old_floor_s:.2f}x)")
     return result
 
 
@@ -161,13 +196,13 @@ def main() -> int:
                 cluster.stop()
     verify_rate = verify_per_second()
     print(f"Ed25519 verify alone on this machine now: {verify_rate:,.0f}/s (one core)")
-    goals = {"sqlite": 8000, "postgresql": 6000}
+    goals = {"sqlite": 1.5, "postgresql": 2.0}  # issue 16: ratio to the bare floor
     summary = {
         "benchmark": "sync_push_end_to_end",
         "results": results,
         "ed25519_verify_per_s": round(verify_rate),
-        "goals_met": all(r["records_per_s"] >= goals[r["backend"]] and r["ratio_to_floor"] <= 2
-                         for r in results),
+        "goal_ratio": goals,
+        "goals_met": all(r["ratio_to_floor"] <= goals[r["backend"]] for r in results),
     }
     print(json.dumps(summary))
     return 0

@@ -35,6 +35,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from storage.rows import RECORD_COLUMNS, index_columns
 from supervisor_tui.reports import projections
 
@@ -45,17 +47,16 @@ _COLUMNS = ", ".join((*RECORD_COLUMNS, "staff_id", "cohort_id", "ref_id", "amend
 _HASH = RECORD_COLUMNS.index("hash")
 _STAFF, _COHORT, _REF, _AMENDS = range(len(RECORD_COLUMNS), len(RECORD_COLUMNS) + 4)
 _NARROW = len(RECORD_COLUMNS)
-_raw_decode = json.JSONDecoder().raw_decode
 
 
 def _loads(text: Any) -> Any:
-    """``json.loads``, skipping its whitespace scans for a body that is one JSON value (canonical
-    bodies always are); anything else goes to ``json.loads`` and gets its answer or error."""
+    """``json.loads`` of a stored body, with ``orjson`` (about three times faster; the same value
+    for every JSON text it accepts, ``tests/test_orjson_differential.py``); what it refuses (a
+    lone surrogate, NaN, an integer beyond 64 bits) goes to ``json.loads``, answer or error."""
     try:
-        value, end = _raw_decode(text)
-    except (ValueError, TypeError):
+        return orjson.loads(text)
+    except (orjson.JSONDecodeError, TypeError):
         return json.loads(text)
-    return value if end == len(text) else json.loads(text)
 
 
 @contextmanager

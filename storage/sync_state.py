@@ -65,12 +65,13 @@ def own_records_from(store: Store, seq: int, device: str | None = None) -> list[
 def save_receipts(store: Store, hashes: list[str], server: str, receipt: dict[str, Any]) -> None:
     """Record that the central store at ``server`` holds ``hashes`` (one receipt covers them)."""
     text = json.dumps(receipt, sort_keys=True, separators=(",", ":"))
-    with store.write() as conn:
-        conn.executemany(
-            "INSERT INTO sync_receipts (hash, accepted_at, server, receipt) VALUES (?, ?, ?, ?)"
+    with store.write() as conn:  # one statement for the batch (the hashes as one JSON array)
+        conn.execute(
+            "INSERT INTO sync_receipts (hash, accepted_at, server, receipt)"
+            " SELECT value, ?, ?, ? FROM json_each(?) WHERE true"
             " ON CONFLICT(hash) DO UPDATE SET accepted_at=excluded.accepted_at, server=excluded.server,"
             " receipt=excluded.receipt",
-            [(h, receipt["accepted_at"], server, text) for h in hashes])
+            (receipt["accepted_at"], server, text, json.dumps(list(hashes))))
 
 
 def synced_hashes(store: Store) -> set[str]:

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("name", ["store", "sync", "tui", "export", "identity", "web"])
+@pytest.mark.parametrize("name", ["store", "sync", "tui", "export", "identity", "web", "central_load"])
 def test_bench_script_starts(name: str) -> None:
     out = subprocess.run([sys.executable, f"bench/{name}.py", "--help"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)

@@ -196,3 +196,30 @@ def test_append_without_profile_is_refused(tmp_path):
     s = Store(tmp_path / "empty")
     with pytest.raises(StoreError, match="supervisor-tui init"):
         s.append("scenario_check", scenario_body(), now=NOW)
+
+
+def test_bulk_append_writes_what_single_saves_write(tmp_path) -> None:
+    """``append_prepared`` inserts in batches (rowids given by the store): every record chains and
+    verifies, and each activity row sits at its record's rowid, as single saves leave them."""
+    import datetime as dt
+
+    from storage.demo import bulk_items, ensure_demo_roster
+    from storage.demo_bulk import _chunks, _prepare_chunk
+    from storage.verify import verify_store
+
+    store = Store(tmp_path / "bulk")
+    store.init_profile("SUP01", "Bulk")
+    ensure_demo_roster(store)
+    store.append_many(list(bulk_items(store, 5, dt.datetime(2026, 11, 2, tzinfo=dt.UTC))))
+    prepared = [x for t in _chunks(store, 2300, dt.datetime(2026, 11, 3, tzinfo=dt.UTC)) for x in _prepare_chunk(t)]
+    assert store.append_prepared(prepared) == 2300
+    assert verify_store(store).ok
+    seqs = [s for (s,) in store.conn.execute("SELECT seq FROM records ORDER BY rowid")]
+    assert seqs == list(range(1, 2306))
+    wrong = store.conn.execute("SELECT COUNT(*) FROM record_activity a JOIN records r ON r.hash = a.hash"
+                               " WHERE a.rowid <> r.rowid OR a.seq <> r.seq").fetchone()[0]
+    held = store.conn.execute("SELECT COUNT(*) FROM record_activity").fetchone()[0]
+    kinds = store.conn.execute("SELECT COUNT(*) FROM records WHERE kind IN"
+                               " ('scenario_check', 'shadow_escalation', 'note_assessment')").fetchone()[0]
+    assert wrong == 0 and held == kinds > 0
+    store.close()

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from checklists.loader import Library
 from supervisor_tui.model.limits import normal_json as _normal
-from supervisor_tui.model.limits import shape_problem
+from supervisor_tui.model.limits import same_json, shape_problem
 from supervisor_tui.model.records import Amendment, body_model
 from supervisor_tui.model.rules import amended_body, derive, pydantic_problems
 
@@ -75,7 +75,7 @@ def body_problems(kind: str, schema: int, body: Any, library: Library,
         if corrected is None or problems:
             return problems
         normal["body"] = corrected.model_dump(mode="json", exclude_none=True)
-    if _normal(normal) != _normal(body):
+    if not same_json(normal, body):  # (the body passed shape_problem: no floats)
         return [_first_difference(body, normal)]
     return []
 

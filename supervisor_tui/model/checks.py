@@ -19,6 +19,7 @@ from typing import Any
 
 import nacl.exceptions
 import nacl.signing
+import orjson
 
 from supervisor_tui.model.canonical import (
     MAX_SAFE_INTEGER,
@@ -91,23 +92,42 @@ def _real_time(text: str) -> bool:
 _FAST = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
-def computed_hash(record: dict[str, Any], strict_json: bool = False) -> tuple[bytes | None, str | None, str]:
+def encode_body(body: Any, shaped: bool = False) -> bytes:
+    """A body's canonical JSON as UTF-8 (``str.encode`` errors for lone surrogates, as before).
+
+    ``shaped``: the body passed ``limits.shape_problem`` (plain JSON types, no floats, integers
+    within +/-(2**53-1), shallow); then it is encoded with ``orjson``, which gives exactly the
+    bytes of the plain encoder on such bodies (``tests/test_orjson_differential.py``), several
+    times faster; anything ``orjson`` refuses (a lone surrogate) goes the plain way."""
+    if shaped:
+        try:
+            return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            pass
+    return _FAST.encode(body).encode("utf-8")
+
+
+def computed_hash(record: dict[str, Any], strict_json: bool = False,
+                  shaped: bool = False) -> tuple[bytes | None, str | None, str]:
     """The canonical bytes, their SHA-256 and the body's canonical JSON ((None, None, "") when
     not encodable).
 
     ``strict_json`` says the record came from ``parse_strict`` (no floats, integers within
     +/-(2**53-1)) and passed ``envelope_problem`` (its string fields are plain ASCII); then,
     except for amendments (whose nested bodies may hold any keys), the body is encoded once with
-    the plain encoder and the envelope spliced around it, in sorted key order.
+    the plain encoder (``shaped``: its body passed ``shape_problem``, see ``encode_body``) and
+    the envelope spliced around it, in sorted key order.
     """
     try:
         if strict_json and record["kind"] != "amendment":
-            body = _FAST.encode(record["body"])
             r = record
-            text = (f'{{"author":"{r["author"]}","body":{body},"created_at":"{r["created_at"]}",'
-                    f'"device":"{r["device"]}","id":"{r["id"]}","kind":{_FAST.encode(r["kind"])},'
-                    f'"prev":"{r["prev"]}","schema":{int(r["schema"])},"seq":{int(r["seq"])}}}')
-            data = text.encode("utf-8")
+            raw = encode_body(r["body"], shaped)
+            data = (f'{{"author":"{r["author"]}","body":'.encode()
+                    + raw
+                    + (f',"created_at":"{r["created_at"]}","device":"{r["device"]}","id":"{r["id"]}",'
+                       f'"kind":{_FAST.encode(r["kind"])},"prev":"{r["prev"]}","schema":{int(r["schema"])},'
+                       f'"seq":{int(r["seq"])}}}').encode())
+            body = raw.decode("utf-8")
         else:
             data = canonical_bytes({name: record[name] for name in SIGNED_FIELDS})
             body = canonical_bytes(record["body"]).decode("utf-8")
@@ -155,13 +175,23 @@ class Verifier:
     def verify_many(self, public_key_hex: str, items: list[tuple[bytes, str]]) -> list[bool]:
         """Verify many (message, signature) pairs, spread over the CPU cores (libsodium runs
         without the GIL) when there are enough of them to be worth it."""
-        workers = min(_WORKERS, len(items) // 64)
-        if workers < 2:
-            return [self.verify(public_key_hex, data, sig) for data, sig in items]
-        size = -(-len(items) // workers)
-        chunks = [items[i:i + size] for i in range(0, len(items), size)]
-        results = _pool().map(lambda chunk: [self.verify(public_key_hex, d, s) for d, s in chunk], chunks)
-        return [ok for chunk in results for ok in chunk]
+        return self.submit_many(public_key_hex, items)()
+
+    def submit_many(self, public_key_hex: str, items: list[tuple[bytes, str]]) -> Callable[[], list[bool]]:
+        """Start verifying (message, signature) pairs on the pool threads (libsodium runs without
+        the GIL, so the caller's own work overlaps them); the returned function waits for and
+        returns the results in order. Few items are verified at once, in the caller."""
+        if len(items) < 64:
+            done = [self.verify(public_key_hex, data, sig) for data, sig in items]
+            return lambda: done
+        self.verify(public_key_hex, items[0][0], items[0][1])  # builds the key once, not per thread
+        size = -(-len(items) // (_WORKERS * 4))  # several chunks per core: none waits on a slow one
+        futures = [_pool().submit(self._verify_chunk, public_key_hex, items[i:i + size])
+                   for i in range(0, len(items), size)]
+        return lambda: [ok for future in futures for ok in future.result()]
+
+    def _verify_chunk(self, public_key_hex: str, chunk: list[tuple[bytes, str]]) -> list[bool]:
+        return [self.verify(public_key_hex, data, sig) for data, sig in chunk]
 
 
 _WORKERS = max(1, os.cpu_count() or 1)
@@ -225,6 +255,20 @@ class BatchOutcome:
     resume_from: int | None = None
 
 
+def encode_batch(records: list[dict[str, Any]], device: str, supervisor: str, held: dict[int, str],
+                 strict_json: bool = False,
+                 shaped: bool = False) -> tuple[list[tuple[bytes | None, str | None, str]], list[int]]:
+    """Every record's canonical encoding (``computed_hash``; nothing for records of another
+    device or author) and the indexes of those whose signature is worth checking: well
+    encoded, hash intact, not an exact copy of a held record. ``shaped``: every record passed
+    ``envelope_problem`` (so its body ``shape_problem``)."""
+    encoded = [computed_hash(r, strict_json, shaped) if r["device"] == device and r["author"] == supervisor
+               else (None, None, "") for r in records]
+    check = [i for i, (data, digest, _) in enumerate(encoded)
+             if data is not None and digest == records[i]["hash"] and held.get(records[i]["seq"]) != digest]
+    return encoded, check
+
+
 def evaluate_batch(
     records: list[dict[str, Any]],
     device: str,
@@ -236,9 +280,16 @@ def evaluate_batch(
     strict_json: bool = False,
     body_check: BodyCheck | None = None,
     held_record: Callable[[str], dict[str, Any] | None] | None = None,
+    *,
+    encoded: list[tuple[bytes | None, str | None, str]] | None = None,
+    valid: dict[int, bool] | None = None,
 ) -> BatchOutcome:
     """Decide every record's fate. ``held`` maps seq -> stored hash for seqs at or below head;
-    ``held_record(hash)`` finds a held record (an amendment's target) in the store."""
+    ``held_record(hash)`` finds a held record (an amendment's target) in the store.
+
+    ``encoded`` and ``valid`` (index -> signature verified, for the indexes ``encode_batch``
+    picks) may be given by a caller that verified already, or that decides optimistically
+    while the signatures are being verified and decides again should one fail (``push``)."""
     out = BatchOutcome(head_seq=head[0], head_hash=head[1])
     body_check = body_check or shipped_body_check()
     in_batch: dict[str, dict[str, Any]] = {}
@@ -250,13 +301,11 @@ def evaluate_batch(
         return found
 
     blocked: str | None = None
-    encoded = [computed_hash(r, strict_json) if r["device"] == device and r["author"] == supervisor
-               else (None, None, "") for r in records]
-    # signatures worth checking: well-encoded, hash intact, not an exact copy of a held record
-    check = [i for i, (data, digest, _) in enumerate(encoded)
-             if data is not None and digest == records[i]["hash"] and held.get(records[i]["seq"]) != digest]
-    valid = dict(zip(check, verifier.verify_many(public_key, [(encoded[i][0], records[i]["sig"])
-                                                              for i in check]), strict=True))
+    if encoded is None:
+        encoded, check = encode_batch(records, device, supervisor, held, strict_json)
+    if valid is None:
+        valid = dict(zip(check, verifier.verify_many(public_key, [(encoded[i][0], records[i]["sig"])
+                                                                  for i in check]), strict=True))
     for index, rec in enumerate(records):
         fate = Fate(index, rec["id"], rec["seq"], rec["hash"], "rejected")
         out.fates.append(fate)

@@ -87,21 +87,27 @@ def seal_with_body_json(unsigned: dict[str, Any], body_json: str, key: DeviceKey
     The envelope's canonical form is composed from the body's canonical text and the other
     fields, so the body is walked and encoded once (the hot path of every save).
     """
+    data = compose_with_body_json(unsigned, body_json)
+    return {**unsigned, "hash": sha256_hex(data), "sig": key.sign(data)}
+
+
+def compose_with_body_json(unsigned: dict[str, Any], body_json: str) -> bytes:
+    """The canonical bytes of ``unsigned`` (what is hashed and signed), composed around the
+    body's canonical text ``body_json``; encoded in full when a field would need escaping."""
     if unsigned.keys() != _SIGNED_SET:
         raise ValueError("unsigned record must hold exactly the signed fields")
     strings = [unsigned[k] for k in ("author", "created_at", "device", "id", "kind", "prev")]
     if not all(type(v) is str and _PLAIN.fullmatch(v) for v in strings):
-        return seal(unsigned, key)
+        return canonical_bytes(unsigned)
     author, created_at, device, record_id, kind, prev = strings
     schema, seq = unsigned["schema"], unsigned["seq"]
     if type(schema) is not int or type(seq) is not int:
-        return seal(unsigned, key)
+        return canonical_bytes(unsigned)
     # Keys in sorted order; the plain strings need no escaping, so this is the canonical form.
-    data = (
+    return (
         f'{{"author":"{author}","body":{body_json},"created_at":"{created_at}","device":"{device}",'
         f'"id":"{record_id}","kind":"{kind}","prev":"{prev}","schema":{schema},"seq":{seq}}}'
     ).encode()
-    return {**unsigned, "hash": sha256_hex(data), "sig": key.sign(data)}
 
 
 def verify_signature(public_key_hex: str, message: bytes, sig_hex: str) -> bool:

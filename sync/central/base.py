@@ -22,12 +22,15 @@ from supervisor_tui.model.checks import (
     BatchOutcome,
     BodyCheck,
     Verifier,
+    encode_batch,
     envelope_problem,
     evaluate_batch,
 )
 from supervisor_tui.model.records import utc_now_iso
 from sync.central.exclusions import LIVE
+from sync.central.facts import WORK_KINDS, derive
 from sync.central.rows import (  # noqa: F401 - re-exported for callers of sync.central.base
+    INSERT_COLUMNS,
     RECORD_FIELDS,
     CentralVerifyReport,
     _index,
@@ -227,6 +230,12 @@ class CentralStore(ABC):
             raise CentralError("; ".join(problems[:10]), 400)
         verifier = verifier or Verifier()
         now = utc_now_iso()
+        # Signatures are verified on the pool threads while this thread checks the batch and
+        # writes it (optimistically: as if every signature verifies); all are known before
+        # COMMIT, and should one fail, the writes are rolled back to the savepoint and the batch
+        # decided again with the real results (the fates are then exactly as if verified first).
+        encoded, check = encode_batch(records, device.device, device.supervisor, {}, strict_json, shaped=True)
+        verified = verifier.submit_many(device.public_key, [(encoded[i][0], records[i]["sig"]) for i in check])
         with self.transaction() as tx:
             self.lock_device(tx, device.device)
             if tx.one("SELECT 1 FROM revocations WHERE device = ?", (device.device,)):
@@ -245,22 +254,21 @@ class CentralStore(ABC):
                     return None
                 return {"kind": row[0], "schema": row[1], "body": json.loads(row[2])}
 
-            outcome = evaluate_batch(records, device.device, device.supervisor, device.public_key,
-                                     head, held, verifier, strict_json, self.body_check, held_record)
-            _refuse_after_rotation(tx, device.device, outcome, head)
-            tx.executemany(
-                "INSERT INTO records (id, kind, schema, author, device, seq, prev, created_at, body,"
-                " hash, sig, staff_id, cohort_id, ref_id, amends, received_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(r["id"], r["kind"], r["schema"], r["author"], r["device"], r["seq"], r["prev"],
-                  r["created_at"], body, r["hash"], r["sig"], *_index(r), now)
-                 for r, body in outcome.insert])
-            if self.stamper is not None:
-                insert_stamps(tx, [(r["hash"], self.stamper.stamp(r["hash"], r["sig"], device.public_key))
-                                   for r, _ in outcome.insert])
-            self.insert_quarantine(tx, [
-                (r["device"], r["seq"], r["hash"], reason, json.dumps(r, ensure_ascii=False), now)
-                for r, reason in outcome.quarantine])
+            def decide_and_write(valid: dict[int, bool]) -> BatchOutcome:
+                outcome = evaluate_batch(records, device.device, device.supervisor, device.public_key, head,
+                                         held, verifier, strict_json, self.body_check, held_record,
+                                         encoded=encoded, valid=valid)
+                _refuse_after_rotation(tx, device.device, outcome, head)
+                self._write_batch(tx, device, outcome, now)
+                return outcome
+
+            tx.execute("SAVEPOINT push_batch")
+            outcome = decide_and_write(dict.fromkeys(check, True))
+            valid = dict(zip(check, verified(), strict=True))
+            if not all(valid.values()):
+                tx.execute("ROLLBACK TO SAVEPOINT push_batch")
+                outcome = decide_and_write(valid)
+            tx.execute("RELEASE SAVEPOINT push_batch")
             if self.summary_ready and self.fold_in_push and outcome.insert:
                 fold_tx(tx)
         if self.summary_ready and not self.fold_in_push and outcome.insert:
@@ -269,6 +277,40 @@ class CentralStore(ABC):
                 self._last_fold = now_s
                 fold(self, wait=False)
         return outcome
+
+    def _write_batch(self, tx: Tx, device: DeviceInfo, outcome: BatchOutcome, now: str) -> None:
+        """Insert the accepted records, derive their report facts set-based (one statement for
+        the batch, one for the records its amendments amend), stamp them, quarantine forks."""
+        self.insert_quarantine(tx, [
+            (r["device"], r["seq"], r["hash"], reason, json.dumps(r, ensure_ascii=False), now)
+            for r, reason in outcome.quarantine])
+        if not outcome.insert:
+            return
+        rows, work, amended = [], [], []
+        for r, body in outcome.insert:
+            index = _index(r)
+            rows.append((r["id"], r["kind"], r["schema"], r["author"], r["device"], r["seq"], r["prev"],
+                         r["created_at"], body, r["hash"], r["sig"], *index, now))
+            if r["kind"] in WORK_KINDS:
+                work.append(r["hash"])
+            elif r["kind"] == "amendment" and index[3]:
+                amended.append(index[3])
+        self.insert_records(tx, rows)
+        if self._facts_ready(tx):
+            derive(tx, work, amended)
+        if self.stamper is not None:
+            insert_stamps(tx, [(r["hash"], self.stamper.stamp(r["hash"], r["sig"], device.public_key))
+                               for r, _ in outcome.insert])
+
+    def insert_records(self, tx: Tx, rows: list[tuple]) -> None:
+        """Insert ``records`` rows (``INSERT_COLUMNS`` order); PostgreSQL uses COPY."""
+        tx.executemany(f"INSERT INTO records ({', '.join(INSERT_COLUMNS)})"
+                       f" VALUES ({','.join('?' * len(INSERT_COLUMNS))})", rows)
+
+    def _facts_ready(self, tx: Tx) -> bool:
+        """The fact table is installed (a store made before it gets it on its first report;
+        asked after the insert, which waits for that install's lock, so no record slips through)."""
+        return tx.one("SELECT 1 FROM meta WHERE key = 'facts_version'") is not None
 
     @abstractmethod
     def insert_quarantine(self, tx: Tx, rows: list[tuple]) -> None:

@@ -1,10 +1,12 @@
 """The central fact table: the few typed fields of each work record the governance report needs.
 
 ``record_facts`` holds one row per scenario check, shadow-escalation note and note assessment,
-filled by database triggers when a record is inserted into ``records`` (row triggers; SQLite
-parses the body once with ``json_each``, PostgreSQL once with ``json_to_record``). An amendment
-replaces the facts of the record it amends with those of its corrected body (the latest
-amendment in time order wins, whichever arrives first), so the report never parses JSON.
+derived inside the push transaction by one set-based statement per batch (:func:`derive`:
+every work record of the batch, plus one for the records its amendments amend), so the rows are
+correct when the batch commits. (Earlier versions used row triggers on ``records``; opening a
+store drops them, see ``DROP_TRIGGERS``.) An amendment replaces the facts of the record it
+amends with those of its corrected body (the latest amendment in time order wins, whichever
+arrives first), so the report never parses JSON.
 
 The row is derived data like the ``staff_id`` lookup column, never signed; the reference
 definition is ``supervisor_tui.reports.facts.fact_from_record`` (the tests compare the two).
@@ -133,11 +135,8 @@ CREATE INDEX IF NOT EXISTS record_facts_checks ON record_facts (staff_id, scenar
   WHERE kind = 'scenario_check';
 CREATE INDEX IF NOT EXISTS record_facts_notes ON record_facts (staff_id, review, sequence, created_at, device, seq)
   WHERE kind = 'note_assessment';
-CREATE TRIGGER IF NOT EXISTS records_facts_work AFTER INSERT ON records WHEN new.kind IN {_KINDS}
-BEGIN {_INSERT} {sqlite_select_one("r.hash = new.hash")}; END;
-CREATE TRIGGER IF NOT EXISTS records_facts_amend AFTER INSERT ON records
-WHEN new.kind = 'amendment' AND new.amends IS NOT NULL
-BEGIN {_INSERT} {sqlite_select_one("r.hash = new.amends")}; END;
+DROP TRIGGER IF EXISTS records_facts_work;
+DROP TRIGGER IF EXISTS records_facts_amend;
 {_INSERT} {sqlite_select("NOT EXISTS (SELECT 1 FROM meta WHERE key = 'facts_version')")};
 INSERT INTO meta (key, value) VALUES ('facts_version', '{FACTS_VERSION}') ON CONFLICT (key) DO NOTHING;
 """
@@ -182,27 +181,14 @@ WHERE r.kind IN {_KINDS} AND ({where})"""
 _UPSERT = (" ON CONFLICT (hash) DO UPDATE SET "
            + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:]))
 
-POSTGRES = TABLE + f"""
+POSTGRES = TABLE + """
 CREATE INDEX IF NOT EXISTS record_facts_checks ON record_facts
   (staff_id, scenario_id, created_at COLLATE "C", device COLLATE "C", seq) INCLUDE (outcome)
   WHERE kind = 'scenario_check';
 CREATE INDEX IF NOT EXISTS record_facts_notes ON record_facts
   (staff_id, review, sequence, created_at COLLATE "C", device COLLATE "C", seq) WHERE kind = 'note_assessment';
-CREATE OR REPLACE FUNCTION records_facts_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE target text;
-BEGIN
-  IF NEW.kind IN {_KINDS} THEN target := NEW.hash;
-  ELSIF NEW.kind = 'amendment' AND NEW.amends IS NOT NULL THEN target := NEW.amends;
-  ELSE RETURN NULL;
-  END IF;
-  INSERT INTO record_facts ({', '.join(COLUMNS)})
-  {postgres_select("r.hash = target")}
-  {_UPSERT};
-  RETURN NULL;
-END; $$;
 DROP TRIGGER IF EXISTS records_facts ON records;
-CREATE TRIGGER records_facts AFTER INSERT ON records
-FOR EACH ROW WHEN (NEW.kind IN {_KINDS} OR NEW.kind = 'amendment') EXECUTE FUNCTION records_facts_refresh();
+DROP FUNCTION IF EXISTS records_facts_refresh();
 """
 POSTGRES_NEW = POSTGRES + f"INSERT INTO meta (key, value) VALUES ('facts_version', '{FACTS_VERSION}') ON CONFLICT (key) DO NOTHING;\n"
 
@@ -215,6 +201,35 @@ POSTGRES_REFRESH_AMENDED = (
     + postgres_select("r.hash IN (SELECT amends FROM records WHERE kind = 'amendment' AND amends IS NOT NULL)")
     + _UPSERT + " WHERE (" + ", ".join(f"record_facts.{c}" for c in COLUMNS[1:]) + ") IS DISTINCT FROM ("
     + ", ".join(f"excluded.{c}" for c in COLUMNS[1:]) + ")")
+
+
+DROP_TRIGGERS_PG = ("DROP TRIGGER IF EXISTS records_facts ON records;"
+                    " DROP FUNCTION IF EXISTS records_facts_refresh();")
+HAS_TRIGGER_PG = "SELECT 1 FROM pg_trigger WHERE tgname = 'records_facts' AND NOT tgisinternal"
+
+
+def derive(tx: Any, hashes: list[str], amended: list[str]) -> None:
+    """Derive the fact rows of newly inserted records in one set-based statement: those of the
+    work records among ``hashes``, then (one more statement, when there are any) those of the
+    held records ``amended`` by amendments among them. Runs in the inserting transaction, so the
+    rows (and, through the ``record_facts`` triggers, the pending summary changes) commit with
+    the records; a record and its amendment in one batch give the amended facts."""
+    targets = sorted(set(amended))
+    if tx.rewrite:
+        head = f"INSERT INTO record_facts ({', '.join(COLUMNS)}) "
+        if hashes:  # tx.conn: the SQL holds a literal "?"
+            tx.conn.execute(head + postgres_select("r.hash = ANY(%s)") + _UPSERT, (hashes,))
+        if targets:
+            tx.conn.execute(head + postgres_select("r.hash = ANY(%s)") + _UPSERT, (targets,))
+        return
+    import json
+
+    if hashes:
+        tx.execute(f"{_INSERT} {sqlite_select('r.hash IN (SELECT value FROM json_each(?))')}",
+                   (json.dumps(hashes),))
+    if targets:
+        tx.execute(f"{_INSERT} {sqlite_select('r.hash IN (SELECT value FROM json_each(?))')}",
+                   (json.dumps(targets),))
 
 
 def refresh_one(tx: Any, record_hash: str) -> None:

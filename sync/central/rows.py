@@ -12,6 +12,7 @@ from storage.rows import index_columns
 
 RECORD_FIELDS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
                  "hash", "sig")
+INSERT_COLUMNS = (*RECORD_FIELDS, "staff_id", "cohort_id", "ref_id", "amends", "received_at")  # a push's row
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""SQLite backend of the central store: one file, WAL, synchronous=FULL, a connection per thread."""
+"""SQLite backend of the central store: one file, WAL, synchronous=FULL, temp_store=MEMORY, a
+connection per thread."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class SQLiteCentral(CentralStore):
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=60000")
+            conn.execute("PRAGMA temp_store=MEMORY")  # statement journals in memory, not temp files
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)

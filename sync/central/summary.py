@@ -10,9 +10,10 @@ Three small tables hold running sums per person:
 * ``fact_notes`` per (staff_id, review, sequence): how many note assessments (which review
   slots have a latest note; one seek each in ``record_facts_notes``).
 
-They are not updated by the record triggers directly. Triggers on ``record_facts`` append a
-signed copy of every fact row that appears (+1) or is replaced by an amendment (-1 for the old
-row, +1 for the new) to ``fact_changes`` — inserts only, so concurrent pushes never wait on
+They are not updated by the record triggers directly. Triggers on ``record_facts`` (row triggers
+on SQLite, statement triggers with transition tables on PostgreSQL) append a signed copy of every
+fact row that appears (+1) or is replaced by an amendment (-1 for the old row, +1 for the new)
+to ``fact_changes`` — inserts only, so concurrent pushes never wait on
 each other's summary rows (no lock order to get wrong, no deadlock). :func:`fold` adds the
 pending changes into the summary tables and deletes them, one folder at a time (an advisory
 lock on PostgreSQL; SQLite has one writer): after each push (PostgreSQL: after commit, skipped
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SUMMARY_VERSION = "2"
+SUMMARY_VERSION = "3"  # 3: statement triggers on PostgreSQL
 _FOLD_LOCK = 727_002
 _FACT_COLS = ("staff_id", "week", "standard_id", "standard_version", "kind", "outcome", "agreed", "scenario_id",
               "missing", "review", "sequence")
@@ -97,17 +98,30 @@ CREATE TRIGGER IF NOT EXISTS record_facts_changed AFTER UPDATE ON record_facts B
 # (SQLite's INSERT OR REPLACE deletes the old row without firing delete triggers, hence the
 # BEFORE INSERT trigger that takes the old row out of the sums.)
 
+_COLS = ", ".join(_FACT_COLS)
 POSTGRES = _tables("BIGSERIAL PRIMARY KEY") + f"""
-CREATE OR REPLACE FUNCTION record_facts_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DROP TRIGGER IF EXISTS record_facts_change ON record_facts;
+DROP FUNCTION IF EXISTS record_facts_change();
+CREATE OR REPLACE FUNCTION record_facts_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'UPDATE' THEN {_INTO} VALUES {_values('-1', 'OLD')}; END IF;
-  {_INTO} VALUES {_values('1', 'NEW')};
+  {_INTO} SELECT 1, {_COLS} FROM new_rows;
   RETURN NULL;
 END; $$;
-DROP TRIGGER IF EXISTS record_facts_change ON record_facts;
-CREATE TRIGGER record_facts_change AFTER INSERT OR UPDATE ON record_facts
-FOR EACH ROW EXECUTE FUNCTION record_facts_change();
+CREATE OR REPLACE FUNCTION record_facts_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  {_INTO} SELECT -1, {_COLS} FROM old_rows UNION ALL SELECT 1, {_COLS} FROM new_rows;
+  RETURN NULL;
+END; $$;
+DROP TRIGGER IF EXISTS record_facts_inserted ON record_facts;
+CREATE TRIGGER record_facts_inserted AFTER INSERT ON record_facts REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION record_facts_inserted();
+DROP TRIGGER IF EXISTS record_facts_updated ON record_facts;
+CREATE TRIGGER record_facts_updated AFTER UPDATE ON record_facts REFERENCING OLD TABLE AS old_rows
+NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION record_facts_updated();
 """
+# (PostgreSQL: statement triggers with transition tables, one set-based insert per statement,
+# not one per row; an INSERT ... ON CONFLICT DO UPDATE passes its inserted rows to the first
+# and its updated ones to the second.)
 
 
 def _sum(sign: str, condition: str) -> str:

@@ -110,11 +110,6 @@ def test_amendments_in_any_arrival_order(central_url, laptop, order):  # noqa: F
 def _drop_facts(c) -> None:
     """Make the store look like one created before the fact table existed."""
     with c.transaction() as tx:
-        if tx.rewrite:
-            tx.execute("DROP TRIGGER records_facts ON records")
-        else:
-            tx.execute("DROP TRIGGER records_facts_work")
-            tx.execute("DROP TRIGGER records_facts_amend")
         tx.execute("DROP TABLE record_facts")
         tx.execute("DELETE FROM meta WHERE key = 'facts_version'")
 
