@@ -60,12 +60,30 @@ _ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson
 def dumps_json(value: Any) -> str:
     """JSON as ``json.dumps(value, indent=2, ensure_ascii=False, default=str)`` writes it, made
     by orjson (10x faster: ``status --json`` of a 100,000-record store spent 0.6 s here); dates,
-    datetimes and dataclasses still go through ``str`` as before, and anything orjson refuses
-    (a non-string key, an integer beyond 64 bits) goes the plain way. Tested differentially."""
+    datetimes and dataclasses still go through ``str`` as before; a value orjson would write
+    differently (a float below 1e-4 or from 1e16, not finite) or refuses (a non-string key, an
+    integer beyond 64 bits) goes the plain way. Tested differentially."""
+    if not _float_free_enough(value):
+        return json.dumps(value, indent=2, ensure_ascii=False, default=str)
     try:
         return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode()
     except (orjson.JSONEncodeError, TypeError):
         return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def _float_free_enough(value: Any) -> bool:
+    """No float that Python's ``repr`` writes in exponent form or not at all (orjson writes
+    0.00006103515625 where json writes 6.103515625e-05)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, float) and (item != item or (item and not 1e-4 <= abs(item) < 1e16)):
+            return False
+    return True
 
 
 def print_json(value: Any) -> None:
