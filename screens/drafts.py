@@ -48,6 +48,13 @@ class Draft:
         return label
 
     @property
+    def in_words(self) -> str:
+        """The form, and the training session it is part of: "Scenario check new-confusion-news2
+        · training session SES-…"."""
+        return self.form + (f" · training session {self.session_id}"
+                            if self.session_id and self.kind != "session" else "")
+
+    @property
     def saved(self) -> str:
         return self.updated_at[:16].replace("T", " ")
 
@@ -88,7 +95,7 @@ def resume_draft(app: Any, draft: Draft) -> None:
     screen; the others look up what their form needs in a thread worker first. A training
     session (or one of its checks) reopens the session at its next person."""
     if draft.session_id:
-        app.run_worker(lambda: _resume_session(app, draft.session_id), thread=True, group="resume-draft")
+        resume_session(app, draft)
         return
     if draft.staff_id:
         app.open_staff(draft.staff_id, then=lambda screen: screen.resume_form(draft))
@@ -101,7 +108,16 @@ def resume_draft(app: Any, draft: Draft) -> None:
     app.run_worker(lambda: _look_up_and_open(app, draft), thread=True, group="resume-draft")
 
 
-def _resume_session(app: Any, session_id: str) -> None:
+def resume_session(app: Any, draft: Draft) -> None:
+    """Reopen a training session from its draft: the session's own draft at its next person; one
+    of its check drafts at that person, with their half-run check reopened over it (signing it
+    counts in the session)."""
+    person = draft.staff_id if draft.kind == "scenario_check" else None
+    app.run_worker(lambda: _resume_session(app, str(draft.session_id), person), thread=True,
+                   group="resume-draft")
+
+
+def _resume_session(app: Any, session_id: str, person: str | None = None) -> None:
     """In a thread worker: read the session's state, then open it on the UI thread."""
     from screens.session_state import KIND, Session
 
@@ -115,7 +131,7 @@ def _resume_session(app: Any, session_id: str) -> None:
     def open_session() -> None:
         from screens.session import SessionScreen
 
-        app.push_screen(SessionScreen(Session.from_dict(data)))
+        app.push_screen(SessionScreen(Session.from_dict(data), run_first=person))
 
     app.call_from_thread(open_session)
 

@@ -45,10 +45,10 @@ class FirstRunScreen(Screen):
             yield Static(intro, classes="intro")
             with Horizontal(classes="row"):
                 yield Label("Supervisor id", classes="label")
-                yield make_input(self.app, id="supervisor", placeholder="e.g. SUP01")
+                yield make_input(self.app, id="supervisor", placeholder="e.g. SUP01", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Your name", classes="label")
-                yield make_input(self.app, id="name", placeholder="as it appears on records")
+                yield make_input(self.app, id="name", placeholder="as it appears on records", classes="field")
             yield PassphrasePair()
             yield Static(id="problems", classes="problems")
             yield Button("Create profile (Ctrl+S)", id="create", variant="primary")
@@ -57,7 +57,8 @@ class FirstRunScreen(Screen):
             yield Button("Load the demo roster and a six-week story (d)", id="demo", variant="primary")
             with Horizontal(classes="row"):
                 yield Label("Roster CSV", classes="label")
-                yield make_input(self.app, id="csv", placeholder="path to staff.csv (staff_id,name,role,cohort)")
+                yield make_input(self.app, id="csv", placeholder="path to staff.csv (staff_id,name,role,cohort)",
+                                 classes="field")
             yield Button("Import roster CSV (i)", id="import")
             yield Button("Start with an empty roster (s)", id="skip")
             yield Static(id="import-problems", classes="problems")
@@ -112,13 +113,20 @@ class FirstRunScreen(Screen):
             return
         supervisor = self.query_one("#supervisor").value.strip()
         name = self.query_one("#name").value.strip()
-        problems = []
+        problems, invalid = [], []
         if not _ID.match(supervisor):
             problems.append("Supervisor id: use 1-64 letters, digits or _.:- (no spaces)")
+            invalid.append("#supervisor")
         if not name:
             problems.append("Your name: required")
-        problems += self.query_one(PassphrasePair).problems()
+            invalid.append("#name")
+        pair = self.query_one(PassphrasePair).problems()
+        problems += pair
+        if pair:
+            invalid.append("#passphrase2" if pair[0].startswith("Again") else "#passphrase")
         self._problems("#problems", problems)
+        if invalid:  # the first field to fix gets the cursor
+            self.query_one(invalid[0]).focus()
         if not problems:
             self._create(supervisor, name, self.query_one(PassphrasePair).value)
 
@@ -154,7 +162,7 @@ class FirstRunScreen(Screen):
     def action_import(self) -> None:
         path = self.query_one("#csv").value.strip()
         if not path:
-            self._problems("#import-problems", ["csv: give the path of a roster CSV file"])
+            self._problems("#import-problems", ["Roster CSV: give the path of a roster CSV file"])
             self.query_one("#csv").focus()
             return
         self._load(Path(path).expanduser())

@@ -271,6 +271,17 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
     def _save_draft(self) -> None:
         self.flush_draft()
 
+    def stage_draft(self) -> None:
+        """"Keep the draft": what the form holds now is written by the next flush, whether or
+        not an autosave is due (a running timer, say, changes no field). UI thread only."""
+        with self._draft_lock:
+            if not self._done:
+                self._pending = self.collect()
+
+    def keep_draft(self) -> None:
+        self.stage_draft()
+        self.flush_draft()
+
     def flush_draft(self) -> None:
         """Write the latest pending values (called by the worker, and on unmount)."""
         with self._draft_lock:
@@ -331,11 +342,11 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
             self.show_problems(problems, focus=True)
             return
         self.show_problems([])
-        prepared, _ = preview(self.KIND, body, library, app.today())
-        found = changes(c.body, prepared, library) if prepared else changes(c.body, body, library, derived=False)
         for key in KEPT_IN_CORRECTIONS:  # what the form does not show stays as it was
             if key in c.body and key not in body:
                 body[key] = c.body[key]
+        prepared, _ = preview(self.KIND, body, library, app.today())
+        found = changes(c.body, prepared, library) if prepared else changes(c.body, body, library, derived=False)
         amendment = {"amends": c.record["hash"], "reason": reason, "body": body}
         if c.base:
             amendment["base"] = c.base
@@ -383,10 +394,14 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
 
     @alive
     def _signed(self, record: dict[str, Any]) -> None:
+        from screens.describe import KIND_LABELS
+
         body = record["body"]
         outcome = body.get("outcome")
-        extra = f", outcome {outcome}" if outcome else ""
-        self.app.notify(f"Signed {record['kind']} (seq {record['seq']}{extra}).", title="Saved")
+        about = f" for {body['staff_id']}" if body.get("staff_id") else ""
+        extra = f": {str(outcome).upper()}" if outcome else ""
+        self.app.notify(f"{KIND_LABELS.get(record['kind'], 'Record')}{about} signed{extra} "
+                        f"(record {record['seq']} of this laptop).", title="Saved")
         self.app.refresh_unsynced()
         self.dismiss(record)
 
@@ -397,6 +412,7 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
 
         def chosen(choice: str | None) -> None:
             if choice == "keep":  # written before leaving, so the screen below lists it
+                self.stage_draft()  # (read on this thread: widgets are not read from a worker)
                 self.app.run_worker(self._keep_and_leave, thread=True, group="draft-keep")
             elif choice == "discard":
                 with self._draft_lock:

@@ -20,13 +20,14 @@ class PassphrasePair(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
             yield Label("Passphrase", classes="label")
-            yield make_input(self.app, id="passphrase", password=True,
+            yield make_input(self.app, id="passphrase", password=True, classes="field",
                              placeholder="at least 10 characters; a few words work well")
         yield Static("Only you know it: nobody can recover it, so choose one you remember.",
                      id="strength", classes="hint")
         with Horizontal(classes="row"):
             yield Label("Again", classes="label")
-            yield make_input(self.app, id="passphrase2", password=True, placeholder="type it again")
+            yield make_input(self.app, id="passphrase2", password=True, placeholder="type it again",
+                             classes="field")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "passphrase":

@@ -25,6 +25,7 @@ from screens.preview import as_int, preview
 from screens.toggles import DotButton
 from supervisor_tui.model.rules import RecordInvalid
 
+SETTING_WORDS = {"simulated_call": "Simulated call", "on_shift": "On shift"}
 MARKS = {"pass": ("PASS", "green"), "fail": ("FAIL", "bold red"), "n/a": ("n/a", "dim"),
          None: ("····", "dim")}
 
@@ -134,7 +135,7 @@ class ScenarioScreen(FormScreen):
                     for index, value in enumerate(ENDPOINTS):
                         yield DotButton(f"{index + 1} {ENDPOINT_LABELS[value]}")
                 with Horizontal(classes="row"):
-                    yield Select([("Simulated call", "simulated_call"), ("On shift", "on_shift")],
+                    yield Select([(words, value) for value, words in SETTING_WORDS.items()],
                                  value="simulated_call", allow_blank=False, id="setting", classes="field")
                     yield make_input(app, id="decision_seconds", placeholder="decision seconds",
                                      classes="field")
@@ -293,7 +294,7 @@ class ScenarioScreen(FormScreen):
         self.show_problems([])
         summary = Text()
         summary.append(f"{self.staff_id} · {self.scenario.title} v{self.scenario.version} · "
-                       f"{prepared['setting']}\n")
+                       f"{SETTING_WORDS.get(prepared['setting'], prepared['setting'])}\n")
         for item in self.scenario.items:
             label, style = MARKS[self.results.get(item.item_id)]
             summary.append(f"  {label:4} ", style=style)

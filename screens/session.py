@@ -50,15 +50,15 @@ class SessionSetupScreen(SelectTyping, Screen):
             with Horizontal(classes="row"):
                 yield Label("Scenario", classes="label")
                 yield Select([(f"{s.title} (v{s.version})", s.id) for s in app.store.library.scenarios()],
-                             prompt="choose", id="scenario")
+                             prompt="choose", id="scenario", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Whole cohort", classes="label")
                 yield Select([(name, cid) for cid, name in self.cohorts.items()],
-                             prompt="none (pick people below)", id="cohort")
+                             prompt="none (pick people below)", id="cohort", classes="field")
             yield Label("People (space ticks; a cohort ticks its members; untick who is not here)",
                         classes="section-title")
             yield TickList(*[(f"{p['name']} ({p['staff_id']}) · {self.cohorts.get(p['cohort'], p['cohort'])}",
-                                   p["staff_id"]) for p in roster], id="people")
+                                   p["staff_id"]) for p in roster], id="people", classes="field")
             yield Static(id="problems", classes="problems")
         yield AppFooter()
 
@@ -104,9 +104,11 @@ class SessionScreen(Screen):
         Binding("escape", "leave", "Leave (kept)"),
     ]
 
-    def __init__(self, session: Session, save_first: bool = False) -> None:
+    def __init__(self, session: Session, save_first: bool = False, run_first: str | None = None) -> None:
+        """``run_first``: a person whose check to reopen at once (resuming their check's draft)."""
         super().__init__()
         self.session = session
+        self._run_first = run_first
         self.summary_shown = False
         self.drafted: set[str] = set()
         self._save_first = save_first
@@ -127,7 +129,10 @@ class SessionScreen(Screen):
     def on_mount(self) -> None:
         if self._save_first:
             self.save()
-        self.refresh_list(select=self.session.next_person())
+        first = self._run_first if self._run_first in self.session.people else None
+        self.refresh_list(select=first or self.session.next_person())
+        if first is not None:
+            self.call_after_refresh(self.action_run)
 
     def on_screen_resume(self) -> None:
         self._look_for_drafts()

@@ -7,10 +7,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from statistics import median
 from typing import Any
 
 KIND = "session"
 PENDING, ABSENT, SKIPPED = "waiting", "absent", "skipped"
+
+
+def _whole(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
 
 
 def new_session_id() -> str:
@@ -68,7 +73,8 @@ class Session:
         seconds = sorted(d["decision_seconds"] for d in checks)
         return {"checked": len(checks), "passed": passed,
                 "pass_rate": round(100 * passed / len(checks)) if checks else None,
-                "median_seconds": seconds[len(seconds) // 2] if seconds else None,
+                # the same median as the governance report's (two checks: halfway between them)
+                "median_seconds": _whole(median(seconds)) if seconds else None,
                 "absent": sum(1 for d in self.done.values() if d["status"] == ABSENT),
                 "skipped": sum(1 for p in self.people if self.status(p) == SKIPPED),
                 "waiting": sum(1 for p in self.people if self.status(p) == PENDING)}

@@ -93,6 +93,7 @@ class StaffScreen(Screen):
         Binding("r", "restrict", "Restrict"),
         Binding("e", "amend", "Amend"),
         Binding("o", "export", "Export"),
+        Binding("t", "resume_session", "Resume session"),  # shown only with a session draft
         Binding("left_square_bracket", "page(-1)", "Prev page", show=False),
         Binding("right_square_bracket", "page(1)", "Next page", show=False),
     ]
@@ -183,6 +184,7 @@ class StaffScreen(Screen):
             return
         self.total = total
         self.drafts = list(drafts)
+        self.refresh_bindings()
         self._summary(detail)
         self._timeline(records, detail.get("rework", {}), detail.get("pathways", []))
         self.call_after_refresh(self._painted, detail)
@@ -269,7 +271,8 @@ class StaffScreen(Screen):
         if self.drafts:
             unfinished = Text("Unfinished drafts\n", style="bold yellow")
             for draft in self.drafts:
-                unfinished.append(f"  {draft.form} · saved {draft.saved} ({DRAFT_KEYS.get(draft.kind, '')})\n")
+                key = "t" if draft.session_id else DRAFT_KEYS.get(draft.kind, "")
+                unfinished.append(f"  {draft.in_words} · saved {draft.saved} ({key})\n")
             parts.insert(0, unfinished)
         gap = Text("\n")  # the blank line between the parts
         self.query_one("#status", Static).update(gap.join(parts))
@@ -299,6 +302,25 @@ class StaffScreen(Screen):
             f"{self.total} records · page {self.page + 1}/{pages} ([ ]) · newest first · Enter views one")
 
     # -- actions -------------------------------------------------------------------------
+    def _session_drafts(self) -> list[Draft]:
+        return [d for d in self.drafts if d.session_id and d.kind == "scenario_check"]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """"Resume session" is in the footer only while this person has a check half run in a
+        training session."""
+        if action == "resume_session":
+            return bool(self._session_drafts())  # False: hidden
+        return True
+
+    def action_resume_session(self) -> None:
+        """Reopen the training session this person's half-run check belongs to, at them, with
+        the check over it (the newest such draft when there are several)."""
+        from screens.drafts import resume_session
+
+        drafts = self._session_drafts()
+        if drafts:
+            resume_session(self.app, max(drafts, key=lambda d: d.updated_at))
+
     def action_back(self) -> None:
         self.app.pop_screen()
 

@@ -109,7 +109,8 @@ def local_report(store: Store, today: dt.date, cohort: str | None = None,
     from supervisor_tui.reports.sessions import session_figures
 
     checks = _records(store, "WHERE kind = 'scenario_check' AND json_extract(body, '$.session_id') IS NOT NULL")
-    sessions = session_figures((r, amended.get(r["hash"], r["body"])) for r in checks)
-    if sessions:  # (only then: the central store's report has no sessions yet)
+    members = {p["staff_id"] for p in roster if p["cohort"] == cohort} if cohort else None
+    sessions = session_figures(((r, amended.get(r["hash"], r["body"])) for r in checks), members)
+    if sessions:  # (only then, as in the central store's report)
         report["sessions"] = sessions
     return report

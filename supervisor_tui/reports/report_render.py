@@ -191,11 +191,16 @@ def render_report_html(report: dict[str, Any]) -> str:
     return page(title, body + "".join(_cohort_html(c) for c in report["cohorts"]))
 
 
-REPORT_FORMATS = ("text", "html")
+REPORT_FORMATS = ("text", "html", "json")
 
 
 def render_report(report: dict[str, Any], fmt: str) -> str:
-    """``text`` or ``html`` rendering of a report model (the central store's entry point)."""
+    """``text``, ``html`` or ``json`` (the report model itself, for a script) rendering of a
+    report (the central store's and the laptop's entry point)."""
     if fmt not in REPORT_FORMATS:
         raise ValueError(f"format {fmt!r}: use one of {', '.join(REPORT_FORMATS)}")
+    if fmt == "json":
+        import json
+
+        return json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True, default=str) + "\n"
     return render_report_html(report) if fmt == "html" else render_report_text(report)

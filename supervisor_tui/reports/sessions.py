@@ -9,12 +9,16 @@ from statistics import median
 from typing import Any
 
 
-def session_figures(checks: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> list[dict[str, Any]]:
-    """One row per session, oldest first, from scenario checks (record, body as it now reads)."""
+def session_figures(checks: Iterable[tuple[dict[str, Any], dict[str, Any]]],
+                    staff: set[str] | None = None) -> list[dict[str, Any]]:
+    """One row per session, oldest first, from scenario checks (record, body as it now reads);
+    ``staff``: count only these people's checks (a cohort's report)."""
     sessions: dict[str, dict[str, Any]] = {}
     for record, body in checks:
         session_id = body.get("session_id")
         if not isinstance(session_id, str) or record.get("kind") != "scenario_check":
+            continue
+        if staff is not None and body.get("staff_id") not in staff:
             continue
         row = sessions.setdefault(session_id, {"session_id": session_id, "scenario_id": body.get("scenario_id"),
                                                "date": record["created_at"][:10], "author": record["author"],

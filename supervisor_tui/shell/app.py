@@ -27,6 +27,7 @@ from supervisor_tui.shell.session import IDLE_CHECK_S, SessionMixin
 
 Clock = Callable[[], dt.datetime]
 SCREENS_DIR = Path(screens.__file__).parent
+OPENING_STAFF = object()  # holds the keys typed between Enter on a person and their screen
 
 
 def _supervisor_commands() -> type:
@@ -167,9 +168,11 @@ class SupervisorApp(SessionMixin, KeyQueueMixin, App):
     def open_staff(self, staff_id: str, then: Callable[[Any], None] | None = None) -> None:
         """Read the person's detail in a worker, then open their screen with it (so its first
         frame shows the data, instead of painting "Loading…" and then again); ``then`` is
-        called with the screen once it is shown (e.g. to reopen a form over it)."""
+        called with the screen once it is shown (e.g. to reopen a form over it). Keys typed
+        meanwhile are queued and replayed on that screen (``keyqueue``), not left to the roster."""
         self._opening = staff_id
         self._then = then
+        self.hold_keys(OPENING_STAFF)
         self._read_staff(staff_id)
 
     @work(thread=True, group="open-staff")
@@ -181,7 +184,11 @@ class SupervisorApp(SessionMixin, KeyQueueMixin, App):
             if ahead is not None and ahead[0] == staff_id and ahead[1] == self._store_token():
                 data = ahead[2]
             else:
-                data = read_staff(self, staff_id)
+                try:
+                    data = read_staff(self, staff_id)
+                except BaseException:
+                    self.call_from_thread(self.release_keys, OPENING_STAFF)
+                    raise
         self.call_from_thread(self._show_staff, staff_id, data)
 
     def prefetch_staff(self, staff_id: str) -> None:
@@ -237,7 +244,8 @@ class SupervisorApp(SessionMixin, KeyQueueMixin, App):
         self.push_screen(screen)
         then, self._then = self._then, None
         if then is not None:
-            self.call_after_refresh(then, screen)
+            self.call_after_refresh(then, screen)  # a form opened by ``then`` holds keys itself
+        self.call_after_refresh(self.release_keys, OPENING_STAFF)
 
     def kept_staff_screen(self) -> Any:
         """The one staff screen kept installed and reused for every person (building a
@@ -316,7 +324,7 @@ class SupervisorApp(SessionMixin, KeyQueueMixin, App):
 
             def chosen(choice: str | None) -> None:
                 if choice == "keep":
-                    screen.flush_draft()
+                    screen.keep_draft()
                 elif choice == "discard":
                     screen._done = True
                     with self.store_lock:

@@ -270,8 +270,20 @@ def central_report(central: Any, today: dt.date, cohort: str | None = None,
 
     library, roster, cohort_names, incidents = _report_inputs(central, cohort, incidents, library)
     with central.reading() as tx:
-        _, control = _control(tx)
-    return report_in_database(central, control, roster, cohort_names, incidents, today, cohort, library)
+        amended, control = _control(tx)
+        sessions = _sessions(tx, amended, roster, cohort)
+    report = report_in_database(central, control, roster, cohort_names, incidents, today, cohort, library)
+    if sessions:  # trainers' group sessions: the same figures as the laptop's report
+        report["sessions"] = sessions
+    return report
+
+
+def _sessions(tx: Any, amended: dict[str, dict[str, Any]], roster: list[dict[str, Any]],
+              cohort: str | None) -> list[dict[str, Any]]:
+    from sync.central.sessions import central_sessions
+
+    members = {p["staff_id"] for p in roster if p["cohort"] == cohort} if cohort else None
+    return central_sessions(tx, amended, members)
 
 
 def central_report_streamed(central: Any, today: dt.date, cohort: str | None = None,
@@ -286,7 +298,10 @@ def central_report_streamed(central: Any, today: dt.date, cohort: str | None = N
             key=lambda f: f.order)
         facts = heapq.merge(_facts(tx, library), corrected, key=lambda f: f.order)
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return build_report_from_facts(facts, control, roster, incidents, today, cohort, cohort_names, now)
+        report = build_report_from_facts(facts, control, roster, incidents, today, cohort, cohort_names, now)
+        if sessions := _sessions(tx, amended, roster, cohort):
+            report["sessions"] = sessions
+        return report
 
 
 def _ensure_incidents(tx: Any) -> None:

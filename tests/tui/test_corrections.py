@@ -152,3 +152,28 @@ async def test_a_correction_draft_started_before_another_correction_cannot_undo_
             await settle(pilot)
         assert "was already corrected" in problems_text(app)  # …but cannot undo the other one
     assert records(demo_home, "amendment")[-1]["body"]["reason"] == "other correction"
+
+
+async def test_correcting_a_training_session_check_keeps_it_in_the_session(demo_home: Path) -> None:
+    """The review of a correction lists only what the supervisor changed: a check run in a
+    training session stays in it (the review said "Session SES-… → (empty)")."""
+    from tests.conftest import TEST_PASSPHRASE
+    from tests.export.dataset import check
+
+    store = Store(demo_home)
+    store.unlock(TEST_PASSPHRASE)
+    store.append("scenario_check", check(store, "S002", "new-confusion-news2", False, session_id="SES-A",
+                                         decision_seconds=80), now=FIXED)
+    store.close()
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S002")
+        record = await correct_row(pilot, "scenario_check")
+        assert record["body"]["session_id"] == "SES-A"
+        await retype(pilot, "#decision_seconds", "60")
+        shown = await sign_correction(pilot, "Timer left running")
+    assert "Decision seconds" in shown and "80  →  60" in shown
+    assert "Session" not in shown and "SES-A" not in shown, shown
+    (amendment,) = records(demo_home, "amendment")[-1:]
+    assert amendment["body"]["body"]["session_id"] == "SES-A"
+    assert amendment["body"]["body"]["decision_seconds"] == 60

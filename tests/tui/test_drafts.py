@@ -120,3 +120,28 @@ async def test_resuming_a_correction_draft_opens_the_records_form_for_that_recor
         assert type(app.screen).__name__ == "ShadowScreen"
         assert app.screen.correcting.record["hash"] == record["hash"]
         assert app.screen.query_one("#correction_reason", Input).value == "wrong shift"
+
+
+async def test_keep_draft_keeps_a_running_timer(demo_home: Path) -> None:
+    """The only thing done so far is the decision timer (t): the form asks before leaving, and
+    "keep" must keep it (it wrote nothing: the draft was only written after typing or marking)."""
+    from tests.tui.helpers import start_scenario
+
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S001")
+        await start_scenario(pilot, "new-confusion-news2")
+        await pilot.press("t")
+        app.screen.started_at -= 42  # the call has been running for 42 s
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "LeaveFormModal"
+        await pilot.press("k")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "StaffScreen"
+    store = Store(demo_home)
+    try:
+        (key,) = [d["draft_key"] for d in store.drafts() if d["draft_key"].startswith("scenario_check:S001:")]
+        assert store.load_draft(key)["elapsed"] >= 42
+    finally:
+        store.close()

@@ -33,9 +33,13 @@ async def test_scenario_pass_from_keys_to_signed_record(demo_home: Path) -> None
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "Review before signing" in str(app.screen.query_one("Label").render())
+        review = str(app.screen.query_one("#review-summary", Static).render())
+        assert "· Simulated call" in review and "simulated_call" not in review  # words, not codes
         await pilot.press("y")
         await settle(pilot)
         assert type(app.screen).__name__ == "StaffScreen"
+        said = [n.message for n in app._notifications]  # noqa: SLF001
+        assert any(m.startswith("Scenario check for S001 signed: PASS (record ") for m in said), said
     checks = records(demo_home, "scenario_check")
     body = checks[-1]["body"]
     assert body["staff_id"] == "S001" and body["scenario_id"] == "new-confusion-news2"

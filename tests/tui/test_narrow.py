@@ -113,3 +113,21 @@ async def test_first_run_footer_drops_create_profile_once_created(tmp_path: Path
         await settle(pilot)
         await settle(pilot)
         assert "Create profile" not in rendered(app.screen.query_one(AppFooter))
+
+
+async def test_the_decision_timer_stays_in_sight_at_80x24(demo_home: Path) -> None:
+    """The trainer presses t while reading the script: the timer's line must be visible (at
+    80x24 it scrolled away with the item list being focused, so t seemed to do nothing)."""
+    from tests.tui.helpers import start_scenario
+
+    app = make_app(demo_home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_staff(pilot, "S001")
+        await start_scenario(pilot, "new-confusion-news2")
+        await pilot.press("t", "p", "p", "p", "p", "p")
+        await settle(pilot)
+        timer = app.screen.query_one("#timer")
+        pane = app.screen.query_one("#mark-pane")
+        assert "RUNNING" in str(timer.render())
+        assert pane.scroll_y > 0  # the marks moved the pane down…
+        assert timer.region.height and pane.region.contains_region(timer.region)  # …the timer stays

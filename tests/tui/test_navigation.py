@@ -58,8 +58,10 @@ async def test_first_run_creates_profile_and_loads_demo(tmp_path: Path) -> None:
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        first = str(app.screen.query_one("#problems", Static).render())
-        assert "Supervisor id: use 1-64" in first and "Your name: required" in first
+        problems = str(app.screen.query_one("#problems", Static).render())
+        assert "Supervisor id: use 1-64" in problems and "Your name: required" in problems  # the labels
+        assert "✗ supervisor:" not in problems and "✗ name:" not in problems  # never the code's names
+        assert app.focused is app.screen.query_one("#supervisor")  # the first field to fix
         await type_into(pilot, "#supervisor", "SUP09")
         await type_into(pilot, "#name", "Jo Reyes")
         await type_into(pilot, "#passphrase", "short")
@@ -73,6 +75,7 @@ async def test_first_run_creates_profile_and_loads_demo(tmp_path: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "differ" in str(app.screen.query_one("#problems", Static).render())
+        assert app.focused is app.screen.query_one("#passphrase2")
         assert app.screen.query_one("#supervisor", Input).value == "SUP09"  # kept
         await type_into(pilot, "#passphrase2", "blue kettle on the moor")
         await pilot.press("ctrl+s")

@@ -135,3 +135,74 @@ async def test_group_session_with_a_quit_in_the_middle(demo_home: Path) -> None:
         assert not [d for d in store.drafts() if session_id in d["draft_key"]]  # nothing left behind
     finally:
         store.close()
+
+
+async def test_a_session_checks_draft_on_the_persons_screen_resumes_the_session(demo_home: Path) -> None:
+    """A check half run in a training session is listed on the person's screen as part of that
+    session, with the key that resumes it: the session opens at that person with the half-run
+    check over it, and signing it counts in the session (not as an individual check)."""
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pick(pilot, "#scenario", SCENARIO)
+        await pick(pilot, "#cohort", "overnight-float")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        session = app.screen.session
+        first, second = session.people[:2]
+        await pilot.press("enter")  # the first person's check, half run, kept
+        await settle(pilot)
+        await pilot.press("p", "p", "escape")
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        assert app.screen.query_one(LineTable).cursor_key == first
+        await pilot.press("escape")  # leave the session (kept)
+        await settle(pilot)
+        assert type(app.screen).__name__ == "RosterScreen"
+
+        await pilot.press("slash", *first, "enter")
+        await settle(pilot)
+        status = str(app.screen.query_one("#status", Static).render())
+        assert f"Scenario check {SCENARIO} · training session {session.session_id}" in status
+        line = next(line for line in status.splitlines() if session.session_id in line)
+        assert line.rstrip().endswith("(t)"), line  # not (c): that starts an individual check
+        await pilot.press("t")
+        await settle(pilot)
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ScenarioScreen"
+        assert app.screen.session_id == session.session_id and app.screen.staff_id == first
+        assert app.screen.restored and len(app.screen.results) == 2  # the half-run check is back
+        assert type(app.screen_stack[-2]).__name__ == "SessionScreen"
+        assert app.screen_stack[-2].query_one(LineTable).cursor_key == first
+        await pilot.press("p", "p", "p", "p", "1")
+        app.screen.query_one("#decision_seconds").focus()
+        await pilot.press(*"50", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "SessionScreen"
+        assert app.screen.session.status(first) == "pass"
+        assert app.screen.query_one(LineTable).cursor_key == second  # and on to the next person
+    checks = [r for r in records(demo_home, "scenario_check") if r["body"].get("session_id")]
+    assert [(c["body"]["staff_id"], c["body"]["session_id"]) for c in checks] == [(first, session.session_id)]
+
+
+def test_the_session_summary_and_the_report_agree_on_the_median() -> None:
+    """Two checks (1 s and 80 s): the summary said 80 s, the report 40.5 s; both say 40.5 s."""
+    from screens.session_state import Session
+    from supervisor_tui.reports.sessions import session_figures
+
+    session = Session("SES-X", SCENARIO, ["S001", "S002"])
+    checks = []
+    for staff_id, seconds, outcome in (("S001", 1, "pass"), ("S002", 80, "fail")):
+        body = {"staff_id": staff_id, "scenario_id": SCENARIO, "session_id": "SES-X", "outcome": outcome,
+                "decision_seconds": seconds, "chosen_endpoint": "on_call_clinician"}
+        record = {"kind": "scenario_check", "body": body, "hash": staff_id, "created_at": "2026-11-02T09:00:00Z",
+                  "author": "SUP01"}
+        session.signed(staff_id, record)
+        checks.append((record, body))
+    (row,) = session_figures(checks)
+    assert session.figures()["median_seconds"] == row["median_decision_seconds"] == 40.5

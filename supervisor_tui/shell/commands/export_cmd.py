@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="governance report over the local store")
     add_home(p)
     p.add_argument("--cohort", metavar="ID", help="only this cohort")
-    p.add_argument("--format", default="text", choices=("text", "html"), help="output format")
+    p.add_argument("--format", default="text", choices=("text", "html", "json"), help="output format")
     p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--incidents", metavar="FILE.csv",
                    help="incidents CSV (date,category,cohort[,staff_id][,incident_ref]) for recurrence rates"
