@@ -89,11 +89,13 @@ def test_the_cases_that_differ_elsewhere() -> None:
 @settings(max_examples=1000)
 @given(_VALUES | st.floats(allow_nan=True), st.booleans())
 def test_stored_bodies_decode_as_json_loads(value, ascii_only) -> None:
-    """``storage.statuses._loads`` (orjson, falling back to ``json.loads``) gives what
-    ``json.loads`` gives, on any JSON text (floats, NaN, lone surrogates included)."""
+    """``storage.statuses._loads`` and the central store's ``sync.central.rows.loads_body``
+    (orjson, falling back to ``json.loads``) give what ``json.loads`` gives, on any JSON text
+    (floats, NaN, lone surrogates included)."""
     import json
 
     from storage.statuses import _loads
+    from sync.central.rows import loads_body
 
     text = json.dumps(value, ensure_ascii=ascii_only)
-    assert repr(_loads(text)) == repr(json.loads(text))
+    assert repr(_loads(text)) == repr(json.loads(text)) == repr(loads_body(text))

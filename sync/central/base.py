@@ -36,7 +36,7 @@ from sync.central.rows import (  # noqa: F401 - re-exported for callers of sync.
     _index,
     row_to_record,
 )
-from sync.central.stamps import Stamper, insert_stamps
+from sync.central.stamps import Stamper
 from sync.central.summary import fold, fold_tx
 
 _SELECT = "SELECT id, kind, schema, author, device, seq, prev, created_at, body, hash, sig FROM records"
@@ -280,17 +280,21 @@ class CentralStore(ABC):
 
     def _write_batch(self, tx: Tx, device: DeviceInfo, outcome: BatchOutcome, now: str) -> None:
         """Insert the accepted records, derive their report facts set-based (one statement for
-        the batch, one for the records its amendments amend), stamp them, quarantine forks."""
+        the batch, one for the records its amendments amend), quarantine forks. Each row carries
+        its verification stamp (``records.stamp``) when the store has a stamper."""
         self.insert_quarantine(tx, [
             (r["device"], r["seq"], r["hash"], reason, json.dumps(r, ensure_ascii=False), now)
             for r, reason in outcome.quarantine])
         if not outcome.insert:
             return
         rows, work, amended = [], [], []
+        stamp = self.stamper.stamp if self.stamper is not None else None
+        key = device.public_key
         for r, body in outcome.insert:
             index = _index(r)
             rows.append((r["id"], r["kind"], r["schema"], r["author"], r["device"], r["seq"], r["prev"],
-                         r["created_at"], body, r["hash"], r["sig"], *index, now))
+                         r["created_at"], body, r["hash"], r["sig"], *index, now,
+                         stamp(r["hash"], r["sig"], key) if stamp else None))
             if r["kind"] in WORK_KINDS:
                 work.append(r["hash"])
             elif r["kind"] == "amendment" and index[3]:
@@ -298,9 +302,6 @@ class CentralStore(ABC):
         self.insert_records(tx, rows)
         if self._facts_ready(tx):
             derive(tx, work, amended)
-        if self.stamper is not None:
-            insert_stamps(tx, [(r["hash"], self.stamper.stamp(r["hash"], r["sig"], device.public_key))
-                               for r, _ in outcome.insert])
 
     def insert_records(self, tx: Tx, rows: list[tuple]) -> None:
         """Insert ``records`` rows (``INSERT_COLUMNS`` order); PostgreSQL uses COPY."""

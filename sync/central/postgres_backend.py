@@ -38,6 +38,7 @@ class PostgresCentral(CentralStore):
                            (summary.SUMMARY_VERSION,))
             elif not tx.one("SELECT to_regclass('record_stamps') IS NOT NULL")[0]:
                 tx.conn.execute(stamps.TABLE)
+            stamps.ensure_column(tx)
             if not tx.one("SELECT to_regclass('record_exclusions') IS NOT NULL")[0]:
                 tx.conn.execute(exclusions.TABLE)
             if not tx.one("SELECT to_regclass('access_log') IS NOT NULL")[0]:

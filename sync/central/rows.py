@@ -8,11 +8,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from storage.rows import index_columns
 
 RECORD_FIELDS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
                  "hash", "sig")
-INSERT_COLUMNS = (*RECORD_FIELDS, "staff_id", "cohort_id", "ref_id", "amends", "received_at")  # a push's row
+# a push's row; ``stamp``: the verification stamp (``sync.central.stamps``) made as it is accepted
+INSERT_COLUMNS = (*RECORD_FIELDS, "staff_id", "cohort_id", "ref_id", "amends", "received_at", "stamp")
 
 
 @dataclass
@@ -28,9 +31,19 @@ class CentralVerifyReport:
         return not self.problems
 
 
+def loads_body(text: Any) -> Any:
+    """``json.loads`` of a stored body, with ``orjson`` (about three times faster; the same value
+    for every JSON text it accepts, ``tests/test_orjson_differential.py``); what it refuses (a
+    lone surrogate, NaN, an integer beyond 64 bits) goes to ``json.loads``, answer or error."""
+    try:
+        return orjson.loads(text)
+    except (orjson.JSONDecodeError, TypeError):
+        return json.loads(text)
+
+
 def row_to_record(row: Any) -> dict[str, Any]:
     record = dict(zip(RECORD_FIELDS, row, strict=True))
-    record["body"] = json.loads(record["body"])
+    record["body"] = loads_body(record["body"])
     return record
 
 

@@ -62,6 +62,7 @@ _RECORD_COLUMNS = """
     ref_id TEXT,
     amends TEXT,
     received_at TEXT NOT NULL,
+    stamp TEXT,
     UNIQUE (device, seq)
 """
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sync.central import schema, summary
+from sync.central import schema, stamps, summary
 from sync.central.base import CentralStore, Tx
 from sync.central.sql import _statements
 
@@ -27,6 +27,7 @@ class SQLiteCentral(CentralStore):
         try:
             for statement in _statements(schema.SQLITE):
                 conn.execute(statement)
+            stamps.ensure_column(Tx(conn, rewrite=False))
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(schema.SCHEMA_VERSION),))
             conn.execute("COMMIT")
         except BaseException:

@@ -1,9 +1,12 @@
 """Verification stamps: the central store's keyed proof that it checked a record's signature.
 
 When the central store accepts a record it has verified its hash and Ed25519 signature against
-the device's enrolled key. It then stores a *stamp* in ``record_stamps``: HMAC-SHA256, keyed with
-a secret derived from the server's receipt key (a 0600 file outside the database), over the
-record's hash, signature and that public key. An export re-computes each record's hash from
+the device's enrolled key. It then stores a *stamp* with the record (``records.stamp``, written in
+the same row as it is accepted): HMAC-SHA256, keyed with a secret derived from the server's
+receipt key (a 0600 file outside the database), over the record's hash, signature and that public
+key. Records stamped later (``governance-store verify``: a store made before stamps, bulk-loaded
+records) get their stamp in ``record_stamps`` (``records`` is append-only); readers take
+``STAMP_SQL``, the row's own stamp or else that table's. An export re-computes each record's hash from
 the stored canonical bytes (SHA-256, cheap) and the stamp (microseconds) instead of re-running
 the Ed25519 verification (about 100 µs each); a record whose stamp is missing or does not match
 is fully verified as before. Someone who can write to the database but does not hold the key
@@ -26,6 +29,8 @@ CREATE TABLE IF NOT EXISTS record_stamps (
     stamp TEXT NOT NULL
 );
 """
+# The stamp of the records row ``r``: its own, or (only when it has none) the one added later.
+STAMP_SQL = "COALESCE(r.stamp, (SELECT s.stamp FROM record_stamps s WHERE s.hash = r.hash))"
 _CONTEXT = b"supervisor-tui/record-stamp/v1"
 _PLAIN = re.compile(r"[A-Za-z0-9_.:\-]*")  # strings whose JSON form is just "…"
 
@@ -71,6 +76,17 @@ def note_stamp_key(central: Any, public_key: str | None) -> None:
                    (f"stamp_key:{public_key}", utc_now_iso()))
 
 
+def ensure_column(tx: Any) -> None:
+    """Add ``records.stamp`` to a store made before it (nullable: its records keep their stamps
+    in ``record_stamps``). Cheap when it is there: one catalogue lookup."""
+    if tx.rewrite:
+        if not tx.one("SELECT 1 FROM information_schema.columns WHERE table_name = 'records'"
+                      " AND column_name = 'stamp' AND table_schema = current_schema()"):
+            tx.execute("ALTER TABLE records ADD COLUMN IF NOT EXISTS stamp TEXT")
+    elif "stamp" not in {row[1] for row in tx.all("PRAGMA table_info(records)")}:
+        tx.execute("ALTER TABLE records ADD COLUMN stamp TEXT")
+
+
 def stamp_keys(central: Any) -> list[str]:
     """The public keys of every receipt key whose secret has made stamps here (oldest first)."""
     with central.reading() as tx:
@@ -82,16 +98,21 @@ def canonical_from_stored(record: dict[str, Any], body_json: str) -> bytes | Non
     """The record's canonical signed bytes, spliced from the stored body text (the central
     store keeps the body as canonical JSON) without re-encoding; None when a string field would
     need escaping (the caller then encodes the parsed record in full)."""
-    strings = (record["author"], record["created_at"], record["device"], record["id"], record["kind"],
-               record["prev"])
+    return canonical_from_row((record["id"], record["kind"], record["schema"], record["author"], record["device"],
+                               record["seq"], record["prev"], record["created_at"], body_json))
+
+
+def canonical_from_row(row: Any) -> bytes | None:
+    """``canonical_from_stored`` of a row whose first nine columns are id, kind, schema, author,
+    device, seq, prev, created_at and the stored body text (no record dict built)."""
+    record_id, kind, schema, author, device, seq, prev, created_at, body_json = row[:9]
+    strings = (author, created_at, device, record_id, kind, prev)
     if not all(type(s) is str for s in strings) or not _PLAIN.fullmatch("".join(strings)):
         return None
-    if type(record["schema"]) is not int or type(record["seq"]) is not int:
+    if type(schema) is not int or type(seq) is not int:
         return None
-    author, created_at, device, record_id, kind, prev = strings
     return (f'{{"author":"{author}","body":{body_json},"created_at":"{created_at}","device":"{device}",'
-            f'"id":"{record_id}","kind":"{kind}","prev":"{prev}","schema":{record["schema"]},'
-            f'"seq":{record["seq"]}}}').encode()
+            f'"id":"{record_id}","kind":"{kind}","prev":"{prev}","schema":{schema},"seq":{seq}}}').encode()
 
 
 def insert_stamps(tx: Any, rows: Iterable[tuple[str, str]]) -> None:

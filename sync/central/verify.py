@@ -16,12 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from supervisor_tui.model.signing import check_record
-from sync.central.stamps import Stamper, insert_stamps
+from sync.central.stamps import STAMP_SQL, Stamper, insert_stamps
 
 PAGE = 5000
 _COLUMNS = ("r.id, r.kind, r.schema, r.author, r.device, r.seq, r.prev, r.created_at, r.body, r.hash, r.sig,"
-            " r.staff_id, r.cohort_id, r.ref_id, r.amends, st.stamp")
-_FROM = " FROM records r LEFT JOIN record_stamps st ON st.hash = r.hash"
+            f" r.staff_id, r.cohort_id, r.ref_id, r.amends, {STAMP_SQL}")
+_FROM = " FROM records r"
 
 
 def _page(central: Any, after: tuple[str, int] | None) -> list[Any]:

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from storage.demo_roster import COHORT_NAMES, demo_roster
 from supervisor_tui.model.signing import DeviceKey
 from supervisor_tui.reports.evidence import render_history
 from supervisor_tui.reports.history import build_history
@@ -52,9 +53,9 @@ def test_push_stamps_what_it_accepts(central_url, store, data):  # noqa: F811
         c.stamper = STAMPER
         push_all(c, store)
         with c.reading() as tx:
-            held, stamps = tx.one("SELECT COUNT(*), COUNT(st.stamp) FROM records r"
-                                  " LEFT JOIN record_stamps st ON st.hash = r.hash")
-        assert held == stamps > 0
+            held, stamps, later = tx.one("SELECT COUNT(*), COUNT(stamp), (SELECT COUNT(*) FROM record_stamps)"
+                                         " FROM records")
+        assert held == stamps > 0 and later == 0  # in the row, as it is accepted
         assert c.verify().stamped == 0
     finally:
         c.close()
@@ -87,12 +88,62 @@ def test_changed_body_is_caught_despite_its_stamp(stamped):
     assert not stamped.verify().ok
 
 
+def test_a_store_made_before_the_stamp_column_gets_it(central_url, store, data):  # noqa: F811
+    """An older store's records table has no stamp column: opening it adds one (nullable); its
+    records keep their stamps in record_stamps, new pushes stamp in the row, exports see both."""
+    c = open_central(central_url)
+    try:
+        c.import_roster(demo_roster(24), COHORT_NAMES)
+        push_all(c, store)  # no stamper: nothing stamped
+        _tamper(c, "ALTER TABLE records DROP COLUMN stamp")
+    finally:
+        c.close()
+    c = open_central(central_url)
+    try:
+        c.stamper = STAMPER
+        with c.reading() as tx:
+            assert tx.one("SELECT COUNT(*) FROM records WHERE stamp IS NULL")[0] > 0
+        assert c.verify().stamped > 0  # filled in record_stamps
+        inputs = gather_central(c, "S002")
+        assert inputs.verified == {r["hash"] for r in inputs.records}
+    finally:
+        c.close()
+
+
+def _forge_stamp(c, record_hash: str, stamp: str) -> None:
+    """Replace a record's stamp wherever it is kept (a DB-level attacker)."""
+    with c.transaction() as tx:
+        held = tx.one("SELECT stamp FROM records WHERE hash = ?", (record_hash,))[0]
+    if held is None:
+        with c.transaction() as tx:
+            tx.execute("UPDATE record_stamps SET stamp = ? WHERE hash = ?", (stamp, record_hash))
+    else:
+        _tamper(c, "UPDATE records SET stamp = ? WHERE hash = ?", (stamp, record_hash))
+
+
+def test_a_forged_stamp_in_the_row_falls_back_to_the_full_check(central_url, store, data):  # noqa: F811
+    c = open_central(central_url)
+    try:
+        c.import_roster(demo_roster(24), COHORT_NAMES)
+        c.stamper = STAMPER
+        push_all(c, store)
+        inputs = gather_central(c, "S002")
+        victim = inputs.records[0]
+        assert victim["hash"] in inputs.verified
+        _forge_stamp(c, victim["hash"], "0" * 64)
+        inputs = gather_central(c, "S002")
+        assert victim["hash"] not in inputs.verified
+        assert build_history(inputs)["summary"]["signatures_failed"] == []  # the record itself is sound
+        assert [p for p in c.verify().problems if "verification stamp does not match" in p]
+    finally:
+        c.close()
+
+
 def test_forged_stamp_or_key_falls_back_to_the_full_check(stamped):
     inputs = gather_central(stamped, "S002")
     victim = inputs.records[0]
     forged = Stamper.from_server_key(b"x" * 32).stamp(victim["hash"], victim["sig"], inputs.public_keys[victim["device"]])
-    with stamped.transaction() as tx:
-        tx.execute("UPDATE record_stamps SET stamp = ? WHERE hash = ?", (forged, victim["hash"]))
+    _forge_stamp(stamped, victim["hash"], forged)
     inputs = gather_central(stamped, "S002")
     assert victim["hash"] not in inputs.verified
     assert build_history(inputs)["summary"]["signatures_failed"] == []  # the record itself is sound
