@@ -14,8 +14,11 @@ acknowledged as a duplicate; a gap makes the client resend from where the server
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +33,7 @@ from sync.transport import ServerRefused, Transport, Unreachable
 from sync.wire import receipt_valid
 
 BATCH_SIZE = 1000
+PIPELINE = 2  # push batches in flight at once: the next one travels while the server checks one
 PULL_PAGE = 1000
 CHECKLISTS_FILE = "central-checklists.json"
 
@@ -150,6 +154,17 @@ def sync_store(store: Store, server: str | None = None,
     return result
 
 
+def _settle(inflight: deque) -> None:
+    """Wait for the batches still on their way (their answers are not used: whatever the server
+    did with them is sent again or answered as already held next time) and forget them."""
+    while inflight:
+        _, sending = inflight.popleft()
+        try:
+            sending.result()
+        except Exception:  # noqa: BLE001, S110 - only waiting for it to end
+            pass
+
+
 def _retired_with_unsent(store: Store, supervisor: str) -> list[tuple[str, Any]]:
     """(device, key) of this profile's rotated-out devices that still have records to push and
     whose key is open (a forgotten passphrase's old key is not: its records wait)."""
@@ -188,11 +203,13 @@ class _Run:
         self.result = SyncResult()
         self.sent = self.total = 0
         self.server_key: str | None = None
+        self._reporting = threading.Lock()  # a retry is reported from the thread sending a batch
 
     def report(self, message: str) -> None:
         if self.progress:
-            self.progress(SyncProgress(self.sent, self.total, self.result.accepted,
-                                       len(self.result.rejected), message))
+            with self._reporting:
+                self.progress(SyncProgress(self.sent, self.total, self.result.accepted,
+                                           len(self.result.rejected), message))
 
     def pinned_key(self, health: dict[str, Any]) -> None:
         pinned = self.store.get_setting(sync_state.SETTING_SERVER_KEY)
@@ -204,41 +221,59 @@ class _Run:
 
     # -- push --------------------------------------------------------------------------------
     def push(self, t: Transport) -> None:
+        """Send the pending records in batches, the next batch on its way while the server
+        checks the one before (``PIPELINE`` in flight; the server writes them in seq order,
+        ``sync.central.turns``); answers are applied in order, each batch's receipt marking
+        its records synced."""
         pending = sync_state.pending_wire(self.store, device=self.device)
         self.total = len(pending)
         self.report(f"{self.total} record(s) to send")
         resumes, index = 0, 0
-        while index < len(pending):
-            batch = pending[index:index + self.batch_size]
+        with ThreadPoolExecutor(PIPELINE, thread_name_prefix="push") as senders:
+            inflight: deque[tuple[list[dict[str, Any]], Future]] = deque()
             try:
-                raw = ('{"records":[' + ",".join(r["json"] for r in batch) + "]}").encode("utf-8")
-                answer = t.call("POST", "/v1/push", raw=raw)
-            except ServerRefused as exc:
-                if exc.status == 413 and len(batch) > 1:
-                    self.batch_size = max(1, len(batch) // 2)
-                    continue
-                if exc.status in (403, 413):
-                    self._reject_rest(pending[index:], exc.reason)
-                    return
-                raise
-            blocked = self._apply(batch, answer)
-            self.sent = min(self.total, self.sent + len(batch))
-            self.report(f"sent {self.sent} of {self.total}")
-            resume = answer.get("resume_from")
-            if resume is not None:
-                resumes += 1
-                if resumes > 5:
-                    raise ServerRefused(409, f"the server keeps asking to resume from seq {resume}")
-                pending = sync_state.pending_wire(self.store, int(resume), self.device)
-                self.total = max(self.total, self.sent + len(pending))
-                index = 0
-                self.report(f"server holds up to seq {int(resume) - 1}; resending from {resume}")
-                continue
-            if blocked is not None:
-                later = pending[index + len(batch):]
-                self._reject_rest(later, f"not sent: follows rejected record seq {blocked}")
-                return
-            index += len(batch)
+                while index < len(pending):
+                    ahead = index + sum(len(b) for b, _ in inflight)
+                    while len(inflight) < PIPELINE and ahead < len(pending):
+                        batch = pending[ahead:ahead + self.batch_size]
+                        raw = ('{"records":[' + ",".join(r["json"] for r in batch) + "]"
+                               + (',"pipelined":true}' if inflight else "}")).encode("utf-8")
+                        inflight.append((batch, senders.submit(t.call, "POST", "/v1/push", raw=raw)))
+                        ahead += len(batch)
+                    batch, sending = inflight.popleft()
+                    try:
+                        answer = sending.result()
+                    except ServerRefused as exc:
+                        _settle(inflight)
+                        if exc.status == 413 and len(batch) > 1:
+                            self.batch_size = max(1, len(batch) // 2)
+                            continue
+                        if exc.status in (403, 413):
+                            self._reject_rest(pending[index:], exc.reason)
+                            return
+                        raise
+                    blocked = self._apply(batch, answer)
+                    self.sent = min(self.total, self.sent + len(batch))
+                    self.report(f"sent {self.sent} of {self.total}")
+                    resume = answer.get("resume_from")
+                    if resume is not None:
+                        _settle(inflight)
+                        resumes += 1
+                        if resumes > 5:
+                            raise ServerRefused(409, f"the server keeps asking to resume from seq {resume}")
+                        pending = sync_state.pending_wire(self.store, int(resume), self.device)
+                        self.total = max(self.total, self.sent + len(pending))
+                        index = 0
+                        self.report(f"server holds up to seq {int(resume) - 1}; resending from {resume}")
+                        continue
+                    if blocked is not None:
+                        _settle(inflight)
+                        later = pending[index + len(batch):]
+                        self._reject_rest(later, f"not sent: follows rejected record seq {blocked}")
+                        return
+                    index += len(batch)
+            finally:
+                _settle(inflight)
 
     def _apply(self, batch: list[dict[str, Any]], answer: dict[str, Any]) -> int | None:
         """Store receipts and collect rejections; return the first rejected seq, if any."""

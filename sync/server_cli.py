@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", metavar="PATH", default=None,
                    help="receipt signing key (default: $GOVERNANCE_STORE_KEY or beside the SQLite file)")
     p.add_argument("--checklists", metavar="DIR", default=None, help="extra checklist files to serve")
+    p.add_argument("--concurrent-syncs", type=int, default=None, metavar="N",
+                   help="pushes and pulls worked on at once in this process (default 8); more wait their turn,"
+                        " and one that waits over 15 s is answered 503 with Retry-After (the laptop retries)")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                    help="uvicorn's log level")
     p.add_argument("--trusted-proxy", metavar="ADDR", default="127.0.0.1",
@@ -128,17 +131,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from checklists.loader import load_library
-    from sync.server.app import create_app
+    from sync.server.app import CONCURRENT_SYNCS, create_app
     from sync.server.keys import default_key_path, load_or_create
 
     if not 0 < args.port < 65536:
         raise AdminError("--port must be 1-65535")
+    concurrent = CONCURRENT_SYNCS if args.concurrent_syncs is None else args.concurrent_syncs
+    if not 1 <= concurrent <= 1000:
+        raise AdminError("--concurrent-syncs must be 1-1000")
     url = args.db or default_url()
     central = open_central(url)
     key_path = Path(args.key) if args.key else default_key_path(url)
     key = load_or_create(key_path)
     library = load_library(Path(args.checklists)) if args.checklists else None
-    app = create_app(central, key, library)
+    app = create_app(central, key, library, concurrent)
     sys.stderr.write(f"governance-store: serving {url} on http://{args.host}:{args.port}/v1 and /web"
                      f" (receipt key {key_path})\n")
     from sync.web.app import hide_setup_tokens

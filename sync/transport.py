@@ -1,7 +1,8 @@
 """HTTP transport of the sync client: signed requests, clock offset, retries with backoff.
 
 Retries cover what a flaky end-of-shift network does: refused or dropped connections, timeouts
-and 502/503/504 answers. Backoff doubles from 0.25 s up to 4 s; once the outages of one sync
+and 502/503/504 answers. Backoff doubles from 0.25 s up to 4 s (a busy server's ``Retry-After``
+is honoured, up to 10 s); once the outages of one sync
 add up to ``retry_budget`` seconds (default 30), :class:`Unreachable` is raised. Because pushes are idempotent,
 resending a batch whose answer was lost is always safe.
 """
@@ -42,6 +43,18 @@ def error_reason(response: httpx.Response) -> str:
     except (ValueError, RecursionError):
         pass
     return response.text[:200] or response.reason_phrase
+
+
+MAX_RETRY_AFTER = 10.0
+
+
+def retry_after(response: httpx.Response, delay: float) -> float:
+    """Seconds to wait before resending: the backoff ``delay``, or longer when a busy server's
+    ``Retry-After`` (whole seconds) asks for it, up to ``MAX_RETRY_AFTER``."""
+    raw = response.headers.get("retry-after", "")
+    if raw.isdigit():
+        return max(delay, min(float(raw), MAX_RETRY_AFTER))
+    return delay
 
 
 class Transport:
@@ -122,14 +135,16 @@ class Transport:
                         self.retried += attempt - outage
                     return response
                 problem = f"server answered {response.status_code}: {error_reason(response)}"
+                wait = retry_after(response, delay)
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                wait = delay
             outage = attempt if outage is None else outage
             spent = self.retried + time.monotonic() - outage
-            if spent + delay > self.retry_budget:
+            if spent + wait > self.retry_budget:
                 self.retried = spent
                 raise Unreachable(f"{self.url} unreachable after {spent:.0f} s of retries ({problem})")
             if self.on_retry:
-                self.on_retry(f"{problem}; retrying in {delay:.1f} s")
-            self.sleep(delay)
+                self.on_retry(f"{problem}; retrying in {wait:.1f} s")
+            self.sleep(wait)
             delay = min(delay * 2, 4.0)

@@ -38,6 +38,7 @@ from sync.central.rows import (  # noqa: F401 - re-exported for callers of sync.
 )
 from sync.central.stamps import Stamper
 from sync.central.summary import fold, fold_tx
+from sync.central.turns import Turns
 
 _SELECT = "SELECT id, kind, schema, author, device, seq, prev, created_at, body, hash, sig FROM records"
 RESTRICTION_KINDS = ("restriction_started", "restriction_reviewed", "restriction_lifted")
@@ -110,6 +111,7 @@ class CentralStore(ABC):
     # None: the shipped checklists). See ``supervisor_tui.model.acceptance``.
     body_check: BodyCheck | None = None
     _last_fold: float = float("-inf")
+    turns: Turns  # pushes at work per device in this process (pipelined batches wait their turn)
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Tx]:
@@ -220,22 +222,42 @@ class CentralStore(ABC):
 
     # -- push --------------------------------------------------------------------------------
     def push(self, device: DeviceInfo, records: list[Any], verifier: Verifier | None = None,
-             strict_json: bool = False) -> BatchOutcome:
+             strict_json: bool = False, pipelined: bool = False) -> BatchOutcome:
         """Check and store one batch in one transaction; return every record's fate.
 
         ``strict_json``: the records were parsed by ``checks.parse_strict`` (allows a faster
-        canonical encoding)."""
+        canonical encoding). ``pipelined``: the laptop sent this batch before the answer to its
+        previous one; should it start beyond the held head, it waits for that one to be
+        written first (``sync.central.turns``) instead of being answered "gap" at once."""
         problems = [f"records[{i}]: {p}" for i, r in enumerate(records) if (p := envelope_problem(r))]
         if problems:
             raise CentralError("; ".join(problems[:10]), 400)
         verifier = verifier or Verifier()
+        with self.turns.pushing(device.device):
+            # Signatures are verified on the pool threads while this thread checks the batch and
+            # writes it (optimistically: as if every signature verifies); all are known before
+            # COMMIT, and should one fail, the writes are rolled back to the savepoint and the batch
+            # decided again with the real results (the fates are then exactly as if verified first).
+            encoded, check = encode_batch(records, device.device, device.supervisor, {}, strict_json, shaped=True)
+            verified = verifier.submit_many(device.public_key, [(encoded[i][0], records[i]["sig"]) for i in check])
+            first = min((r["seq"] for r in records), default=0) if pipelined else None
+            started = time.monotonic()
+            while (outcome := self._push_once(device, records, verifier, strict_json, encoded, check, verified,
+                                              first, started)) is None:
+                self.turns.wait()
+        if self.summary_ready and not self.fold_in_push and outcome.insert:
+            now_s = time.monotonic()
+            if now_s - self._last_fold >= FOLD_EVERY_S:  # another fold running: it (or the next) takes ours
+                self._last_fold = now_s
+                fold(self, wait=False)
+        return outcome
+
+    def _push_once(self, device: DeviceInfo, records: list[Any], verifier: Verifier, strict_json: bool,
+                   encoded: list, check: list[int], verified: Any, first: int | None,
+                   started: float) -> BatchOutcome | None:
+        """Decide and write the batch in one transaction; None (nothing written, the device's
+        lock let go) when it is a pipelined batch whose turn has not come yet."""
         now = utc_now_iso()
-        # Signatures are verified on the pool threads while this thread checks the batch and
-        # writes it (optimistically: as if every signature verifies); all are known before
-        # COMMIT, and should one fail, the writes are rolled back to the savepoint and the batch
-        # decided again with the real results (the fates are then exactly as if verified first).
-        encoded, check = encode_batch(records, device.device, device.supervisor, {}, strict_json, shaped=True)
-        verified = verifier.submit_many(device.public_key, [(encoded[i][0], records[i]["sig"]) for i in check])
         with self.transaction() as tx:
             self.lock_device(tx, device.device)
             if tx.one("SELECT 1 FROM revocations WHERE device = ?", (device.device,)):
@@ -243,6 +265,8 @@ class CentralStore(ABC):
             row = tx.one("SELECT seq, hash FROM records WHERE device = ? ORDER BY seq DESC LIMIT 1",
                          (device.device,))
             head = (row[0], row[1]) if row else (0, "")
+            if first is not None and first > head[0] + 1 and self.turns.worth_waiting(device.device, started):
+                return None
             held = {}
             low = [r["seq"] for r in records if r["seq"] <= head[0]]
             if low:
@@ -271,11 +295,6 @@ class CentralStore(ABC):
             tx.execute("RELEASE SAVEPOINT push_batch")
             if self.summary_ready and self.fold_in_push and outcome.insert:
                 fold_tx(tx)
-        if self.summary_ready and not self.fold_in_push and outcome.insert:
-            now_s = time.monotonic()
-            if now_s - self._last_fold >= FOLD_EVERY_S:  # another fold running: it (or the next) takes ours
-                self._last_fold = now_s
-                fold(self, wait=False)
         return outcome
 
     def _write_batch(self, tx: Tx, device: DeviceInfo, outcome: BatchOutcome, now: str) -> None:

@@ -17,6 +17,7 @@ from sync.central import exclusions, schema, stamps, summary, web_tables
 from sync.central import facts as _facts
 from sync.central.base import CentralStore, Tx
 from sync.central.rows import INSERT_COLUMNS
+from sync.central.turns import Turns
 
 _MIGRATE_LOCK = 727_001
 
@@ -26,6 +27,7 @@ class PostgresCentral(CentralStore):
         self.url = url
         self._pool: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
         self._size = pool_size
+        self.turns = Turns()
         with self.transaction() as tx:
             tx.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATE_LOCK,))
             exists = tx.one("SELECT to_regclass('records') IS NOT NULL")[0]

@@ -12,6 +12,7 @@ from pathlib import Path
 from sync.central import schema, stamps, summary
 from sync.central.base import CentralStore, Tx
 from sync.central.sql import _statements
+from sync.central.turns import Turns
 
 
 class SQLiteCentral(CentralStore):
@@ -22,6 +23,7 @@ class SQLiteCentral(CentralStore):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self.turns = Turns()
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -7,9 +7,11 @@ unless the whole batch is well formed, and a batch is written in one transaction
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -42,9 +44,18 @@ log = logging.getLogger("governance_store")
 
 
 class Refused(Exception):
-    def __init__(self, status: int, message: str, **extra: Any):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any):
         super().__init__(message)
-        self.status, self.message, self.extra = status, message, extra
+        self.status, self.message, self.extra, self.headers = status, message, extra, headers
+
+
+# At most this many pushes and pulls are worked on at once in one server process (the rest wait
+# their turn, their bodies unread): memory and database connections stay bounded however many
+# laptops sync at the same moment. One that waits longer than BUSY_WAIT_S is answered 503 with
+# Retry-After (the client waits and sends it again: pushes are idempotent, nothing is lost).
+CONCURRENT_SYNCS = 8
+BUSY_WAIT_S = 15.0
+RETRY_AFTER_S = 2
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -96,12 +107,28 @@ def _timestamp(request: Request) -> int:
 class Api:
     """Route handlers bound to one central store and receipt key."""
 
-    def __init__(self, central: CentralStore, server_key: DeviceKey, library: Library | None = None):
+    def __init__(self, central: CentralStore, server_key: DeviceKey, library: Library | None = None,
+                 concurrent: int = CONCURRENT_SYNCS, busy_wait: float = BUSY_WAIT_S):
         self.central = central
         self.key = server_key
         self.library = library or shipped_library()
         self.verifier = Verifier()
         self.checklists = [c.model_dump(mode="json") for c in self.library.by_key.values()]
+        self.gate = asyncio.Semaphore(concurrent)
+        self.busy_wait = busy_wait
+
+    async def gated(self, work: Callable[[], Awaitable[JSONResponse]]) -> JSONResponse:
+        """Run ``work`` when one of the ``concurrent`` places is free (waiting up to ``busy_wait``
+        seconds, else 503 with Retry-After)."""
+        try:
+            await asyncio.wait_for(self.gate.acquire(), self.busy_wait)
+        except TimeoutError as exc:
+            raise Refused(503, "the central store is busy; nothing was written, retry shortly",
+                          headers={"Retry-After": str(RETRY_AFTER_S)}) from exc
+        try:
+            return await work()
+        finally:
+            self.gate.release()
 
     async def authenticate(self, request: Request, body: bytes) -> DeviceInfo:
         device, sig = request.headers.get(H_DEVICE), request.headers.get(H_SIGNATURE)
@@ -151,6 +178,9 @@ class Api:
                              "enrolled_at": info.enrolled_at, "server_key": self.key.public_key_hex})
 
     async def push(self, request: Request) -> JSONResponse:
+        return await self.gated(lambda: self._push(request))
+
+    async def _push(self, request: Request) -> JSONResponse:
         body = await read_body(request)
         info = await self.authenticate(request, body)
         data = parse_json(body)
@@ -159,7 +189,8 @@ class Api:
             raise Refused(400, "'records' must be a list of records")
         if len(records) > MAX_BATCH:
             raise Refused(413, f"batch of {len(records)} records is over the limit of {MAX_BATCH}")
-        outcome = await run_in_threadpool(self.central.push, info, records, self.verifier, True)
+        outcome = await run_in_threadpool(self.central.push, info, records, self.verifier, True,
+                                          data.get("pipelined") is True)
         counts = {s: 0 for s in ("accepted", "duplicate", "rejected", "fork", "gap")}
         for fate in outcome.fates:
             counts[fate.status] += 1
@@ -176,6 +207,9 @@ class Api:
         })
 
     async def pull(self, request: Request) -> JSONResponse:
+        return await self.gated(lambda: self._pull(request))
+
+    async def _pull(self, request: Request) -> JSONResponse:
         info = await self.authenticate(request, b"")
         after = _bounded(request, "after", "0", 0, MAX_AFTER)
         limit = _bounded(request, "limit", "1000", 1, MAX_PULL_LIMIT)
@@ -215,21 +249,23 @@ def _wire_incidents(central: CentralStore) -> list[dict[str, str]]:
     return [{**row, "date": row["date"].isoformat()} for row in rows]
 
 
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status)
+def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
-def create_app(central: CentralStore, server_key: DeviceKey, library: Library | None = None) -> Starlette:
+def create_app(central: CentralStore, server_key: DeviceKey, library: Library | None = None,
+               concurrent: int = CONCURRENT_SYNCS) -> Starlette:
+    """The app; ``concurrent``: pushes and pulls worked on at once (the rest wait their turn)."""
     if central.stamper is None:  # stamp every accepted record (sync.central.stamps)
         central.stamper = stamper_for_key(server_key)
     note_stamp_key(central, central.stamper.public_key)
-    api = Api(central, server_key, library)
+    api = Api(central, server_key, library, concurrent)
     if central.body_check is None:  # the laptop's rules, with the checklists served here
         central.body_check = library_body_check(api.library)
 
     async def refused(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Refused)
-        return _error(exc.status, exc.message, **exc.extra)
+        return _error(exc.status, exc.message, exc.headers, **exc.extra)
 
     async def central_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, CentralError)

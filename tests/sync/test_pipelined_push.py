@@ -1,0 +1,77 @@
+"""Pipelined pushes (``sync.central.turns``): a laptop sends its next batch before the answer
+to the one before; the central store writes them in seq order, each batch in its own
+transaction, every record verified before its batch commits. Both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from storage.demo import bulk_items
+from sync.central import open_central, turns
+from sync.client import sync_store
+from tests.export.test_central import central_url  # noqa: F401  (fixture)
+from tests.export.test_fact_table import laptop  # noqa: F401  (fixture)
+from tests.sync.conftest import pg_cluster  # noqa: F401  (session fixture: a throwaway PostgreSQL 15)
+from tests.sync.helpers import enrol, make_laptop, own_hashes
+
+NOW = dt.datetime(2026, 9, 8, 12, 0, tzinfo=dt.UTC)
+
+
+def _mine(store) -> list[dict]:
+    device = store.require_profile().device
+    return sorted((r for r in store.records() if r["device"] == device), key=lambda r: r["seq"])
+
+
+def _enrolled(c, store):
+    p = store.require_profile()
+    return c.enrol(c.create_token(p.supervisor), p.device, p.supervisor, store.key.public_key_hex)
+
+
+def test_a_batch_sent_ahead_waits_for_the_one_before(central_url, laptop, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(turns, "GRACE_S", 10.0)  # the batch before arrives late on a busy machine
+    laptop.append_many(list(bulk_items(laptop, 140, NOW, seed=3)))
+    records = _mine(laptop)
+    c = open_central(central_url)
+    try:
+        info = _enrolled(c, laptop)
+        second: dict = {}
+        ahead = threading.Thread(target=lambda: second.update(outcome=c.push(info, records[70:], pipelined=True)))
+        ahead.start()  # reaches the store first, starts beyond the head: waits its turn
+        first = c.push(info, records[:70])
+        ahead.join(30)
+        assert [f.status for f in first.fates] == ["accepted"] * 70
+        assert [f.status for f in second["outcome"].fates] == ["accepted"] * (len(records) - 70)
+        assert c.head(info.device)[0] == len(records)
+    finally:
+        c.close()
+
+
+def test_a_batch_sent_ahead_of_nothing_is_answered_gap_and_writes_nothing(central_url, laptop):  # noqa: F811
+    laptop.append_many(list(bulk_items(laptop, 20, NOW, seed=4)))
+    records = _mine(laptop)
+    c = open_central(central_url)
+    try:
+        info = _enrolled(c, laptop)
+        outcome = c.push(info, records[10:], pipelined=True)  # the batch before never comes
+        assert {f.status for f in outcome.fates} == {"gap"} and outcome.resume_from == 1
+        assert c.count() == 0
+        outcome = c.push(info, records[:10], pipelined=True)  # starts at the head: no wait
+        assert [f.status for f in outcome.fates] == ["accepted"] * 10
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("batch_size", [7, 250])
+def test_a_pipelined_sync_holds_every_record_once_and_never_resends(server, central, tmp_path, batch_size):
+    store = make_laptop(tmp_path / "laptop", records=600)
+    enrol(store, central, server.url)
+    messages: list[str] = []
+    result = sync_store(store, progress=lambda p: messages.append(p.message), batch_size=batch_size)
+    assert result.ok and result.accepted == 600 and result.duplicates == 0, result.message
+    assert not [m for m in messages if "resending" in m or "retrying" in m]
+    assert sorted(r["hash"] for r in central.records()) == sorted(own_hashes(store))
+    assert store.unsynced_count() == 0
+    assert central.verify().ok
