@@ -162,13 +162,15 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--pg-url", default=None, help="an empty PostgreSQL database to use")
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     results = []
     counter = iter(range(1000))
-    results.append(run_backend("sqlite", lambda: f"sqlite:///{work}/central{next(counter)}.db",
-                               args.records, work, args.repeat))
+    if not args.skip_sqlite:
+        results.append(run_backend("sqlite", lambda: f"sqlite:///{work}/central{next(counter)}.db",
+                                   args.records, work, args.repeat))
     cluster = None
     if not args.skip_pg:
         if args.pg_url:

@@ -49,14 +49,15 @@ def _first_difference(signed: Any, normal: Any, path: str = "") -> str:
 
 
 def body_problems(kind: str, schema: int, body: Any, library: Library,
-                  held: HeldLookup) -> list[str]:
+                  held: HeldLookup, shaped: bool = False) -> list[str]:
     """Why a signed body is not one a laptop would sign (empty when it is).
 
     ``held(hash)`` returns a held record (``kind``, ``schema``, ``body``) or None; it is asked
-    only for an amendment's target."""
+    only for an amendment's target. ``shaped``: the caller has just found ``shape_problem``
+    None for this very body (the central store's envelope check), so it is not walked again."""
     if not isinstance(body, dict):
         return ["body: must be a JSON object"]
-    problem = shape_problem(body)
+    problem = None if shaped else shape_problem(body)
     if problem:
         return [problem]
     model = body_model(kind, schema)
@@ -80,9 +81,10 @@ def body_problems(kind: str, schema: int, body: Any, library: Library,
     return []
 
 
-def record_problems(record: dict[str, Any], library: Library, held: HeldLookup) -> list[str]:
+def record_problems(record: dict[str, Any], library: Library, held: HeldLookup,
+                    shaped: bool = False) -> list[str]:
     """``body_problems`` for a whole envelope (kind and schema checked first)."""
     kind, schema = record.get("kind"), record.get("schema")
     if not isinstance(kind, str) or not isinstance(schema, int) or isinstance(schema, bool):
         return ["kind/schema: not a known kind and version"]
-    return body_problems(kind, schema, record.get("body"), library, held)
+    return body_problems(kind, schema, record.get("body"), library, held, shaped)

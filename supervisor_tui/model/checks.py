@@ -219,9 +219,10 @@ def shipped_body_check() -> BodyCheck:
 def library_body_check(library: Any) -> BodyCheck:
     from supervisor_tui.model.acceptance import record_problems
 
-    def check(record: dict[str, Any], held: Callable[[str], dict[str, Any] | None]) -> list[str]:
-        return record_problems(record, library, held)
+    def check(record: dict[str, Any], held: Callable[[str], dict[str, Any] | None], shaped: bool = False) -> list[str]:
+        return record_problems(record, library, held, shaped)
 
+    check.takes_shaped = True  # type: ignore[attr-defined]  # (``evaluate_batch``: skip a second shape walk)
     return check
 
 
@@ -283,13 +284,15 @@ def evaluate_batch(
     *,
     encoded: list[tuple[bytes | None, str | None, str]] | None = None,
     valid: dict[int, bool] | None = None,
+    shaped: bool = False,
 ) -> BatchOutcome:
     """Decide every record's fate. ``held`` maps seq -> stored hash for seqs at or below head;
     ``held_record(hash)`` finds a held record (an amendment's target) in the store.
 
     ``encoded`` and ``valid`` (index -> signature verified, for the indexes ``encode_batch``
     picks) may be given by a caller that verified already, or that decides optimistically
-    while the signatures are being verified and decides again should one fail (``push``)."""
+    while the signatures are being verified and decides again should one fail (``push``).
+    ``shaped``: every record passed ``envelope_problem`` (its body's shape is not walked again)."""
     out = BatchOutcome(head_seq=head[0], head_hash=head[1])
     body_check = body_check or shipped_body_check()
     in_batch: dict[str, dict[str, Any]] = {}
@@ -354,7 +357,9 @@ def evaluate_batch(
             blocked = f"follows a rejected record (seq {seq})"
             continue
         else:
-            problem = "; ".join(body_check(rec, held_target)[:5]) or None
+            found = (body_check(rec, held_target, True) if shaped and getattr(body_check, "takes_shaped", False)  # type: ignore[call-arg]
+                     else body_check(rec, held_target))
+            problem = "; ".join(found[:5]) or None
         if problem:
             fate.reason = problem
             blocked = f"follows a rejected record (seq {seq})"

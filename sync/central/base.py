@@ -281,7 +281,7 @@ class CentralStore(ABC):
             def decide_and_write(valid: dict[int, bool]) -> BatchOutcome:
                 outcome = evaluate_batch(records, device.device, device.supervisor, device.public_key, head,
                                          held, verifier, strict_json, self.body_check, held_record,
-                                         encoded=encoded, valid=valid)
+                                         encoded=encoded, valid=valid, shaped=True)
                 _refuse_after_rotation(tx, device.device, outcome, head)
                 self._write_batch(tx, device, outcome, now)
                 return outcome
