@@ -256,6 +256,25 @@ class BatchOutcome:
     resume_from: int | None = None
 
 
+def _body_check(body_check: BodyCheck, record: dict[str, Any], held: Callable[[str], dict[str, Any] | None],
+                shaped: bool) -> list[str]:
+    if shaped and getattr(body_check, "takes_shaped", False):
+        return body_check(record, held, True)  # type: ignore[call-arg]
+    return body_check(record, held)
+
+
+def body_checks(records: list[dict[str, Any]], indexes: list[int], body_check: BodyCheck | None = None,
+                shaped: bool = False) -> dict[int, list[str]]:
+    """``body_check``'s answer for the records at ``indexes`` that are not amendments (whose
+    answer depends only on the record, not on what the store holds), for ``evaluate_batch``'s
+    ``checked``: the central store finds them before it takes the device's lock, so a batch
+    sent ahead is checked while the one before is being written."""
+    body_check = body_check or shipped_body_check()
+    nothing_held: Callable[[str], dict[str, Any] | None] = lambda _hash: None  # noqa: E731
+    return {i: _body_check(body_check, records[i], nothing_held, shaped)
+            for i in indexes if records[i]["kind"] != "amendment"}
+
+
 def encode_batch(records: list[dict[str, Any]], device: str, supervisor: str, held: dict[int, str],
                  strict_json: bool = False,
                  shaped: bool = False) -> tuple[list[tuple[bytes | None, str | None, str]], list[int]]:
@@ -285,6 +304,7 @@ def evaluate_batch(
     encoded: list[tuple[bytes | None, str | None, str]] | None = None,
     valid: dict[int, bool] | None = None,
     shaped: bool = False,
+    checked: dict[int, list[str]] | None = None,
 ) -> BatchOutcome:
     """Decide every record's fate. ``held`` maps seq -> stored hash for seqs at or below head;
     ``held_record(hash)`` finds a held record (an amendment's target) in the store.
@@ -292,7 +312,8 @@ def evaluate_batch(
     ``encoded`` and ``valid`` (index -> signature verified, for the indexes ``encode_batch``
     picks) may be given by a caller that verified already, or that decides optimistically
     while the signatures are being verified and decides again should one fail (``push``).
-    ``shaped``: every record passed ``envelope_problem`` (its body's shape is not walked again)."""
+    ``shaped``: every record passed ``envelope_problem`` (its body's shape is not walked again).
+    ``checked``: index -> ``body_check``'s answer, found already (``body_checks``)."""
     out = BatchOutcome(head_seq=head[0], head_hash=head[1])
     body_check = body_check or shipped_body_check()
     in_batch: dict[str, dict[str, Any]] = {}
@@ -357,8 +378,9 @@ def evaluate_batch(
             blocked = f"follows a rejected record (seq {seq})"
             continue
         else:
-            found = (body_check(rec, held_target, True) if shaped and getattr(body_check, "takes_shaped", False)  # type: ignore[call-arg]
-                     else body_check(rec, held_target))
+            found = checked.get(index) if checked else None
+            if found is None:
+                found = _body_check(body_check, rec, held_target, shaped)
             problem = "; ".join(found[:5]) or None
         if problem:
             fate.reason = problem

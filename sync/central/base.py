@@ -22,6 +22,7 @@ from supervisor_tui.model.checks import (
     BatchOutcome,
     BodyCheck,
     Verifier,
+    body_checks,
     encode_batch,
     envelope_problem,
     evaluate_batch,
@@ -240,10 +241,13 @@ class CentralStore(ABC):
             # decided again with the real results (the fates are then exactly as if verified first).
             encoded, check = encode_batch(records, device.device, device.supervisor, {}, strict_json, shaped=True)
             verified = verifier.submit_many(device.public_key, [(encoded[i][0], records[i]["sig"]) for i in check])
+            # the acceptance rules of every record that depends on nothing held, before the lock
+            # (a pipelined batch is checked while the one before it is written)
+            checked = body_checks(records, check, self.body_check, shaped=True)
             first = min((r["seq"] for r in records), default=0) if pipelined else None
             started = time.monotonic()
             while (outcome := self._push_once(device, records, verifier, strict_json, encoded, check, verified,
-                                              first, started)) is None:
+                                              checked, first, started)) is None:
                 self.turns.wait()
         if self.summary_ready and not self.fold_in_push and outcome.insert:
             now_s = time.monotonic()
@@ -253,8 +257,8 @@ class CentralStore(ABC):
         return outcome
 
     def _push_once(self, device: DeviceInfo, records: list[Any], verifier: Verifier, strict_json: bool,
-                   encoded: list, check: list[int], verified: Any, first: int | None,
-                   started: float) -> BatchOutcome | None:
+                   encoded: list, check: list[int], verified: Any, checked: dict[int, list[str]],
+                   first: int | None, started: float) -> BatchOutcome | None:
         """Decide and write the batch in one transaction; None (nothing written, the device's
         lock let go) when it is a pipelined batch whose turn has not come yet."""
         now = utc_now_iso()
@@ -281,7 +285,7 @@ class CentralStore(ABC):
             def decide_and_write(valid: dict[int, bool]) -> BatchOutcome:
                 outcome = evaluate_batch(records, device.device, device.supervisor, device.public_key, head,
                                          held, verifier, strict_json, self.body_check, held_record,
-                                         encoded=encoded, valid=valid, shaped=True)
+                                         encoded=encoded, valid=valid, shaped=True, checked=checked)
                 _refuse_after_rotation(tx, device.device, outcome, head)
                 self._write_batch(tx, device, outcome, now)
                 return outcome
