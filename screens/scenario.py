@@ -137,8 +137,8 @@ class ScenarioScreen(FormScreen):
                 # Labelled, seconds first: after the endpoint, Tab goes where the timer's figure is.
                 with Horizontal(classes="labelled-row"):
                     with Vertical(classes="labelled"):
-                        yield Static("Decision seconds (t fills it)", classes="field-label")
-                        yield make_input(app, id="decision_seconds", placeholder="e.g. 45",
+                        yield Static("Decision seconds", classes="field-label")
+                        yield make_input(app, id="decision_seconds", placeholder="t fills it",
                                          classes="field")
                     with Vertical(classes="labelled"):
                         yield Static("Setting", classes="field-label")

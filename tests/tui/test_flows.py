@@ -102,7 +102,7 @@ async def test_tab_after_the_endpoint_goes_to_the_labelled_decision_seconds(demo
         await settle(pilot)
         assert app.screen.query_one("#decision_seconds", Input).value == "45"
         labels = [str(w.render()) for w in app.screen.query(".field-label")]
-        assert labels == ["Decision seconds (t fills it)", "Setting"]
+        assert labels == ["Decision seconds", "Setting"]
 
 
 async def test_timer_started_and_stopped_by_key_fills_decision_seconds(demo_home: Path) -> None:
