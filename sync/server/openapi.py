@@ -70,7 +70,11 @@ def openapi_document(version: str) -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["records"], "properties": {
                         "records": {"type": "array", "maxItems": MAX_BATCH,
-                                    "items": {"$ref": "#/components/schemas/Record"}}}}}}},
+                                    "items": {"$ref": "#/components/schemas/Record"}},
+                        "pipelined": {"type": "boolean", "description": "sent before the answer to this"
+                                      " device's previous batch: should it start beyond the held head,"
+                                      " it waits (briefly) for that batch to be written instead of being"
+                                      " answered gap at once"}}}}}},
                 "responses": {"200": _json({"type": "object", "properties": {
                     "results": {"type": "array", "items": {"type": "object", "properties": {
                         "id": {"type": "string"}, "seq": {"type": "integer"}, "hash": {"type": "string"},
@@ -81,7 +85,7 @@ def openapi_document(version: str) -> dict[str, Any]:
                     "resume_from": {"type": ["integer", "null"]},
                     "head": {"type": "object"},
                     "receipt": {"oneOf": [{"$ref": "#/components/schemas/Receipt"}, {"type": "null"}]}}}),
-                    **_errors(400, 401, 403, 413)}}},
+                    **_errors(400, 401, 403, 413, 503)}}},
             "/v1/pull": {"get": {
                 "summary": "roster, checklists, incidents (first page) and other devices' records this supervisor needs",
                 "security": _SIGNED,
@@ -96,6 +100,6 @@ def openapi_document(version: str) -> dict[str, Any]:
                         "incident_ref": {"type": "string"}}}},
                     "records": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
                     "devices": {"type": "object"}, "more": {"type": "boolean"},
-                    "next_after": {"type": "integer"}}}), **_errors(400, 401, 403)}}},
+                    "next_after": {"type": "integer"}}}), **_errors(400, 401, 403, 503)}}},
         },
     }
