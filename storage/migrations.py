@@ -259,6 +259,31 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         DROP TABLE profile;
         """,
     ),
+    (
+        9,
+        "record_activity rebuilt from the signed records (``verify`` now checks it row by row;"
+        " ``status --json`` reads it to skip records that cannot change a status)",
+        """
+        DELETE FROM record_activity;
+        INSERT INTO record_activity
+            SELECT rowid, hash, json_extract(body, '$.staff_id'), kind, created_at, device, seq,
+                json_extract(body, '$.scenario_id'), json_extract(body, '$.outcome'),
+                json_extract(body, '$.shift_date'), json_extract(body, '$.shift'),
+                json_extract(body, '$.review'), json_extract(body, '$.sequence'), NULL,
+                created_at || ' ' || device || ' ' || printf('%015d', seq)
+            FROM records WHERE kind IN ('scenario_check', 'shadow_escalation', 'note_assessment');
+        UPDATE record_activity SET
+            (staff_id, scenario_id, outcome, shift_date, shift, review, sequence, amended_at) = (
+                SELECT json_extract(a.body, '$.body.staff_id'), json_extract(a.body, '$.body.scenario_id'),
+                    json_extract(a.body, '$.body.outcome'), json_extract(a.body, '$.body.shift_date'),
+                    json_extract(a.body, '$.body.shift'), json_extract(a.body, '$.body.review'),
+                    json_extract(a.body, '$.body.sequence'),
+                    a.created_at || ' ' || a.device || ' ' || printf('%015d', a.seq)
+                FROM records a WHERE a.amends = record_activity.hash
+                ORDER BY a.created_at DESC, a.device DESC, a.seq DESC LIMIT 1)
+        WHERE hash IN (SELECT amends FROM records WHERE amends IS NOT NULL);
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

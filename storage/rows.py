@@ -69,6 +69,19 @@ def activity_row(rowid: int, record: dict[str, Any]) -> tuple[Any, ...]:
             None, f"{record['created_at']} {record['device']} {record['seq']:015d}")
 
 
+# What the ``record_activity_amend`` trigger (migration 3) does when an amendment arrives, for an
+# activity record that arrives after amendments of it (pulled out of order): the latest one's fields.
+AMENDED_ON_ARRIVAL = """
+    UPDATE record_activity SET staff_id = json_extract(a.body, '$.body.staff_id'),
+        scenario_id = json_extract(a.body, '$.body.scenario_id'), outcome = json_extract(a.body, '$.body.outcome'),
+        shift_date = json_extract(a.body, '$.body.shift_date'), shift = json_extract(a.body, '$.body.shift'),
+        review = json_extract(a.body, '$.body.review'), sequence = json_extract(a.body, '$.body.sequence'),
+        amended_at = a.created_at || ' ' || a.device || ' ' || printf('%015d', a.seq)
+    FROM (SELECT body, created_at, device, seq FROM records WHERE amends = ?
+          ORDER BY created_at DESC, device DESC, seq DESC LIMIT 1) AS a
+    WHERE record_activity.rowid = ?"""
+
+
 def row_to_record(row: sqlite3.Row | tuple) -> dict[str, Any]:
     record = dict(zip(RECORD_COLUMNS, row, strict=False))
     record["body"] = json.loads(record["body"])

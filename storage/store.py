@@ -26,6 +26,7 @@ from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
 from storage.roster import cohort_display_name, parse_roster
 from storage.rows import (  # noqa: F401 - re-exported for callers of storage.store
     ACTIVITY_KINDS,
+    AMENDED_ON_ARRIVAL,
     RECORD_COLUMNS,
     VerifyReport,
     activity_row,
@@ -210,6 +211,8 @@ class Store(ProfilesMixin):
             self.conn.execute(
                 "INSERT INTO record_activity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 activity_row(cur.lastrowid, record))
+            if skip_held:  # a pulled record may arrive after an amendment of it
+                self.conn.execute(AMENDED_ON_ARRIVAL, (record["hash"], cur.lastrowid))
         return True
 
     def sign_next_with(self, key: DeviceKey, profile: Profile, kind: str, body: dict[str, Any],
