@@ -62,11 +62,16 @@ ACTIVITY_KINDS = frozenset(("scenario_check", "shadow_escalation", "note_assessm
 def activity_row(rowid: int, record: dict[str, Any]) -> tuple[Any, ...]:
     """The ``record_activity`` lookup row of a check, shadow note or note assessment (filled in
     Python at insert time: a trigger parsing the JSON body cost more than the rest of a save)."""
-    body = record["body"]
-    return (rowid, record["hash"], body.get("staff_id"), record["kind"], record["created_at"],
-            record["device"], record["seq"], body.get("scenario_id"), body.get("outcome"),
-            body.get("shift_date"), body.get("shift"), body.get("review"), body.get("sequence"),
-            None, f"{record['created_at']} {record['device']} {record['seq']:015d}")
+    return activity_values(rowid, record["hash"], record["kind"], record["created_at"], record["device"],
+                           record["seq"], record["body"])
+
+
+def activity_values(rowid: int, record_hash: str, kind: str, created_at: str, device: str, seq: int,
+                    body: dict[str, Any]) -> tuple[Any, ...]:
+    """``activity_row`` from the record's fields (bulk appends build no record dicts)."""
+    return (rowid, record_hash, body.get("staff_id"), kind, created_at, device, seq, body.get("scenario_id"),
+            body.get("outcome"), body.get("shift_date"), body.get("shift"), body.get("review"),
+            body.get("sequence"), None, f"{created_at} {device} {seq:015d}")
 
 
 # What the ``record_activity_amend`` trigger (migration 3) does when an amendment arrives, for an
