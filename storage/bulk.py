@@ -16,7 +16,14 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from storage.rows import ACTIVITY_KINDS, activity_values, index_columns, uuid7
+from storage.rows import (
+    ACTIVITY_KINDS,
+    AMEND_ACTIVITY,
+    activity_values,
+    amend_activity_values,
+    index_columns,
+    uuid7,
+)
 from supervisor_tui.model.canonical import canonical_bytes, sha256_hex
 from supervisor_tui.model.kinds import utc_now_iso
 
@@ -45,6 +52,7 @@ class _Chunk:
         self.rows: list[list[Any]] = []
         self.data: list[bytes] = []
         self.activity: list[tuple[Any, ...]] = []
+        self.amending: list[tuple[Any, ...]] = []  # corrections of records held before the batch
         self.signing: Future | None = None
 
     def insert(self, store: Store) -> int:
@@ -53,6 +61,7 @@ class _Chunk:
         self.signing.result()
         store.conn.executemany(_INSERT_RECORDS, self.rows)
         store.conn.executemany(_INSERT_ACTIVITY, self.activity)
+        store.conn.executemany(AMEND_ACTIVITY, self.amending)
         return len(self.rows)
 
 
@@ -93,6 +102,8 @@ def append_prepared(store: Store, items: Iterable[tuple[str, dict[str, Any], dt.
             chunk.data.append(data)
             if kind in ACTIVITY_KINDS:
                 chunk.activity.append(activity_values(rowid, record_hash, kind, created_at, device, seq, body))
+            elif kind == "amendment":
+                chunk.amending.append(amend_activity_values(body["amends"], created_at, device, seq, body))
             prev = record_hash
             if len(chunk.rows) >= CHUNK:
                 chunk.signing = signer.submit(_sign_rows, key, chunk.rows, chunk.data)

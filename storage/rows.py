@@ -71,11 +71,35 @@ def activity_values(rowid: int, record_hash: str, kind: str, created_at: str, de
     """``activity_row`` from the record's fields (bulk appends build no record dicts)."""
     return (rowid, record_hash, body.get("staff_id"), kind, created_at, device, seq, body.get("scenario_id"),
             body.get("outcome"), body.get("shift_date"), body.get("shift"), body.get("review"),
-            body.get("sequence"), None, f"{created_at} {device} {seq:015d}")
+            body.get("sequence"), None, activity_ord(created_at, device, seq))
 
 
-# What the ``record_activity_amend`` trigger (migration 3) does when an amendment arrives, for an
-# activity record that arrives after amendments of it (pulled out of order): the latest one's fields.
+def activity_ord(created_at: str, device: str, seq: int) -> str:
+    """``record_activity.ord``: sorts as (created_at, device, seq) does (ids and times hold no
+    character below the space; seq is zero-padded)."""
+    return f"{created_at} {device} {seq:015d}"
+
+
+# An amendment's corrected fields go into its target's activity row, unless a later amendment's
+# already did (migration 9; it was the ``record_activity_amend`` trigger of migration 3).
+AMEND_ACTIVITY = """
+    UPDATE record_activity SET staff_id = ?, scenario_id = ?, outcome = ?, shift_date = ?, shift = ?,
+        review = ?, sequence = ?, amended_at = ?
+    WHERE rowid = (SELECT rowid FROM records WHERE hash = ?) AND (amended_at IS NULL OR amended_at <= ?)"""
+
+
+def amend_activity_values(record_hash_amended: str, created_at: str, device: str, seq: int,
+                          body: dict[str, Any]) -> tuple[Any, ...]:
+    """``AMEND_ACTIVITY``'s parameters for an amendment (its ``body``) of ``record_hash_amended``."""
+    inner = body.get("body")
+    inner = inner if isinstance(inner, dict) else {}
+    ord_ = activity_ord(created_at, device, seq)
+    return (inner.get("staff_id"), inner.get("scenario_id"), inner.get("outcome"), inner.get("shift_date"),
+            inner.get("shift"), inner.get("review"), inner.get("sequence"), ord_, record_hash_amended, ord_)
+
+
+# For an activity record that arrives after amendments of it (pulled out of order): the latest
+# one's fields, as ``AMEND_ACTIVITY`` would have written them.
 AMENDED_ON_ARRIVAL = """
     UPDATE record_activity SET staff_id = json_extract(a.body, '$.body.staff_id'),
         scenario_id = json_extract(a.body, '$.body.scenario_id'), outcome = json_extract(a.body, '$.body.outcome'),

@@ -26,10 +26,12 @@ from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
 from storage.roster import cohort_display_name, parse_roster
 from storage.rows import (  # noqa: F401 - re-exported for callers of storage.store
     ACTIVITY_KINDS,
+    AMEND_ACTIVITY,
     AMENDED_ON_ARRIVAL,
     RECORD_COLUMNS,
     VerifyReport,
     activity_row,
+    amend_activity_values,
     index_columns,
     row_to_record,
     uuid7,
@@ -204,6 +206,9 @@ class Store(ProfilesMixin):
                 activity_row(cur.lastrowid, record))
             if skip_held:  # a pulled record may arrive after an amendment of it
                 self.conn.execute(AMENDED_ON_ARRIVAL, (record["hash"], cur.lastrowid))
+        elif record["kind"] == "amendment":
+            self.conn.execute(AMEND_ACTIVITY, amend_activity_values(
+                record["body"]["amends"], record["created_at"], record["device"], record["seq"], record["body"]))
         return True
 
     def sign_next_with(self, key: DeviceKey, profile: Profile, kind: str, body: dict[str, Any],

@@ -103,3 +103,18 @@ def test_migration_9_rebuilds_the_activity_rows_from_the_records(store: Store) -
     reopened = Store(path.parent)
     assert reopened.verify().ok
     reopened.close()
+
+
+def test_a_bulk_append_of_a_correction_updates_its_targets_activity_row(store: Store) -> None:
+    from supervisor_tui.model.rules import prepare_body
+
+    first = _fill(store)
+    target = store.records(kind="note_assessment")[0]
+    body = {k: v for k, v in target["body"].items() if k not in ("outcome", "expected_endpoint", "failed_critical")}
+    raw = {"amends": target["hash"], "reason": "wrong person", "body": {**body, "staff_id": "S004"}}
+    when = at(9, 20)
+    prepared = prepare_body("amendment", raw, store.context(when.date()))
+    assert store.append_prepared([("amendment", prepared, when)]) == 1
+    rows = dict(store.conn.execute("SELECT hash, staff_id FROM record_activity WHERE amended_at IS NOT NULL"))
+    assert rows == {first["hash"]: "S003", target["hash"]: "S004"}
+    assert store.verify().ok
