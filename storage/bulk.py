@@ -12,6 +12,7 @@ lists straight away, with no record dicts in between; the signing thread fills i
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -73,15 +74,25 @@ def append_prepared(store: Store, items: Iterable[tuple[str, dict[str, Any], dt.
     profile = store.require_profile()
     key = store.key_for(profile.device)
     author, device = profile.supervisor, profile.device
+    inserting: deque[Future] = deque()
     count = 0
-    with store.write(), ThreadPoolExecutor(1, thread_name_prefix="sign") as signer:
+
+    def send(chunk: _Chunk) -> int:
+        """Sign ``chunk`` on one thread and insert it on another (in order); returns how many
+        the chunks sent before it added, once at most two are still on their way."""
+        chunk.signing = signer.submit(_sign_rows, key, chunk.rows, chunk.data)
+        inserting.append(writer.submit(chunk.insert, store))
+        return sum(inserting.popleft().result() for _ in range(len(inserting) - 2))
+
+    with (store.write(), ThreadPoolExecutor(1, thread_name_prefix="sign") as signer,
+          ThreadPoolExecutor(1, thread_name_prefix="insert") as writer):
         seq, prev = store._head(device)
         rowid = store.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]
         # compose_plain needs every string plain: ids (uuid7), times (utc_now_iso) and hashes
         # are plain as made; author, device, the head's hash and each kind are checked once.
         steady = is_plain(author) and is_plain(device) and is_plain(prev)
         plain: dict[str, bool] = {}
-        chunk, waiting = _Chunk(), None
+        chunk = _Chunk()
         for kind, body, now in items:
             seq += 1
             rowid += 1
@@ -106,13 +117,10 @@ def append_prepared(store: Store, items: Iterable[tuple[str, dict[str, Any], dt.
                 chunk.amending.append(amend_activity_values(body["amends"], created_at, device, seq, body))
             prev = record_hash
             if len(chunk.rows) >= CHUNK:
-                chunk.signing = signer.submit(_sign_rows, key, chunk.rows, chunk.data)
-                if waiting is not None:  # inserted while this chunk is signed
-                    count += waiting.insert(store)
-                chunk, waiting = _Chunk(), chunk
+                count += send(chunk)
+                chunk = _Chunk()
         if chunk.rows:
-            chunk.signing = signer.submit(_sign_rows, key, chunk.rows, chunk.data)
-        for done in (waiting, chunk):
-            if done is not None and done.rows:
-                count += done.insert(store)
+            count += send(chunk)
+        while inserting:
+            count += inserting.popleft().result()
     return count
