@@ -11,9 +11,9 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, RadioButton, RadioSet, Select, Static
+from textual.widgets import Label, OptionList, RadioButton, RadioSet, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from checklists.models import ENDPOINT_LABELS, ENDPOINTS
@@ -134,10 +134,16 @@ class ScenarioScreen(FormScreen):
                 with RadioSet(id="chosen_endpoint", classes="field"):
                     for index, value in enumerate(ENDPOINTS):
                         yield DotButton(f"{index + 1} {ENDPOINT_LABELS[value]}")
-                with Horizontal(classes="row"):
-                    yield Select([(words, value) for value, words in SETTING_WORDS.items()],
-                                 value="simulated_call", allow_blank=False, id="setting", classes="field")
-                    yield make_input(app, id="decision_seconds", placeholder="decision seconds",
+                # Labelled, seconds first: after the endpoint, Tab goes where the timer's figure is.
+                with Horizontal(classes="labelled-row"):
+                    with Vertical(classes="labelled"):
+                        yield Static("Decision seconds", classes="field-label")
+                        yield make_input(app, id="decision_seconds", placeholder="t fills it",
+                                         classes="field")
+                    with Vertical(classes="labelled"):
+                        yield Static("Setting", classes="field-label")
+                        yield Select([(words, value) for value, words in SETTING_WORDS.items()],
+                                     value="simulated_call", allow_blank=False, id="setting",
                                      classes="field")
                 yield Static("Remediation (required on a fail)", classes="section-title")
                 yield make_textarea(app, id="remediation", classes="field")
@@ -281,7 +287,8 @@ class ScenarioScreen(FormScreen):
         text.append(outcome, style=style)
         for reason in reasons:
             text.append(f"\n  {reason}", style="red")
-        if outcome == "FAIL":
+        remediation = self.query_one("#remediation", TextArea).text.strip()
+        if outcome == "FAIL" and not remediation:
             text.append("\n  remediation is required before signing", style="yellow")
         self.query_one("#outcome", Static).update(text)
 

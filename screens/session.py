@@ -202,7 +202,7 @@ class SessionScreen(Screen):
         if current in s.people:
             table.move_cursor(s.people.index(current))
         f = s.figures()
-        rate = f"{f['pass_rate']}% passed" if f["pass_rate"] is not None else "none checked yet"
+        rate = f"{f['pass_rate']:g}% passed" if f["pass_rate"] is not None else "none checked yet"
         nxt = s.next_person()
         info = Text(f"{s.session_id} · {len(s.people)} people · {f['checked']} checked, {rate}"
                     f" · {f['absent']} absent · {f['waiting']} waiting\n")
@@ -277,7 +277,7 @@ class SessionScreen(Screen):
         texts = {i.item_id: i.text for i in getattr(self.scenario, "items", [])}
         text = Text()
         text.append("Session summary\n", style="bold reverse")
-        rate = f"{f['pass_rate']}%" if f["pass_rate"] is not None else "—"
+        rate = f"{f['pass_rate']:g}%" if f["pass_rate"] is not None else "—"
         median = f"{f['median_seconds']} s" if f["median_seconds"] is not None else "—"
         text.append(f"{f['checked']} checked · {f['passed']} passed · pass rate {rate} · median decision "
                     f"time {median} · {f['absent']} absent · {f['skipped']} skipped · {f['waiting']} not run\n")

@@ -72,7 +72,8 @@ class Session:
         passed = sum(1 for d in checks if d["status"] == "pass")
         seconds = sorted(d["decision_seconds"] for d in checks)
         return {"checked": len(checks), "passed": passed,
-                "pass_rate": round(100 * passed / len(checks)) if checks else None,
+                # the governance report's rounding (one decimal), so both say 66.7%
+                "pass_rate": round(100 * passed / len(checks), 1) if checks else None,
                 # the same median as the governance report's (two checks: halfway between them)
                 "median_seconds": _whole(median(seconds)) if seconds else None,
                 "absent": sum(1 for d in self.done.values() if d["status"] == ABSENT),

@@ -65,7 +65,12 @@ async def test_critical_fail_needs_remediation_and_is_saved_as_fail(demo_home: P
         assert "Remediation: required when the check fails" in problems_text(app)
         assert type(app.screen).__name__ == "ScenarioScreen"
         assert app.screen.query_one("#decision_seconds", Input).value == "120"
+        outcome = app.screen.query_one("#outcome", Static)
+        assert "remediation is required before signing" in str(outcome.render())
         await type_into(pilot, "#remediation", "Repeat within 7 days")
+        # once remediation is written, the outcome no longer asks for it
+        assert "remediation is required" not in str(outcome.render())
+        assert "FAIL" in str(outcome.render())
         await pilot.press("ctrl+s")
         await settle(pilot)
         await pilot.press("y")
@@ -85,6 +90,19 @@ async def test_critical_fail_needs_remediation_and_is_saved_as_fail(demo_home: P
         assert any("contradicts the checklist" in p for p in exc.problems)
     finally:
         store.close()
+
+
+async def test_tab_after_the_endpoint_goes_to_the_labelled_decision_seconds(demo_home: Path) -> None:
+    app = make_app(demo_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_staff(pilot, "S001")
+        await start_scenario(pilot, "new-confusion-news2")
+        # 1 picks the endpoint from the items; Tab goes to the endpoint list, Tab again to the seconds
+        await pilot.press("p", "p", "p", "p", "p", "p", "1", "tab", "tab", "4", "5")
+        await settle(pilot)
+        assert app.screen.query_one("#decision_seconds", Input).value == "45"
+        labels = [str(w.render()) for w in app.screen.query(".field-label")]
+        assert labels == ["Decision seconds", "Setting"]
 
 
 async def test_timer_started_and_stopped_by_key_fills_decision_seconds(demo_home: Path) -> None:

@@ -113,7 +113,7 @@ async def test_group_session_with_a_quit_in_the_middle(demo_home: Path) -> None:
         await settle(pilot)
         summary = str(app.screen.query_one("#session-summary", Static).render())
         assert "Session summary" in summary
-        assert "3 checked · 2 passed · pass rate 67% · median decision time 45 s · 3 absent" in summary
+        assert "3 checked · 2 passed · pass rate 66.7% · median decision time 45 s · 3 absent" in summary
         assert f"FAIL     {app.screen.session.names[people[2]]} ({people[2]}) · 80 s · failed: Applied the " \
                "threshold correctly" in summary
         await pilot.press("enter")  # done
