@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from storage.overview import CONTROL_IN
 from storage.rows import RECORD_COLUMNS, index_columns
 from supervisor_tui.reports import projections
 
@@ -70,14 +71,28 @@ _LATEST = f"""
         SELECT rowid, MAX(ord) FROM record_activity
         WHERE staff_id IS NOT NULL AND rowid NOT IN ({_NOT_PRUNABLE})
         GROUP BY staff_id, kind, scenario_id, shift_date, shift, review, sequence)"""
-# Every row with a ``staff_id`` except the pruned ones: what is not an activity record (no
-# ``record_activity`` row: found on the staff index, so no body is read to tell), the kept
-# latest, and what may not be pruned.
+# Every row with a ``staff_id`` except the pruned ones, read through small indexes: the kept
+# latest (first column 1), the control records and corrections (partial indexes of migrations 1
+# and 7), and the activity records that may not be pruned. Any other row with a ``staff_id``
+# (a kind none of those indexes hold, or an activity record without its ``record_activity``
+# row) would be missed: ``held_rows`` counts and, if the counts do not add up, reads ``_HELD``.
+_ACTIVITY_IN = "'scenario_check', 'shadow_escalation', 'note_assessment'"
+_FAST = f"""
+    SELECT 1, {_COLUMNS} FROM records WHERE rowid IN ({_LATEST}) AND staff_id IS NOT NULL
+    UNION ALL SELECT 0, {_COLUMNS} FROM records WHERE kind IN ({CONTROL_IN}) AND staff_id IS NOT NULL
+    UNION ALL SELECT 0, {_COLUMNS} FROM records WHERE amends IS NOT NULL AND staff_id IS NOT NULL
+    UNION ALL SELECT 0, {_COLUMNS} FROM records
+        WHERE rowid IN ({_NOT_PRUNABLE}) AND staff_id IS NOT NULL AND kind IN ({_ACTIVITY_IN})"""
+# The prunable activity records per person (of which all but the latest per key are pruned).
+_PRUNABLE_COUNTS = f"""
+    SELECT staff_id, COUNT(*) FROM record_activity WHERE staff_id IS NOT NULL AND rowid NOT IN ({_NOT_PRUNABLE})
+    GROUP BY staff_id"""
+# The same rows found the slow, sure way: every row on the staff index but the pruned ones (what
+# is not an activity record has no ``record_activity`` row).
 _HELD = f"""
     SELECT {_COLUMNS} FROM records INDEXED BY records_staff
     WHERE staff_id IS NOT NULL AND (rowid NOT IN (SELECT rowid FROM record_activity)
         OR rowid IN ({_LATEST}) OR rowid IN ({_NOT_PRUNABLE}))"""
-_IN_COHORT = " AND staff_id IN (SELECT staff_id FROM staff WHERE cohort_id = ?)"
 
 
 def _loads(text: Any) -> Any:
@@ -112,22 +127,32 @@ def statuses(store: Store, today: dt.date, cohort: str | None = None) -> list[di
         groups.setdefault(person["cohort"], []).append(person)
     done: dict[str, dict[str, Any]] = {}
     with _gc_paused():
-        batch = _Batch(store.conn, today, cohort)
+        batch = _Batch(store.conn, today)
         for cohort_id, people in groups.items():
             done.update(batch.cohort_statuses(cohort_id, people))
     return [done[p["staff_id"]] for p in roster]
 
 
-def held_rows(conn: sqlite3.Connection, cohort: str | None = None) -> tuple[dict[str, list[tuple]], dict[str, int]]:
-    """(staff id -> their rows that are not pruned, staff id -> how many rows they have in all),
-    for everyone or for ``cohort``'s staff."""
-    extra, params = (_IN_COHORT, (cohort,)) if cohort else ("", ())
+def held_rows(conn: sqlite3.Connection, fast: bool = True) -> tuple[dict[str, list[tuple]], dict[str, int]]:
+    """(staff id -> their rows that are not pruned, staff id -> how many rows they have in all).
+
+    The rows come from ``_FAST`` when, for every person, their rows in all = the rows read + the
+    prunable ones - the kept ones (so nothing else has their ``staff_id``); otherwise, or when
+    ``fast`` is False, from ``_HELD``."""
+    totals = dict(conn.execute("SELECT staff_id, COUNT(*) FROM records WHERE staff_id IS NOT NULL GROUP BY staff_id"))
     own: dict[str, list[tuple]] = {}
-    for row in conn.execute(_HELD + extra, params):
+    if fast:
+        kept: dict[str, int] = {}
+        for latest, *row in conn.execute(_FAST):
+            own.setdefault(row[_STAFF], []).append(tuple(row))
+            kept[row[_STAFF]] = kept.get(row[_STAFF], 0) + latest
+        prunable = dict(conn.execute(_PRUNABLE_COUNTS))
+        if all(totals.get(staff, 0) == len(own.get(staff, ())) + prunable.get(staff, 0) - kept.get(staff, 0)
+               for staff in {*totals, *own, *prunable}):
+            return own, totals
+        own = {}
+    for row in conn.execute(_HELD):
         own.setdefault(row[_STAFF], []).append(row)
-    totals = dict(conn.execute(
-        "SELECT staff_id, COUNT(*) FROM records WHERE staff_id IS NOT NULL" + extra + " GROUP BY staff_id",
-        params))
     return own, totals
 
 
@@ -135,13 +160,13 @@ class _Batch:
     """What one ``statuses`` call shares between cohorts: the referring rows, the amendments, the
     staff's held rows, the decoded records and the cohort pathway views (``projections.staff_status``)."""
 
-    def __init__(self, conn: sqlite3.Connection, today: dt.date, cohort: str | None):
+    def __init__(self, conn: sqlite3.Connection, today: dt.date):
         self.conn = conn
         self.today = today
         self.decoded: dict[str, dict[str, Any]] = {}
         self.by_ref = _rows_by(conn, _REF, "ref_id IS NOT NULL")
         self.by_amends = _rows_by(conn, _AMENDS, "amends IS NOT NULL")
-        self.own_rows, self.totals = held_rows(conn, cohort)
+        self.own_rows, self.totals = held_rows(conn)
         self.views: dict[tuple, dict[str, Any]] = {}
 
     def record(self, row: tuple) -> dict[str, Any]:
