@@ -243,8 +243,8 @@ def main() -> int:
                                                              for i in range(args.clients)]) for x in part]
         seen: set[str] = set()
         for index, (home, sup, device, key) in enumerate(built):
-            while device in seen:  # device ids made in the same minute share their time part and
-                # differ in 16 random bits: 200 laptops made at once collide now and then; remake one
+            while device in seen:  # (ids made before main's 48-random-bit ids collided now and then
+                # when 200 laptops were made at once): remake the laptop
                 shutil.rmtree(home)
                 home, sup, device, key = built[index] = _make_laptops(
                     (str(work), [int(Path(home).name.removeprefix("laptop"))], args.records))[0]

@@ -259,6 +259,53 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         DROP TABLE profile;
         """,
     ),
+    (
+        9,
+        "record_activity rebuilt from the signed records, kept by the store's own writes (no"
+        " trigger, no second index on the hash), one index ordered by person, kind and key fields"
+        " (``verify`` checks it row by row; ``status --json`` reads it to skip records that cannot"
+        " change a status)",
+        """
+        DROP TRIGGER IF EXISTS record_activity_amend;
+        DROP TABLE record_activity;
+        CREATE TABLE record_activity (
+            rowid INTEGER PRIMARY KEY,
+            hash TEXT NOT NULL,
+            staff_id TEXT,
+            kind TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            scenario_id TEXT,
+            outcome TEXT,
+            shift_date TEXT,
+            shift TEXT,
+            review TEXT,
+            sequence INTEGER,
+            amended_at TEXT,
+            ord TEXT NOT NULL
+        );
+        INSERT INTO record_activity
+            SELECT rowid, hash, json_extract(body, '$.staff_id'), kind, created_at, device, seq,
+                json_extract(body, '$.scenario_id'), json_extract(body, '$.outcome'),
+                json_extract(body, '$.shift_date'), json_extract(body, '$.shift'),
+                json_extract(body, '$.review'), json_extract(body, '$.sequence'), NULL,
+                created_at || ' ' || device || ' ' || printf('%015d', seq)
+            FROM records WHERE kind IN ('scenario_check', 'shadow_escalation', 'note_assessment');
+        UPDATE record_activity SET
+            (staff_id, scenario_id, outcome, shift_date, shift, review, sequence, amended_at) = (
+                SELECT json_extract(a.body, '$.body.staff_id'), json_extract(a.body, '$.body.scenario_id'),
+                    json_extract(a.body, '$.body.outcome'), json_extract(a.body, '$.body.shift_date'),
+                    json_extract(a.body, '$.body.shift'), json_extract(a.body, '$.body.review'),
+                    json_extract(a.body, '$.body.sequence'),
+                    a.created_at || ' ' || a.device || ' ' || printf('%015d', a.seq)
+                FROM records a WHERE a.amends = record_activity.hash
+                ORDER BY a.created_at DESC, a.device DESC, a.seq DESC LIMIT 1)
+        WHERE hash IN (SELECT amends FROM records WHERE amends IS NOT NULL);
+        CREATE INDEX record_activity_key ON record_activity (staff_id, kind, scenario_id, shift_date,
+            shift, review, sequence, ord, created_at, outcome, hash);
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -86,13 +86,13 @@ class _Control:
 
 
 # Written out (not bound) so SQLite can use the partial index ``records_control`` (migration 5).
-_CONTROL_IN = ", ".join(f"'{kind}'" for kind in CONTROL_KINDS)
+CONTROL_IN = ", ".join(f"'{kind}'" for kind in CONTROL_KINDS)
 
 
 def _control(store: Store) -> _Control:
     cols = ", ".join(RECORD_COLUMNS)
     rows = store.conn.execute(
-        f"SELECT {cols} FROM records WHERE kind IN ({_CONTROL_IN})").fetchall()
+        f"SELECT {cols} FROM records WHERE kind IN ({CONTROL_IN})").fetchall()
     records = [row_to_record(r) for r in rows]
     hashes = [r["hash"] for r in records]
     for start in range(0, len(hashes), 500):

@@ -62,11 +62,53 @@ ACTIVITY_KINDS = frozenset(("scenario_check", "shadow_escalation", "note_assessm
 def activity_row(rowid: int, record: dict[str, Any]) -> tuple[Any, ...]:
     """The ``record_activity`` lookup row of a check, shadow note or note assessment (filled in
     Python at insert time: a trigger parsing the JSON body cost more than the rest of a save)."""
-    body = record["body"]
-    return (rowid, record["hash"], body.get("staff_id"), record["kind"], record["created_at"],
-            record["device"], record["seq"], body.get("scenario_id"), body.get("outcome"),
-            body.get("shift_date"), body.get("shift"), body.get("review"), body.get("sequence"),
-            None, f"{record['created_at']} {record['device']} {record['seq']:015d}")
+    return activity_values(rowid, record["hash"], record["kind"], record["created_at"], record["device"],
+                           record["seq"], record["body"])
+
+
+def activity_values(rowid: int, record_hash: str, kind: str, created_at: str, device: str, seq: int,
+                    body: dict[str, Any]) -> tuple[Any, ...]:
+    """``activity_row`` from the record's fields (bulk appends build no record dicts)."""
+    return (rowid, record_hash, body.get("staff_id"), kind, created_at, device, seq, body.get("scenario_id"),
+            body.get("outcome"), body.get("shift_date"), body.get("shift"), body.get("review"),
+            body.get("sequence"), None, activity_ord(created_at, device, seq))
+
+
+def activity_ord(created_at: str, device: str, seq: int) -> str:
+    """``record_activity.ord``: sorts as (created_at, device, seq) does (ids and times hold no
+    character below the space; seq is zero-padded)."""
+    return f"{created_at} {device} {seq:015d}"
+
+
+# An amendment's corrected fields go into its target's activity row, unless a later amendment's
+# already did (migration 9; it was the ``record_activity_amend`` trigger of migration 3).
+AMEND_ACTIVITY = """
+    UPDATE record_activity SET staff_id = ?, scenario_id = ?, outcome = ?, shift_date = ?, shift = ?,
+        review = ?, sequence = ?, amended_at = ?
+    WHERE rowid = (SELECT rowid FROM records WHERE hash = ?) AND (amended_at IS NULL OR amended_at <= ?)"""
+
+
+def amend_activity_values(record_hash_amended: str, created_at: str, device: str, seq: int,
+                          body: dict[str, Any]) -> tuple[Any, ...]:
+    """``AMEND_ACTIVITY``'s parameters for an amendment (its ``body``) of ``record_hash_amended``."""
+    inner = body.get("body")
+    inner = inner if isinstance(inner, dict) else {}
+    ord_ = activity_ord(created_at, device, seq)
+    return (inner.get("staff_id"), inner.get("scenario_id"), inner.get("outcome"), inner.get("shift_date"),
+            inner.get("shift"), inner.get("review"), inner.get("sequence"), ord_, record_hash_amended, ord_)
+
+
+# For an activity record that arrives after amendments of it (pulled out of order): the latest
+# one's fields, as ``AMEND_ACTIVITY`` would have written them.
+AMENDED_ON_ARRIVAL = """
+    UPDATE record_activity SET staff_id = json_extract(a.body, '$.body.staff_id'),
+        scenario_id = json_extract(a.body, '$.body.scenario_id'), outcome = json_extract(a.body, '$.body.outcome'),
+        shift_date = json_extract(a.body, '$.body.shift_date'), shift = json_extract(a.body, '$.body.shift'),
+        review = json_extract(a.body, '$.body.review'), sequence = json_extract(a.body, '$.body.sequence'),
+        amended_at = a.created_at || ' ' || a.device || ' ' || printf('%015d', a.seq)
+    FROM (SELECT body, created_at, device, seq FROM records WHERE amends = ?
+          ORDER BY created_at DESC, device DESC, seq DESC LIMIT 1) AS a
+    WHERE record_activity.rowid = ?"""
 
 
 def row_to_record(row: sqlite3.Row | tuple) -> dict[str, Any]:

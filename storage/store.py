@@ -26,14 +26,17 @@ from storage.migrations import APPEND_ONLY_TRIGGERS, migrate
 from storage.roster import cohort_display_name, parse_roster
 from storage.rows import (  # noqa: F401 - re-exported for callers of storage.store
     ACTIVITY_KINDS,
+    AMEND_ACTIVITY,
+    AMENDED_ON_ARRIVAL,
     RECORD_COLUMNS,
     VerifyReport,
     activity_row,
+    amend_activity_values,
     index_columns,
     row_to_record,
     uuid7,
 )
-from supervisor_tui.model.canonical import canonical_bytes, sha256_hex
+from supervisor_tui.model.canonical import canonical_bytes
 from supervisor_tui.reports import projections
 
 # The checklist library and record models (pydantic), the rules and the signing code (PyNaCl)
@@ -46,15 +49,6 @@ if TYPE_CHECKING:
 
 DB_NAME = "store.db"
 KEY_NAME = IDENTITY_KEY_NAME
-
-
-def _signed(key: DeviceKey, chunk: list[tuple[dict[str, Any], str, bytes]]) -> list[tuple[dict[str, Any], str]]:
-    """Records composed and hashed, now signed (``append_prepared``'s signing thread)."""
-    out = []
-    for record, body_json, data in chunk:
-        record["sig"] = key.sign(data)
-        out.append((record, body_json))
-    return out
 
 
 class Store(ProfilesMixin):
@@ -210,6 +204,11 @@ class Store(ProfilesMixin):
             self.conn.execute(
                 "INSERT INTO record_activity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 activity_row(cur.lastrowid, record))
+            if skip_held:  # a pulled record may arrive after an amendment of it
+                self.conn.execute(AMENDED_ON_ARRIVAL, (record["hash"], cur.lastrowid))
+        elif record["kind"] == "amendment":
+            self.conn.execute(AMEND_ACTIVITY, amend_activity_values(
+                record["body"]["amends"], record["created_at"], record["device"], record["seq"], record["body"]))
         return True
 
     def sign_next_with(self, key: DeviceKey, profile: Profile, kind: str, body: dict[str, Any],
@@ -268,63 +267,11 @@ class Store(ProfilesMixin):
 
     def append_prepared(self, items: Iterable[tuple[str, dict[str, Any], dt.datetime]]) -> int:
         """Sign and append bodies that ``rules.prepare_body`` already validated against this
-        store (the bulk demo path validates in a worker process). One transaction.
+        store (the bulk demo path validates in a worker process). One transaction; composing,
+        signing and inserting overlap (``storage/bulk.py``)."""
+        from storage.bulk import append_prepared
 
-        The chain (each record's hash names the previous one) is composed here in order; the
-        signatures of each thousand are made on a thread (libsodium runs without the GIL) while
-        the thousand before is inserted."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        from supervisor_tui.model.records import current_schema, utc_now_iso
-        from supervisor_tui.model.signing import compose_with_body_json
-
-        profile = self.require_profile()
-        key = self.key_for(profile.device)
-        count = 0
-        with self.write(), ThreadPoolExecutor(1, thread_name_prefix="sign") as signer:
-            head = self._head(profile.device)
-            chunk: list[tuple[dict[str, Any], str, bytes]] = []
-            signing = None
-            for kind, body, now in items:
-                record = {"id": uuid7(now), "kind": kind, "schema": current_schema(kind), "author": profile.supervisor,
-                          "device": profile.device, "seq": head[0] + 1, "prev": head[1],
-                          "created_at": utc_now_iso(now), "body": body}
-                body_json = canonical_bytes(body, trusted=True).decode()  # built by pydantic models
-                data = compose_with_body_json(record, body_json)
-                record["hash"] = sha256_hex(data)
-                chunk.append((record, body_json, data))
-                head = (record["seq"], record["hash"])
-                if len(chunk) >= 1000:
-                    if signing is not None:
-                        count += self._insert_signed_many(signing.result())
-                    signing, chunk = signer.submit(_signed, key, chunk), []
-            if signing is not None:
-                count += self._insert_signed_many(signing.result())
-            count += self._insert_signed_many(_signed(key, chunk))
-        return count
-
-    def _insert_signed_many(self, signed: list[tuple[dict[str, Any], str]]) -> int:
-        """``insert_signed`` for new records inside one write transaction, one ``executemany``
-        for the records and one for their activity rows (rowids given here: one past the
-        highest, as SQLite gives them); empties ``signed``."""
-        if not signed:
-            return 0
-        rowid = self.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]
-        rows, activity = [], []
-        for record, body_json in signed:
-            rowid += 1
-            rows.append((rowid, record["id"], record["kind"], record["schema"], record["author"], record["device"],
-                         record["seq"], record["prev"], record["created_at"], body_json, record["hash"],
-                         record["sig"], *index_columns(record["kind"], record["body"])))
-            if record["kind"] in ACTIVITY_KINDS:
-                activity.append(activity_row(rowid, record))
-        self.conn.executemany(
-            "INSERT INTO records (rowid, id, kind, schema, author, device, seq, prev, created_at, body,"
-            " hash, sig, staff_id, cohort_id, ref_id, amends) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        self.conn.executemany("INSERT INTO record_activity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", activity)
-        count = len(signed)
-        signed.clear()
-        return count
+        return append_prepared(self, items)
 
     def context(self, today: dt.date) -> StoreContext:
         from storage.context import StoreContext  # the rules' view of this store

@@ -4,10 +4,18 @@ file against the registered public key, and that records the central store accep
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from storage.rows import RECORD_COLUMNS, VerifyReport, index_columns, row_to_record
+from storage.rows import (
+    ACTIVITY_KINDS,
+    RECORD_COLUMNS,
+    VerifyReport,
+    activity_row,
+    index_columns,
+    row_to_record,
+)
 from supervisor_tui.model.canonical import canonical_bytes
 
 if TYPE_CHECKING:
@@ -28,7 +36,8 @@ def verify_store(store: Store, progress: Callable[[int], None] | None = None) ->
             f"the append-only triggers had been dropped (found and restored at {restored}):"
             " the file was edited outside the app")
     last: dict[str, tuple[int, str]] = {}
-    sql = (f"SELECT {', '.join(RECORD_COLUMNS)}, staff_id, cohort_id, ref_id, amends"
+    activity = _ActivityCheck()
+    sql = (f"SELECT {', '.join(RECORD_COLUMNS)}, staff_id, cohort_id, ref_id, amends, rowid"
            " FROM records ORDER BY device, seq")
     for row in store.conn.execute(sql):
         report.count += 1
@@ -53,14 +62,16 @@ def verify_store(store: Store, progress: Callable[[int], None] | None = None) ->
         if record["prev"] != prev_hash and (own or record["seq"] == prev_seq + 1):
             problems.append("chain broken: prev does not match the previous record's hash")
         try:
-            if tuple(row[11:]) != index_columns(record["kind"], record["body"]):
+            if tuple(row[11:15]) != index_columns(record["kind"], record["body"]):
                 problems.append("lookup columns do not match the signed body")
         except (KeyError, TypeError, AttributeError):
             problems.append("body does not have the shape of its kind")
         last[record["device"]] = (record["seq"], record["hash"])
+        activity.add(row[15], record)
         report.problems += [f"{label}: {p}" for p in problems]
         if progress and report.count % 1000 == 0:
             progress(report.count)
+    report.problems += activity.problems(store)
     from storage.sync_state import set_aside_records
 
     report.set_aside = [f"pulled record {r['id']} (seq {r['seq']}, {r['kind']}) of device {r['device']} kept"
@@ -103,9 +114,9 @@ def _check_key_files(store: Store, keys: dict[str, str], report: VerifyReport) -
 
 
 # What the schema must hold for the store's promises to stand: the tables signed records and
-# their bookkeeping live in, the triggers that keep records and set-aside records append-only, and
-# the one that keeps the roster's activity index in step with corrections (new records' rows are
-# written by ``Store.insert_signed`` itself).
+# their bookkeeping live in, and the triggers that keep records and set-aside records append-only.
+# (The roster's activity index is written by the store's own inserts, corrections included, and
+# checked row by row: ``_ActivityCheck``.)
 EXPECTED_TABLES = ("records", "devices", "staff", "cohorts", "drafts", "sync_receipts", "settings",
                    "record_activity", "set_aside", "profiles", "own_devices", "enrolments")
 EXPECTED_TRIGGERS = {
@@ -113,7 +124,6 @@ EXPECTED_TRIGGERS = {
     "records_no_delete": ("records", "records can be deleted"),
     "set_aside_no_update": ("set_aside", "set-aside records can be changed in place"),
     "set_aside_no_delete": ("set_aside", "set-aside records can be deleted"),
-    "record_activity_amend": ("records", "the roster's activity index no longer follows corrections"),
 }
 
 
@@ -133,3 +143,55 @@ def _check_schema(store: Store, report: VerifyReport) -> None:
         missing = [c for c in RECORD_COLUMNS if c not in db["records"].columns_dict]
         if missing:
             report.problems.append(f"the records table lacks column(s) {', '.join(missing)}")
+
+
+class _ActivityCheck:
+    """``record_activity`` (migration 3) against the records: one row per scenario check, shadow
+    note and note assessment, at its rowid, with the lookup fields of its signed body, or of the
+    body of the latest amendment of it (by created_at, device, seq), and ``amended_at`` set
+    exactly when it was amended. The roster overview reads these fields and ``status --json``
+    leaves out the records they show cannot change a status (``storage.statuses``), so a row that
+    does not match would change what they show: the store's own writes keep it in step, in the
+    same transaction as the record."""
+
+    def __init__(self) -> None:
+        self.expected: dict[int, tuple] = {}
+        self.latest_amendment: dict[str, tuple[tuple, dict]] = {}
+
+    def add(self, rowid: int, record: dict) -> None:
+        if record["kind"] in ACTIVITY_KINDS:
+            self.expected[rowid] = activity_row(rowid, record)
+        elif record["kind"] == "amendment" and isinstance(record["body"], dict):
+            target = record["body"].get("amends")
+            order = (record["created_at"], record["device"], record["seq"])
+            held = self.latest_amendment.get(target)
+            if isinstance(target, str) and (held is None or held[0] < order):
+                inner = record["body"].get("body")
+                self.latest_amendment[target] = (order, inner if isinstance(inner, dict) else {})
+
+    def problems(self, store: Store) -> list[str]:
+        found: list[str] = []
+        try:
+            rows = store.conn.execute("SELECT * FROM record_activity").fetchall()
+        except sqlite3.OperationalError:
+            return found  # no such table: the schema check says so
+        for row in rows:
+            rowid = row[0]
+            want = self.expected.pop(rowid, None)
+            if want is None:
+                found.append(f"activity lookup row {rowid} names no check, shadow note or note assessment"
+                             " (the file was edited outside the app)")
+                continue
+            amended = self.latest_amendment.get(want[1])
+            if amended is not None:
+                body = amended[1]
+                want = (*want[:2], body.get("staff_id"), *want[3:7], body.get("scenario_id"), body.get("outcome"),
+                        body.get("shift_date"), body.get("shift"), body.get("review"), body.get("sequence"),
+                        row[13], want[14])
+            if tuple(row) != want or (row[13] is None) != (amended is None):
+                found.append(f"activity lookup row {rowid} (record {want[1][:12]}…) does not match its signed"
+                             " body (the file was edited outside the app)")
+        for _rowid, want in sorted(self.expected.items()):
+            found.append(f"record {want[1][:12]}… (a {want[3].replace('_', ' ')}) has no activity lookup row"
+                         " (the file was edited outside the app)")
+        return found

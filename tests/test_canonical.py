@@ -67,3 +67,33 @@ def test_composed_envelope_equals_plain_seal(body):
                 "prev": "ab", "created_at": "2026-01-01T00:00:00.000000Z", "body": body}
     composed = seal_with_body_json(unsigned, canonical_bytes(body).decode(), key)
     assert composed == seal(unsigned, key)
+
+
+plain_text = st.text(alphabet="ABCxyz019_.:-", max_size=20)
+
+
+@given(body=values, author=plain_text, device=plain_text, record_id=plain_text, kind=plain_text,
+       prev=plain_text, created_at=plain_text, schema=st.integers(0, 2**53 - 1), seq=st.integers(0, 2**53 - 1))
+def test_plain_composition_equals_canonical_bytes(body, author, device, record_id, kind, prev, created_at,
+                                                  schema, seq):
+    """Bulk appends compose envelopes of plain strings directly (``compose_plain``): the same bytes
+    as encoding the envelope canonically."""
+    from supervisor_tui.model.signing import compose_plain, is_plain
+
+    unsigned = {"id": record_id, "kind": kind, "schema": schema, "author": author, "device": device,
+                "seq": seq, "prev": prev, "created_at": created_at, "body": body}
+    assert all(is_plain(v) for v in (author, device, record_id, kind, prev, created_at))
+    composed = compose_plain(author, canonical_bytes(body).decode(), created_at, device, record_id, kind, prev,
+                             schema, seq)
+    assert composed == canonical_bytes(unsigned)
+
+
+@given(st.datetimes(timezones=st.just(__import__("datetime").UTC)))
+def test_what_bulk_appends_assume_plain_is_plain(when):
+    """Ids and times made by the store, and hashes, need no escaping (``storage/bulk.py``)."""
+    from storage.rows import uuid7
+    from supervisor_tui.model.kinds import utc_now_iso
+    from supervisor_tui.model.signing import is_plain
+
+    assert is_plain(uuid7(when)) and is_plain(utc_now_iso(when))
+    assert is_plain(hashlib.sha256(str(when).encode()).hexdigest())

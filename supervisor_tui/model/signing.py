@@ -91,6 +91,21 @@ def seal_with_body_json(unsigned: dict[str, Any], body_json: str, key: DeviceKey
     return {**unsigned, "hash": sha256_hex(data), "sig": key.sign(data)}
 
 
+def is_plain(value: Any) -> bool:
+    """Whether ``value`` is a string whose JSON form is itself in quotes (no escaping)."""
+    return type(value) is str and _PLAIN.fullmatch(value) is not None
+
+
+def compose_plain(author: str, body_json: str, created_at: str, device: str, record_id: str, kind: str,
+                  prev: str, schema: int, seq: int) -> bytes:
+    """``compose_with_body_json`` for a caller that knows every string is plain (``is_plain``)
+    and ``schema`` and ``seq`` are ints (bulk appends: checked once, or made plain)."""
+    return (
+        f'{{"author":"{author}","body":{body_json},"created_at":"{created_at}","device":"{device}",'
+        f'"id":"{record_id}","kind":"{kind}","prev":"{prev}","schema":{schema},"seq":{seq}}}'
+    ).encode()
+
+
 def compose_with_body_json(unsigned: dict[str, Any], body_json: str) -> bytes:
     """The canonical bytes of ``unsigned`` (what is hashed and signed), composed around the
     body's canonical text ``body_json``; encoded in full when a field would need escaping."""
@@ -104,10 +119,7 @@ def compose_with_body_json(unsigned: dict[str, Any], body_json: str) -> bytes:
     if type(schema) is not int or type(seq) is not int:
         return canonical_bytes(unsigned)
     # Keys in sorted order; the plain strings need no escaping, so this is the canonical form.
-    return (
-        f'{{"author":"{author}","body":{body_json},"created_at":"{created_at}","device":"{device}",'
-        f'"id":"{record_id}","kind":"{kind}","prev":"{prev}","schema":{schema},"seq":{seq}}}'
-    ).encode()
+    return compose_plain(author, body_json, created_at, device, record_id, kind, prev, schema, seq)
 
 
 def verify_signature(public_key_hex: str, message: bytes, sig_hex: str) -> bool:

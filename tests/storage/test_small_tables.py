@@ -53,7 +53,7 @@ def test_settings_and_a_failed_transaction_leaves_nothing_of_a_sqlite_utils_writ
 @pytest.mark.parametrize(("sql", "expected"), [
     ("DROP TRIGGER set_aside_no_delete", "trigger set_aside_no_delete on set_aside is missing, so set-aside"
                                          " records can be deleted"),
-    ("DROP TRIGGER record_activity_amend", "trigger record_activity_amend on records is missing"),
+    ("DROP TABLE record_activity", "table record_activity is missing"),
     ("DROP TABLE enrolments", "table enrolments is missing"),
 ])
 def test_verify_names_a_schema_edited_outside_the_app(store: Store, sql: str, expected: str) -> None:
