@@ -91,9 +91,11 @@ class ProblemsMixin:
             bar.display = True
         if focus:
             target = first if first is not None and first.focusable else box
-            target.scroll_visible(animate=False)
             if first is not None and first.focusable:
-                first.focus()
+                first.focus(scroll_visible=False)
+            # Scroll once the problem list and the fields' borders are laid out: measured before,
+            # the distance depended on how far the layout had got (a screen that varied run to run).
+            self.call_after_refresh(target.scroll_visible, animate=False)
 
     def _summary_bar(self) -> Static | None:
         found = self.query("#problem-summary")
