@@ -36,16 +36,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from storage.overview import CONTROL_IN
 from storage.rows import RECORD_COLUMNS, index_columns
+from supervisor_tui.model.canonical import loads_json as _loads
 from supervisor_tui.reports import projections
 
 if TYPE_CHECKING:
@@ -93,16 +91,6 @@ _HELD = f"""
     SELECT {_COLUMNS} FROM records INDEXED BY records_staff
     WHERE staff_id IS NOT NULL AND (rowid NOT IN (SELECT rowid FROM record_activity)
         OR rowid IN ({_LATEST}) OR rowid IN ({_NOT_PRUNABLE}))"""
-
-
-def _loads(text: Any) -> Any:
-    """``json.loads`` of a stored body, with ``orjson`` (about three times faster; the same value
-    for every JSON text it accepts, ``tests/test_orjson_differential.py``); what it refuses (a
-    lone surrogate, NaN, an integer beyond 64 bits) goes to ``json.loads``, answer or error."""
-    try:
-        return orjson.loads(text)
-    except (orjson.JSONDecodeError, TypeError):
-        return json.loads(text)
 
 
 @contextmanager

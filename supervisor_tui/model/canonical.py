@@ -74,3 +74,13 @@ def canonical_bytes(value: Any, *, trusted: bool = False) -> bytes:
 def sha256_hex(data: bytes) -> str:
     """Lower-case hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
+
+
+def loads_json(text: Any) -> Any:
+    """``json.loads`` of a stored body, with ``orjson`` (about three times faster; the same value
+    for every JSON text it accepts, ``tests/test_orjson_differential.py``); what it refuses (a
+    lone surrogate, NaN, an integer beyond 64 bits) goes to ``json.loads``, answer or error."""
+    try:
+        return orjson.loads(text)
+    except (orjson.JSONDecodeError, TypeError):
+        return json.loads(text)

@@ -4,13 +4,11 @@ import the store class that delegates to them)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from storage.rows import index_columns
+from supervisor_tui.model.canonical import loads_json as loads_body
 
 RECORD_FIELDS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body",
                  "hash", "sig")
@@ -29,16 +27,6 @@ class CentralVerifyReport:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def loads_body(text: Any) -> Any:
-    """``json.loads`` of a stored body, with ``orjson`` (about three times faster; the same value
-    for every JSON text it accepts, ``tests/test_orjson_differential.py``); what it refuses (a
-    lone surrogate, NaN, an integer beyond 64 bits) goes to ``json.loads``, answer or error."""
-    try:
-        return orjson.loads(text)
-    except (orjson.JSONDecodeError, TypeError):
-        return json.loads(text)
 
 
 def row_to_record(row: Any) -> dict[str, Any]:

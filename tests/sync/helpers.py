@@ -211,3 +211,16 @@ class DropProxy:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def own_records(store: Store) -> list[dict[str, Any]]:
+    """This laptop's own records in chain order."""
+    device = store.require_profile().device
+    return sorted((r for r in store.records() if r["device"] == device), key=lambda r: r["seq"])
+
+
+def enrol_direct(central: CentralStore, store: Store) -> dict[str, Any]:
+    """Enrol the laptop's device with the central store itself (no HTTP)."""
+    p = store.require_profile()
+    return central.enrol(central.create_token(p.supervisor), p.device, p.supervisor,
+                         store.key.public_key_hex)

@@ -15,28 +15,20 @@ from sync.client import sync_store
 from tests.export.test_central import central_url  # noqa: F401  (fixture)
 from tests.export.test_fact_table import laptop  # noqa: F401  (fixture)
 from tests.sync.conftest import pg_cluster  # noqa: F401  (session fixture: a throwaway PostgreSQL 15)
-from tests.sync.helpers import enrol, make_laptop, own_hashes
+from tests.sync.helpers import enrol, enrol_direct, make_laptop, own_hashes, own_records
 
 NOW = dt.datetime(2026, 9, 8, 12, 0, tzinfo=dt.UTC)
 
 
-def _mine(store) -> list[dict]:
-    device = store.require_profile().device
-    return sorted((r for r in store.records() if r["device"] == device), key=lambda r: r["seq"])
-
-
-def _enrolled(c, store):
-    p = store.require_profile()
-    return c.enrol(c.create_token(p.supervisor), p.device, p.supervisor, store.key.public_key_hex)
 
 
 def test_a_batch_sent_ahead_waits_for_the_one_before(central_url, laptop, monkeypatch):  # noqa: F811
     monkeypatch.setattr(turns, "GRACE_S", 10.0)  # the batch before arrives late on a busy machine
     laptop.append_many(list(bulk_items(laptop, 140, NOW, seed=3)))
-    records = _mine(laptop)
+    records = own_records(laptop)
     c = open_central(central_url)
     try:
-        info = _enrolled(c, laptop)
+        info = enrol_direct(c, laptop)
         second: dict = {}
         ahead = threading.Thread(target=lambda: second.update(outcome=c.push(info, records[70:], pipelined=True)))
         ahead.start()  # reaches the store first, starts beyond the head: waits its turn
@@ -51,10 +43,10 @@ def test_a_batch_sent_ahead_waits_for_the_one_before(central_url, laptop, monkey
 
 def test_a_batch_sent_ahead_of_nothing_is_answered_gap_and_writes_nothing(central_url, laptop):  # noqa: F811
     laptop.append_many(list(bulk_items(laptop, 20, NOW, seed=4)))
-    records = _mine(laptop)
+    records = own_records(laptop)
     c = open_central(central_url)
     try:
-        info = _enrolled(c, laptop)
+        info = enrol_direct(c, laptop)
         outcome = c.push(info, records[10:], pipelined=True)  # the batch before never comes
         assert {f.status for f in outcome.fates} == {"gap"} and outcome.resume_from == 1
         assert c.count() == 0

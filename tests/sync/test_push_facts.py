@@ -32,6 +32,7 @@ from tests.export.test_fact_table import (  # noqa: F401
 )
 from tests.export.test_summary import summaries
 from tests.sync.conftest import pg_cluster  # noqa: F401  (session fixture: a throwaway PostgreSQL 15)
+from tests.sync.helpers import enrol_direct, own_records
 
 NOW = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -44,14 +45,6 @@ def recomputed(c) -> dict[str, dict]:
     return {r[0]: dict(zip(COLUMNS, r, strict=True)) for r in rows}
 
 
-def _mine(store) -> list[dict]:
-    device = store.require_profile().device
-    return sorted((r for r in store.records() if r["device"] == device), key=lambda r: r["seq"])
-
-
-def _enrolled(c, store):
-    p = store.require_profile()
-    return c.enrol(c.create_token(p.supervisor), p.device, p.supervisor, store.key.public_key_hex)
 
 
 @pytest.mark.parametrize("batch", [1, 2, 7, 1000])
@@ -59,12 +52,12 @@ def test_facts_equal_a_full_recomputation_after_pushes_with_amendments(central_u
     load_story(laptop, NOW - dt.timedelta(days=31))
     laptop.append_many(list(bulk_items(laptop, 60, NOW, seed=3)))
     _amended_twice(laptop)  # two amendments of one note, pushed after it (in the same batch or not)
-    records = _mine(laptop)
+    records = own_records(laptop)
     assert any(r["kind"] == "amendment" for r in records)
     c = open_central(central_url)
     try:
         c.import_roster(demo_roster(24), COHORT_NAMES)
-        info = _enrolled(c, laptop)
+        info = enrol_direct(c, laptop)
         for start in range(0, len(records), batch):
             outcome = c.push(info, records[start:start + batch])
             assert {f.status for f in outcome.fates} == {"accepted"}
@@ -86,7 +79,7 @@ def test_an_amendment_in_the_batch_of_the_record_it_amends(central_url, laptop):
     c = open_central(central_url)
     try:
         c.import_roster(demo_roster(24), COHORT_NAMES)
-        c.push(_enrolled(c, laptop), amended)
+        c.push(enrol_direct(c, laptop), amended)
         (row,) = table_facts(c).values()
         assert row["staff_id"] == "S009" and row["outcome"] == "compliant" and row["missing"] is None
         assert table_facts(c) == recomputed(c)
@@ -105,14 +98,14 @@ def _held(c) -> dict[str, set]:
 @pytest.mark.parametrize("bad_at", [0, 5, 69])
 def test_a_bad_signature_commits_nothing_of_its_record_and_keeps_the_fates(central_url, laptop, bad_at):  # noqa: F811
     laptop.append_many(list(bulk_items(laptop, 70, NOW, seed=5)))  # over 64: verified on the pool
-    records = _mine(laptop)
+    records = own_records(laptop)
     other = records[(bad_at + 1) % len(records)]["sig"]
     records[bad_at] = dict(records[bad_at], sig=other)  # hash intact, signature of another record
     c = open_central(central_url)
     try:
         c.import_roster(demo_roster(24), COHORT_NAMES)
         c.stamper = Stamper(b"k" * 32)
-        info = _enrolled(c, laptop)
+        info = enrol_direct(c, laptop)
         expected = evaluate_batch(records, info.device, info.supervisor, info.public_key, (0, ""), {}, Verifier())
         outcome = c.push(info, records)
         assert [f.as_json() for f in outcome.fates] == [f.as_json() for f in expected.fates]
@@ -128,7 +121,7 @@ def test_a_bad_signature_commits_nothing_of_its_record_and_keeps_the_fates(centr
         assert c.head(info.device) == ((bad_at, records[bad_at - 1]["hash"]) if bad_at else (0, ""))
         assert table_facts(c) == recomputed(c)
         # resent with its real signature, the record and the rest are accepted
-        records[bad_at] = _mine(laptop)[bad_at]
+        records[bad_at] = own_records(laptop)[bad_at]
         again = c.push(info, records)
         assert [f.status for f in again.fates] == ["duplicate"] * bad_at + ["accepted"] * (len(records) - bad_at)
     finally:
@@ -157,7 +150,7 @@ def test_opening_a_store_drops_the_old_fact_triggers(central_url, laptop):  # no
             else:
                 left = tx.all("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'records_facts%'")
         assert left == []
-        c.push(_enrolled(c, laptop), _amended_twice(laptop))
+        c.push(enrol_direct(c, laptop), _amended_twice(laptop))
         assert table_facts(c) == recomputed(c) and len(table_facts(c)) == 1
     finally:
         c.close()
