@@ -11,6 +11,7 @@ import pytest
 
 from storage.demo import bulk_items
 from sync.central import open_central, turns
+from sync.central.base import CentralError
 from sync.client import sync_store
 from tests.export.test_central import central_url  # noqa: F401  (fixture)
 from tests.export.test_fact_table import laptop  # noqa: F401  (fixture)
@@ -52,6 +53,24 @@ def test_a_batch_sent_ahead_of_nothing_is_answered_gap_and_writes_nothing(centra
         assert c.count() == 0
         outcome = c.push(info, records[:10], pipelined=True)  # starts at the head: no wait
         assert [f.status for f in outcome.fates] == ["accepted"] * 10
+    finally:
+        c.close()
+
+
+def test_a_pipelined_batch_with_hostile_seqs_is_refused_whole_with_a_reason(central_url, laptop):  # noqa: F811
+    laptop.append_many(list(bulk_items(laptop, 3, NOW, seed=5)))
+    records = own_records(laptop)
+    no_seq = {k: v for k, v in records[1].items() if k != "seq"}
+    text_seq = {**records[2], "seq": "3"}
+    c = open_central(central_url)
+    try:
+        info = enrol_direct(c, laptop)
+        with pytest.raises(CentralError) as refused:  # the API answers it 400 with this reason
+            c.push(info, [records[0], no_seq, text_seq], pipelined=True)
+        assert refused.value.status == 400
+        assert "records[1]: missing field(s): seq" in str(refused.value)
+        assert "records[2]: seq: must be a positive integer" in str(refused.value)
+        assert c.count() == 0
     finally:
         c.close()
 
