@@ -294,10 +294,19 @@ def bulk_window(store: Store, count: int, now: dt.datetime) -> tuple[dt.datetime
     return begin, (now - begin) / max(count, 1)
 
 
+def held_attempts(store: Store) -> dict[tuple[str, int], int]:
+    """(person, sample note #) -> how many attempts the store holds (bulk notes go on from there)."""
+    return {(sid, seq): n for sid, seq, n in store.conn.execute(
+        "SELECT staff_id, sequence, COUNT(*) FROM record_activity WHERE kind = 'note_assessment'"
+        " AND review = 'sample' GROUP BY staff_id, sequence")}
+
+
 def bulk_items(store: Store, count: int, now: dt.datetime, seed: int = 7,
-               first: int = 0, window: tuple[dt.datetime, dt.timedelta] | None = None) -> Iterator[Item]:
+               first: int = 0, window: tuple[dt.datetime, dt.timedelta] | None = None,
+               attempts: dict[tuple[str, int], int] | None = None) -> Iterator[Item]:
     """``count`` realistic on-shift records (checks, shadow notes, note assessments), oldest
-    first; ``first`` and ``window`` let several processes build consecutive slices."""
+    first; ``first`` and ``window`` let a caller build consecutive slices, passing the same
+    ``attempts`` (``held_attempts``, updated here) to each so no attempt number repeats."""
     rng = random.Random(seed * 1_000_003 + first)
     staff = [p["staff_id"] for p in store.roster()]
     scenarios = store.library.scenarios()
@@ -305,9 +314,7 @@ def bulk_items(store: Store, count: int, now: dt.datetime, seed: int = 7,
     required = [e.element_id for e in std.elements if e.required]
     begin, step = window or bulk_window(store, count, now)
     # attempt numbers go on from the notes already held (the store refuses a repeated attempt)
-    attempts = {(sid, seq): n for sid, seq, n in store.conn.execute(
-        "SELECT staff_id, sequence, COUNT(*) FROM record_activity WHERE kind = 'note_assessment'"
-        " AND review = 'sample' GROUP BY staff_id, sequence")}
+    attempts = held_attempts(store) if attempts is None else attempts
     for index in range(first, first + count):
         when = begin + step * (index + 1)
         sid = rng.choice(staff)

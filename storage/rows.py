@@ -69,9 +69,16 @@ def activity_row(rowid: int, record: dict[str, Any]) -> tuple[Any, ...]:
 def activity_values(rowid: int, record_hash: str, kind: str, created_at: str, device: str, seq: int,
                     body: dict[str, Any]) -> tuple[Any, ...]:
     """``activity_row`` from the record's fields (bulk appends build no record dicts)."""
-    return (rowid, record_hash, body.get("staff_id"), kind, created_at, device, seq, body.get("scenario_id"),
-            body.get("outcome"), body.get("shift_date"), body.get("shift"), body.get("review"),
-            body.get("sequence"), None, activity_ord(created_at, device, seq))
+    staff_id, *rest = activity_fields(body)
+    return (rowid, record_hash, staff_id, kind, created_at, device, seq, *rest, None,
+            activity_ord(created_at, device, seq))
+
+
+def activity_fields(body: dict[str, Any]) -> tuple[Any, ...]:
+    """The body's fields an activity row holds: staff_id, scenario_id, outcome, shift_date, shift,
+    review, sequence (an amendment's row update: those of its corrected body)."""
+    return (body.get("staff_id"), body.get("scenario_id"), body.get("outcome"), body.get("shift_date"),
+            body.get("shift"), body.get("review"), body.get("sequence"))
 
 
 def activity_ord(created_at: str, device: str, seq: int) -> str:
@@ -92,10 +99,8 @@ def amend_activity_values(record_hash_amended: str, created_at: str, device: str
                           body: dict[str, Any]) -> tuple[Any, ...]:
     """``AMEND_ACTIVITY``'s parameters for an amendment (its ``body``) of ``record_hash_amended``."""
     inner = body.get("body")
-    inner = inner if isinstance(inner, dict) else {}
     ord_ = activity_ord(created_at, device, seq)
-    return (inner.get("staff_id"), inner.get("scenario_id"), inner.get("outcome"), inner.get("shift_date"),
-            inner.get("shift"), inner.get("review"), inner.get("sequence"), ord_, record_hash_amended, ord_)
+    return (*activity_fields(inner if isinstance(inner, dict) else {}), ord_, record_hash_amended, ord_)
 
 
 # For an activity record that arrives after amendments of it (pulled out of order): the latest

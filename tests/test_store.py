@@ -203,16 +203,18 @@ def test_bulk_append_writes_what_single_saves_write(tmp_path) -> None:
     verifies, and each activity row sits at its record's rowid, as single saves leave them."""
     import datetime as dt
 
+    from storage.bulk import append_encoded
     from storage.demo import bulk_items, ensure_demo_roster
-    from storage.demo_bulk import _chunks, _prepare_chunk
+    from storage.demo_bulk import _prepared_chunks, task_for
     from storage.verify import verify_store
 
     store = Store(tmp_path / "bulk")
     store.init_profile("SUP01", "Bulk")
     ensure_demo_roster(store)
     store.append_many(list(bulk_items(store, 5, dt.datetime(2026, 11, 2, tzinfo=dt.UTC))))
-    prepared = [x for t in _chunks(store, 2300, dt.datetime(2026, 11, 3, tzinfo=dt.UTC)) for x in _prepare_chunk(t)]
-    assert store.append_prepared(prepared) == 2300
+    task = task_for(store, 2300, dt.datetime(2026, 11, 3, tzinfo=dt.UTC))
+    encoded = [x for chunk in _prepared_chunks(store, task) for x in chunk]
+    assert append_encoded(store, encoded, commit_every=1000) == 2300
     assert verify_store(store).ok
     seqs = [s for (s,) in store.conn.execute("SELECT seq FROM records ORDER BY rowid")]
     assert seqs == list(range(1, 2306))
