@@ -1,0 +1,92 @@
+"""The demo's bulk path: the worker's messages, its failures, and records equal to single saves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import threading
+
+import pytest
+
+from storage.bulk import append_encoded, encode_prepared
+from storage.demo import bulk_items
+from storage.demo_bulk import _produce, _received, task_for
+from storage.profile import StoreError
+from storage.store import Store
+from supervisor_tui.model.rules import RecordInvalid
+
+WHEN = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
+
+
+def test_the_worker_streams_every_chunk_then_done(store: Store) -> None:
+    """``_produce`` (run here in a thread) sends chunks the signing side appends as one chain."""
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    worker = threading.Thread(target=_produce, args=(task_for(store, 2500, WHEN), sender))
+    worker.start()
+    assert append_encoded(store, _received(receiver), commit_every=1000) == 2500
+    worker.join()
+    assert [s for (s,) in store.conn.execute("SELECT seq FROM records ORDER BY rowid")] == list(range(1, 2501))
+    assert store.verify().ok
+
+
+def test_what_the_worker_reports_stops_the_signing_side() -> None:
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    sender.send(("invalid", ["staff_id: 'X' is not on the roster"]))
+    with pytest.raises(RecordInvalid) as refused:
+        list(_received(receiver))
+    assert refused.value.problems == ["staff_id: 'X' is not on the roster"]
+    sender.send(("failed", "OSError: disk full"))
+    with pytest.raises(StoreError, match="worker process failed: OSError: disk full"):
+        list(_received(receiver))
+    sender.close()
+    with pytest.raises(StoreError, match="stopped before it had made every record"):
+        list(_received(receiver))
+
+
+def test_a_worker_whose_listener_went_away_ends_quietly(store: Store) -> None:
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    raised: list[BaseException] = []
+    previous = threading.excepthook
+    threading.excepthook = lambda args: raised.append(args.exc_value)
+    try:
+        worker = threading.Thread(target=_produce, args=(task_for(store, 20_000, WHEN), sender))
+        worker.start()
+        assert receiver.recv()[0] == "records"
+        receiver.close()
+        worker.join()
+    finally:
+        threading.excepthook = previous
+    assert raised == []
+
+
+def test_encoded_records_are_what_single_saves_write(store: Store, tmp_path) -> None:
+    """The same bodies at the same times: bulk rows (records, lookup columns, activity rows)
+    equal single saves' rows, apart from the id (random bits), the signature and what chains."""
+    from storage.demo_roster import COHORT_NAMES, demo_roster
+
+    items = list(bulk_items(store, 300, WHEN))
+    single = Store(tmp_path / "single")
+    single.init_profile("SUP01", "Alex Morgan")
+    single.upsert_roster(demo_roster(24), COHORT_NAMES)
+    for kind, body, when in items:
+        single.append(kind, body, now=when)
+    context = store.context(WHEN.date())
+    from supervisor_tui.model.rules import prepare_body
+
+    encoded = []
+    for kind, body, when in items:
+        context.today = when.date()
+        encoded.append(encode_prepared(kind, prepare_body(kind, body, context), when))
+    assert append_encoded(store, encoded) == 300
+
+    def rows(s: Store) -> tuple[list, list]:
+        records = s.conn.execute("SELECT rowid, kind, schema, author, seq, created_at, body, staff_id, cohort_id,"
+                                 " ref_id, amends FROM records ORDER BY rowid").fetchall()
+        activity = s.conn.execute("SELECT rowid, staff_id, kind, created_at, seq, scenario_id, outcome, shift_date,"
+                                  " shift, review, sequence, amended_at FROM record_activity ORDER BY rowid").fetchall()
+        return records, activity
+
+    single_rows, bulk_rows = rows(single), rows(store)
+    assert bulk_rows == single_rows and len(single_rows[1]) == 300
+    assert store.verify().ok and single.verify().ok
+    single.close()
