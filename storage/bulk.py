@@ -31,6 +31,7 @@ from storage.rows import (
 )
 from supervisor_tui.model.canonical import canonical_bytes, loads_json, sha256_hex
 from supervisor_tui.model.kinds import utc_now_iso
+from supervisor_tui.model.records import current_schema
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -55,8 +56,6 @@ class ChainMoved(StoreError):
 def encode_prepared(kind: str, body: dict[str, Any], when: dt.datetime) -> Encoded:
     """The parts of a record that do not depend on its place in the chain (``body``: validated by
     ``rules.prepare_body``, so built by the pydantic models: encoded without the float walk)."""
-    from supervisor_tui.model.records import current_schema
-
     body_json = canonical_bytes(body, trusted=True).decode()
     staff_id, cohort_id, ref_id, amends = index_columns(kind, body)
     fields = None
