@@ -61,14 +61,14 @@ def _produce(task: Task, conn: Connection) -> None:
             for chunk in _prepared_chunks(store, task):
                 conn.send(("records", chunk))
             message: tuple[str, Any] = ("done", None)
-        except (BrokenPipeError, ConnectionResetError):
-            return  # the signing process stopped (and says why)
+        except (BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+            return  # the signing process stopped, or Ctrl+C: it says why
         except RecordInvalid as exc:
             message = ("invalid", exc.problems)
         except Exception as exc:  # noqa: BLE001 - reported to the signing process, which stops
             message = ("failed", f"{type(exc).__name__}: {exc}")
         conn.send(message)
-    except (BrokenPipeError, ConnectionResetError):
+    except (BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
         pass
     finally:
         store.close()
