@@ -23,7 +23,20 @@ if TYPE_CHECKING:
 
 
 def verify_store(store: Store, progress: Callable[[int], None] | None = None) -> VerifyReport:
-    """Re-check every record's hash, signature, chain and lookup columns."""
+    """Re-check every record's hash, signature, chain and lookup columns, as of one moment: all
+    is read in one read transaction, so what another process (a bulk load, a sync) commits
+    meanwhile is neither half seen nor reported as damage."""
+    snapshot = not store.conn.in_transaction
+    if snapshot:
+        store.conn.execute("BEGIN")
+    try:
+        return _verify_store(store, progress)
+    finally:
+        if snapshot:
+            store.conn.execute("COMMIT")
+
+
+def _verify_store(store: Store, progress: Callable[[int], None] | None) -> VerifyReport:
     from supervisor_tui.model.signing import check_record
 
     report = VerifyReport()

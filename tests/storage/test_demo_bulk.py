@@ -90,3 +90,31 @@ def test_encoded_records_are_what_single_saves_write(store: Store, tmp_path) -> 
     assert bulk_rows == single_rows and len(single_rows[1]) == 300
     assert store.verify().ok and single.verify().ok
     single.close()
+
+
+def test_verify_reads_one_snapshot_while_another_process_appends(store: Store) -> None:
+    """``verify`` reads the records and their activity rows as of one moment: records a bulk load
+    commits meanwhile (here: between two progress reports) are not reported as damage."""
+    assert append_encoded(store, [encode_prepared(k, b, w) for k, b, w in _prepared(store, 1200)]) == 1200
+    writer = Store(store.home)
+    appended: list[int] = []
+
+    def progress(count: int) -> None:
+        if not appended:
+            appended.append(writer.append_prepared(_prepared(writer, 50)))
+
+    report = store.verify(progress)
+    writer.close()
+    assert appended == [50] and report.problems == [] and report.count == 1200
+    assert store.verify().ok and store.verify().count == 1250
+
+
+def _prepared(store: Store, count: int) -> list:
+    from supervisor_tui.model.rules import prepare_body
+
+    context = store.context(WHEN.date())
+    items = []
+    for kind, body, when in bulk_items(store, count, WHEN):
+        context.today = when.date()
+        items.append((kind, prepare_body(kind, body, context), when))
+    return items
