@@ -19,7 +19,6 @@ from screens.footer import AppFooter
 from screens.form import make_input
 from screens.header import AppHeader
 from screens.tables import fit_columns
-from storage.store import Store
 
 
 class SyncScreen(Screen):
@@ -126,7 +125,7 @@ class SyncScreen(Screen):
         from sync.transport import ServerRefused, Unreachable
 
         app: Any = self.app
-        store = Store(app.store.home, app.store.library)
+        store = app.store.sibling()
         try:
             info = enrol_store(store, url, token, retry_budget=5.0)
         except Unreachable as exc:
@@ -183,7 +182,7 @@ class SyncScreen(Screen):
             app.call_from_thread(self._progress, p)
 
         # Its own connection (WAL allows it), so forms keep saving drafts while the network works.
-        store = Store(app.store.home, app.store.library)
+        store = app.store.sibling()
         try:
             result = sync_store(store, progress=progress)
         except Exception as exc:  # noqa: BLE001 - the TUI never crashes on the network
