@@ -133,14 +133,16 @@ class ClosePathwayScreen(FormScreen):
             yield Label("Verification", classes="section-title")
             with Horizontal(classes="row"):
                 yield Label("What was checked", classes="label")
-                yield make_input(app, id="what", classes="field")
+                yield make_input(app, id="what", classes="field",
+                                 placeholder="e.g. both scenarios re-run on shift")
             with Horizontal(classes="row"):
                 yield Label("By", classes="label")
                 yield make_input(app, id="by", value=str(getattr(app, "supervisor_label", "")),
                                  classes="field")
             with Horizontal(classes="row"):
                 yield Label("Result", classes="label")
-                yield make_input(app, id="result", classes="field")
+                yield make_input(app, id="result", classes="field",
+                                 placeholder="e.g. escalates correctly; restriction can end")
             yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()
