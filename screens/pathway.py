@@ -115,6 +115,17 @@ class ClosePathwayScreen(FormScreen):
         super().__init__(f"pathway_closed:{view['pathway_id']}", correcting)
         self.view = view
 
+    def saved_message(self, record: dict[str, Any]) -> str:
+        """A closure on a pathway with a signing owner is a proposal: say who closes it."""
+        view, seq = self.view, record["seq"]
+        owner, deputy = view.get("owner_id"), view.get("deputy_id")
+        if not owner or self.correcting is not None:
+            return super().saved_message(record)
+        approver = (f"the deputy {deputy}" if deputy else "the deputy (none is named yet)") \
+            if record["author"] == owner else f"{view['owner']} ({owner})"
+        return (f"Closure of {view['pathway_id']} proposed and signed (record {seq} of this laptop):"
+                f" the pathway stays open until {approver} approves it.")
+
     def compose(self) -> ComposeResult:
         app: Any = self.app
         view = self.view

@@ -203,6 +203,9 @@ async def test_close_pathway_refused_with_unmet_list_then_closed_when_met(demo_h
         await type_into(pilot, "#result", "Compliant")
         await pilot.press("ctrl+s")
         await settle(pilot)
+        said = [n.message for n in app._notifications]  # noqa: SLF001
+        assert any(m.startswith("Closure of PW-DOC-003 proposed and signed (record ") and m.endswith(
+            "the pathway stays open until Tom Reid (quality lead) (QL01) approves it.") for m in said), said
     closed = records(demo_home, "pathway_closed")
     assert [r["body"]["pathway_id"] for r in closed][-1] == "PW-DOC-003"
     assert "PW-OVN-0142" not in {r["body"]["pathway_id"] for r in closed}
