@@ -47,8 +47,8 @@ def evidence_summary(view: dict[str, Any]) -> Text:
         text.append("✓ Every requirement is met by records\n", style="bold green")
     verification = view.get("verification") or {}
     text.append("Verification\n", style="bold")
-    text.append(f"  what: {verification.get('what', '')}\n  by: {verification.get('by', '')}\n"
-                f"  result: {verification.get('result', '')}\n")
+    text.append(f"  What was checked: {verification.get('what', '')}\n  By: {verification.get('by', '')}\n"
+                f"  Result: {verification.get('result', '')}\n")  # the closing form's labels
     return text
 
 
