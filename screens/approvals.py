@@ -150,6 +150,13 @@ class ClosureDecisionScreen(FormScreen):
             yield Static(id="problems", classes="problems")
         yield AppFooter()
 
+    def saved_message(self, record: dict[str, Any]) -> str:
+        pid, seq = self.view["pathway_id"], record["seq"]
+        if record["body"].get("decision") == "return":
+            return (f"Closure of {pid} returned to {self.view.get('proposed_by') or 'the proposer'} and signed"
+                    f" (record {seq} of this laptop): the pathway stays open.")
+        return f"Closure of {pid} approved and signed (record {seq} of this laptop): the pathway is closed."
+
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         reason = (values.get("reason") or "").strip()
         if values.get("decision") == "return" and not reason:
