@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from checklists.shipped_keys import shipped_keys
 from storage import sync_state
 from storage.pulled_incidents import save_pulled_incidents
 from storage.store import Store
@@ -342,9 +343,11 @@ class _Run:
             text = json.dumps(checklists, indent=1, ensure_ascii=False)
             if path.exists() and path.read_text("utf-8") == text:
                 return  # as pulled last time (and the library need not be loaded to compare)
+            pulled = {(c["id"], c["version"]) for c in checklists}
+            # compared with what this laptop uses now (before the file is replaced); when every
+            # pulled one was shipped with it, nothing is new and the library need not be loaded
+            missing = [] if pulled <= shipped_keys() else sorted(pulled - set(self.store.library.by_key))
             path.write_text(text, "utf-8")
-            local = set(self.store.library.by_key)
-            missing = sorted({(c["id"], c["version"]) for c in checklists} - local)
             if missing:
                 names = ", ".join(f"{i} v{v}" for i, v in missing[:5])
                 self.report(f"new checklist version(s) from the central store: {names}"
