@@ -38,8 +38,10 @@ _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-
 ENVELOPE_FIELDS = (*SIGNED_FIELDS, "hash", "sig")
 
 
-def envelope_problem(record: Any) -> str | None:
-    """Why ``record`` is not a well-typed envelope (None when it is). Cheap: no crypto."""
+def envelope_problem(record: Any, shaped: bool = False) -> str | None:
+    """Why ``record`` is not a well-typed envelope (None when it is). Cheap: no crypto.
+    ``shaped``: its body is known to be within the size and shape limits (the quick acceptance
+    check said so), so it is not walked again."""
     if not isinstance(record, dict):
         return "a record must be a JSON object"
     missing = [f for f in ENVELOPE_FIELDS if f not in record]
@@ -57,11 +59,12 @@ def envelope_problem(record: Any) -> str | None:
             return f"{name}: must be a positive integer"
     if not isinstance(record["body"], dict):
         return "body: must be a JSON object"
-    from supervisor_tui.model.limits import shape_problem  # before anything walks the body
+    if not shaped:
+        from supervisor_tui.model.limits import shape_problem  # before anything walks the body
 
-    problem = shape_problem(record["body"])
-    if problem:
-        return problem
+        problem = shape_problem(record["body"])
+        if problem:
+            return problem
     if not _UUID.fullmatch(record["id"]):
         return "id: must be a lower-case UUID"
     if not _ID.fullmatch(record["author"]) or not _ID.fullmatch(record["device"]):
@@ -256,12 +259,15 @@ def shipped_body_check() -> BodyCheck:
 
 
 def library_body_check(library: Any) -> BodyCheck:
-    from supervisor_tui.model.acceptance import record_problems
+    from supervisor_tui.model.acceptance import record_fast_accepts, record_problems
 
     def check(record: dict[str, Any], held: Callable[[str], dict[str, Any] | None], shaped: bool = False) -> list[str]:
         return record_problems(record, library, held, shaped)
 
     check.takes_shaped = True  # type: ignore[attr-defined]  # (``evaluate_batch``: skip a second shape walk)
+    # True only when ``check`` finds nothing and the body is within the shape limits (the quick
+    # path of the acceptance rules): the push skips both for such records
+    check.fast = lambda record: record_fast_accepts(record, library)  # type: ignore[attr-defined]
     return check
 
 
@@ -303,14 +309,15 @@ def _body_check(body_check: BodyCheck, record: dict[str, Any], held: Callable[[s
 
 
 def body_checks(records: list[dict[str, Any]], indexes: list[int], body_check: BodyCheck | None = None,
-                shaped: bool = False) -> dict[int, list[str]]:
+                shaped: bool = False, accepted: frozenset[int] = frozenset()) -> dict[int, list[str]]:
     """``body_check``'s answer for the records at ``indexes`` that are not amendments (whose
     answer depends only on the record, not on what the store holds), for ``evaluate_batch``'s
     ``checked``: the central store finds them before it takes the device's lock, so a batch
-    sent ahead is checked while the one before is being written."""
+    sent ahead is checked while the one before is being written. ``accepted``: indexes the
+    check's quick path (``body_check.fast``) accepted already."""
     body_check = body_check or shipped_body_check()
     nothing_held: Callable[[str], dict[str, Any] | None] = lambda _hash: None  # noqa: E731
-    return {i: _body_check(body_check, records[i], nothing_held, shaped)
+    return {i: [] if i in accepted else _body_check(body_check, records[i], nothing_held, shaped)
             for i in indexes if records[i]["kind"] != "amendment"}
 
 
