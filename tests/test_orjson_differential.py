@@ -141,3 +141,25 @@ def test_parse_strict_on_texts_that_are_not_plain_json() -> None:
                 b'"\x01"', b"true", b"null", b"7", b'{"a":{"b":[1,2,{"c":1.5}]}}', b'{"a":true,"a":1}',
                 '"\u2028é😀"'.encode()):
         assert _outcome(parse_strict, raw) == _outcome(_parse_plain, raw), raw[:40]
+
+
+@settings(max_examples=800)
+@given(st.dictionaries(_TEXT, _VALUES, max_size=6))
+def test_push_and_pull_answers_render_the_same_values(content) -> None:
+    """``sync.server.app.FastJSON`` (orjson) gives the JSON values ``JSONResponse`` gives, or
+    (lone surrogates) the very same bytes."""
+    import json
+
+    from starlette.responses import JSONResponse
+
+    from sync.server.app import FastJSON
+
+    try:
+        plain = JSONResponse(content).body
+    except UnicodeEncodeError:  # a lone surrogate: the plain way fails, and so does the fast one
+        with pytest.raises(UnicodeEncodeError):
+            FastJSON(content)
+        return
+    fast = FastJSON(content).body
+    assert fast == plain or repr(json.loads(fast)) == repr(json.loads(plain))
+    assert FastJSON({1: "x", "big": 2**70}).body == JSONResponse({1: "x", "big": 2**70}).body
