@@ -226,8 +226,11 @@ class _Run:
         checks the one before (``PIPELINE`` in flight; the server writes them in seq order,
         ``sync.central.turns``); answers are applied in order, each batch's receipt marking
         its records synced."""
-        pending = sync_state.pending_wire(self.store, device=self.device)
-        self.total = len(pending)
+        # the first batches are read and sent first; the rest is read while the server checks them
+        first = self.batch_size * PIPELINE
+        pending = sync_state.pending_wire(self.store, device=self.device, limit=first)
+        rest = len(pending) == first
+        self.total = sync_state.pending_count(self.store, self.device) if rest else len(pending)
         self.report(f"{self.total} record(s) to send")
         resumes, index = 0, 0
         with ThreadPoolExecutor(PIPELINE, thread_name_prefix="push") as senders:
@@ -241,6 +244,10 @@ class _Run:
                                + (',"pipelined":true}' if inflight else "}")).encode("utf-8")
                         inflight.append((batch, senders.submit(t.call, "POST", "/v1/push", raw=raw)))
                         ahead += len(batch)
+                    if rest:
+                        rest = False
+                        pending += sync_state.pending_wire(self.store, device=self.device,
+                                                           after_seq=pending[-1]["seq"])
                     batch, sending = inflight.popleft()
                     try:
                         answer = sending.result()
