@@ -67,6 +67,7 @@ class SupervisorApp(SessionMixin, KeyQueueMixin, App):
         self.cursor_blink = cursor_blink
         self.health_interval = health_interval
         self.roster_ready = threading.Event()  # set once the roster's rows are on screen
+        self.roster_painted_at: float | None = None  # time.time() of that moment
         # Read the profile and the roster overview while Textual starts up (the first screen
         # needs them); the UI thread never waits on SQLite for them.
         self._profile: Any = None
