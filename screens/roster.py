@@ -24,6 +24,7 @@ from screens.linetable import LineTable
 from storage.overview import StaffOverview, roster_overview
 
 PAGE_SIZE = 100
+PRELOAD_WAIT_S = 0.25  # how long the first frame waits for the start-up read of the overview
 STATE_LABELS = {"restricted": "Restricted", "in_progress": "In progress",
                 "validated": "Validated", "none": "—"}
 STATE_STYLES = {"restricted": "bold yellow", "in_progress": "cyan", "validated": "green", "none": "dim"}
@@ -151,8 +152,11 @@ class RosterScreen(Screen):
         self.query_one(RosterTable).focus()
         app: Any = self.app
         # At start-up the overview has usually been read while Textual started: fill the table
-        # now, so the first frame already shows the rows; otherwise read it in a worker.
-        preloaded = app.take_preloaded(wait=False) if hasattr(app, "take_preloaded") else None
+        # now, so the first frame already shows the rows. If it is still being read, wait a
+        # little for it (the thread reading it then has the interpreter to itself; an empty
+        # first frame would cost a layout and a render more than the wait), else read it in
+        # a worker.
+        preloaded = app.take_preloaded(wait=PRELOAD_WAIT_S) if hasattr(app, "take_preloaded") else None
         if preloaded is not None:
             self._loaded(*preloaded)
         else:

@@ -101,11 +101,14 @@ class SupervisorApp(SessionMixin, KeyQueueMixin, App):
         finally:
             self._profile_read.set()
 
-    def take_preloaded(self, wait: bool = True) -> tuple | None:
+    def take_preloaded(self, wait: bool | float = True) -> tuple | None:
         """The start-up roster data, once (None afterwards: screens then read it themselves).
-        With ``wait=False`` None also when it is not read yet (the caller reads it in a worker)."""
-        if not wait and self._preload.is_alive():
-            return None
+        ``wait``: True waits for it; False, or a number of seconds that pass first, returns
+        None when it is not read yet (the caller reads it in a worker)."""
+        if wait is not True:
+            self._preload.join(timeout=float(wait))  # False: 0, just a look
+            if self._preload.is_alive():
+                return None
         self._preload.join()
         data, self._preloaded = self._preloaded, None
         return data
