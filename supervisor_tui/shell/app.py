@@ -177,7 +177,22 @@ class SupervisorApp(SessionMixin, KeyQueueMixin, App):
         self._opening = staff_id
         self._then = then
         self.hold_keys(OPENING_STAFF)
+        data = self._read_ahead(staff_id)
+        if data is not None:  # read ahead and still current: no worker to start and wait for
+            self._show_staff(staff_id, data)
+            return
         self._read_staff(staff_id)
+
+    def _read_ahead(self, staff_id: str) -> tuple | None:
+        """The person's detail as read ahead, if it is theirs and the store has not changed
+        since; None otherwise, and when a worker holds the store (the UI thread never waits)."""
+        ahead = self._prefetched
+        if ahead is None or ahead[0] != staff_id or not self.store_lock.acquire(blocking=False):
+            return None
+        try:
+            return ahead[2] if ahead[1] == self._store_token() else None
+        finally:
+            self.store_lock.release()
 
     @work(thread=True, group="open-staff")
     def _read_staff(self, staff_id: str) -> None:
