@@ -23,7 +23,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
-from textual.events import Click
+from textual.events import Click, Leave, MouseMove
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -36,7 +36,8 @@ Cell = str | Text
 class LineTable(ScrollView, can_focus=True):
     """Rows of plain-text cells, keyed; ``flex`` names the column that absorbs spare width."""
 
-    COMPONENT_CLASSES = {"line-table--header", "line-table--cursor", "line-table--stripe"}
+    COMPONENT_CLASSES = {"line-table--header", "line-table--cursor", "line-table--stripe",
+                         "line-table--hover"}
     DEFAULT_CSS = """
     LineTable {
         background: $surface;
@@ -44,6 +45,7 @@ class LineTable(ScrollView, can_focus=True):
         & > .line-table--header { text-style: bold; background: $panel; color: $foreground; }
         & > .line-table--stripe { background: $surface-lighten-1 50%; }
         &:dark > .line-table--stripe { background: $surface-darken-1 40%; }
+        & > .line-table--hover { background: $block-hover-background; }
         & > .line-table--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -85,13 +87,17 @@ class LineTable(ScrollView, can_focus=True):
             self.key = key
 
     def __init__(self, columns: Sequence[str], *, flex: int | None = None,
-                 id: str | None = None, click_selects: bool = False) -> None:  # noqa: A002
+                 id: str | None = None, click_selects: bool = False,  # noqa: A002
+                 hover: bool = False) -> None:
         """``click_selects``: a click on the row the cursor is already on chooses it (as in a
-        DataTable); otherwise only a double click does."""
+        DataTable); otherwise only a double click does. ``hover``: the row under the mouse is
+        shaded (until a key moves the cursor), as in a DataTable."""
         super().__init__(id=id)
         self.columns = list(columns)
         self.flex = flex
         self.click_selects = click_selects
+        self.hover = hover
+        self.hover_row: int | None = None
         self.keys: list[str] = []
         self._rows: list[tuple[Cell, ...]] = []
         self._natural = [cell_len(c) for c in self.columns]
@@ -175,14 +181,18 @@ class LineTable(ScrollView, can_focus=True):
     def cursor_key(self) -> str | None:
         return self.keys[self.cursor_row] if self._rows else None
 
-    def move_cursor(self, row: int) -> None:
-        """Put the cursor on ``row`` (clamped) and scroll it into view."""
+    def move_cursor(self, row: int, scroll: bool = True) -> None:
+        """Put the cursor on ``row`` (clamped) and scroll it into view (unless ``scroll`` is
+        False: the caller has scrolled)."""
         if not self._rows:
             return
         row = max(0, min(len(self._rows) - 1, row))
         if row != self.cursor_row:
             self.cursor_row = row
             self.post_message(self.RowHighlighted(self, self.keys[row]))
+        if not scroll:
+            self.refresh()
+            return
         visible = max(1, self.scrollable_content_region.height - 1)
         top = int(self.scroll_y)
         first, height = self._tops[row], self._row_height(row)
@@ -194,13 +204,29 @@ class LineTable(ScrollView, can_focus=True):
 
     # -- keys and mouse ---------------------------------------------------------------------
     def action_cursor(self, delta: int) -> None:
+        self.set_hover(None)
         self.move_cursor(self.cursor_row + delta)
 
     def action_page(self, delta: int) -> None:
+        self.set_hover(None)
         self.move_cursor(self.cursor_row + delta * max(1, self.scrollable_content_region.height - 1))
 
     def action_cursor_to(self, row: int) -> None:
+        self.set_hover(None)
         self.move_cursor(row if row >= 0 else len(self._rows) - 1)
+
+    def set_hover(self, row: int | None) -> None:
+        if row != self.hover_row:
+            self.hover_row = row
+            self.refresh()
+
+    def on_mouse_move(self, event: MouseMove) -> None:
+        if self.hover:
+            line = int(self.scroll_y) + event.y - 1
+            self.set_hover(self._row_at_line(line) if 0 <= line < self._lines else None)
+
+    def on_leave(self, event: Leave) -> None:
+        self.set_hover(None)
 
     def on_click(self, event: Click) -> None:
         if event.y < 1:
@@ -210,6 +236,8 @@ class LineTable(ScrollView, can_focus=True):
             return
         row = self._row_at_line(line)
         again = row == self.cursor_row
+        if self.hover:
+            self.set_hover(row)
         self.move_cursor(row)
         if event.chain >= 2 or (again and self.click_selects):
             self.post_message(self.RowChosen(self, self.keys[row]))
@@ -295,6 +323,8 @@ class LineTable(ScrollView, can_focus=True):
         if index % 2 == 0:  # DataTable's "even" rows: the first, third, …
             style += self._style("line-table--stripe")
         post = None
+        if index == self.hover_row:
+            style += self._style("line-table--hover")
         if index == self.cursor_row:
             cursor = self._style("line-table--cursor")
             style += cursor

@@ -1,5 +1,6 @@
 """The roster's line-drawn table (``screens.roster.RosterTable``) keeps what the DataTable it
-replaced let a supervisor do: arrows and Enter, a click on the highlighted row, Ctrl+Home/End,
+replaced let a supervisor do: arrows and Enter, Page Up/Down, a click on the highlighted row,
+the row under the mouse shaded, Ctrl+Home/End,
 restriction codes wrapped onto a row's second line at 120 columns and reached by scrolling
 sideways at 80, overdue rows marked in words, the highlighted person read ahead."""
 
@@ -31,7 +32,18 @@ async def test_keys_and_clicks_move_and_open(demo_home: Path) -> None:
         assert table.cursor_key == "S024"
         await pilot.press("ctrl+home")
         assert table.cursor_key == "S001"
+        # Page Down as the DataTable did: the cursor moves over the rows filling a page (all
+        # 24 rows, 30 lines, fit in the 32 below the header: to the last; the view stays)
+        await pilot.press("pagedown")
+        assert table.cursor_key == "S024" and table.scroll_y == 0
+        await pilot.press("pageup")
+        assert table.cursor_key == "S001" and table.scroll_y == 0
         # S001-S006 are two lines high (their codes wrap): S007 is on line 13 below the header
+        await pilot.hover(RosterTable, offset=(3, 13))
+        assert table.hover_row == 6  # shaded under the mouse, as in a DataTable
+        await pilot.press("down")
+        assert table.hover_row is None and table.cursor_key == "S002"  # until a key moves on
+        await pilot.press("ctrl+home")
         await pilot.click(RosterTable, offset=(3, 13))
         await settle(pilot)
         assert table.cursor_key == "S007" and type(app.screen).__name__ == "RosterScreen"
