@@ -47,8 +47,8 @@ def evidence_summary(view: dict[str, Any]) -> Text:
         text.append("✓ Every requirement is met by records\n", style="bold green")
     verification = view.get("verification") or {}
     text.append("Verification\n", style="bold")
-    text.append(f"  what: {verification.get('what', '')}\n  by: {verification.get('by', '')}\n"
-                f"  result: {verification.get('result', '')}\n")
+    text.append(f"  What was checked: {verification.get('what', '')}\n  By: {verification.get('by', '')}\n"
+                f"  Result: {verification.get('result', '')}\n")  # the closing form's labels
     return text
 
 
@@ -149,6 +149,13 @@ class ClosureDecisionScreen(FormScreen):
             yield make_textarea(app, id="reason", classes="field")
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    def saved_message(self, record: dict[str, Any]) -> str:
+        pid, seq = self.view["pathway_id"], record["seq"]
+        if record["body"].get("decision") == "return":
+            return (f"Closure of {pid} returned to {self.view.get('proposed_by') or 'the proposer'} and signed"
+                    f" (record {seq} of this laptop): the pathway stays open.")
+        return f"Closure of {pid} approved and signed (record {seq} of this laptop): the pathway is closed."
 
     def build_body(self, values: dict[str, Any]) -> dict[str, Any]:
         reason = (values.get("reason") or "").strip()

@@ -74,14 +74,15 @@ def requirement_lines(view: dict[str, Any]) -> list[str]:
         if req.get("first_five"):
             lines.append("  · first-five notes review")
         return lines
+    # ✓ met, ✗ last attempt failed, ○ still to do (not "failed": a newcomer read ✗ that way)
     for scenario in progress["scenarios"]:
-        mark = "✓" if scenario["passed"] else "✗"
-        last = f" (last: {scenario['latest']})" if scenario["latest"] else ""
+        mark = "✓" if scenario["passed"] else "✗" if scenario["latest"] else "○"
+        last = f" (last: {scenario['latest']})" if scenario["latest"] else " (not run yet)"
         lines.append(f"  {mark} scenario {scenario['scenario_id']}{last}")
     for key, label in (("shadow_shifts", "shadow shifts"), ("compliant_samples", "compliant sample notes"),
                        ("first_five", "compliant first-five notes")):
         item = progress[key]
         if item["required"]:
-            mark = "✓" if item["done"] >= item["required"] else "✗"
+            mark = "✓" if item["done"] >= item["required"] else "○"
             lines.append(f"  {mark} {label} {item['done']}/{item['required']}")
     return lines

@@ -392,16 +392,20 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
                 app.store.discard_draft(self.draft_key)
         app.call_from_thread(self._signed, record)
 
-    @alive
-    def _signed(self, record: dict[str, Any]) -> None:
+    def saved_message(self, record: dict[str, Any]) -> str:
+        """What the "Saved" notice says once ``record`` is signed."""
         from screens.describe import KIND_LABELS
 
         body = record["body"]
         outcome = body.get("outcome")
         about = f" for {body['staff_id']}" if body.get("staff_id") else ""
         extra = f": {str(outcome).upper()}" if outcome else ""
-        self.app.notify(f"{KIND_LABELS.get(record['kind'], 'Record')}{about} signed{extra} "
-                        f"(record {record['seq']} of this laptop).", title="Saved")
+        return (f"{KIND_LABELS.get(record['kind'], 'Record')}{about} signed{extra} "
+                f"(record {record['seq']} of this laptop).")
+
+    @alive
+    def _signed(self, record: dict[str, Any]) -> None:
+        self.app.notify(self.saved_message(record), title="Saved")
         self.app.refresh_unsynced()
         self.dismiss(record)
 

@@ -115,6 +115,17 @@ class ClosePathwayScreen(FormScreen):
         super().__init__(f"pathway_closed:{view['pathway_id']}", correcting)
         self.view = view
 
+    def saved_message(self, record: dict[str, Any]) -> str:
+        """A closure on a pathway with a signing owner is a proposal: say who closes it."""
+        view, seq = self.view, record["seq"]
+        owner, deputy = view.get("owner_id"), view.get("deputy_id")
+        if not owner or self.correcting is not None:
+            return super().saved_message(record)
+        approver = (f"the deputy {deputy}" if deputy else "the deputy (none is named yet)") \
+            if record["author"] == owner else f"{view['owner']} ({owner})"
+        return (f"Closure of {view['pathway_id']} proposed and signed (record {seq} of this laptop):"
+                f" the pathway stays open until {approver} approves it.")
+
     def compose(self) -> ComposeResult:
         app: Any = self.app
         view = self.view
@@ -133,14 +144,16 @@ class ClosePathwayScreen(FormScreen):
             yield Label("Verification", classes="section-title")
             with Horizontal(classes="row"):
                 yield Label("What was checked", classes="label")
-                yield make_input(app, id="what", classes="field")
+                yield make_input(app, id="what", classes="field",
+                                 placeholder="e.g. both scenarios re-run on shift")
             with Horizontal(classes="row"):
                 yield Label("By", classes="label")
                 yield make_input(app, id="by", value=str(getattr(app, "supervisor_label", "")),
                                  classes="field")
             with Horizontal(classes="row"):
                 yield Label("Result", classes="label")
-                yield make_input(app, id="result", classes="field")
+                yield make_input(app, id="result", classes="field",
+                                 placeholder="e.g. escalates correctly; restriction can end")
             yield from self.correction_fields()
             yield Static(id="problems", classes="problems")
         yield AppFooter()

@@ -83,7 +83,7 @@ class ReportScreen(Screen):
 
     @work(thread=True, exclusive=True)
     def compute(self) -> None:
-        store = Store(self.store.home, self.store.library)
+        store = self.store.sibling()
         try:
             report = local_report(store, self._today(), None, self.incidents)
             cohorts = [(c["name"], c["cohort_id"]) for c in store.cohorts()]

@@ -188,6 +188,7 @@ def wrap_long_codes(codes: list[str], width: int) -> tuple[str, int]:
 class StartRestrictionScreen(FormScreen):
     KIND = "restriction_started"
     CSS_PATH = "forms.tcss"
+    FIRST_FIELD = "restrictions"  # read top to bottom: what is restricted, then why
 
     def __init__(self, scope: str, subject: str | None, correcting: Any = None) -> None:
         super().__init__(f"restriction_started:{scope}:{subject}", correcting)
@@ -208,14 +209,15 @@ class StartRestrictionScreen(FormScreen):
                                 id="restrictions", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Reason", classes="label")
-                yield make_input(app, id="reason", classes="field")
+                yield make_input(app, id="reason", classes="field",
+                                 placeholder="why, e.g. missed escalation on a night visit")
             with Horizontal(classes="row"):
                 yield Label("Incident ref", classes="label")
                 yield make_input(app, id="incident_ref", placeholder="e.g. INC-2026-0142", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Expires on", classes="label")
                 yield make_input(app, id="expires_on", value=expires, classes="field")
-                yield Label("Review every", classes="label inline")
+                yield Label("Review every (days)", classes="label inline")
                 yield make_input(app, id="review_every_days", value=str(codes.default_review_every_days),
                                  classes="field")
             yield from self.correction_fields()

@@ -46,6 +46,19 @@ def reflow(script: str) -> str:
     return "\n\n".join(paragraphs)
 
 
+class ItemList(OptionList):
+    """The checklist's items. A mark moves the highlight to the next item, so ↑↓ stop at the
+    first and last item instead of wrapping round: "f ↓ p ↓ p …" typed past the end must not
+    land on the first item and overwrite its mark."""
+
+    def action_cursor_down(self) -> None:
+        if self.option_count:
+            self.highlighted = 0 if self.highlighted is None else min(self.highlighted + 1, self.option_count - 1)
+
+    def action_cursor_up(self) -> None:
+        if self.option_count:
+            self.highlighted = 0 if self.highlighted is None else max(self.highlighted - 1, 0)
+
 class ReviewModal(ModalScreen[bool]):
     """The summary shown before a scenario check is signed."""
 
@@ -128,7 +141,7 @@ class ScenarioScreen(FormScreen):
             with VerticalScroll(id="mark-pane", can_focus=False):
                 yield Static(id="timer")
                 yield Static("Items: ↑↓ choose, p pass, f fail, n n/a (★ critical) · Shift+↑↓ scroll the script", classes="hint")
-                yield OptionList(*[Option(self._item_prompt(i), id=i.item_id) for i in scenario.items],
+                yield ItemList(*[Option(self._item_prompt(i), id=i.item_id) for i in scenario.items],
                                  id="items")
                 yield Static("Endpoint chosen (1-4)", classes="section-title")
                 with RadioSet(id="chosen_endpoint", classes="field"):

@@ -304,7 +304,7 @@ class StaffScreen(Screen):
             table.move_cursor(table.keys.index(before))
         pages = max(1, -(-self.total // PAGE_SIZE))
         self.query_one("#pageinfo", Static).update(
-            f"{self.total} records · page {self.page + 1}/{pages} ([ ]) · newest first · Enter views one")
+            f"{self.total} record{'' if self.total == 1 else 's'} · page {self.page + 1}/{pages} ([ ]) · newest first · Enter views one")
 
     # -- actions -------------------------------------------------------------------------
     def _session_drafts(self) -> list[Draft]:

@@ -19,7 +19,6 @@ from screens.footer import AppFooter
 from screens.form import make_input
 from screens.header import AppHeader
 from screens.tables import fit_columns
-from storage.store import Store
 
 
 class SyncScreen(Screen):
@@ -62,14 +61,15 @@ class SyncScreen(Screen):
     def _describe_server(self) -> None:
         app: Any = self.app
         with app.store_lock:
-            from storage.sync_state import profile_server
+            from storage.sync_state import SETTING_SERVER, profile_server
 
             url = profile_server(app.store)  # this supervisor's enrolment (shared laptops)
             unsynced = app.store.unsynced_count()
-        app.call_from_thread(self._show_server, url, unsynced)
+            known = app.store.get_setting(SETTING_SERVER)  # another profile's server on this laptop
+        app.call_from_thread(self._show_server, url, unsynced, known)
 
     @alive
-    def _show_server(self, url: str | None, unsynced: int) -> None:
+    def _show_server(self, url: str | None, unsynced: int, known: str | None = None) -> None:
         text = (f"Central store: {url}" if url else
                 "Not enrolled with a central store yet: records stay on this laptop until you enrol.")
         self.query_one("#server", Static).update(f"{text}\n{unsynced} record(s) not yet synced.")
@@ -79,8 +79,13 @@ class SyncScreen(Screen):
         box.display = not url
         if not url:
             self.query_one("#message", Static).update("")
-            if first_look:
-                self.query_one("#enrol-url", Input).focus()
+            field = self.query_one("#enrol-url", Input)
+            if first_look and known and not field.value:
+                # A second supervisor on a shared laptop: same server, their own token.
+                field.value = known
+                self.query_one("#enrol-token", Input).focus()
+            elif first_look:
+                field.focus()
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -126,7 +131,7 @@ class SyncScreen(Screen):
         from sync.transport import ServerRefused, Unreachable
 
         app: Any = self.app
-        store = Store(app.store.home, app.store.library)
+        store = app.store.sibling()
         try:
             info = enrol_store(store, url, token, retry_budget=5.0)
         except Unreachable as exc:
@@ -183,7 +188,7 @@ class SyncScreen(Screen):
             app.call_from_thread(self._progress, p)
 
         # Its own connection (WAL allows it), so forms keep saving drafts while the network works.
-        store = Store(app.store.home, app.store.library)
+        store = app.store.sibling()
         try:
             result = sync_store(store, progress=progress)
         except Exception as exc:  # noqa: BLE001 - the TUI never crashes on the network

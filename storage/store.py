@@ -119,6 +119,18 @@ class Store(ProfilesMixin):
     def close(self) -> None:
         self.conn.close()
 
+    def sibling(self) -> Store:
+        """Another connection to this store for a thread worker (WAL lets forms keep saving
+        while it works), acting as the same profile with the keys unlocked here and the same
+        unlock rule: in the app that is the passphrase the person typed, never the
+        environment's (a fresh ``Store`` knows neither, and sync from the app said "the key is
+        locked")."""
+        other = Store(self.home, self._library)
+        other.active = self.active
+        other.env_unlock = self.env_unlock
+        other._keys = dict(self._keys)  # a copy: an idle lock here does not pull it mid-sync
+        return other
+
     # -- transactions ------------------------------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

@@ -212,7 +212,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         _print_json({"ok": report.ok, "count": report.count, "devices": report.devices,
                      "stamped": report.stamped, "problems": report.problems})
     elif report.ok:
-        print(f"OK: {report.count} records from {report.devices} devices verified (hash, signature, key, chain)")
+        print(f"OK: {report.count} record{'' if report.count == 1 else 's'} from {report.devices} device"
+              f"{'' if report.devices == 1 else 's'} verified (hash, signature, key, chain)")
     if report.stamped and not args.json:
         print(f"Stamped {report.stamped} record(s) that had no verification stamp")
     if not report.ok:

@@ -221,6 +221,26 @@ def test_drafts_belong_to_their_owner(store, home):
     assert store.load_draft("shadow:S001") == {"situation": "mine"}
 
 
+def test_a_workers_sibling_store_acts_as_the_same_person_with_the_typed_key(store, home):
+    """The app's thread workers (sync, report) open their own connection: it must act as the
+    profile signed in, with the key unlocked by the typed passphrase, and never fall back to the
+    environment's passphrase where the app does not."""
+    store.add_profile("SUP02", "Bo Night", TEST_PASSPHRASE)  # now acting as SUP02, key open
+    store.env_unlock = False  # as in the app
+    worker = store.sibling()
+    try:
+        assert worker.require_profile().supervisor == "SUP02"
+        assert worker.key.public_key_hex == store.key.public_key_hex
+        assert not worker.env_unlock
+        store.lock()  # the idle lock while a sync runs: that sync keeps its key
+        assert worker.key.public_key_hex
+        with pytest.raises(KeyLocked):
+            store.key  # noqa: B018
+        assert not store.sibling().unlocked  # and a worker started after the lock has none
+    finally:
+        worker.close()
+
+
 _MIGRATE = """
 import sys
 from storage.store import Store

@@ -49,15 +49,23 @@ class DeviceKey:
         return self.signing_key.sign(message).signature.hex()
 
     def save(self, path: Path) -> None:
-        """Write the 32-byte seed as hex to a new file with mode 0600; never overwrite."""
+        """Write the 32-byte seed as hex to a new file with mode 0600; never overwrite
+        (``FileExistsError``). The file appears whole or not at all: written and synced under a
+        temporary name, then hard-linked into place, so a second server instance starting at the
+        same moment never reads a half-written key."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.write(fd, (self.signing_key.encode().hex() + "\n").encode("ascii"))
-            os.fsync(fd)
+            try:
+                os.write(fd, (self.signing_key.encode().hex() + "\n").encode("ascii"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.chmod(temp, 0o600)
+            os.link(temp, path)  # atomic, and fails if the key already exists
         finally:
-            os.close(fd)
-        os.chmod(path, 0o600)
+            temp.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: Path) -> DeviceKey:

@@ -105,7 +105,7 @@ def _activity_chart(h: dict[str, Any]) -> str:
         return ""
     labels = sorted(weeks)
     return bar_chart([w[5:] for w in labels], [weeks[w][0] for w in labels],
-                     "Checks, notes and shadow shifts per week (bars) and share passed/compliant/agreed (line)",
+                     "Checks, notes, shadow shifts per week (bars); % passed, compliant or agreed (line)",
                      line=[100 * weeks[w][1] / weeks[w][0] for w in labels], line_label="% passed")
 
 

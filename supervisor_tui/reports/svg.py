@@ -44,11 +44,12 @@ def bar_chart(labels: list[str], values: list[float], title: str, unit: str = ""
              f'<text x="{left - 4}" y="{top_pad + plot_h}" text-anchor="end" class="cl">0</text>']
     for i, (label, value) in enumerate(zip(labels, values, strict=False)):
         h = 0 if top <= 0 else plot_h * value / top
-        x = left + i * step + step * 0.15
-        parts.append(f'<rect x="{x:.1f}" y="{top_pad + plot_h - h:.1f}" width="{step * 0.7:.1f}" '
+        bar = min(step * 0.7, 48.0)  # one or two weeks: a bar, not a block across the chart
+        x = left + i * step + (step - bar) / 2
+        parts.append(f'<rect x="{x:.1f}" y="{top_pad + plot_h - h:.1f}" width="{bar:.1f}" '
                      f'height="{h:.1f}" fill="#5b7fa6"><title>{escape(label)}: {value:g}</title></rect>')
         if n <= 16 or i % max(1, n // 8) == 0:
-            parts.append(f'<text x="{x + step * 0.35:.1f}" y="{height - bottom + 14}" text-anchor="middle" '
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" text-anchor="middle" '
                          f'class="cl">{escape(label)}</text>')
     if line:
         points = [(left + i * step + step / 2, top_pad + plot_h - plot_h * v / 100)

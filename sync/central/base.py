@@ -79,6 +79,8 @@ class Tx:
         return sql.replace("?", "%s") if self.rewrite else sql
 
     def execute(self, sql: str, params: tuple | list = ()) -> Any:
+        if self.rewrite and not params:  # psycopg leaves a query without parameters as written
+            return self.conn.execute(sql)  # (a literal ``LIKE '%…%'`` stays a pattern)
         return self.conn.execute(self._sql(sql), params)
 
     def executemany(self, sql: str, rows: list[tuple]) -> None:

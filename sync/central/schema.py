@@ -75,12 +75,20 @@ _QUARANTINE_COLUMNS = """
     received_at TEXT NOT NULL
 """
 
+# A scenario check run in a trainer's group session (its body names a ``session_id``): the
+# central report's sessions (sync/central/sessions.py) read these through a partial index, which
+# a query uses only when it repeats this very condition, literally.
+SESSION_CHECK = "kind = 'scenario_check' AND body LIKE '%\"session_id\"%'"
+
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS records_staff ON records (staff_id);
 CREATE INDEX IF NOT EXISTS records_cohort ON records (cohort_id);
 CREATE INDEX IF NOT EXISTS records_ref ON records (ref_id);
 CREATE INDEX IF NOT EXISTS records_author ON records (author);
 CREATE INDEX IF NOT EXISTS records_kind ON records (kind);
+""" + f"""
+CREATE INDEX IF NOT EXISTS records_session_checks ON records (created_at, device, seq)
+  WHERE {SESSION_CHECK};
 """
 
 SQLITE = (

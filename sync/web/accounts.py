@@ -96,7 +96,8 @@ class Account:
 
 def check_name(name: str) -> str:
     if not NAME_RE.match(name or ""):
-        raise CentralError(f"--name {name!r}: use 1-64 letters, digits or _.@- (starting with a letter or digit)")
+        raise CentralError(f"--name {name!r}: the sign-in name, 1-64 letters, digits or _.@- with no spaces"
+                           " (starting with a letter or digit), e.g. dana.lee")
     return name
 
 

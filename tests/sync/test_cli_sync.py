@@ -62,7 +62,7 @@ def test_enrol_sync_outbox_round_trip(cli, gs, server, laptop_home):
     code, out, _ = gs("records", "--json", "--staff", staff)
     assert {r["body"]["staff_id"] for r in json.loads(out)} == {staff}
     code, out, err = gs("verify")
-    assert code == 0 and out.startswith("OK: 30 records"), err
+    assert code == 0 and out.startswith("OK: 30 records from 1 device verified"), err
 
 
 def test_sync_exit_codes(cli, gs, server, laptop_home):

@@ -56,14 +56,42 @@ def demo_home(seeded_template: Path, tmp_path: Path) -> Path:
     return home
 
 
+_ENV = "SUPERVISOR_TUI_PASSPHRASE"
+_typed_only: list[pytest.MonkeyPatch] = []
+
+
+@pytest.fixture(autouse=True)
+def _passphrase_typed_not_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    """Stores are built with ``$SUPERVISOR_TUI_PASSPHRASE`` (the suite sets it); once the app is
+    made, the test runs without it, as a person at the keyboard does: a path that opened a key
+    from the environment instead of the typed passphrase would pass here and fail for people
+    (the sync screen's worker did)."""
+    _typed_only.append(monkeypatch)
+    yield
+    _typed_only.remove(monkeypatch)
+
+
+def elsewhere(home: Path) -> Store:
+    """The same store opened by someone else meanwhile (``record add`` in a terminal), with the
+    key unlocked as a script does it."""
+    from tests.conftest import TEST_PASSPHRASE
+
+    store = Store(home)
+    store.unlock(TEST_PASSPHRASE)
+    return store
+
+
 def make_app(home: Path, now: dt.datetime = FIXED, unlocked: bool = True) -> SupervisorApp:
     """The app on the store at ``home``; ``unlocked``: its only profile's key is opened first
-    (as after the unlock screen), else the app starts at the profile pick / unlock screen."""
+    (as after the unlock screen), else the app starts at the profile pick / unlock screen.
+    From here on the test has no ``$SUPERVISOR_TUI_PASSPHRASE`` (see above)."""
     from tests.conftest import TEST_PASSPHRASE
 
     store = Store(home)
     if unlocked and len(store.profiles()) == 1 and not store.legacy_key_path.exists():
         store.unlock(TEST_PASSPHRASE)
+    for patch in _typed_only:
+        patch.delenv(_ENV, raising=False)
     return SupervisorApp(store, clock=lambda: now, cursor_blink=False, health_interval=0)
 
 

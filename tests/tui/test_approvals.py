@@ -46,7 +46,7 @@ async def test_owner_approves_and_returns_from_the_list(tmp_path: Path) -> None:
         assert sorted(app.screen.items) == ["PW-T1", "PW-T2"]
         shown = str(app.screen.query_one("#evidence").render())
         assert "Proposed by SUP07" in shown and "✓ scenario new-confusion-news2" in shown
-        assert "Scenario re-run as a simulated call" in shown
+        assert "What was checked: Scenario re-run as a simulated call" in shown  # the form's label, not "what:"
 
         await pilot.press("a")
         await settle(pilot)
@@ -55,6 +55,9 @@ async def test_owner_approves_and_returns_from_the_list(tmp_path: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, ApprovalsScreen)
         assert sorted(app.screen.items) == ["PW-T2"]
+        said = [n.message for n in app._notifications]  # noqa: SLF001
+        assert any(m.startswith("Closure of PW-T1 approved and signed") and m.endswith("the pathway is closed.")
+                   for m in said), said
 
         await pilot.press("t")
         await settle(pilot)
@@ -66,6 +69,8 @@ async def test_owner_approves_and_returns_from_the_list(tmp_path: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ApprovalsScreen) and not app.screen.items
+        said = [n.message for n in app._notifications]  # noqa: SLF001
+        assert any(m.startswith("Closure of PW-T2 returned to SUP07 and signed") for m in said), said
     store = Store(home)
     views = {p["pathway_id"]: p for s in ("S002", "S003") for p in store.status(s, FIXED.date())["pathways"]}
     assert views["PW-T1"]["status"] == "closed" and views["PW-T1"]["decided_by"] == "DIR01"

@@ -10,7 +10,7 @@ from textual.widgets import Input, Static
 
 from screens.linetable import LineTable
 from storage.store import Store
-from tests.tui.conftest import FIXED, make_app, settle
+from tests.tui.conftest import FIXED, elsewhere, make_app, settle
 from tests.tui.helpers import open_staff, problems_text, records
 
 
@@ -83,7 +83,7 @@ async def test_a_correction_started_before_another_was_signed_is_refused(demo_ho
     async with app.run_test(size=(80, 24)) as pilot:
         await open_staff(pilot, "S013")
         original = await correct_row(pilot, "shadow_escalation")
-        store = Store(demo_home)  # meanwhile, the same record is corrected (e.g. with record add)
+        store = elsewhere(demo_home)  # meanwhile, the same record is corrected (e.g. with record add)
         try:
             store.append("amendment", {"amends": original["hash"], "reason": "other correction",
                                        "body": {**{k: v for k, v in original["body"].items() if k != "agreed"},
@@ -134,7 +134,7 @@ async def test_a_correction_draft_started_before_another_correction_cannot_undo_
         await settle(pilot)
         await pilot.press("k")  # keep the correction's draft
         await settle(pilot)
-        store = Store(demo_home)  # meanwhile the record is corrected (another form, record add)
+        store = elsewhere(demo_home)  # meanwhile the record is corrected (another form, record add)
         try:
             store.append("amendment", {"amends": original["hash"], "reason": "other correction",
                                        "body": {**{k: v for k, v in original["body"].items() if k != "agreed"},

@@ -203,6 +203,9 @@ async def test_close_pathway_refused_with_unmet_list_then_closed_when_met(demo_h
         await type_into(pilot, "#result", "Compliant")
         await pilot.press("ctrl+s")
         await settle(pilot)
+        said = [n.message for n in app._notifications]  # noqa: SLF001
+        assert any(m.startswith("Closure of PW-DOC-003 proposed and signed (record ") and m.endswith(
+            "the pathway stays open until Tom Reid (quality lead) (QL01) approves it.") for m in said), said
     closed = records(demo_home, "pathway_closed")
     assert [r["body"]["pathway_id"] for r in closed][-1] == "PW-DOC-003"
     assert "PW-OVN-0142" not in {r["body"]["pathway_id"] for r in closed}
@@ -385,3 +388,19 @@ async def test_double_sign_key_saves_one_record(demo_home: Path) -> None:
         await pilot.press("ctrl+s", "ctrl+s")
         await settle(pilot)
     assert len(records(demo_home, "restriction_lifted")) == before + 1
+
+
+async def test_marks_typed_past_the_last_item_do_not_wrap_to_the_first(demo_home: Path) -> None:
+    """A mark moves to the next item; ↓ after it at the last item used to wrap round to the first,
+    and the next mark overwrote the first item's FAIL with PASS (typed "f ↓ p ↓ p ↓ p ↓ p")."""
+    app = make_app(demo_home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_staff(pilot, "S001")
+        await start_scenario(pilot, "new-confusion-news2")
+        await pilot.press("f", "down", "p", "down", "p", "down", "p", "down", "p")
+        results = dict(app.screen.results)
+        items = app.screen.query_one("#items")
+        assert results["recognised-change"] == "fail"  # still the first mark typed
+        assert items.highlighted == items.option_count - 1
+        await pilot.press("up", *["up"] * items.option_count)
+        assert items.highlighted == 0  # and ↑ stops at the first

@@ -11,7 +11,7 @@ from screens.header import AppHeader
 from screens.linetable import LineTable
 from storage.overview import timeline_page
 from storage.store import Store
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import elsewhere, make_app, settle
 from tests.tui.helpers import open_staff
 
 
@@ -124,7 +124,7 @@ async def test_person_read_ahead_is_read_again_after_the_store_changed(demo_home
                 break
             await asyncio.sleep(0.01)
         assert app.prefetched_staff_id == "S001"  # the roster's cursor starts on S001
-        other = Store(demo_home)
+        other = elsewhere(demo_home)
         added = other.append("scenario_check", scenario_body("S001"), now=FIXED)
         other.close()
         await pilot.press("enter")

@@ -82,3 +82,44 @@ async def test_enrol_from_the_sync_screen_then_sync(demo_home: Path, tmp_path: P
     finally:
         server.stop()
         central.close()
+
+
+async def test_a_second_supervisor_enrols_with_the_laptops_server_filled_in(demo_home: Path, tmp_path: Path) -> None:
+    """A shared laptop: SUP01 is enrolled; SUP02, signed in with the passphrase they typed, finds
+    the laptop's server already in the URL field and the cursor in the token field, enrols their
+    own device and syncs their own records, not SUP01's."""
+    from supervisor_tui.shell.app import SupervisorApp
+    from tests.conftest import TEST_PASSPHRASE, scenario_body
+    from tests.tui.conftest import FIXED
+
+    central = open_central(f"sqlite:///{tmp_path / 'central.db'}")
+    server = ThreadServer(central).start()
+    try:
+        store = Store(demo_home)
+        enrol(store, central, server.url)
+        store.add_profile("SUP02", "Bo Night", TEST_PASSPHRASE)
+        mine = store.append("scenario_check", scenario_body("S002"))
+        store.close()
+        store = Store(demo_home)
+        store.unlock(TEST_PASSPHRASE, "SUP02")
+        app = SupervisorApp(store, clock=lambda: FIXED, cursor_blink=False, health_interval=0)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("s")
+            await settle(pilot)
+            screen = app.screen
+            assert screen.query_one("#enrol-url").value == server.url
+            assert app.focused is screen.query_one("#enrol-token")
+            await pilot.press(*central.create_token("SUP02"), "enter")
+            await settle(pilot)
+            assert "Enrolled device" in str(screen.query_one("#message", Static).render())
+            await pilot.press("s")
+            await settle(pilot)
+            message = str(screen.query_one("#message", Static).render())
+            assert message.startswith("Done: 1 accepted"), message
+        sup02 = [d for d in central.devices() if d.supervisor == "SUP02"]
+        assert len(sup02) == 1
+        assert central_hashes(central, sup02[0].device) == [mine["hash"]]
+    finally:
+        server.stop()
+        central.close()
