@@ -24,13 +24,7 @@ class AppHeader(Static):
 
     def refresh_text(self) -> None:
         app = self.app
-        text = Text()
-        text.append("Supervisor TUI", style="bold")
-        if self.header_title:
-            text.append(f" · {self.header_title}")
-        text.append(f"   {getattr(app, 'supervisor_label', '')}")
-        # The figures on the right are never pushed off: the left part (title, a very long
-        # name) gives way with "…" when the line is too narrow.
+        label = str(getattr(app, "supervisor_label", ""))
         figures = Text(f"   {app.today().isoformat()}" if hasattr(app, "today") else "")
         unsynced = getattr(app, "unsynced", 0)
         if getattr(app, "signed_in_profile", True) is not None:  # nobody's count before sign-in
@@ -39,11 +33,35 @@ class AppHeader(Static):
         state = getattr(app, "server_state", "")
         if state:
             figures.append(f"   {state}", style="bold" if state == "server reachable" else "dim")
-        room = self.size.width - 2 - figures.cell_len  # (the padding)
-        if self.size.width and text.cell_len > room:
-            text.truncate(max(room, 1), overflow="ellipsis")
+        room = self.size.width - 2 - figures.cell_len if self.size.width else 10_000  # (the padding)
+        text = self._left(self.header_title, label, room)
         text.append_text(figures)
         self.update(text)
+
+    @staticmethod
+    def _left(title: str, label: str, room: int) -> Text:
+        """The left part in ``room`` cells. The figures on the right are never pushed off; when
+        the line is narrow the product name goes first, then the screen's title is shortened,
+        and the person signed in is cut last (on a shared laptop, who is signed in matters)."""
+        full = Text()
+        full.append("Supervisor TUI", style="bold")
+        if title:
+            full.append(f" · {title}")
+        full.append(f"   {label}")
+        if full.cell_len <= room:
+            return full
+        short = Text(f"{title}   {label}" if title else label)
+        if short.cell_len <= room:
+            return short
+        title_room = room - len(label) - 3
+        if title and title_room >= 6:
+            cut = Text(title)
+            cut.truncate(title_room, overflow="ellipsis")
+            cut.append(f"   {label}")
+            return cut
+        person = Text(label)
+        person.truncate(max(room, 1), overflow="ellipsis")
+        return person
 
     def on_resize(self) -> None:
         self.refresh_text()
