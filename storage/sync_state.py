@@ -36,22 +36,31 @@ _WIRE = ("json_object('id', r.id, 'kind', r.kind, 'schema', r.schema, 'author', 
          " 'body', json(r.body), 'hash', r.hash, 'sig', r.sig)")
 
 
-def pending_wire(store: Store, from_seq: int | None = None, device: str | None = None) -> list[dict[str, Any]]:
+_UNSENT = "AND NOT EXISTS (SELECT 1 FROM sync_receipts s WHERE s.hash = r.hash)"
+
+
+def pending_wire(store: Store, from_seq: int | None = None, device: str | None = None,
+                 after_seq: int = 0, limit: int = -1) -> list[dict[str, Any]]:
     """This device's records to push, as ``{"seq", "id", "kind", "hash", "json"}`` in seq order.
 
     ``json`` is the record's JSON text built by SQLite from the stored canonical body, so a push
-    does not decode and re-encode every body. Without ``from_seq``: those without a receipt;
-    with it: every record from that seq on (to refill a gap the server reports).
+    does not decode and re-encode every body. Without ``from_seq``: those without a receipt
+    (after ``after_seq``, at most ``limit``: the first batches are sent while the rest are
+    read); with it: every record from that seq on (to refill a gap the server reports).
     """
     device = device or store.require_profile().device
     if from_seq is None:
-        where, params = ("AND NOT EXISTS (SELECT 1 FROM sync_receipts s WHERE s.hash = r.hash)",
-                         (device,))
+        where, params = f"{_UNSENT} AND r.seq > ?", (device, after_seq, limit)
     else:
-        where, params = "AND r.seq >= ?", (device, from_seq)
+        where, params = "AND r.seq >= ?", (device, from_seq, -1)
     rows = store.conn.execute(f"SELECT r.seq, r.id, r.kind, r.hash, {_WIRE} FROM records r"
-                              f" WHERE r.device = ? {where} ORDER BY r.seq", params)
+                              f" WHERE r.device = ? {where} ORDER BY r.seq LIMIT ?", params)
     return [{"seq": s, "id": i, "kind": k, "hash": h, "json": j} for s, i, k, h, j in rows]
+
+
+def pending_count(store: Store, device: str) -> int:
+    """How many of this device's records have no receipt (what ``pending_wire`` lists)."""
+    return store.conn.execute(f"SELECT COUNT(*) FROM records r WHERE r.device = ? {_UNSENT}", (device,)).fetchone()[0]
 
 
 def own_records_from(store: Store, seq: int, device: str | None = None) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from checklists.shipped_keys import shipped_keys
 from storage import sync_state
 from storage.pulled_incidents import save_pulled_incidents
 from storage.store import Store
@@ -225,8 +226,11 @@ class _Run:
         checks the one before (``PIPELINE`` in flight; the server writes them in seq order,
         ``sync.central.turns``); answers are applied in order, each batch's receipt marking
         its records synced."""
-        pending = sync_state.pending_wire(self.store, device=self.device)
-        self.total = len(pending)
+        # the first batches are read and sent first; the rest is read while the server checks them
+        first = self.batch_size * PIPELINE
+        pending = sync_state.pending_wire(self.store, device=self.device, limit=first)
+        rest = len(pending) == first
+        self.total = sync_state.pending_count(self.store, self.device) if rest else len(pending)
         self.report(f"{self.total} record(s) to send")
         resumes, index = 0, 0
         with ThreadPoolExecutor(PIPELINE, thread_name_prefix="push") as senders:
@@ -240,6 +244,10 @@ class _Run:
                                + (',"pipelined":true}' if inflight else "}")).encode("utf-8")
                         inflight.append((batch, senders.submit(t.call, "POST", "/v1/push", raw=raw)))
                         ahead += len(batch)
+                    if rest:
+                        rest = False
+                        pending += sync_state.pending_wire(self.store, device=self.device,
+                                                           after_seq=pending[-1]["seq"])
                     batch, sending = inflight.popleft()
                     try:
                         answer = sending.result()
@@ -342,9 +350,11 @@ class _Run:
             text = json.dumps(checklists, indent=1, ensure_ascii=False)
             if path.exists() and path.read_text("utf-8") == text:
                 return  # as pulled last time (and the library need not be loaded to compare)
+            pulled = {(c["id"], c["version"]) for c in checklists}
+            # compared with what this laptop uses now (before the file is replaced); when every
+            # pulled one was shipped with it, nothing is new and the library need not be loaded
+            missing = [] if pulled <= shipped_keys() else sorted(pulled - set(self.store.library.by_key))
             path.write_text(text, "utf-8")
-            local = set(self.store.library.by_key)
-            missing = sorted({(c["id"], c["version"]) for c in checklists} - local)
             if missing:
                 names = ", ".join(f"{i} v{v}" for i, v in missing[:5])
                 self.report(f"new checklist version(s) from the central store: {names}"

@@ -99,3 +99,67 @@ def test_stored_bodies_decode_as_json_loads(value, ascii_only) -> None:
 
     text = json.dumps(value, ensure_ascii=ascii_only)
     assert repr(_loads(text)) == repr(json.loads(text)) == repr(loads_body(text))
+
+
+def _outcome(parse, text: bytes):
+    try:
+        return "value", repr(parse(text))  # repr: key order, bool vs int, every string exactly
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        return type(exc).__name__, str(exc)
+
+
+_NUMBERS = st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(
+    [MAX_SAFE_INTEGER, MAX_SAFE_INTEGER + 1, -MAX_SAFE_INTEGER - 1, 2**63, 2**64, -(2**63) - 1, 10**30, 0.0, -0.0])
+_REQUEST_VALUES = st.recursive(_SCALARS | _NUMBERS, lambda c: st.lists(c, max_size=5)
+                               | st.dictionaries(_TEXT, c, max_size=5), max_leaves=40)
+
+
+@settings(max_examples=2000)
+@given(_REQUEST_VALUES, st.booleans(), st.sampled_from(["", " ", "\ufeff", "\n\t"]))
+def test_parse_strict_is_the_plain_strict_parser(value, ascii_only, prefix) -> None:
+    """``checks.parse_strict`` (orjson, then a walk for floats and unsafe integers) answers what
+    the plain strict parser (``json.loads`` refusing floats, NaN and integers beyond 2**53-1)
+    answers, value or error message, on any JSON text: floats, NaN/Infinity, big integers, lone
+    surrogates, a byte-order mark, duplicate keys."""
+    import json
+
+    from supervisor_tui.model.checks import _parse_plain, parse_strict
+
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    for raw in ((prefix + text).encode("utf-8", "surrogatepass"),
+                ('{"a":' + text + ',"a":' + text + ',"records":[' + text + "]}").encode("utf-8", "surrogatepass")):
+        assert _outcome(parse_strict, raw) == _outcome(_parse_plain, raw)
+
+
+def test_parse_strict_on_texts_that_are_not_plain_json() -> None:
+    from supervisor_tui.model.checks import _parse_plain, parse_strict
+
+    for raw in (b"", b"{", b'{"a":NaN}', b"[Infinity]", b"[-Infinity]", b"[1.0]", b"[1e3]", b"[-0.0]", b"[01]",
+                b'{"a":1,}', b"\xff\xfe", b'"\xc3\x28"', b"[9007199254740992]", b"[-9007199254740992]",
+                b"[9007199254740991]", b"[18446744073709551616]", b'"\\ud800"', b'{"\\udc00":1}',
+                b"[" * 2000 + b"]" * 2000, b"[" * 900 + b"]" * 900, b'\xef\xbb\xbf{"a":1}', b'{"a":1} x',
+                b'"\x01"', b"true", b"null", b"7", b'{"a":{"b":[1,2,{"c":1.5}]}}', b'{"a":true,"a":1}',
+                '"\u2028é😀"'.encode()):
+        assert _outcome(parse_strict, raw) == _outcome(_parse_plain, raw), raw[:40]
+
+
+@settings(max_examples=800)
+@given(st.dictionaries(_TEXT, _VALUES, max_size=6))
+def test_push_and_pull_answers_render_the_same_values(content) -> None:
+    """``sync.server.app.FastJSON`` (orjson) gives the JSON values ``JSONResponse`` gives, or
+    (lone surrogates) the very same bytes."""
+    import json
+
+    from starlette.responses import JSONResponse
+
+    from sync.server.app import FastJSON
+
+    try:
+        plain = JSONResponse(content).body
+    except UnicodeEncodeError:  # a lone surrogate: the plain way fails, and so does the fast one
+        with pytest.raises(UnicodeEncodeError):
+            FastJSON(content)
+        return
+    fast = FastJSON(content).body
+    assert fast == plain or repr(json.loads(fast)) == repr(json.loads(plain))
+    assert FastJSON({1: "x", "big": 2**70}).body == JSONResponse({1: "x", "big": 2**70}).body

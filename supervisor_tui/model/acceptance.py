@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from checklists.loader import Library
+from supervisor_tui.model.acceptance_fast import fast_accepts
 from supervisor_tui.model.limits import normal_json as _normal
 from supervisor_tui.model.limits import same_json, shape_problem
 from supervisor_tui.model.records import Amendment, body_model
@@ -49,14 +50,18 @@ def _first_difference(signed: Any, normal: Any, path: str = "") -> str:
 
 
 def body_problems(kind: str, schema: int, body: Any, library: Library,
-                  held: HeldLookup, shaped: bool = False) -> list[str]:
+                  held: HeldLookup, shaped: bool = False, quick: bool = True) -> list[str]:
     """Why a signed body is not one a laptop would sign (empty when it is).
 
     ``held(hash)`` returns a held record (``kind``, ``schema``, ``body``) or None; it is asked
     only for an amendment's target. ``shaped``: the caller has just found ``shape_problem``
-    None for this very body (the central store's envelope check), so it is not walked again."""
+    None for this very body (the central store's envelope check), so it is not walked again.
+    A body already in normal form is accepted by ``acceptance_fast.fast_accepts`` (the same
+    answer, a third of the time); ``quick=False`` always runs the full check (its tests)."""
     if not isinstance(body, dict):
         return ["body: must be a JSON object"]
+    if quick and fast_accepts(kind, schema, body, library):
+        return []
     problem = None if shaped else shape_problem(body)
     if problem:
         return [problem]
@@ -88,3 +93,9 @@ def record_problems(record: dict[str, Any], library: Library, held: HeldLookup,
     if not isinstance(kind, str) or not isinstance(schema, int) or isinstance(schema, bool):
         return ["kind/schema: not a known kind and version"]
     return body_problems(kind, schema, record.get("body"), library, held, shaped)
+
+
+def record_fast_accepts(record: Any, library: Library) -> bool:
+    """``fast_accepts`` for a whole envelope: True only when ``record_problems`` finds nothing
+    and its body's ``shape_problem`` is None (False: not sure)."""
+    return type(record) is dict and fast_accepts(record.get("kind"), record.get("schema"), record.get("body"), library)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -41,6 +42,19 @@ from sync.wire import (
 )
 
 log = logging.getLogger("governance_store")
+
+
+class FastJSON(JSONResponse):
+    """A push answer or pull page (1,000 fates or records, no floats: records are parsed and
+    stored without them) rendered with ``orjson``: the same JSON values as ``JSONResponse``,
+    several times faster; what ``orjson`` refuses (a lone surrogate, an integer beyond 64
+    bits, a key that is not a string) is rendered the plain way."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return orjson.dumps(content)
+        except (orjson.JSONEncodeError, TypeError):
+            return super().render(content)
 
 
 class Refused(Exception):
@@ -197,7 +211,7 @@ class Api:
         receipt = None
         if outcome.head_seq:
             receipt = make_receipt(self.key, info.device, outcome.head_seq, outcome.head_hash, utc_now_iso())
-        return JSONResponse({
+        return FastJSON({
             "results": [f.as_json() for f in outcome.fates],
             "accepted": counts["accepted"], "duplicates": counts["duplicate"],
             "rejected": counts["rejected"] + counts["fork"], "gaps": counts["gap"],
@@ -220,7 +234,7 @@ class Api:
             page.update(roster=roster, cohorts=cohorts, checklists=self.checklists, incidents=incidents)
         page["head"] = dict(zip(("seq", "hash"), await run_in_threadpool(self.central.head, info.device),
                                 strict=True))
-        return JSONResponse(page)
+        return FastJSON(page)
 
 
 MAX_PULLED_INCIDENTS = 50_000

@@ -5,9 +5,12 @@ stamps and reports forged ones."""
 
 from __future__ import annotations
 
+import hmac
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storage.demo_roster import COHORT_NAMES, demo_roster
 from supervisor_tui.model.signing import DeviceKey
@@ -182,3 +185,15 @@ def test_verify_checks_the_report_fact_table(central):  # noqa: F811
     assert any("report fact row missing" in p for p in problems)
     assert any("report fact row fx has no record" in p for p in problems)
     assert len(problems) == 3
+
+
+@settings(max_examples=300)
+@given(st.binary(min_size=32, max_size=200), st.text(max_size=80), st.text(max_size=140), st.text(max_size=70))
+def test_a_stamp_is_hmac_sha256_of_hash_sig_and_key(secret, record_hash, sig, public_key):
+    """Stamps made before (``hmac.digest``) still match: the stamp is the same HMAC-SHA256,
+    computed from copied keyed SHA-256 states (secrets longer than a block hashed first)."""
+    message = f"{record_hash}\n{sig}\n{public_key}".encode("ascii", "replace")
+    want = hmac.digest(secret, message, "sha256").hex()
+    stamper = Stamper(secret)
+    assert stamper.stamp(record_hash, sig, public_key) == want
+    assert stamper.matches(want, record_hash, sig, public_key) == bool(public_key)

@@ -63,3 +63,36 @@ def _has_non_ascii_key(value) -> bool:
     if isinstance(value, list):
         return any(_has_non_ascii_key(v) for v in value)
     return False
+
+
+_ENVELOPE_VALUES = st.sampled_from([
+    "", "a", "A|B", "x\n", "SUP01", "dev-1", "scenario_check", "a" * 64, "A" * 64, "a" * 63, "a" * 128, "0" * 128,
+    "0f0e0d0c-0b0a-4908-8706-050403020100", "0F0E0D0C-0B0A-4908-8706-050403020100",
+    "2026-11-02T09:00:00.000000Z", "2026-11-02T09:00:00Z", "2026-02-30T09:00:00Z", "2026-11-02T25:00:00Z",
+    "2026-11-02T09:00:00.1234567Z", "2026-11-02 09:00:00Z", 0, 1, 2, -1, True, 2**53, None, 1.0, [], {}, {"a": 1},
+])
+
+
+@settings(max_examples=1500)
+@given(st.data())
+def test_the_one_pattern_envelope_check_agrees_with_the_field_by_field_check(data):
+    """``envelope_problem(record, shaped=True)`` first tries every string field against one
+    joined pattern: a pass there must be a pass of the field-by-field check."""
+    from supervisor_tui.model.checks import ENVELOPE_FIELDS, _plain_envelope
+
+    record = {"id": "0f0e0d0c-0b0a-4908-8706-050403020100", "kind": "scenario_check", "schema": 1,
+              "author": "SUP01", "device": "dev-1", "seq": 2, "prev": "a" * 64,
+              "created_at": "2026-11-02T09:00:00.000000Z", "body": {"a": 1}, "hash": "b" * 64, "sig": "c" * 128}
+    assert _plain_envelope(record) and envelope_problem(record, shaped=True) is None
+    for _ in range(data.draw(st.integers(1, 3))):
+        action = data.draw(st.sampled_from(["set", "set", "drop", "extra"]))
+        name = data.draw(st.sampled_from(ENVELOPE_FIELDS))
+        if action == "set":
+            record[name] = data.draw(_ENVELOPE_VALUES)
+        elif action == "drop":
+            record.pop(name, None)
+        else:
+            record["extra"] = 1
+    if _plain_envelope(record):
+        assert envelope_problem(record, shaped=True) is None, record
+    assert not _plain_envelope([record]) and not _plain_envelope(None)

@@ -83,6 +83,8 @@ def test_a_pipelined_sync_holds_every_record_once_and_never_resends(server, cent
     result = sync_store(store, progress=lambda p: messages.append(p.message), batch_size=batch_size)
     assert result.ok and result.accepted == 600 and result.duplicates == 0, result.message
     assert not [m for m in messages if "resending" in m or "retrying" in m]
+    # the first batches are read alone and sent; the count and the last progress cover all 600
+    assert messages[0] == "600 record(s) to send" and "sent 600 of 600" in messages
     assert sorted(r["hash"] for r in central.records()) == sorted(own_hashes(store))
     assert store.unsynced_count() == 0
     assert central.verify().ok
