@@ -8,15 +8,19 @@ Peak RSS is the app's high-water mark after the key is unlocked: unlocking runs 
 the high-water mark is reset after it (Linux ``/proc/self/clear_refs``) and the unlock's own peak
 is printed apart, as is the process's peak including it.
 
-What is timed: the roster from process start until ``app.roster_ready`` (set after the first
-refresh that shows the rows); the staff detail from ``app.open_staff`` (what Enter does: the
-person's data is read in a worker, then their screen opens) until ``screen.detail`` is set,
-which happens only after the screen has been refreshed with that person's data on it. The app
+What is timed: the roster from process start until the first refresh that shows the rows
+(``app.roster_painted_at``, taken where ``app.roster_ready`` is set, as the bare app takes its
+own time in its after-refresh callback; the moment the benchmark's loop sees the event is
+printed beside it: that was the figure until 2026-12-03, and it also held the start of the
+staff screen's background build, which begins right after the paint); the staff detail from
+``app.open_staff`` (what Enter does: the person's data, unless read ahead, is read in a worker,
+then their screen opens) until ``screen.detail`` is set, which happens only after the screen
+has been refreshed with that person's data on it. The app
 keeps one staff screen, built and laid out in the background once the roster is painted, and
 then reads ahead the detail of the person the roster's cursor is on; the benchmark reports how
 long after the roster each was ready, waits for both (a person cannot press Enter sooner), then
 times opening that person (Enter on the roster) and, after going back, a second person who was
-not read ahead (as from the command palette). Both must be under 100 ms for "ok".
+not read ahead (as from the command palette). Both must be under 50 ms for "ok".
 
     python bench/tui.py [--home DIR] [--staff 200] [--records 100000] [--runs 3]
 
@@ -65,7 +69,10 @@ async def main():
     async with app.run_test(headless=True, size=(120, 40)) as pilot:
         while not app.roster_ready.is_set():
             await asyncio.sleep(0.002)
-        roster = time.time() - float(os.environ["BENCH_T0"]) - unlock
+        seen = time.time() - float(os.environ["BENCH_T0"]) - unlock
+        # taken at the paint, as the bare app's is (this loop may see it later: the staff
+        # screen's background build starts right after the paint)
+        roster = app.roster_painted_at - float(os.environ["BENCH_T0"]) - unlock
         painted = time.perf_counter()
         while not app.staff_screen_prepared:
             await asyncio.sleep(0.001)
@@ -84,7 +91,7 @@ async def main():
             app.pop_screen()
             await pilot.pause()
             await pilot.pause()
-        print(json.dumps({"roster_s": roster, "prepared_s": prepared, "prefetched_s": prefetched,
+        print(json.dumps({"roster_s": roster, "seen_s": seen, "prepared_s": prepared, "prefetched_s": prefetched,
                           "detail_s": opens[0], "again_s": opens[1], "rss_mb": hwm_mb(),
                           "unlock_peak_mb": unlock_peak}))
 
@@ -185,6 +192,7 @@ def main() -> int:
         bares.append(child(BARE_CHILD))
         apps.append(child(APP_CHILD, str(home)))
     roster = statistics.median(a["roster_s"] for a in apps)
+    seen = statistics.median(a["seen_s"] for a in apps)
     detail = statistics.median(a["detail_s"] for a in apps)
     again = statistics.median(a["again_s"] for a in apps)
     prepared = statistics.median(a["prepared_s"] for a in apps)
@@ -197,6 +205,8 @@ def main() -> int:
     print(f"store: {staff} staff, {records} records ({home})")
     print(f"bare Textual app, 200-row table painted: {bare:.3f} s (median of {args.runs})")
     print(f"supervisor-tui roster painted:           {roster:.3f} s  ratio {ratio:.2f}x (goal < 0.8 s, <= 1.3x)")
+    print(f"  seen by the benchmark's loop:           {seen:.3f} s  ratio {seen / bare:.2f}x (before 2026-12-03"
+          " the figure above)")
     print(f"staff screen built in the background:     {prepared * 1000:.0f} ms after the roster")
     print(f"highlighted person's detail read ahead:   {prefetched * 1000:.0f} ms after the roster")
     print(f"staff detail opened (Enter on the row):   {detail * 1000:.0f} ms (goal < 50 ms)")
@@ -207,6 +217,7 @@ def main() -> int:
     result = {
         "staff": staff, "records": records, "runs": args.runs,
         "bare_s": round(bare, 3), "roster_s": round(roster, 3), "ratio": round(ratio, 2),
+        "roster_seen_s": round(seen, 3), "load": round(os.getloadavg()[0], 2),
         "staff_detail_ms": round(detail * 1000, 1), "staff_again_ms": round(again * 1000, 1),
         "staff_prepared_ms": round(prepared * 1000, 1), "staff_prefetched_ms": round(prefetched * 1000, 1),
         "rss_mb": round(rss, 1), "bare_rss_mb": round(bare_rss, 1), "unlock_peak_mb": round(unlock_peak, 1),

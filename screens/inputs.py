@@ -5,12 +5,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual.expand_tabs import expand_tabs_inline
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
+
+if TYPE_CHECKING:
+    from textual.widgets import TextArea
 
 VS16, VS15 = "\ufe0f", "\ufe0e"  # emoji / text presentation selectors
 _EMOJI_STYLE = re.compile(f"(.){VS16}")
@@ -55,7 +58,10 @@ def make_input(app: Any, **kwargs: Any) -> Input:
 
 
 def make_textarea(app: Any, **kwargs: Any) -> TextArea:
-    """A TextArea honouring the app's cursor-blink setting."""
+    """A TextArea honouring the app's cursor-blink setting (imported here: the roster, built at
+    start-up, has no TextArea)."""
+    from textual.widgets import TextArea
+
     area = TextArea(**kwargs)
     area.cursor_blink = getattr(app, "cursor_blink", True)
     return area

@@ -5,6 +5,7 @@ record) in a thread worker; the table shows one page at a time."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.text import Text
@@ -13,17 +14,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Select, Static
-from textual.widgets.data_table import ColumnKey
+from textual.widgets import Input, Select, Static
 
 from screens.common import alive
 from screens.footer import AppFooter
 from screens.header import AppHeader
 from screens.inputs import make_input
-from screens.tables import fit_columns
+from screens.linetable import LineTable
 from storage.overview import StaffOverview, roster_overview
 
 PAGE_SIZE = 100
+PRELOAD_WAIT_S = 0.25  # how long the first frame waits for the start-up read of the overview
 STATE_LABELS = {"restricted": "Restricted", "in_progress": "In progress",
                 "validated": "Validated", "none": "—"}
 STATE_STYLES = {"restricted": "bold yellow", "in_progress": "cyan", "validated": "green", "none": "dim"}
@@ -83,6 +84,45 @@ SORTS = {  # key: (words for the status line, sort key)
 }
 
 
+class RosterTable(LineTable):
+    """The roster's rows, drawn line by line (``screens.linetable``: a DataTable rendered every
+    cell through Rich and laid the screen out twice before its first frame). Keys as the
+    DataTable had them: ←/→ and Home/End scroll sideways, Ctrl+Home/Ctrl+End go to the first and
+    last row; a click on the highlighted row opens that person."""
+
+    DEFAULT_CSS = """
+    RosterTable:focus > .line-table--header { background-tint: $foreground 5%; }
+    """  # the DataTable's focused header
+    BINDINGS = [
+        Binding("left", "scroll_left", "Scroll left", show=False),
+        Binding("right", "scroll_right", "Scroll right", show=False),
+        Binding("home", "scroll_x(0)", "Leftmost", show=False),
+        Binding("end", "scroll_x(-1)", "Rightmost", show=False),
+        Binding("ctrl+home", "cursor_to(0)", "First", show=False),
+        Binding("ctrl+end", "cursor_to(-1)", "Last", show=False),
+    ]
+
+    def action_page(self, delta: int) -> None:
+        """Page Up/Down as the DataTable did: the view moves a page and the cursor moves over
+        the rows that fill a page."""
+        self.set_hover(None)
+        if not self.row_count:
+            return
+        height = self.scrollable_content_region.height - 1  # below the header
+        row = self.cursor_row
+        offset = steps = 0
+        for index in range(row, self.row_count) if delta > 0 else range(row, -1, -1):
+            offset += self._row_height(index)
+            steps += 1
+            if offset > height:
+                break
+        self.scroll_to(y=self.scroll_y + delta * height, animate=False)
+        self.move_cursor(row + delta * (steps - 1), scroll=False)
+
+    def action_scroll_x(self, where: int) -> None:
+        self.scroll_to(x=self.max_scroll_x if where < 0 else 0, animate=False)
+
+
 class RosterScreen(Screen):
     AUTO_FOCUS = "#roster"  # focused as the screen is built, not moved after its first frame
     CSS_PATH = "roster.tcss"
@@ -124,19 +164,19 @@ class RosterScreen(Screen):
             yield Select([("Restricted", "restricted"), ("In progress", "in_progress"),
                           ("Validated", "validated"), ("No pathway", "none"),
                           ("Overdue", "overdue")], prompt="All states", id="state")
-        table = DataTable(id="roster", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*HEADERS[:-1])
-        table.add_column(HEADERS[-1], width=CODES_MIN, key="codes")
-        yield table
+        yield RosterTable(HEADERS, id="roster", click_selects=True, hover=True)
         yield Static("Loading roster…", id="pageinfo")
         yield AppFooter()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(RosterTable).focus()
         app: Any = self.app
         # At start-up the overview has usually been read while Textual started: fill the table
-        # now, so the first frame already shows the rows; otherwise read it in a worker.
-        preloaded = app.take_preloaded(wait=False) if hasattr(app, "take_preloaded") else None
+        # now, so the first frame already shows the rows. If it is still being read, wait a
+        # little for it (the thread reading it then has the interpreter to itself; an empty
+        # first frame would cost a layout and a render more than the wait), else read it in
+        # a worker.
+        preloaded = app.take_preloaded(wait=PRELOAD_WAIT_S) if hasattr(app, "take_preloaded") else None
         if preloaded is not None:
             self._loaded(*preloaded)
         else:
@@ -171,6 +211,7 @@ class RosterScreen(Screen):
 
     def _painted(self) -> None:
         app: Any = self.app
+        app.roster_painted_at = time.time()  # when the rows reached the screen (bench/tui.py)
         app.roster_ready.set()
         app.call_later(app.prepare_staff_screen)
         self.count_drafts()
@@ -193,9 +234,9 @@ class RosterScreen(Screen):
             self.others_unsynced = others or []
             self._show_info()
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value is not None:
-            self.app.prefetch_staff(str(event.row_key.value))
+    def on_line_table_row_highlighted(self, event: LineTable.RowHighlighted) -> None:
+        if event.key is not None:
+            self.app.prefetch_staff(event.key)
 
     def apply_filter(self, keep_page: bool = False) -> None:
         query = self.query_one("#search", Input).value
@@ -210,22 +251,21 @@ class RosterScreen(Screen):
         self._fill()
 
     def _fill(self, keep_cursor: bool = False) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(RosterTable)
         cursor = table.cursor_row
-        table.clear()
         start = self.page * PAGE_SIZE
         rows = [(row.staff_id, self._cells(row), row.codes) for row in self.shown[start:start + PAGE_SIZE]]
         width = codes_width(self.app.size.width, [cells for _, cells, _ in rows])
         widest = max([len(", ".join(codes)) for _, _, codes in rows], default=0)
-        table.columns[ColumnKey("codes")].width = width or max(len(HEADERS[-1]), widest)
         self._filled_width = self.app.size.width
         self._codes_hidden = width is None and any(codes for _, _, codes in rows)
-        for staff_id, cells, codes in rows:
-            text, height = wrap_codes(codes, width)
-            table.add_row(*cells, text, height=height, key=staff_id)
-        fit_columns(table)
+        table.set_rows([[*cells, wrap_codes(codes, width)[0]] for _, cells, codes in rows],
+                       [staff_id for staff_id, _, _ in rows],
+                       widths=[None] * (len(HEADERS) - 1) + [width or max(len(HEADERS[-1]), widest)])
         if keep_cursor and table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
+        if table.cursor_key is not None:  # the highlighted person is read ahead
+            self.app.prefetch_staff(table.cursor_key)
         self._show_info()
 
     def _show_info(self) -> None:
@@ -276,20 +316,19 @@ class RosterScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """"/", the name, Enter: opens the highlighted (first matching) person at once."""
-        self.query_one(DataTable).focus()
+        self.query_one(RosterTable).focus()
         self.action_open()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         self.apply_filter()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.open_staff(str(event.row_key.value))
+    def on_line_table_row_chosen(self, event: LineTable.RowChosen) -> None:
+        self.app.open_staff(event.key)
 
     def action_open(self) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-            self.app.open_staff(str(key.value))
+        key = self.query_one(RosterTable).cursor_key
+        if key is not None:
+            self.app.open_staff(key)
 
     def action_search(self) -> None:
         self.query_one("#search").focus()
@@ -304,16 +343,13 @@ class RosterScreen(Screen):
         """Cycle the order: staff id, next due (overdue first), name."""
         order = list(SORTS)
         self.sort = order[(order.index(self.sort) + 1) % len(order)]
-        self.apply_filter()
-        table = self.query_one(DataTable)
-        if table.row_count:
-            table.move_cursor(row=0)
+        self.apply_filter()  # the cursor is back on the first row
 
     def action_clear(self) -> None:
         self.query_one("#search", Input).value = ""
         self.query_one("#cohort", Select).clear()
         self.query_one("#state", Select).clear()
-        self.query_one(DataTable).focus()
+        self.query_one(RosterTable).focus()
 
     def action_page(self, delta: int) -> None:
         pages = max(1, -(-len(self.shown) // PAGE_SIZE))

@@ -159,6 +159,11 @@ class StaffScreen(Screen):
     def on_screen_resume(self) -> None:
         if self._shown:  # back from a form or modal: records may have changed
             self.load()
+        elif self._mounted and self.detail is None:  # the kept screen, given a person by show()
+            # Lay out and draw now, not at the screen's next update tick (up to 1/60 s away,
+            # about a third of opening a person). Textual has no public call for it; this is
+            # what that tick runs (Textual is pinned in pyproject.toml).
+            self._on_timer_update()
         self._shown = True
 
     def on_resize(self, event: Any) -> None:

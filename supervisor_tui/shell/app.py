@@ -67,6 +67,7 @@ class SupervisorApp(SessionMixin, KeyQueueMixin, App):
         self.cursor_blink = cursor_blink
         self.health_interval = health_interval
         self.roster_ready = threading.Event()  # set once the roster's rows are on screen
+        self.roster_painted_at: float | None = None  # time.time() of that moment
         # Read the profile and the roster overview while Textual starts up (the first screen
         # needs them); the UI thread never waits on SQLite for them.
         self._profile: Any = None
@@ -100,11 +101,14 @@ class SupervisorApp(SessionMixin, KeyQueueMixin, App):
         finally:
             self._profile_read.set()
 
-    def take_preloaded(self, wait: bool = True) -> tuple | None:
+    def take_preloaded(self, wait: bool | float = True) -> tuple | None:
         """The start-up roster data, once (None afterwards: screens then read it themselves).
-        With ``wait=False`` None also when it is not read yet (the caller reads it in a worker)."""
-        if not wait and self._preload.is_alive():
-            return None
+        ``wait``: True waits for it; False, or a number of seconds that pass first, returns
+        None when it is not read yet (the caller reads it in a worker)."""
+        if wait is not True:
+            self._preload.join(timeout=float(wait))  # False: 0, just a look
+            if self._preload.is_alive():
+                return None
         self._preload.join()
         data, self._preloaded = self._preloaded, None
         return data
@@ -173,7 +177,22 @@ class SupervisorApp(SessionMixin, KeyQueueMixin, App):
         self._opening = staff_id
         self._then = then
         self.hold_keys(OPENING_STAFF)
+        data = self._read_ahead(staff_id)
+        if data is not None:  # read ahead and still current: no worker to start and wait for
+            self._show_staff(staff_id, data)
+            return
         self._read_staff(staff_id)
+
+    def _read_ahead(self, staff_id: str) -> tuple | None:
+        """The person's detail as read ahead, if it is theirs and the store has not changed
+        since; None otherwise, and when a worker holds the store (the UI thread never waits)."""
+        ahead = self._prefetched
+        if ahead is None or ahead[0] != staff_id or not self.store_lock.acquire(blocking=False):
+            return None
+        try:
+            return ahead[2] if ahead[1] == self._store_token() else None
+        finally:
+            self.store_lock.release()
 
     @work(thread=True, group="open-staff")
     def _read_staff(self, staff_id: str) -> None:

@@ -3,6 +3,7 @@ dropped; no hidden Tab stop swallows typing; typing into a Select chooses the op
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from textual.widgets import Input, Select
@@ -79,10 +80,25 @@ async def test_keys_typed_while_the_staff_screen_opens_are_kept(demo_home: Path)
         await settle(pilot)
         await pilot.press("slash", *"S006")
         await settle(pilot)
-        with app.store_lock:  # the person's detail cannot be read while the trainer types on
+        # Another thread holds the store (as a worker syncing would): the person's detail can
+        # neither be read nor its read-ahead checked while the trainer types on.
+        held, release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with app.store_lock:
+                held.set()
+                release.wait(30)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        held.wait(30)
+        try:
             await pilot.press("enter", "c", "down", "down", "down", "enter", "p", "p", "f")
             await pilot.pause()
             assert type(app.screen).__name__ == "RosterScreen"  # nothing has opened yet
+        finally:
+            release.set()
+            holder.join()
         await settle(pilot)
         screen = app.screen
         assert type(screen).__name__ == "ScenarioScreen", type(screen).__name__

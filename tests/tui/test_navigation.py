@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
+from screens.roster import RosterTable
 from storage.store import Store
 from tests.tui.conftest import FIXED, make_app, settle
 from tests.tui.helpers import open_staff, pick, type_into
@@ -16,14 +17,14 @@ async def test_roster_search_filters_and_palette(demo_home: Path) -> None:
     app = make_app(demo_home)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one(DataTable)
+        table = app.screen.query_one(RosterTable)
         assert table.row_count == 24
         await pilot.press("slash", *"okaf")
         await settle(pilot)
-        assert [str(k.value) for k in table.rows] == ["S001"]
+        assert table.keys == ["S001"]
         await pilot.press("escape")
         await pick(pilot, "#state", "in_progress", open_key="v")
-        assert [str(k.value) for k in table.rows] == ["S008", "S009", "S010"]
+        assert table.keys == ["S008", "S009", "S010"]
         await pilot.press("escape")  # clears the filters
         await settle(pilot)
         assert table.row_count == 24
@@ -44,10 +45,10 @@ async def test_overdue_rows_stand_out(demo_home: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pick(pilot, "#state", "overdue", open_key="v")
-        table = app.screen.query_one(DataTable)
-        ids = [str(k.value) for k in table.rows]
+        table = app.screen.query_one(RosterTable)
+        ids = table.keys
         assert "S001" in ids and "S019" not in ids
-        due_cell = table.get_row("S001")[5]
+        due_cell = table.get_row_at(table.keys.index("S001"))[5]
         assert "OVERDUE" in str(due_cell)
 
 
@@ -83,7 +84,7 @@ async def test_first_run_creates_profile_and_loads_demo(tmp_path: Path) -> None:
         await pilot.press("d")
         await settle(pilot)
         assert type(app.screen).__name__ == "RosterScreen"
-        assert app.screen.query_one(DataTable).row_count == 24
+        assert app.screen.query_one(RosterTable).row_count == 24
         assert "Jo Reyes (SUP09)" in app.supervisor_label
         assert app.unsynced > 70
     store = Store(home)
@@ -138,16 +139,16 @@ async def test_roster_sorts_by_next_due_then_name(demo_home: Path) -> None:
     app = make_app(demo_home)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one(DataTable)
-        assert [str(k.value) for k in table.rows] == sorted(by_due)
+        table = app.screen.query_one(RosterTable)
+        assert table.keys == sorted(by_due)
         await pilot.press("o")
         await settle(pilot)
-        assert [str(k.value) for k in table.rows] == by_due
+        assert table.keys == by_due
         assert "sorted by next due, overdue first" in app.screen.query_one("#pageinfo", Static).render().plain
         assert table.cursor_row == 0
         await pilot.press("o")
         await settle(pilot)
-        assert [str(k.value) for k in table.rows] == by_name
+        assert table.keys == by_name
         await pilot.press("o")
         await settle(pilot)
-        assert [str(k.value) for k in table.rows] == sorted(by_due)
+        assert table.keys == sorted(by_due)
