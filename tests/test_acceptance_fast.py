@@ -164,3 +164,15 @@ def test_hand_picked_hostile_bodies(bodies):
         _agrees(kind, schema, body)
     assert fast_accepts("shadow_escalation", 1, shadow, LIBRARY)
     assert not record_fast_accepts([shadow], LIBRARY) and not record_fast_accepts(None, LIBRARY)
+
+
+def test_made_up_kinds_and_schemas_are_not_remembered() -> None:
+    """Every pushed record's kind and schema reach the quick path: unknown ones must not grow its
+    cache (a hostile laptop could otherwise fill the server's memory)."""
+    from supervisor_tui.model import acceptance_fast
+
+    before = len(acceptance_fast._TOP)  # noqa: SLF001
+    for n in range(50):
+        assert acceptance_fast.top_model(f"made-up-{n}", 1) is None
+        assert acceptance_fast.top_model("scenario_check", 1000 + n) is None
+    assert len(acceptance_fast._TOP) == before  # noqa: SLF001

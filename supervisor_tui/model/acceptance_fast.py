@@ -298,8 +298,10 @@ def top_model(kind: str, schema: int) -> _Model | None:
     key = (kind, schema)
     if key not in _TOP:
         cls = records.body_model(kind, schema)
+        if cls is None:  # not cached: a hostile record's made-up kinds must not grow the cache
+            return None
         model = None
-        if cls is not None and kind != "amendment":
+        if kind != "amendment":
             try:
                 model = _model(cls, read_only=False)
             except _Unsupported:
