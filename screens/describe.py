@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from checklists.labels import ENDPOINT_LABELS
+from checklists.names import Names, shipped_names
 
 KIND_LABELS = {
     "pathway_assigned": "Pathway assigned",
@@ -24,13 +25,15 @@ def endpoint(value: str | None) -> str:
     return ENDPOINT_LABELS.get(value or "", value or "—")
 
 
-def summarise(record: dict[str, Any], body: dict[str, Any] | None = None) -> str:
-    """One line about a record (``body`` overrides with the amended body)."""
+def summarise(record: dict[str, Any], body: dict[str, Any] | None = None, names: Names | None = None) -> str:
+    """One line about a record (``body`` overrides with the amended body; ``names`` gives
+    scenario titles and restriction texts, the shipped checklists' by default)."""
     kind = record["kind"]
     b = body or record["body"]
+    names = names or shipped_names()
     if kind == "scenario_check":
         setting = "simulated call" if b["setting"] == "simulated_call" else "on shift"
-        return (f"{b['scenario_id']} v{b.get('scenario_version', '?')}: {b['outcome'].upper()}"
+        return (f"{names.scenario(b['scenario_id'])} v{b.get('scenario_version', '?')}: {b['outcome'].upper()}"
                 f" · {endpoint(b['chosen_endpoint'])} · {b['decision_seconds']} s · {setting}")
     if kind == "shadow_escalation":
         agreed = "agreed" if b.get("agreed") else "differed"
@@ -46,7 +49,8 @@ def summarise(record: dict[str, Any], body: dict[str, Any] | None = None) -> str
         return f"{b['pathway_id']} closed: {b['verification']['result']}"
     if kind == "restriction_started":
         subject = b.get("staff_id") or f"cohort {b.get('cohort_id')}"
-        return f"{b['restriction_id']} for {subject}: {', '.join(b['restrictions'])} until {b['expires_on']}"
+        codes = ", ".join(names.restriction(c) for c in b["restrictions"])
+        return f"{b['restriction_id']} for {subject}: {codes} until {b['expires_on']}"
     if kind == "restriction_reviewed":
         extra = f" to {b['expires_on']}" if b.get("expires_on") else ""
         return f"{b['restriction_id']}: {b['decision']}{extra} · {b['note']}"
@@ -60,14 +64,16 @@ def summarise(record: dict[str, Any], body: dict[str, Any] | None = None) -> str
     return kind
 
 
-def requirement_lines(view: dict[str, Any]) -> list[str]:
-    """Requirement lines with ✓/✗ for the person's own progress in one pathway."""
+def requirement_lines(view: dict[str, Any], names: Names | None = None) -> list[str]:
+    """Requirement lines with ✓/✗ for the person's own progress in one pathway (scenarios by
+    their titles, from ``names`` or the shipped checklists)."""
+    names = names or shipped_names()
     progress = view.get("own_progress")
     req = view["requirements"]
     lines = []
     if progress is None:
         for scenario in req.get("scenarios", []):
-            lines.append(f"  · scenario {scenario}")
+            lines.append(f"  · scenario: {names.scenario(scenario)}")
         for key, label in (("shadow_shifts", "shadow shifts"), ("compliant_samples", "compliant samples")):
             if req.get(key):
                 lines.append(f"  · {req[key]} {label}")
@@ -78,7 +84,7 @@ def requirement_lines(view: dict[str, Any]) -> list[str]:
     for scenario in progress["scenarios"]:
         mark = "✓" if scenario["passed"] else "✗" if scenario["latest"] else "○"
         last = f" (last: {scenario['latest']})" if scenario["latest"] else " (not run yet)"
-        lines.append(f"  {mark} scenario {scenario['scenario_id']}{last}")
+        lines.append(f"  {mark} scenario: {names.scenario(scenario['scenario_id'])}{last}")
     for key, label in (("shadow_shifts", "shadow shifts"), ("compliant_samples", "compliant sample notes"),
                        ("first_five", "compliant first-five notes")):
         item = progress[key]

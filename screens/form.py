@@ -60,6 +60,7 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
         self._signing = False
         self._draft_timer: Any = None
         self.restored = False
+        self.person_name: str | None = None  # read with the draft (see who())
         self._hold_keys()
 
     def _hold_keys(self) -> None:
@@ -195,12 +196,32 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
 
     @work(thread=True, group="draft-load")
     def _load_draft(self) -> None:
+        staff_id = getattr(self, "staff_id", None)
         with self.app.store_lock:
             draft = self.app.store.load_draft(self.draft_key)
-        self.app.call_from_thread(self._apply_draft, draft)
+            person = self.app.store.staff(staff_id) if isinstance(staff_id, str) else None
+        self.app.call_from_thread(self._apply_draft, draft, person)
+
+    def who(self, staff_id: Any) -> str:
+        """The person as people say it: "Amara Okafor (S001)" once the name is read, else the id."""
+        if self.person_name and staff_id == getattr(self, "staff_id", None):
+            return f"{self.person_name} ({staff_id})"
+        return str(staff_id)
+
+    def _name_in_header(self) -> None:
+        from screens.header import AppHeader
+
+        staff_id = getattr(self, "staff_id", None)
+        for header in self.query(AppHeader):
+            if isinstance(staff_id, str) and f"· {staff_id}" in header.header_title:
+                header.header_title = header.header_title.replace(f"· {staff_id}", f"· {self.who(staff_id)}", 1)
+                header.refresh_text()
 
     @alive
-    def _apply_draft(self, draft: dict[str, Any] | None) -> None:
+    def _apply_draft(self, draft: dict[str, Any] | None, person: dict[str, Any] | None = None) -> None:
+        if person and isinstance(person.get("name"), str) and person["name"]:
+            self.person_name = person["name"]
+            self._name_in_header()
         if draft:
             self.restore(draft)
             self.restored = True
@@ -398,7 +419,7 @@ class FormScreen(SelectTyping, ProblemsMixin, Screen):
 
         body = record["body"]
         outcome = body.get("outcome")
-        about = f" for {body['staff_id']}" if body.get("staff_id") else ""
+        about = f" for {self.who(body['staff_id'])}" if body.get("staff_id") else ""
         extra = f": {str(outcome).upper()}" if outcome else ""
         return (f"{KIND_LABELS.get(record['kind'], 'Record')}{about} signed{extra} "
                 f"(record {record['seq']} of this laptop).")

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label, Select, Static
 from textual.widgets.data_table import ColumnKey
 
+from checklists.names import restrictions_in_words, short_restriction
 from screens.common import ChoiceModal, alive
 from screens.footer import AppFooter
 from screens.form import FormScreen, make_input, make_textarea
@@ -34,7 +35,7 @@ def restriction_menu(app: Any, staff_id: str | None, restrictions: list[dict[str
         options.append(("start-cohort", f"Start a restriction for cohort {cohort}"))
     active = {r["restriction_id"]: r for r in restrictions if r["status"] == "active"}
     for rid, r in active.items():
-        options.append((f"review:{rid}", f"Review {rid} ({', '.join(r['codes'])})"))
+        options.append((f"review:{rid}", f"Review {rid} ({', '.join(short_restriction(c) for c in r['codes'])})"))
         options.append((f"lift:{rid}", f"Lift {rid}"))
 
     def chosen(choice: str | None) -> None:
@@ -116,6 +117,7 @@ class RestrictionsScreen(Screen):
             if overdue:
                 review.append(" OVERDUE", style="bold red reverse")
             codes, height = wrap_long_codes(list(r["codes"]), room)
+            codes = codes.replace("_\n", "\n").replace("_", " ")  # in short words, as on the roster
             table.add_row(r["restriction_id"], Text(r["status"], style="bold yellow" if active else "dim"),
                           self._left(r), review, f"{r['scope']} {r['subject']}", r["incident_ref"],
                           codes, key=r["restriction_id"], height=height)
@@ -260,7 +262,8 @@ class ReviewRestrictionScreen(FormScreen):
         r = self.restriction
         yield AppHeader(f"review {r['restriction_id']}")
         with VerticalScroll(classes="form", can_focus=False):
-            status = Text(f"{r['restriction_id']} for {r['scope']} {r['subject']}: {', '.join(r['codes'])}\n"
+            status = Text(f"{r['restriction_id']} for {r['scope']} {r['subject']}: "
+                          f"{restrictions_in_words(r['codes'], with_codes=False)}\n"
                           f"{r['days_left']} days left (expires {r['expires_on']}) · review due "
                           f"{r['next_review_on']}")
             if r["review_overdue"]:
@@ -305,7 +308,8 @@ class LiftRestrictionScreen(FormScreen):
         r = self.restriction
         yield AppHeader(f"lift {r['restriction_id']}")
         with VerticalScroll(classes="form", can_focus=False):
-            yield Static(f"{r['restriction_id']} for {r['scope']} {r['subject']}: {', '.join(r['codes'])}"
+            yield Static(f"{r['restriction_id']} for {r['scope']} {r['subject']}: "
+                         f"{restrictions_in_words(r['codes'], with_codes=False)}"
                          f" · {r['days_left']} days left")
             with Horizontal(classes="row"):
                 yield Label("Reason", classes="label")

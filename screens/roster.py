@@ -16,6 +16,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Input, Select, Static
 
+from checklists.names import short_restriction
 from screens.common import alive
 from screens.footer import AppFooter
 from screens.header import AppHeader
@@ -254,7 +255,8 @@ class RosterScreen(Screen):
         table = self.query_one(RosterTable)
         cursor = table.cursor_row
         start = self.page * PAGE_SIZE
-        rows = [(row.staff_id, self._cells(row), row.codes) for row in self.shown[start:start + PAGE_SIZE]]
+        rows = [(row.staff_id, self._cells(row), [short_restriction(c) for c in row.codes])
+                for row in self.shown[start:start + PAGE_SIZE]]
         width = codes_width(self.app.size.width, [cells for _, cells, _ in rows])
         widest = max([len(", ".join(codes)) for _, _, codes in rows], default=0)
         self._filled_width = self.app.size.width

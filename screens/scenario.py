@@ -313,7 +313,7 @@ class ScenarioScreen(FormScreen):
             return
         self.show_problems([])
         summary = Text()
-        summary.append(f"{self.staff_id} · {self.scenario.title} v{self.scenario.version} · "
+        summary.append(f"{self.who(self.staff_id)} · {self.scenario.title} v{self.scenario.version} · "
                        f"{SETTING_WORDS.get(prepared['setting'], prepared['setting'])}\n")
         for item in self.scenario.items:
             label, style = MARKS[self.results.get(item.item_id)]

@@ -202,9 +202,10 @@ class SessionScreen(Screen):
         if current in s.people:
             table.move_cursor(s.people.index(current))
         f = s.figures()
-        rate = f"{f['pass_rate']:g}% passed" if f["pass_rate"] is not None else "none checked yet"
+        checked = (f"{f['checked']} checked, {f['pass_rate']:g}% passed" if f["pass_rate"] is not None
+                   else "none checked yet")
         nxt = s.next_person()
-        info = Text(f"{s.session_id} · {len(s.people)} people · {f['checked']} checked, {rate}"
+        info = Text(f"{s.session_id} · {len(s.people)} people · {checked}"
                     f" · {f['absent']} absent · {f['waiting']} waiting\n")
         if nxt is not None:
             info.append(f"Next: {s.names.get(nxt, nxt)} ({nxt}). ", style="bold")

@@ -16,6 +16,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Static
 
+from checklists.names import names_of, short_restriction
 from screens.common import ChoiceModal, alive
 from screens.describe import KIND_LABELS, requirement_lines, summarise
 from screens.drafts import Draft, read_drafts
@@ -44,6 +45,7 @@ def read_staff(app: Any, staff_id: str, page: int = 0) -> tuple:
                   if d.staff_id == staff_id or (detail is not None and _about(d, detail, staff_id))]
         if detail is not None:
             detail["rework"] = rework_links(note_attempts(app.store, staff_id))
+            detail["names"] = names_of(app.store.loaded_library)
     return detail, records, total, drafts
 
 
@@ -208,10 +210,12 @@ class StaffScreen(Screen):
             text.append(f" · next due {row.next_due}")
         if row.overdue:
             text.append(" OVERDUE", style="bold red reverse")
+        names = detail.get("names") or names_of(None)
         active = [r for r in detail["restrictions"] if r["status"] == "active"]
         if active:  # on the line that is always visible (the section may be scrolled away)
             codes = sorted({c for r in active for c in r["codes"]})
-            text.append(f" · restricted: {', '.join(codes)}", style="bold")
+            # in short words here (the Restrictions section below gives each one's full text)
+            text.append(f" · restricted: {', '.join(short_restriction(c) for c in codes)}", style="bold")
             text.append(f" (review by {min(r['next_review_on'] for r in active)})")
         self.query_one("#summary", Static).update(text)
 
@@ -239,7 +243,7 @@ class StaffScreen(Screen):
             elif view.get("approval") == "closed" and view.get("decided_by"):
                 pathways.append(f"  closure approved by {view['decided_by']}\n", style="dim")
             if view["status"] == "open":
-                pathways.append("\n".join(requirement_lines(view)) + "\n")
+                pathways.append("\n".join(requirement_lines(view, names)) + "\n")
                 if view["scope"] == "cohort" and view["unmet"]:
                     pathways.append(f"  cohort: {len(view['unmet'])} requirement(s) unmet\n", style="dim")
 
@@ -251,7 +255,9 @@ class StaffScreen(Screen):
                 when = r["lifted_on"] if r["status"] == "lifted" else r["expires_on"]
                 restrictions.append(f"{r['restriction_id']} {r['status']} {when or ''}\n", style="dim")
                 continue
-            restrictions.append(f"{r['restriction_id']} ({r['scope']}): {', '.join(r['codes'])}\n")
+            restrictions.append(f"{r['restriction_id']} ({r['scope']}):\n")
+            for code in r["codes"]:
+                restrictions.append(f"  • {names.restriction(code)}\n")
             restrictions.append(f"  {r['days_left']} days left (to {r['expires_on']}) · review by "
                                 f"{r['next_review_on']}")
             restrictions.append(" REVIEW OVERDUE\n" if r["review_overdue"] else "\n",
@@ -262,7 +268,7 @@ class StaffScreen(Screen):
         scenarios = Text("Latest scenario checks\n", style="bold")
         for scenario_id, s in detail["scenarios"].items():
             style = "green" if s["outcome"] == "pass" else "red"
-            scenarios.append(f"  {scenario_id} v{s['version']}: ")
+            scenarios.append(f"  {names.scenario(scenario_id)} v{s['version']}: ")
             scenarios.append(s["outcome"], style=style)
             scenarios.append(f" {s['on']}\n")
         if not detail["scenarios"]:

@@ -91,6 +91,12 @@ class Store(ProfilesMixin):
     def library(self, library: Library) -> None:
         self._library = library
 
+    @property
+    def loaded_library(self) -> Library | None:
+        """The checklist library when something here has loaded it already, else None (so a
+        screen that only needs names can take them without loading it)."""
+        return self._library
+
     def _restore_triggers(self) -> bool:
         """Re-create the append-only triggers if someone dropped them; say so in verify."""
         names = {n for (n,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}

@@ -72,7 +72,7 @@ def test_refusals(proposed):
     store.append("amendment", {"amends": check["hash"], "reason": "wrong endpoint recorded", "body": failed},
                  now=NOW + 2 * DAY + dt.timedelta(hours=1))
     assert _decide(store, "DIR01", approve) == [
-        "cannot approve: no longer met: scenario new-confusion-news2 not passed (last: fail)"]
+        'cannot approve: no longer met: scenario "New confusion with raised breathing rate" not passed (last: fail)']
     assert _decide(store, "DIR01", {**approve, "decision": "return", "reason": "Evidence was corrected"}) == []
 
 

@@ -149,7 +149,7 @@ CLOSE = {"pathway_id": "PW-1", "verification": {"what": "Scenario and shadow shi
 def test_pathway_closure_refused_until_requirements_met(store):
     pathway(store)
     found = problems(store, "pathway_closed", CLOSE, NOW + DAY)
-    assert any("scenario new-confusion-news2 not passed" in p for p in found)
+    assert any('scenario "New confusion with raised breathing rate" not passed' in p for p in found)
     assert any("shadow shifts 0 of 1" in p for p in found)
     assert any("compliant sample notes 0 of 1" in p for p in found)
     store.append("scenario_check", scenario_body("S002"), now=NOW + DAY)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from checklists.names import restrictions_in_words
+
 ENDPOINTS = {
     "on_call_clinician": "on-call clinician",
     "supervisor": "supervisor",
@@ -111,7 +113,7 @@ def describe(kind: str, body: dict[str, Any],
     if kind == "restriction_started":
         subject = f"staff {b['staff_id']}" if b.get("staff_id") else f"cohort {b.get('cohort_id')}"
         return (f"Restriction {b['restriction_id']} started for {subject}", "", [
-            ("Restrictions", ", ".join(b["restrictions"])), ("Reason", b["reason"]),
+            ("Restrictions", restrictions_in_words(b["restrictions"])), ("Reason", b["reason"]),
             ("Incident", b["incident_ref"]), ("Review every", f"{b.get('review_every_days', 7)} days"),
             ("Expires on", b["expires_on"]),
         ])

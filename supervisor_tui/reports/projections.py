@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from checklists.names import shipped_names
 from supervisor_tui.reports import decisions
 
 STATES = ("none", "in_progress", "restricted", "validated")
@@ -200,7 +201,8 @@ def requirement_progress(
         outcome = latest.body["outcome"] if latest else None
         scenarios.append({"scenario_id": scenario_id, "latest": outcome, "passed": outcome == "pass"})
         if outcome != "pass":
-            unmet.append(f"scenario {scenario_id} not passed" + (" (last: fail)" if outcome else ""))
+            title = shipped_names().scenario(scenario_id)  # people know the title, not the id
+            unmet.append(f'scenario "{title}" not passed' + (" (last: fail)" if outcome else ""))
     # A shift worked before the pathway was assigned is not evidence for it ("not counted:
     # before the pathway"), even when the note about it was signed later.
     shifts = {

@@ -13,6 +13,7 @@ from collections import defaultdict
 from html import escape as _html_escape
 from typing import Any
 
+from checklists.names import restrictions_in_words, shipped_names
 from supervisor_tui.reports.html_base import kv_table, page, table
 from supervisor_tui.reports.svg import bar_chart, progress_bar
 
@@ -116,10 +117,10 @@ def _restrictions(h: dict[str, Any]) -> str:
     for r in h["restrictions"]:
         reviews = "; ".join(f"{x['on']} {x['decision']}" for x in r["reviews"]) or "none"
         lift = f"{r['lifted_on']}: {r['lift_reason']}" if r["lifted_on"] else "not lifted"
-        rows.append([r["restriction_id"], f"{r['scope']} {r['subject']}", ", ".join(r["codes"]), r["reason"],
+        rows.append([r["restriction_id"], f"{r['scope']} {r['subject']}", restrictions_in_words(r["codes"]), r["reason"],
                      r["started_on"], reviews, r["expires_on"], lift, r["status"]])
     return ("<h2>Restrictions</h2>" + table(
-        ["Restriction", "Applies to", "Codes", "Reason", "Started", "Reviews", "Expires", "Lifted", "Status"], rows))
+        ["Restriction", "Applies to", "Restrictions (codes)", "Reason", "Started", "Reviews", "Expires", "Lifted", "Status"], rows))
 
 
 def _pathway(p: dict[str, Any]) -> str:
@@ -142,7 +143,9 @@ def _pathway(p: dict[str, Any]) -> str:
     req = []
     progress = p.get("progress") or {}
     for s in progress.get("scenarios", []):
-        req.append([f"Scenario {s['scenario_id']}", progress_bar(int(s["passed"]), 1),
+        title = shipped_names().scenario(s["scenario_id"])
+        req.append([f"Scenario: {title}" + (f" ({s['scenario_id']})" if title != str(s["scenario_id"]) else ""),
+                    progress_bar(int(s["passed"]), 1),
                     "passed" if s["passed"] else f"not passed (latest: {s['latest'] or 'none'})"])
     for key, label in (("shadow_shifts", "Shadow shifts"), ("compliant_samples", "Compliant sample notes"),
                        ("first_five", "Compliant first-five notes")):

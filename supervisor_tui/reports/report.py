@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from checklists.names import shipped_names
 from supervisor_tui.reports import projections
 from supervisor_tui.reports.facts import WORK_KINDS, Fact, fact_from_record
 from supervisor_tui.reports.projections import Effective
@@ -318,7 +319,7 @@ def _cohort_section(cid: str, name: str, acc: _Accumulator, views: list[dict[str
         + [{"subject": v["pathway_id"], "kind": "pathway", "text": v["conflict_text"], "records": v["conflict"]}
            for v in views if v.get("conflict")],
         "completion": completion,
-        "first_attempt": [{"scenario_id": s, "people": c["people"], "passed": c["passed"],
+        "first_attempt": [{"scenario_id": s, "title": shipped_names().scenario(s), "people": c["people"], "passed": c["passed"],
                            "rate": pct(c["passed"], c["people"])} for s, c in sorted(first.items())],
         "shadow": {"notes": shadow["notes"], "agreed": shadow["agreed"], "rate": pct(shadow["agreed"], shadow["notes"])},
         "rework": {"assessments": notes["assessments"], "rework": notes["rework"],

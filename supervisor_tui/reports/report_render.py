@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from checklists.names import restrictions_in_words, shipped_names
 from supervisor_tui.reports.html_base import page, table
 from supervisor_tui.reports.svg import bar_chart, sparkline, text_bar
 
@@ -23,7 +24,7 @@ def text_lines(c: dict[str, Any]) -> list[str]:
     out = [f"== {title}, {c['staff']} staff =="]
     out.append("Active restrictions:" if c["restrictions"] else "Active restrictions: none")
     for r in c["restrictions"]:
-        out.append(f"  {r['restriction_id']:14} {r['scope']} {r['subject']}: {', '.join(r['codes'])}; "
+        out.append(f"  {r['restriction_id']:14} {r['scope']} {r['subject']}: {restrictions_in_words(r['codes'], with_codes=False)}; "
                    f"{r['days_left']} days left (expires {r['expires_on']}); review {r['review_status']}"
                    f" (next {r['next_review_on']})")
     out.append("Re-validation completion per staff:" if c["completion"] else "Re-validation completion: no pathways")
@@ -32,7 +33,8 @@ def text_lines(c: dict[str, Any]) -> list[str]:
                    f"{s['done']}/{s['required']} ({_rate(s['percent'])}); pathways {s['closed']}/{s['pathways']} closed")
     out.append("First-attempt pass rate per scenario:" if c["first_attempt"] else "First-attempt pass rate: no checks")
     for s in c["first_attempt"]:
-        out.append(f"  {s['scenario_id']:32} {s['passed']}/{s['people']} = {_rate(s['rate'])}")
+        share = f"{s['passed']}/{s['people']}"
+        out.append(f"  {share:>7} = {_rate(s['rate']):>4}  {_title(s)}")  # titles are long: last, uncut
     sh = c["shadow"]
     out.append(f"Shadow-escalation agreement: {sh['agreed']}/{sh['notes']} = {_rate(sh['rate'])}")
     rw = c["rework"]
@@ -98,11 +100,16 @@ def render_report_text(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _title(s: dict[str, Any]) -> str:
+    """A scenario's title for people (reports made before titles were added hold only the id)."""
+    return str(s.get("title") or s["scenario_id"])
+
+
 def _cohort_html(c: dict[str, Any]) -> str:
     parts = [f'<section class="pathway"><h2>{escape(c["name"])} ({escape(c["cohort_id"])}), {c["staff"]} staff</h2>',
              "<h3>Active restrictions</h3>"]
-    parts.append(table(["Restriction", "Applies to", "Codes", "Days left", "Expires", "Next review", "Review"],
-                       [[r["restriction_id"], f"{r['scope']} {r['subject']}", ", ".join(r["codes"]), r["days_left"],
+    parts.append(table(["Restriction", "Applies to", "Restrictions (codes)", "Days left", "Expires", "Next review", "Review"],
+                       [[r["restriction_id"], f"{r['scope']} {r['subject']}", restrictions_in_words(r["codes"]), r["days_left"],
                          r["expires_on"], r["next_review_on"], r["review_status"]] for r in c["restrictions"]])
                  if c["restrictions"] else "<p>None.</p>")
     parts.append("<h3>Re-validation completion per staff</h3>")
@@ -112,7 +119,7 @@ def _cohort_html(c: dict[str, Any]) -> str:
                  if c["completion"] else "<p>No pathways.</p>")
     parts.append("<h3>First-attempt pass rate per scenario</h3>")
     parts.append(table(["Scenario", "People checked", "Passed first time", "Rate"],
-                       [[s["scenario_id"], s["people"], s["passed"], _rate(s["rate"])] for s in c["first_attempt"]])
+                       [[_title(s), s["people"], s["passed"], _rate(s["rate"])] for s in c["first_attempt"]])
                  if c["first_attempt"] else "<p>No checks.</p>")
     sh, rw = c["shadow"], c["rework"]
     parts.append(f"<h3>Shadow escalation and documentation</h3><p>Shadow-escalation agreement: "
@@ -181,7 +188,7 @@ def render_report_html(report: dict[str, Any]) -> str:
     if report.get("sessions"):
         body += ('<div class="box"><h2 style="margin-top:0">Training sessions</h2>' + table(
             ["Date", "Session", "Scenario", "Checked", "Pass rate", "Median decision (s)", "Trainer"],
-            [[r["date"], r["session_id"], r["scenario_id"], r["checked"], _rate(r["pass_rate"]),
+            [[r["date"], r["session_id"], shipped_names().scenario(r["scenario_id"]), r["checked"], _rate(r["pass_rate"]),
               r["median_decision_seconds"], r["author"]] for r in report["sessions"]]) + "</div>")
     if report.get("owner_reviews"):
         body += "<h2>Weekly reviews signed by pathway owners</h2>" + table(

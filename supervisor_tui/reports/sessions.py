@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from statistics import median
 from typing import Any
 
+from checklists.names import shipped_names
+
 
 def session_figures(checks: Iterable[tuple[dict[str, Any], dict[str, Any]]],
                     staff: set[str] | None = None) -> list[dict[str, Any]]:
@@ -46,7 +48,7 @@ def session_lines(rows: list[dict[str, Any]]) -> list[str]:
     for r in rows:
         rate = f"{r['pass_rate']:g}%" if r["pass_rate"] is not None else "—"
         med = f"{r['median_decision_seconds']:g} s" if r["median_decision_seconds"] is not None else "—"
-        lines.append(f"  {r['date']} {r['session_id']} · {r['scenario_id']} · {r['checked']} checked · "
+        lines.append(f"  {r['date']} {r['session_id']} · {shipped_names().scenario(r['scenario_id'])} · {r['checked']} checked · "
                      f"pass rate {rate} · median decision {med} (slowest {r['slowest_decision_seconds']} s)"
                      f" · trainer {r['author']}")
     return lines

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from checklists.names import restrictions_in_words, shipped_names
 from supervisor_tui.model.signing import DeviceKey
 from sync.central import CentralStore
 from sync.web import sessions
@@ -85,6 +86,9 @@ def environment() -> jinja2.Environment:
     env.filters["when"] = lambda s: (s or "")[:16].replace("T", " ")
     env.filters["rate"] = lambda v: "n/a" if v is None else f"{v:g}%"
     env.filters["q"] = lambda s: quote(str(s), safe="")
+    # People's words for checklist ids: a scenario's title, a restriction's text (code kept).
+    env.filters["scenario"] = lambda s: shipped_names().scenario(s)
+    env.filters["restrictions"] = lambda codes: restrictions_in_words(codes)
     return env
 
 

@@ -82,7 +82,7 @@ def test_governance_store_report_shows_sessions_in_every_format(central, central
 
     text = report()
     assert "Training sessions (group scenario checks)" in text
-    assert (f"2026-10-05 SES-A · {NEWS2} · 3 checked · pass rate 66.7% · median decision 60 s (slowest 90 s)"
+    assert ("2026-10-05 SES-A · New confusion with raised breathing rate · 3 checked · pass rate 66.7% · median decision 60 s (slowest 90 s)"
             " · trainer SUP01") in text
     html = report("--format", "html")
     assert "Training sessions</h2>" in html
@@ -114,7 +114,7 @@ def test_the_web_views_report_page_shows_the_sessions(central):
     finally:
         server.stop()
     assert "<h2>Training sessions</h2>" in page
-    assert "<td>SES-A</td><td>new-confusion-news2</td><td>3</td><td>2</td><td>66.7%</td><td>60</td><td>90</td>" in page
+    assert "<td>SES-A</td><td>New confusion with raised breathing rate</td><td>3</td><td>2</td><td>66.7%</td><td>60</td><td>90</td>" in page
     assert "<td>SES-B</td>" in page
     assert "<td>SES-A</td>" in night and "<td>SES-B</td>" not in night
 

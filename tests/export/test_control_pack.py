@@ -22,7 +22,7 @@ def test_the_week_the_pathway_started(store, data):
     assert pack["cohorts"] == ["overnight-float"]
     (pathway,) = pack["open_pathways"]
     assert pathway["pathway_id"] == "PW-A" and not pathway["overdue"]
-    assert "S002: scenario new-confusion-news2 not passed (last: fail)" in pathway["unmet"]
+    assert 'S002: scenario "New confusion with raised breathing rate" not passed (last: fail)' in pathway["unmet"]
     assert not any(u.startswith("S001:") for u in pathway["unmet"])  # passed and shadowed that week
     assert pack["reviews_due"] == pack["reviews_overdue"] == pack["expiring"] == []
     assert [(f["staff_id"], f["scenario_id"], f["on"]) for f in pack["fails"]] == [

@@ -66,8 +66,11 @@ def test_completion_and_pathways(report):
 def test_first_attempt_shadow_and_rework_rates(report):
     c = cohort(report, "overnight-float")
     assert c["first_attempt"] == [
-        {"scenario_id": "new-confusion-news2", "people": 2, "passed": 1, "rate": 50.0},
-        {"scenario_id": "soft-signs-reduced-intake", "people": 1, "passed": 1, "rate": 100.0}]
+        {"scenario_id": "new-confusion-news2", "title": "New confusion with raised breathing rate",
+         "people": 2, "passed": 1, "rate": 50.0},
+        {"scenario_id": "soft-signs-reduced-intake",
+         "title": "Soft signs: eating and drinking less, more help to stand", "people": 1, "passed": 1,
+         "rate": 100.0}]
     assert c["shadow"] == {"notes": 3, "agreed": 2, "rate": 66.7}
     n = cohort(report, "new-starters")
     assert (n["rework"]["assessments"], n["rework"]["rework"], n["rework"]["rate"]) == (4, 1, 25.0)
@@ -111,7 +114,7 @@ def test_cohort_filter_and_streaming_input(store, data):
 def test_renderers(report):
     text = render_report_text(report)
     assert "RS-A" in text and "review overdue" in text and "OVERDUE PW-A" in text
-    assert "new-confusion-news2              1/2 = 50%" in text
+    assert "    1/2 =  50%  New confusion with raised breathing rate\n" in text
     assert "PW-B (documentation error): before 0.5/quarter, after 1/quarter" in text
     html = render_report_html(report)
     assert html.count("<svg") >= 3 and "<script" not in html and "PW-B" in html

@@ -45,7 +45,7 @@ async def test_owner_approves_and_returns_from_the_list(tmp_path: Path) -> None:
         assert isinstance(app.screen, ApprovalsScreen)
         assert sorted(app.screen.items) == ["PW-T1", "PW-T2"]
         shown = str(app.screen.query_one("#evidence").render())
-        assert "Proposed by SUP07" in shown and "✓ scenario new-confusion-news2" in shown
+        assert "Proposed by SUP07" in shown and "✓ scenario: New confusion with raised breathing rate" in shown
         assert "What was checked: Scenario re-run as a simulated call" in shown  # the form's label, not "what:"
 
         await pilot.press("a")

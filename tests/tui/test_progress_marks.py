@@ -17,9 +17,9 @@ def _view(scenarios: list[tuple[str, str | None]], shifts: tuple[int, int]) -> d
 def test_passed_failed_and_not_yet_run_read_differently() -> None:
     lines = requirement_lines(_view([("chest-pain-home-visit", "pass"), ("new-confusion-news2", "fail"),
                                      ("fall-head-injury", None)], (1, 2)))
-    assert lines == ["  ✓ scenario chest-pain-home-visit (last: pass)",
-                     "  ✗ scenario new-confusion-news2 (last: fail)",
-                     "  ○ scenario fall-head-injury (not run yet)",
+    assert lines == ["  ✓ scenario: Chest pressure during a home visit (last: pass)",
+                     "  ✗ scenario: New confusion with raised breathing rate (last: fail)",
+                     "  ○ scenario: fall-head-injury (not run yet)",  # no such scenario here: its id
                      "  ○ shadow shifts 1/2"]
 
 

@@ -63,8 +63,8 @@ async def test_codes_wrap_at_120_and_scroll_sideways_at_80(demo_home: Path) -> N
         await settle(pilot)
         shown = lines(app.screen.query_one(RosterTable))
         first = next(i for i, line in enumerate(shown) if "S001" in line)
-        assert "no_high_acuity, no_solo_community," in shown[first]
-        assert shown[first + 1].strip() == "paired_working"  # the same row's second line
+        assert "no high acuity, no solo community," in shown[first]
+        assert shown[first + 1].strip() == "paired working"  # the same row's second line
         assert "S002" in shown[first + 2]
     app = make_app(demo_home)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -75,7 +75,7 @@ async def test_codes_wrap_at_120_and_scroll_sideways_at_80(demo_home: Path) -> N
         await settle(pilot)
         shown = lines(table)
         assert "Restrictions" in shown[0]
-        assert any("no_high_acuity, no_solo_community, paired_working" in line for line in shown)
+        assert any("no high acuity, no solo community, paired working" in line for line in shown)
         await pilot.press("home")
         await settle(pilot)
         assert table.scroll_x == 0 and "ID" in lines(table)[0]

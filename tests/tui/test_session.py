@@ -124,7 +124,7 @@ async def test_group_session_with_a_quit_in_the_middle(demo_home: Path) -> None:
         await settle(pilot)
         report = app.screen.report_text
         assert "Training sessions (group scenario checks)" in report
-        assert f"{session_id} · {SCENARIO} · 3 checked · pass rate 66.7% · median decision 45 s (slowest 80 s)" in report
+        assert f"{session_id} · New confusion with raised breathing rate · 3 checked · pass rate 66.7% · median decision 45 s (slowest 80 s)" in report
 
     checks = [r for r in records(demo_home, "scenario_check") if r["body"].get("session_id") == session_id]
     assert [c["body"]["staff_id"] for c in checks] == [people[0], people[2], people[3]]
