@@ -9,12 +9,12 @@
 from __future__ import annotations
 
 from supervisor_tui.reports.history import build_history
-from supervisor_tui.reports.inputs import ExportError, ExportInputs
+from supervisor_tui.reports.inputs import FORMATS, ExportError, ExportInputs
 from supervisor_tui.reports.pack import Signer, build_pack, dumps
 from supervisor_tui.reports.render_csv import render_csv
 from supervisor_tui.reports.render_html import render_html
 
-FORMATS = ("csv", "json", "html")
+__all__ = ["FORMATS", "ExportError", "ExportInputs"]
 
 
 def render_history(inputs: ExportInputs, fmt: str, signer: Signer | None = None,

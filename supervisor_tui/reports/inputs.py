@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+FORMATS = ("csv", "json", "html")  # a person's evidence pack (here, not in evidence: the CLI reads it at start)
+
 
 class ExportError(Exception):
     """An export that cannot be made (unknown staff, empty history, unwritable path...)."""

@@ -39,7 +39,7 @@ async def test_scenario_pass_from_keys_to_signed_record(demo_home: Path) -> None
         await settle(pilot)
         assert type(app.screen).__name__ == "StaffScreen"
         said = [n.message for n in app._notifications]  # noqa: SLF001
-        assert any(m.startswith("Scenario check for S001 signed: PASS (record ") for m in said), said
+        assert any(m.startswith("Scenario check for Amara Okafor (S001) signed: PASS (record ") for m in said), said
     checks = records(demo_home, "scenario_check")
     body = checks[-1]["body"]
     assert body["staff_id"] == "S001" and body["scenario_id"] == "new-confusion-news2"

@@ -7,10 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from storage.export import render_local, write_output
-from supervisor_tui.reports.evidence import FORMATS
-from supervisor_tui.reports.inputs import ExportError
-from supervisor_tui.reports.pack import verify_pack
+from supervisor_tui.reports.inputs import FORMATS, ExportError
 from supervisor_tui.shell.commands.common import (
     EXIT_FAILED,
     EXIT_INVALID,
@@ -52,10 +49,16 @@ def _emit(text: str, out: str | None) -> Path | None:
     if out is None:
         sys.stdout.write(text)
         return None
+    from storage.export import (
+        write_output,  # (here: the exports' modules cost every other command ~15 ms)
+    )
+
     return write_output(text, Path(out))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from storage.export import render_local
+
     store = open_store(args)
     if args.format == "json" and store.profile is not None:  # the manifest is signed
         unlock(store, args)
@@ -85,6 +88,8 @@ def load_pack(file: str) -> object:
 
 
 def cmd_verify_export(args: argparse.Namespace) -> int:
+    from supervisor_tui.reports.pack import verify_pack
+
     report = verify_pack(load_pack(args.file))
     if args.json:
         sys.stdout.write(json.dumps({"ok": report.ok, "count": report.count, "failing": report.failing,

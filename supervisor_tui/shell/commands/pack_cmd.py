@@ -7,7 +7,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from storage.export import write_output
 from supervisor_tui.shell.commands.common import CliError, add_home, open_store, print_json
 from supervisor_tui.shell.commands.passphrase import add_passphrase_file, unlock
 
@@ -47,6 +46,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
     else:
         text = render_html(pack) if args.format == "html" else render_text(pack)
     if args.out:
+        from storage.export import write_output
+
         path = write_output(text, Path(args.out))
         sys.stderr.write(f"Wrote the {args.format} control pack for {args.owner} {pack['week']} to {path}\n")
     else:
