@@ -55,12 +55,19 @@ class SessionSetupScreen(SelectTyping, Screen):
                 yield Label("Whole cohort", classes="label")
                 yield Select([(name, cid) for cid, name in self.cohorts.items()],
                              prompt="none (pick people below)", id="cohort", classes="field")
-            yield Label("People (space ticks; a cohort ticks its members; untick who is not here)",
-                        classes="section-title")
+            yield Label(self._people_title(0), id="people-title", classes="section-title")
             yield TickList(*[(f"{p['name']} ({p['staff_id']}) · {self.cohorts.get(p['cohort'], p['cohort'])}",
                                    p["staff_id"]) for p in roster], id="people", classes="field")
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    @staticmethod
+    def _people_title(ticked: int) -> str:
+        # the count shows that choosing a cohort ticked people further down the list
+        return f"People: {ticked} ticked (space ticks; untick who is not here)"
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        self.query_one("#people-title", Label).update(self._people_title(len(event.selection_list.selected)))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id != "cohort" or event.value is Select.NULL:

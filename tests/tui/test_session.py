@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Static
+from textual.widgets import Label, Static
 
 from screens.linetable import LineTable
 from storage.store import Store
@@ -46,7 +46,10 @@ async def test_group_session_with_a_quit_in_the_middle(demo_home: Path) -> None:
         await settle(pilot)
         assert "Scenario: choose one" in str(app.screen.query_one("#problems", Static).render())
         await pick(pilot, "#scenario", SCENARIO)
+        assert "People: 0 ticked" in str(app.screen.query_one("#people-title", Label).render())
         await pick(pilot, "#cohort", "overnight-float")
+        await settle(pilot)  # the count says the cohort's six were ticked (further down, maybe)
+        assert "People: 6 ticked" in str(app.screen.query_one("#people-title", Label).render())
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert type(app.screen).__name__ == "SessionScreen"
