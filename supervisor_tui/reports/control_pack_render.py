@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from checklists.names import restrictions_in_words, shipped_names
 from supervisor_tui.reports.html_base import kv_table, page, table
 from supervisor_tui.reports.svg import bar_chart
 
@@ -30,11 +31,12 @@ def _line(section: str, item: dict[str, Any]) -> str:
         unmet = f" · still missing: {'; '.join(item['unmet'][:3])}" if item["unmet"] else " · all requirements met"
         return f"{item['pathway_id']} ({item['scope']} {item['subject']}, {item['incident_ref']}) due {item['due_on']}{flag}{wait}{unmet}"
     if section in ("reviews_due", "reviews_overdue", "expiring"):
-        return (f"{item['restriction_id']} ({item['scope']} {item['subject']}: {', '.join(item['codes'])})"
+        return (f"{item['restriction_id']} ({item['scope']} {item['subject']}: "
+                f"{restrictions_in_words(item['codes'], with_codes=False)})"
                 f" next review {item['next_review_on']}, expires {item['expires_on']}")
     if section == "fails":
         critical = f" · critical items failed: {', '.join(item['failed_critical'])}" if item["failed_critical"] else ""
-        return f"{item['staff_id']} {item['scenario_id']} on {item['on']}{critical}"
+        return f"{item['staff_id']} {shipped_names().scenario(item['scenario_id'])} on {item['on']}{critical}"
     if section == "rework":
         missing = f" · missing {', '.join(item['missing'])}" if item["missing"] else ""
         return f"{item['staff_id']} {item['review']} note #{item['sequence']} on {item['on']}{missing}"

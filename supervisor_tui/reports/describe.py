@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checklists.names import restrictions_in_words
+from checklists.names import restrictions_in_words, shipped_names
 
 ENDPOINTS = {
     "on_call_clinician": "on-call clinician",
@@ -85,7 +85,10 @@ def describe(kind: str, body: dict[str, Any],
             details.append(("Remediation", b["remediation"]))
         if b.get("pathway_id"):
             details.append(("Pathway", b["pathway_id"]))
-        return (f"Scenario check {b['scenario_id']}: {b.get('outcome', '?')}", b.get("outcome", ""), details)
+        version = b.get("scenario_version")
+        title = (titles.get((b["scenario_id"], version)) if isinstance(version, int) else None) \
+            or shipped_names().scenario(b["scenario_id"])
+        return (f"Scenario check: {title}: {b.get('outcome', '?')}", b.get("outcome", ""), details)
     if kind == "shadow_escalation":
         agreed = "agreed" if b.get("agreed") else "disagreed"
         details = [
