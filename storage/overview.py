@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from storage.store import Store
 
 CONTROL_KINDS = ("pathway_assigned", "pathway_closed", "closure_decision", "restriction_started",
-                 "restriction_reviewed", "restriction_lifted")  # = migration 7's partial index
+                 "restriction_reviewed", "restriction_lifted")  # = migration 10's partial index
 
 
 def _json_rows(store: Store, sql: str, params: tuple | list = (), columns: str = "") -> list[list[Any]]:
@@ -85,14 +85,16 @@ class _Control:
     closures: dict[str, projections.Closure]
 
 
-# Written out (not bound) so SQLite can use the partial index ``records_control`` (migration 5).
-CONTROL_IN = ", ".join(f"'{kind}'" for kind in CONTROL_KINDS)
+# Written out (not bound), as ORs exactly as in the partial index ``records_control``'s WHERE
+# (migration 10), so SQLite uses that index (it does for the same expression; with an IN list,
+# as the index was before, every insert into ``records`` built the list into a temporary table).
+# ``tests/storage/test_control_index.py`` checks the readers' query plans.
+CONTROL_WHERE = " OR ".join(f"kind = '{kind}'" for kind in CONTROL_KINDS)
 
 
 def _control(store: Store) -> _Control:
     cols = ", ".join(RECORD_COLUMNS)
-    rows = store.conn.execute(
-        f"SELECT {cols} FROM records WHERE kind IN ({CONTROL_IN})").fetchall()
+    rows = store.conn.execute(f"SELECT {cols} FROM records WHERE {CONTROL_WHERE}").fetchall()
     records = [row_to_record(r) for r in rows]
     hashes = [r["hash"] for r in records]
     for start in range(0, len(hashes), 500):
@@ -128,8 +130,11 @@ def _member_activity(store: Store, staff_ids: list[str], since: str) -> dict[str
         chunk = staff_ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
         for kind, columns, group, names in queries:
+            # ``ord >= since`` is ``created_at >= since`` for record times (``_TIME`` at
+            # acceptance: none is a prefix of another, none holds a character below the space),
+            # and unlike ``created_at`` it is in the index (migration 11): no row is read
             sql = (f"SELECT staff_id, {columns}, MAX({_ORDER}) AS last FROM record_activity"
-                   f" WHERE staff_id IN ({marks}) AND kind = ? AND created_at >= ?"
+                   f" WHERE staff_id IN ({marks}) AND kind = ? AND {_ORDER} >= ?"
                    f" GROUP BY staff_id, {group}")
             for row in _json_rows(store, sql, (*chunk, kind, since), f"staff_id, {columns}, last"):
                 body = dict(zip(names, row[1:-1], strict=True))
@@ -271,18 +276,22 @@ def staff_detail(store: Store, staff_id: str, today: dt.date) -> dict[str, Any] 
 
 def latest_scenarios(store: Store, staff_id: str) -> dict[str, dict[str, Any]]:
     """Latest outcome per scenario for one person (amendments applied)."""
-    hashes = [h for _sid, h, _o in store.conn.execute(
-        "SELECT scenario_id, hash, MAX(ord) FROM record_activity WHERE staff_id = ?"
+    # the rowid, not the hash: it is in the index (the hash is not, migration 11), and an
+    # activity row has its record's rowid (``verify`` checks it)
+    rowids = [r for _sid, r, _o in store.conn.execute(
+        "SELECT scenario_id, rowid, MAX(ord) FROM record_activity WHERE staff_id = ?"
         " AND kind = 'scenario_check' GROUP BY scenario_id", (staff_id,))]
     latest: dict[str, dict[str, Any]] = {}
-    for record_hash in hashes:
-        record = store.record_by_hash(record_hash)
-        if record is None:
+    cols = ", ".join(RECORD_COLUMNS)
+    for rowid in rowids:
+        row = store.conn.execute(f"SELECT {cols} FROM records WHERE rowid = ?", (rowid,)).fetchone()
+        if row is None:
             continue
+        record = row_to_record(row)
         body = record["body"]
         amended = store.conn.execute(
             "SELECT body FROM records WHERE kind = 'amendment' AND amends = ?"
-            " ORDER BY created_at DESC, device DESC, seq DESC LIMIT 1", (record_hash,)).fetchone()
+            " ORDER BY created_at DESC, device DESC, seq DESC LIMIT 1", (record["hash"],)).fetchone()
         if amended:
             body = json.loads(amended[0])["body"]
         latest[body["scenario_id"]] = {"outcome": body["outcome"],
