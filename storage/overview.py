@@ -92,9 +92,12 @@ class _Control:
 CONTROL_WHERE = " OR ".join(f"kind = '{kind}'" for kind in CONTROL_KINDS)
 
 
+CONTROL_SQL = f"SELECT {', '.join(RECORD_COLUMNS)} FROM records WHERE {CONTROL_WHERE}"
+
+
 def _control(store: Store) -> _Control:
     cols = ", ".join(RECORD_COLUMNS)
-    rows = store.conn.execute(f"SELECT {cols} FROM records WHERE {CONTROL_WHERE}").fetchall()
+    rows = store.conn.execute(CONTROL_SQL).fetchall()
     records = [row_to_record(r) for r in rows]
     hashes = [r["hash"] for r in records]
     for start in range(0, len(hashes), 500):
@@ -112,6 +115,12 @@ def _control(store: Store) -> _Control:
 
 
 _ORDER = "ord"
+# (kind, columns read, group by, body fields those columns are) of ``_member_activity``
+MEMBER_QUERIES = (
+    ("scenario_check", "scenario_id, outcome", "scenario_id", ("scenario_id", "outcome")),
+    ("shadow_escalation", "shift_date, shift", "shift_date, shift", ("shift_date", "shift")),
+    ("note_assessment", "review, sequence, outcome", "review, sequence", ("review", "sequence", "outcome")),
+)
 
 
 def _member_activity(store: Store, staff_ids: list[str], since: str) -> dict[str, list[Effective]]:
@@ -120,22 +129,10 @@ def _member_activity(store: Store, staff_ids: list[str], since: str) -> dict[str
     note review and sequence. Read from ``record_activity`` (migration 3, kept by triggers,
     amendments applied), so no record body is parsed."""
     found: dict[str, list[Effective]] = {sid: [] for sid in staff_ids}
-    queries = [
-        ("scenario_check", "scenario_id, outcome", "scenario_id", ("scenario_id", "outcome")),
-        ("shadow_escalation", "shift_date, shift", "shift_date, shift", ("shift_date", "shift")),
-        ("note_assessment", "review, sequence, outcome", "review, sequence",
-         ("review", "sequence", "outcome")),
-    ]
     for start in range(0, len(staff_ids), 500):
         chunk = staff_ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for kind, columns, group, names in queries:
-            # ``ord >= since`` is ``created_at >= since`` for record times (``_TIME`` at
-            # acceptance: none is a prefix of another, none holds a character below the space),
-            # and unlike ``created_at`` it is in the index (migration 11): no row is read
-            sql = (f"SELECT staff_id, {columns}, MAX({_ORDER}) AS last FROM record_activity"
-                   f" WHERE staff_id IN ({marks}) AND kind = ? AND {_ORDER} >= ?"
-                   f" GROUP BY staff_id, {group}")
+        for kind, columns, group, names in MEMBER_QUERIES:
+            sql = member_activity_sql(len(chunk), columns, group)
             for row in _json_rows(store, sql, (*chunk, kind, since), f"staff_id, {columns}, last"):
                 body = dict(zip(names, row[1:-1], strict=True))
                 body["staff_id"] = row[0]
@@ -143,6 +140,16 @@ def _member_activity(store: Store, staff_ids: list[str], since: str) -> dict[str
                 record = {"kind": kind, "created_at": created_at, "device": device, "seq": int(seq)}
                 found[row[0]].append(Effective(record=record, body=body))
     return found
+
+
+def member_activity_sql(people: int, columns: str, group: str) -> str:
+    """``_member_activity``'s query for ``people`` people (parameters: their ids, the kind, since).
+    ``ord >= since`` is ``created_at >= since`` for record times (``_TIME`` at acceptance: none is
+    a prefix of another, none holds a character below the space), and unlike ``created_at`` it is
+    in the index (migration 11), so no row is read."""
+    return (f"SELECT staff_id, {columns}, MAX({_ORDER}) AS last FROM record_activity"
+            f" WHERE staff_id IN ({','.join('?' * people)}) AND kind = ? AND {_ORDER} >= ?"
+            f" GROUP BY staff_id, {group}")
 
 
 def _pathway_views(store: Store, control: _Control, today: dt.date,
@@ -274,13 +281,15 @@ def staff_detail(store: Store, staff_id: str, today: dt.date) -> dict[str, Any] 
             "scenarios": latest_scenarios(store, staff_id)}
 
 
+LATEST_SCENARIOS_SQL = ("SELECT scenario_id, rowid, MAX(ord) FROM record_activity WHERE staff_id = ?"
+                        " AND kind = 'scenario_check' GROUP BY scenario_id")
+
+
 def latest_scenarios(store: Store, staff_id: str) -> dict[str, dict[str, Any]]:
     """Latest outcome per scenario for one person (amendments applied)."""
     # the rowid, not the hash: it is in the index (the hash is not, migration 11), and an
     # activity row has its record's rowid (``verify`` checks it)
-    rowids = [r for _sid, r, _o in store.conn.execute(
-        "SELECT scenario_id, rowid, MAX(ord) FROM record_activity WHERE staff_id = ?"
-        " AND kind = 'scenario_check' GROUP BY scenario_id", (staff_id,))]
+    rowids = [r for _sid, r, _o in store.conn.execute(LATEST_SCENARIOS_SQL, (staff_id,))]
     latest: dict[str, dict[str, Any]] = {}
     cols = ", ".join(RECORD_COLUMNS)
     for rowid in rowids:
