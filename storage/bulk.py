@@ -6,18 +6,19 @@ A record is made in two steps. ``encode_prepared`` does everything that does not
 record's place in the chain: its id, time, canonical body text, lookup columns and activity
 fields (the demo's worker process does this beside the validation, so only short strings cross
 to the signing process). ``append_encoded`` then gives each record its ``seq`` and ``prev``,
-composes its canonical bytes and hash in chain order (each hash names the previous one, so this
-part is sequential) and builds its rows; a thread signs the thousand composed before (libsodium
-runs without the GIL); and SQLite inserts the thousand signed before that (``sqlite3`` releases
-the GIL while it steps). The signing thread fills in ``sig``.
+composes its canonical bytes and hash in chain order (each hash names the previous one), signs
+them and inserts a thousand rows at a time, all on the calling thread with the cyclic garbage
+collector paused (the rows hold no reference cycles). Signing and inserting on threads of their
+own gained nothing on two shared cores and cost up to a fifth more CPU (handing chunks over,
+waking threads): see docs/benchmarks.md, "Issue 16, the bulk pass".
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
+import itertools
+import sqlite3
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from storage.profile import StoreError
@@ -26,6 +27,7 @@ from storage.rows import (
     AMEND_ACTIVITY,
     activity_fields,
     activity_ord,
+    gc_paused,
     index_columns,
     uuid7,
 )
@@ -35,10 +37,8 @@ from supervisor_tui.model.records import current_schema
 
 if TYPE_CHECKING:
     from storage.store import Store
-    from supervisor_tui.model.signing import DeviceKey
 
 CHUNK = 1000
-_SIG = 11  # where ``sig`` sits in a records row below
 _INSERT_RECORDS = (
     "INSERT INTO records (rowid, id, kind, schema, author, device, seq, prev, created_at, body, hash, sig,"
     " staff_id, cohort_id, ref_id, amends) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
@@ -68,76 +68,49 @@ def encode_prepared(kind: str, body: dict[str, Any], when: dt.datetime) -> Encod
             amends, fields)
 
 
-def _sign_rows(key: DeviceKey, rows: list[list[Any]], data: list[bytes]) -> None:
-    """The signing thread: each row's ``sig`` over its record's canonical bytes."""
-    for row, message in zip(rows, data, strict=True):
-        row[_SIG] = key.sign(message)
-
-
-class _Chunk:
-    """A thousand composed records: their rows, the bytes to sign, their activity rows."""
-
-    def __init__(self) -> None:
-        self.rows: list[list[Any]] = []
-        self.data: list[bytes] = []
-        self.activity: list[tuple[Any, ...]] = []
-        self.amending: list[tuple[Any, ...]] = []  # corrections of records held before the batch
-        self.signing: Future | None = None
-        self.commit_after = False  # commit (and begin again) once this chunk is in
-
-    def insert(self, store: Store) -> int:
-        """Wait for the signatures, then insert the records and their activity rows."""
-        assert self.signing is not None
-        self.signing.result()
-        store.conn.executemany(_INSERT_RECORDS, self.rows)
-        store.conn.executemany(_INSERT_ACTIVITY, self.activity)
-        store.conn.executemany(AMEND_ACTIVITY, self.amending)
-        if self.commit_after:
-            last = self.rows[-1]
-            store.conn.execute("COMMIT")
-            store.conn.execute("BEGIN IMMEDIATE")
-            if store._head(last[5]) != (last[6], last[10]):
-                raise ChainMoved(f"another save appended to device {last[5]}'s chain during the bulk load;"
-                                 f" the {last[6]} records before it are kept")
-        return len(self.rows)
-
-
 def append_prepared(store: Store, items: Iterable[tuple[str, dict[str, Any], dt.datetime]]) -> int:
     """Sign and append ``items`` (kind, validated body, time) to the active profile's chain, in
     one transaction."""
     return append_encoded(store, (encode_prepared(kind, body, when) for kind, body, when in items))
 
 
-def append_encoded(store: Store, items: Iterable[Encoded], commit_every: int | None = None) -> int:
+def append_encoded(store: Store, items: Iterable[Encoded], commit_every: int | None = None,
+                   after: tuple[int, str] | None = None) -> int:
     """Sign and append ``encode_prepared`` items to the active profile's chain: one transaction,
     or (``commit_every``, for long bulk loads) a commit after each chunk that brings the records
-    since the last commit to that many. Returns how many were appended (and committed)."""
+    since the last commit to that many. Returns how many were appended (and committed).
+
+    ``after``: the chain's head (seq, hash) when the items were made (the demo validates them
+    against the store as it was then). The transaction begins once the first item is there (the
+    demo's worker takes a moment to start), and if another writer has appended to the chain since
+    ``after``, or between two commits, the load stops (``ChainMoved``): what was committed before
+    is kept, whole; nothing of the rest is written."""
     from supervisor_tui.model.signing import compose_plain, compose_with_body_json, is_plain
 
     profile = store.require_profile()
-    key = store.key_for(profile.device)
+    sign = store.key_for(profile.device).sign
     author, device = profile.supervisor, profile.device
-    inserting: deque[Future] = deque()
-    count = 0
-
-    def send(chunk: _Chunk) -> int:
-        """Sign ``chunk`` on one thread and insert it on another (in order); returns how many
-        the chunks sent before it added, once at most two are still on their way."""
-        chunk.signing = signer.submit(_sign_rows, key, chunk.rows, chunk.data)
-        inserting.append(writer.submit(chunk.insert, store))
-        return sum(inserting.popleft().result() for _ in range(len(inserting) - 2))
-
-    with (store.write(), ThreadPoolExecutor(1, thread_name_prefix="sign") as signer,
-          ThreadPoolExecutor(1, thread_name_prefix="insert") as writer):
+    conn = store.conn
+    count = uncommitted = 0
+    iterator = iter(items)
+    first = next(iterator, None)
+    if first is None:
+        return 0
+    with gc_paused(), store.write():
         seq, prev = store._head(device)
-        rowid = store.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]
+        if after is not None and (seq, prev) != tuple(after):
+            raise ChainMoved(f"another process appended to device {device}'s chain while the bulk load's"
+                             " records were being made: stopped, nothing of this load was written")
+        rowid = _last_rowid(conn)
         # compose_plain needs every string plain: ids (uuid7), times (utc_now_iso) and hashes
         # are plain as made; author, device, the head's hash and each kind are checked once.
         steady = is_plain(author) and is_plain(device) and is_plain(prev)
         plain: dict[str, bool] = {}
-        chunk = _Chunk()
-        uncommitted = 0
-        for kind, schema, record_id, created_at, body_json, staff_id, cohort_id, ref_id, amends, fields in items:
+        rows: list[tuple[Any, ...]] = []
+        activity: list[tuple[Any, ...]] = []
+        amending: list[tuple[Any, ...]] = []  # corrections of records held before the chunk
+        for kind, schema, record_id, created_at, body_json, staff_id, cohort_id, ref_id, amends, fields in (
+                itertools.chain((first,), iterator)):
             seq += 1
             rowid += 1
             fast = plain.get(kind)
@@ -150,27 +123,50 @@ def append_encoded(store: Store, items: Iterable[Encoded], commit_every: int | N
                                                "device": device, "seq": seq, "prev": prev,
                                                "created_at": created_at, "body": loads_json(body_json)}, body_json)
             record_hash = sha256_hex(data)
-            chunk.rows.append([rowid, record_id, kind, schema, author, device, seq, prev, created_at, body_json,
-                               record_hash, None, staff_id, cohort_id, ref_id, amends])
-            chunk.data.append(data)
+            rows.append((rowid, record_id, kind, schema, author, device, seq, prev, created_at, body_json,
+                         record_hash, sign(data), staff_id, cohort_id, ref_id, amends))
             if kind in ACTIVITY_KINDS:
                 assert fields is not None
                 order = activity_ord(created_at, device, seq)
-                chunk.activity.append((rowid, record_hash, fields[0], kind, created_at, device, seq, *fields[1:],
-                                       None, order))
+                activity.append((rowid, record_hash, fields[0], kind, created_at, device, seq, *fields[1:],
+                                 None, order))
             elif kind == "amendment":
                 assert fields is not None
                 order = activity_ord(created_at, device, seq)
-                chunk.amending.append((*fields, order, amends, order))
+                amending.append((*fields, order, amends, order))
             prev = record_hash
-            if len(chunk.rows) >= CHUNK:
-                uncommitted += len(chunk.rows)
+            if len(rows) >= CHUNK:
+                _insert(conn, rows, activity, amending)
+                count += len(rows)
+                uncommitted += len(rows)
+                rows, activity, amending = [], [], []
                 if commit_every and uncommitted >= commit_every:
-                    chunk.commit_after, uncommitted = True, 0
-                count += send(chunk)
-                chunk = _Chunk()
-        if chunk.rows:
-            count += send(chunk)
-        while inserting:
-            count += inserting.popleft().result()
+                    uncommitted = 0
+                    _commit_and_check(store, device, (seq, prev), count)
+                    rowid = _last_rowid(conn)  # a sync may have added others' records meanwhile
+        if rows:
+            _insert(conn, rows, activity, amending)
+            count += len(rows)
     return count
+
+
+def _last_rowid(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]
+
+
+def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], activity: list[tuple[Any, ...]],
+            amending: list[tuple[Any, ...]]) -> None:
+    """A chunk's records, their activity rows, then the corrections of their targets' rows."""
+    conn.executemany(_INSERT_RECORDS, rows)
+    conn.executemany(_INSERT_ACTIVITY, activity)
+    conn.executemany(AMEND_ACTIVITY, amending)
+
+
+def _commit_and_check(store: Store, device: str, head: tuple[int, str], committed: int) -> None:
+    """Commit what is in, begin again, and stop (``ChainMoved``) if another writer appended to
+    ``device``'s chain in between: its head must still be ``head``."""
+    store.conn.execute("COMMIT")
+    store.conn.execute("BEGIN IMMEDIATE")
+    if store._head(device) != head:
+        raise ChainMoved(f"another process appended to device {device}'s chain during the bulk load:"
+                         f" stopped after {committed} records (committed whole); nothing of the rest was written")

@@ -8,6 +8,7 @@ chunk to the next."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -97,20 +98,24 @@ def task_for(store: Store, count: int, now: dt.datetime) -> Task:
 
 
 def add_bulk_records(store: Store, count: int, now: dt.datetime | None = None) -> int:
-    """Append ``count`` realistic signed records; returns how many were added."""
+    """Append ``count`` realistic signed records; returns how many were added. The records are
+    made against the store as it is now: if another process appends to this device's chain
+    before they are all in, the load stops (``bulk.ChainMoved``), keeping only whole commits."""
     now = now or dt.datetime.now(dt.UTC)
-    store.require_profile()
+    profile = store.require_profile()
+    head = store._head(profile.device)  # first: a record saved after it makes the load stop
     task = task_for(store, count, now)
     store.conn.execute("PRAGMA cache_size=-65536")  # index inserts stay in memory at 100k+ records
     if (os.cpu_count() or 1) < 2 or count <= FIRST_CHUNK:
-        return sum(append_encoded(store, chunk) for chunk in _prepared_chunks(store, task))
+        return append_encoded(store, itertools.chain.from_iterable(_prepared_chunks(store, task)),
+                              commit_every=COMMIT_EVERY, after=head)
     spawn: Any = multiprocessing.get_context("spawn")
     receiver, sender = spawn.Pipe(duplex=False)
     worker = spawn.Process(target=_produce, args=(task, sender), daemon=True, name="demo-records")
     worker.start()
     sender.close()
     try:
-        return append_encoded(store, _received(receiver), commit_every=COMMIT_EVERY)
+        return append_encoded(store, _received(receiver), commit_every=COMMIT_EVERY, after=head)
     finally:
         receiver.close()
         worker.join(5)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from storage.store import Store
 
 CONTROL_KINDS = ("pathway_assigned", "pathway_closed", "closure_decision", "restriction_started",
-                 "restriction_reviewed", "restriction_lifted")  # = migration 7's partial index
+                 "restriction_reviewed", "restriction_lifted")  # = migration 10's partial index
 
 
 def _json_rows(store: Store, sql: str, params: tuple | list = (), columns: str = "") -> list[list[Any]]:
@@ -85,14 +85,19 @@ class _Control:
     closures: dict[str, projections.Closure]
 
 
-# Written out (not bound) so SQLite can use the partial index ``records_control`` (migration 5).
-CONTROL_IN = ", ".join(f"'{kind}'" for kind in CONTROL_KINDS)
+# Written out (not bound), as ORs exactly as in the partial index ``records_control``'s WHERE
+# (migration 10), so SQLite uses that index (it does for the same expression; with an IN list,
+# as the index was before, every insert into ``records`` built the list into a temporary table).
+# ``tests/storage/test_control_index.py`` checks the readers' query plans.
+CONTROL_WHERE = " OR ".join(f"kind = '{kind}'" for kind in CONTROL_KINDS)
+
+
+CONTROL_SQL = f"SELECT {', '.join(RECORD_COLUMNS)} FROM records WHERE {CONTROL_WHERE}"
 
 
 def _control(store: Store) -> _Control:
     cols = ", ".join(RECORD_COLUMNS)
-    rows = store.conn.execute(
-        f"SELECT {cols} FROM records WHERE kind IN ({CONTROL_IN})").fetchall()
+    rows = store.conn.execute(CONTROL_SQL).fetchall()
     records = [row_to_record(r) for r in rows]
     hashes = [r["hash"] for r in records]
     for start in range(0, len(hashes), 500):
@@ -110,6 +115,12 @@ def _control(store: Store) -> _Control:
 
 
 _ORDER = "ord"
+# (kind, columns read, group by, body fields those columns are) of ``_member_activity``
+MEMBER_QUERIES = (
+    ("scenario_check", "scenario_id, outcome", "scenario_id", ("scenario_id", "outcome")),
+    ("shadow_escalation", "shift_date, shift", "shift_date, shift", ("shift_date", "shift")),
+    ("note_assessment", "review, sequence, outcome", "review, sequence", ("review", "sequence", "outcome")),
+)
 
 
 def _member_activity(store: Store, staff_ids: list[str], since: str) -> dict[str, list[Effective]]:
@@ -118,19 +129,10 @@ def _member_activity(store: Store, staff_ids: list[str], since: str) -> dict[str
     note review and sequence. Read from ``record_activity`` (migration 3, kept by triggers,
     amendments applied), so no record body is parsed."""
     found: dict[str, list[Effective]] = {sid: [] for sid in staff_ids}
-    queries = [
-        ("scenario_check", "scenario_id, outcome", "scenario_id", ("scenario_id", "outcome")),
-        ("shadow_escalation", "shift_date, shift", "shift_date, shift", ("shift_date", "shift")),
-        ("note_assessment", "review, sequence, outcome", "review, sequence",
-         ("review", "sequence", "outcome")),
-    ]
     for start in range(0, len(staff_ids), 500):
         chunk = staff_ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for kind, columns, group, names in queries:
-            sql = (f"SELECT staff_id, {columns}, MAX({_ORDER}) AS last FROM record_activity"
-                   f" WHERE staff_id IN ({marks}) AND kind = ? AND created_at >= ?"
-                   f" GROUP BY staff_id, {group}")
+        for kind, columns, group, names in MEMBER_QUERIES:
+            sql = member_activity_sql(len(chunk), columns, group)
             for row in _json_rows(store, sql, (*chunk, kind, since), f"staff_id, {columns}, last"):
                 body = dict(zip(names, row[1:-1], strict=True))
                 body["staff_id"] = row[0]
@@ -138,6 +140,16 @@ def _member_activity(store: Store, staff_ids: list[str], since: str) -> dict[str
                 record = {"kind": kind, "created_at": created_at, "device": device, "seq": int(seq)}
                 found[row[0]].append(Effective(record=record, body=body))
     return found
+
+
+def member_activity_sql(people: int, columns: str, group: str) -> str:
+    """``_member_activity``'s query for ``people`` people (parameters: their ids, the kind, since).
+    ``ord >= since`` is ``created_at >= since`` for record times (``_TIME`` at acceptance: none is
+    a prefix of another, none holds a character below the space), and unlike ``created_at`` it is
+    in the index (migration 11), so no row is read."""
+    return (f"SELECT staff_id, {columns}, MAX({_ORDER}) AS last FROM record_activity"
+            f" WHERE staff_id IN ({','.join('?' * people)}) AND kind = ? AND {_ORDER} >= ?"
+            f" GROUP BY staff_id, {group}")
 
 
 def _pathway_views(store: Store, control: _Control, today: dt.date,
@@ -269,20 +281,26 @@ def staff_detail(store: Store, staff_id: str, today: dt.date) -> dict[str, Any] 
             "scenarios": latest_scenarios(store, staff_id)}
 
 
+LATEST_SCENARIOS_SQL = ("SELECT scenario_id, rowid, MAX(ord) FROM record_activity WHERE staff_id = ?"
+                        " AND kind = 'scenario_check' GROUP BY scenario_id")
+
+
 def latest_scenarios(store: Store, staff_id: str) -> dict[str, dict[str, Any]]:
     """Latest outcome per scenario for one person (amendments applied)."""
-    hashes = [h for _sid, h, _o in store.conn.execute(
-        "SELECT scenario_id, hash, MAX(ord) FROM record_activity WHERE staff_id = ?"
-        " AND kind = 'scenario_check' GROUP BY scenario_id", (staff_id,))]
+    # the rowid, not the hash: it is in the index (the hash is not, migration 11), and an
+    # activity row has its record's rowid (``verify`` checks it)
+    rowids = [r for _sid, r, _o in store.conn.execute(LATEST_SCENARIOS_SQL, (staff_id,))]
     latest: dict[str, dict[str, Any]] = {}
-    for record_hash in hashes:
-        record = store.record_by_hash(record_hash)
-        if record is None:
+    cols = ", ".join(RECORD_COLUMNS)
+    for rowid in rowids:
+        row = store.conn.execute(f"SELECT {cols} FROM records WHERE rowid = ?", (rowid,)).fetchone()
+        if row is None:
             continue
+        record = row_to_record(row)
         body = record["body"]
         amended = store.conn.execute(
             "SELECT body FROM records WHERE kind = 'amendment' AND amends = ?"
-            " ORDER BY created_at DESC, device DESC, seq DESC LIMIT 1", (record_hash,)).fetchone()
+            " ORDER BY created_at DESC, device DESC, seq DESC LIMIT 1", (record["hash"],)).fetchone()
         if amended:
             body = json.loads(amended[0])["body"]
         latest[body["scenario_id"]] = {"outcome": body["outcome"],

@@ -8,11 +8,14 @@ verify, sync state) do not import the ``Store`` class that in turn delegates to 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import random
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,3 +123,16 @@ def row_to_record(row: sqlite3.Row | tuple) -> dict[str, Any]:
     record = dict(zip(RECORD_COLUMNS, row, strict=False))
     record["body"] = json.loads(record["body"])
     return record
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (for code that builds many objects holding
+    no reference cycles: records, rows, projections); the collector's state is always restored."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -35,14 +35,11 @@ because nothing in ``projections`` changes a record or a body: ``effective_recor
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from storage.overview import CONTROL_IN
-from storage.rows import RECORD_COLUMNS, index_columns
+from storage.overview import CONTROL_WHERE
+from storage.rows import RECORD_COLUMNS, gc_paused, index_columns
 from supervisor_tui.model.canonical import loads_json as _loads
 from supervisor_tui.reports import projections
 
@@ -71,13 +68,13 @@ _LATEST = f"""
         GROUP BY staff_id, kind, scenario_id, shift_date, shift, review, sequence)"""
 # Every row with a ``staff_id`` except the pruned ones, read through small indexes: the kept
 # latest (first column 1), the control records and corrections (partial indexes of migrations 1
-# and 7), and the activity records that may not be pruned. Any other row with a ``staff_id``
+# and 10), and the activity records that may not be pruned. Any other row with a ``staff_id``
 # (a kind none of those indexes hold, or an activity record without its ``record_activity``
 # row) would be missed: ``held_rows`` counts and, if the counts do not add up, reads ``_HELD``.
 _ACTIVITY_IN = "'scenario_check', 'shadow_escalation', 'note_assessment'"
 _FAST = f"""
     SELECT 1, {_COLUMNS} FROM records WHERE rowid IN ({_LATEST}) AND staff_id IS NOT NULL
-    UNION ALL SELECT 0, {_COLUMNS} FROM records WHERE kind IN ({CONTROL_IN}) AND staff_id IS NOT NULL
+    UNION ALL SELECT 0, {_COLUMNS} FROM records WHERE ({CONTROL_WHERE}) AND staff_id IS NOT NULL
     UNION ALL SELECT 0, {_COLUMNS} FROM records WHERE amends IS NOT NULL AND staff_id IS NOT NULL
     UNION ALL SELECT 0, {_COLUMNS} FROM records
         WHERE rowid IN ({_NOT_PRUNABLE}) AND staff_id IS NOT NULL AND kind IN ({_ACTIVITY_IN})"""
@@ -93,19 +90,6 @@ _HELD = f"""
         OR rowid IN ({_LATEST}) OR rowid IN ({_NOT_PRUNABLE}))"""
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the call builds its records (the records and the
-    projections hold no reference cycles; collecting as the heap grows cost a third of the time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def statuses(store: Store, today: dt.date, cohort: str | None = None) -> list[dict[str, Any]]:
     """``[store.status(p["staff_id"], today) for p in store.roster(cohort)]``, reading and
     decoding each needed record once and leaving out the records that cannot change it."""
@@ -114,7 +98,9 @@ def statuses(store: Store, today: dt.date, cohort: str | None = None) -> list[di
     for person in roster:
         groups.setdefault(person["cohort"], []).append(person)
     done: dict[str, dict[str, Any]] = {}
-    with _gc_paused():
+    # the records and the projections hold no reference cycles; collecting as the heap grows
+    # cost a third of the time
+    with gc_paused():
         batch = _Batch(store.conn, today)
         for cohort_id, people in groups.items():
             done.update(batch.cohort_statuses(cohort_id, people))

@@ -97,3 +97,19 @@ def test_what_bulk_appends_assume_plain_is_plain(when):
 
     assert is_plain(uuid7(when)) and is_plain(utc_now_iso(when))
     assert is_plain(hashlib.sha256(str(when).encode()).hexdigest())
+
+
+@given(st.binary(max_size=2048))
+def test_device_key_signs_byte_for_byte_as_the_pynacl_wrapper(message):
+    """``DeviceKey.sign`` calls libsodium's ``crypto_sign`` itself: the same signature as
+    ``SigningKey.sign``, for keys made every way the store makes them (fresh, from a seed)."""
+    import nacl.signing
+
+    fresh = DeviceKey.generate()
+    seeded = DeviceKey(nacl.signing.SigningKey(hashlib.sha256(message).digest()))
+    for key in (fresh, seeded):
+        sig = key.sign(message)
+        assert bytes.fromhex(sig) == key.signing_key.sign(message).signature
+        assert sig == sig.lower() and len(sig) == 128
+        assert verify_signature(key.public_key_hex, message, sig)
+    assert fresh == DeviceKey(fresh.signing_key)  # the derived secret takes no part in equality

@@ -118,3 +118,87 @@ def _prepared(store: Store, count: int) -> list:
         context.today = when.date()
         items.append((kind, prepare_body(kind, body, context), when))
     return items
+
+
+def test_a_chain_moved_between_two_commits_keeps_only_the_whole_commits(store: Store) -> None:
+    """Another writer appends to the chain between two of a long load's commits (here: a second
+    connection, from the moment the load begins its second transaction): the load stops with
+    ``ChainMoved``, keeping its first commit whole and nothing after it."""
+    from storage.bulk import ChainMoved
+
+    encoded = [encode_prepared(k, b, w) for k, b, w in _prepared(store, 2500)]
+    other = Store(store.home)
+    begins: list[str] = []
+
+    def meanwhile(sql: str) -> None:
+        if sql == "BEGIN IMMEDIATE":
+            begins.append(sql)
+            if len(begins) == 2:  # the first commit is done, the next transaction not begun
+                other.append_prepared(_prepared(other, 1))
+
+    store.conn.set_trace_callback(meanwhile)
+    try:
+        with pytest.raises(ChainMoved, match="stopped after 1000 records"):
+            append_encoded(store, encoded, commit_every=1000)
+    finally:
+        store.conn.set_trace_callback(None)
+        other.close()
+    assert len(begins) == 2
+    assert store.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 1001
+    assert store.conn.execute("SELECT COUNT(*) FROM record_activity").fetchone()[0] == 1001
+    assert store.verify().ok
+
+
+def test_items_made_before_the_chain_moved_are_not_appended(store: Store) -> None:
+    """``after``: the chain's head the items were made against; a save since then stops the load
+    before anything is written."""
+    from storage.bulk import ChainMoved
+
+    head = store._head(store.require_profile().device)
+    encoded = [encode_prepared(k, b, w) for k, b, w in _prepared(store, 30)]
+    store.append_prepared(_prepared(store, 1))
+    with pytest.raises(ChainMoved, match="nothing of this load was written"):
+        append_encoded(store, encoded, after=head)
+    assert store.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 1
+    assert append_encoded(store, encoded, after=store._head(store.require_profile().device)) == 30
+    assert store.verify().ok
+
+
+def test_demo_records_stops_when_another_process_saves_meanwhile(store: Store) -> None:
+    """``demo --records`` (a process) while another process keeps saving to the same chain
+    (``tests/crash_writer.py``): the demo stops, exit 1, one line on stderr, and writes none of
+    its records; the other process's saves are all there and the store verifies."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    home = store.home
+    store.close()
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    writer = subprocess.Popen([sys.executable, "-m", "tests.crash_writer", str(home)], cwd=root,
+                              stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline()  # it is saving
+        exe = Path(sys.executable).parent / "supervisor-tui"
+        demo = subprocess.run([str(exe), "--home", str(home), "demo", "--records", "3000"], env=env,
+                              capture_output=True, text=True, timeout=300)
+    finally:
+        writer.terminate()
+        writer.communicate(timeout=60)
+    assert demo.returncode == 1, demo.stderr
+    assert demo.stderr.count("\n") == 1 and "Traceback" not in demo.stderr
+    assert demo.stderr.startswith("supervisor-tui: another process appended to device ")
+    assert "nothing of this load was written" in demo.stderr
+    reopened = Store(home)
+    try:
+        report = reopened.verify()
+        assert report.ok, report.problems
+        records = reopened.records()
+        # only the other process's saves: its simulated calls, none of the demo's on-shift records
+        assert records and {(r["kind"], r["body"]["setting"]) for r in records} == {("scenario_check",
+                                                                                    "simulated_call")}
+        assert [r["seq"] for r in records] == list(range(1, len(records) + 1))
+    finally:
+        reopened.close()

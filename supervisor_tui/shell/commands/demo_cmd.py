@@ -7,6 +7,7 @@ import datetime as dt
 import time
 
 from supervisor_tui.shell.commands.common import (
+    EXIT_FAILED,
     CliError,
     add_home,
     add_json,
@@ -28,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from storage.bulk import ChainMoved
     from storage.demo import ensure_demo_roster, load_story  # the body models: only when used
     from storage.demo_bulk import add_bulk_records
 
@@ -45,7 +47,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             raise CliError("this store already has pathways; use --records N to add more records")
         added = load_story(store, now)
     else:
-        added = add_bulk_records(store, args.records, now)
+        try:
+            added = add_bulk_records(store, args.records, now)
+        except ChainMoved as exc:  # not invalid input: another process saved meanwhile
+            raise CliError(str(exc), code=EXIT_FAILED) from None
     elapsed = time.perf_counter() - started
     result = {"staff_added": staff_added, "records_added": added, "seconds": round(elapsed, 2)}
     if args.json:
