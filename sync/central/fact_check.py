@@ -21,12 +21,14 @@ _COMPARED = ("kind", "created_at", "device", "seq", "week", "staff_id", "scenari
 
 
 def amendments(central: Any) -> dict[str, dict[str, Any]]:
-    """Amended hash -> latest corrected body (amendments are few; read once)."""
+    """Amended hash -> latest corrected body (amendments are few; read once). Amendments set
+    aside are left out, as the fact table leaves them out."""
+    from sync.central.exclusions import LIVE
     from sync.central.rows import row_to_record
 
     with central.reading() as tx:
         rows = tx.all("SELECT id, kind, schema, author, device, seq, prev, created_at, body, hash, sig FROM records"
-                      " WHERE kind = 'amendment' ORDER BY created_at, device, seq")
+                      f" WHERE kind = 'amendment' AND {LIVE} ORDER BY created_at, device, seq")
     return amended_bodies(row_to_record(r) for r in rows)
 
 

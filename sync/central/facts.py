@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sync.central.exclusions import LIVE_R
+
 FACTS_VERSION = "1"
 WORK_KINDS = ("scenario_check", "shadow_escalation", "note_assessment")
 _KINDS = "(" + ",".join(f"'{k}'" for k in WORK_KINDS) + ")"
@@ -59,8 +61,19 @@ def _latest_amendment(body_expr: str) -> str:
             " ORDER BY a.created_at DESC, a.device DESC, a.seq DESC LIMIT 1)")
 
 
-def sqlite_select(where: str) -> str:
-    """Fact rows of the work records ``r`` matching ``where`` (their latest amendment applied)."""
+_SQLITE_SOURCE = ("r.hash, r.kind, r.created_at, r.device, r.seq, COALESCE("
+                  + _latest_amendment("json_extract(a.body, '$.body')") + ", r.body) AS b")
+
+
+def sqlite_select(where: str, batch: bool = False) -> str:
+    """Fact rows of the work records ``r`` matching ``where`` that are not set aside (their
+    latest amendment that is not set aside applied).
+
+    ``batch``: instead of ``where``, the records named by one parameter, a JSON array of hashes,
+    found by their hash (``CROSS JOIN``: SQLite keeps that order, so it never walks the kind
+    index over every work record held, testing each against the list), each body with its
+    amendment taken once (``MATERIALIZED``: a flattened subquery runs the amendment lookup once
+    per field read from it). A statement's cost then follows the batch, not the store."""
     def j(field: str) -> str:
         return f"json_extract(b, '$.{field}')"
 
@@ -69,7 +82,13 @@ def sqlite_select(where: str) -> str:
                " WHERE NOT COALESCE(json_extract(e.value, '$.present'), 0))), '[]')")
     agreed = (f"CASE json_type(b, '$.agreed') WHEN 'true' THEN 1 WHEN 'integer' THEN {j('agreed')} <> 0"
               f" WHEN 'real' THEN {j('agreed')} <> 0 WHEN 'text' THEN {j('agreed')} <> '' ELSE 0 END")
-    return f"""
+    head, source = "", (f"(SELECT {_SQLITE_SOURCE} FROM records r WHERE r.kind IN {_KINDS} AND {LIVE_R}"
+                        f" AND ({where})) AS src")
+    if batch:
+        head = (f"WITH src AS MATERIALIZED (SELECT {_SQLITE_SOURCE} FROM (SELECT DISTINCT value AS h FROM"
+                f" json_each(?)) AS q CROSS JOIN records r ON r.hash = q.h WHERE r.kind IN {_KINDS} AND {LIVE_R})")
+        source = "src"
+    return f"""{head}
 SELECT hash, kind, created_at, device, seq, date(substr(created_at, 1, 10), '-6 days', 'weekday 1'),
   COALESCE({j('staff_id')}, ''),
   CASE kind WHEN 'scenario_check' THEN {j('scenario_id')} END,
@@ -82,50 +101,7 @@ SELECT hash, kind, created_at, device, seq, date(substr(created_at, 1, 10), '-6 
   CASE kind WHEN 'shadow_escalation' THEN {j('shift_date')} END,
   CASE kind WHEN 'shadow_escalation' THEN {j('shift')} END,
   CASE kind WHEN 'shadow_escalation' THEN {agreed} ELSE 0 END
-FROM (SELECT r.hash, r.kind, r.created_at, r.device, r.seq,
-             COALESCE({_latest_amendment("json_extract(a.body, '$.body')")}, r.body) AS b
-      FROM records r WHERE r.kind IN {_KINDS} AND ({where})) AS src WHERE true"""
-
-
-def sqlite_select_one(where: str) -> str:
-    """The same rows as :func:`sqlite_select`, for the triggers (one record at a time): the body
-    is parsed once (``json_each`` over its top-level keys, pivoted) instead of once per field,
-    about half the cost per record; for a whole table (the backfill) the per-field form is
-    faster (no GROUP BY)."""
-    def v(field: str) -> str:
-        return f"MAX(CASE j.key WHEN '{field}' THEN j.value END) AS {field}"
-
-    def t(field: str) -> str:
-        return f"MAX(CASE j.key WHEN '{field}' THEN j.type END) AS {field}_type"
-
-    fields = ", ".join(v(f) for f in ("staff_id", "scenario_id", "outcome", "review", "sequence", "standard_id",
-                                      "standard_version", "missing_elements", "elements", "shift_date", "shift",
-                                      "agreed"))
-    types = ", ".join(t(f) for f in ("missing_elements", "elements", "agreed"))
-    missing = ("NULLIF(CASE WHEN missing_elements_type IS NOT NULL AND missing_elements_type <> 'null'"
-               " THEN missing_elements WHEN elements_type = 'array' THEN (SELECT json_group_array("
-               "json_extract(e.value, '$.element_id')) FROM json_each(elements) e"
-               " WHERE NOT COALESCE(json_extract(e.value, '$.present'), 0)) END, '[]')")
-    agreed = ("CASE agreed_type WHEN 'true' THEN 1 WHEN 'integer' THEN agreed <> 0 WHEN 'real' THEN agreed <> 0"
-              " WHEN 'text' THEN agreed <> '' ELSE 0 END")
-    return f"""
-SELECT hash, kind, created_at, device, seq, date(substr(created_at, 1, 10), '-6 days', 'weekday 1'),
-  COALESCE(staff_id, ''),
-  CASE kind WHEN 'scenario_check' THEN scenario_id END,
-  CASE WHEN kind <> 'shadow_escalation' THEN outcome END,
-  CASE kind WHEN 'note_assessment' THEN review END,
-  CASE kind WHEN 'note_assessment' THEN sequence END,
-  CASE kind WHEN 'note_assessment' THEN standard_id END,
-  CASE kind WHEN 'note_assessment' THEN standard_version END,
-  CASE kind WHEN 'note_assessment' THEN {missing} END,
-  CASE kind WHEN 'shadow_escalation' THEN shift_date END,
-  CASE kind WHEN 'shadow_escalation' THEN shift END,
-  CASE kind WHEN 'shadow_escalation' THEN {agreed} ELSE 0 END
-FROM (SELECT src.hash, src.kind, src.created_at, src.device, src.seq, {fields}, {types}
-      FROM (SELECT r.hash, r.kind, r.created_at, r.device, r.seq,
-                   COALESCE({_latest_amendment("json_extract(a.body, '$.body')")}, r.body) AS b
-            FROM records r WHERE r.kind IN {_KINDS} AND ({where})) AS src
-      LEFT JOIN json_each(src.b) AS j GROUP BY src.hash) AS p WHERE true"""
+FROM {source} WHERE true"""
 
 
 _INSERT = f"INSERT OR REPLACE INTO record_facts ({', '.join(COLUMNS)})"
@@ -175,7 +151,7 @@ FROM records r,
   LATERAL json_to_record(CASE WHEN json_typeof(eff.b) = 'object' THEN eff.b ELSE '{{}}'::json END) AS x(
     staff_id text, scenario_id text, outcome text, review text, sequence text, standard_id text,
     standard_version text, missing_elements json, elements json, shift_date text, shift text, agreed text)
-WHERE r.kind IN {_KINDS} AND ({where})"""
+WHERE r.kind IN {_KINDS} AND {LIVE_R} AND ({where})"""
 
 
 _UPSERT = (" ON CONFLICT (hash) DO UPDATE SET "
@@ -225,11 +201,9 @@ def derive(tx: Any, hashes: list[str], amended: list[str]) -> None:
     import json
 
     if hashes:
-        tx.execute(f"{_INSERT} {sqlite_select('r.hash IN (SELECT value FROM json_each(?))')}",
-                   (json.dumps(hashes),))
+        tx.execute(f"{_INSERT} {sqlite_select('', batch=True)}", (json.dumps(hashes),))
     if targets:
-        tx.execute(f"{_INSERT} {sqlite_select('r.hash IN (SELECT value FROM json_each(?))')}",
-                   (json.dumps(targets),))
+        tx.execute(f"{_INSERT} {sqlite_select('', batch=True)}", (json.dumps(targets),))
 
 
 def refresh_one(tx: Any, record_hash: str) -> None:
