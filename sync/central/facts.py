@@ -1,12 +1,14 @@
 """The central fact table: the few typed fields of each work record the governance report needs.
 
 ``record_facts`` holds one row per scenario check, shadow-escalation note and note assessment,
-derived inside the push transaction by one set-based statement per batch (:func:`derive`:
-every work record of the batch, plus one for the records its amendments amend), so the rows are
-correct when the batch commits. (Earlier versions used row triggers on ``records``; opening a
-store drops them, see ``DROP_TRIGGERS``.) An amendment replaces the facts of the record it
-amends with those of its corrected body (the latest amendment in time order wins, whichever
-arrives first), so the report never parses JSON.
+derived by one set-based statement per chunk of queued records (:func:`derive`, called by
+``sync.central.catchup.catch_up``: the push queues each work record and each record an amendment
+amends in ``facts_pending``, in its own transaction; every reader of the facts catches up first,
+so the rows are complete whenever they are read). (Earlier versions used row triggers on
+``records``; opening a store drops them, see ``DROP_TRIGGERS``.) An amendment replaces the facts
+of the record it amends with those of its corrected body (the latest amendment in time order
+wins, whichever arrives first), so the report never parses JSON. Records set aside
+(``sync.central.exclusions``) have no row, and amendments set aside do not apply.
 
 The row is derived data like the ``staff_id`` lookup column, never signed; the reference
 definition is ``supervisor_tui.reports.facts.fact_from_record`` (the tests compare the two).
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sync.central.exclusions import LIVE_R
+from sync.central.sql import LIVE_R
 
 FACTS_VERSION = "1"
 WORK_KINDS = ("scenario_check", "shadow_escalation", "note_assessment")
@@ -172,38 +174,25 @@ POSTGRES_BACKFILL = (f"INSERT INTO record_facts ({', '.join(COLUMNS)}) {postgres
                      + _UPSERT)
 
 
-POSTGRES_REFRESH_AMENDED = (
-    f"INSERT INTO record_facts ({', '.join(COLUMNS)}) "
-    + postgres_select("r.hash IN (SELECT amends FROM records WHERE kind = 'amendment' AND amends IS NOT NULL)")
-    + _UPSERT + " WHERE (" + ", ".join(f"record_facts.{c}" for c in COLUMNS[1:]) + ") IS DISTINCT FROM ("
-    + ", ".join(f"excluded.{c}" for c in COLUMNS[1:]) + ")")
-
-
 DROP_TRIGGERS_PG = ("DROP TRIGGER IF EXISTS records_facts ON records;"
                     " DROP FUNCTION IF EXISTS records_facts_refresh();")
 HAS_TRIGGER_PG = "SELECT 1 FROM pg_trigger WHERE tgname = 'records_facts' AND NOT tgisinternal"
 
 
-def derive(tx: Any, hashes: list[str], amended: list[str]) -> None:
-    """Derive the fact rows of newly inserted records in one set-based statement: those of the
-    work records among ``hashes``, then (one more statement, when there are any) those of the
-    held records ``amended`` by amendments among them. Runs in the inserting transaction, so the
-    rows (and, through the ``record_facts`` triggers, the pending summary changes) commit with
-    the records; a record and its amendment in one batch give the amended facts."""
-    targets = sorted(set(amended))
-    if tx.rewrite:
-        head = f"INSERT INTO record_facts ({', '.join(COLUMNS)}) "
-        if hashes:  # tx.conn: the SQL holds a literal "?"
-            tx.conn.execute(head + postgres_select("r.hash = ANY(%s)") + _UPSERT, (hashes,))
-        if targets:
-            tx.conn.execute(head + postgres_select("r.hash = ANY(%s)") + _UPSERT, (targets,))
+def derive(tx: Any, hashes: list[str]) -> None:
+    """Derive (again) the fact rows of the records ``hashes`` in one set-based statement: the
+    work records among them that are not set aside, each with its latest amendment that is not
+    set aside applied; other hashes (an amended record that is not a work record, a set-aside
+    one) give no row. Called by ``catchup.catch_up`` with the queued hashes."""
+    if not hashes:
+        return
+    if tx.rewrite:  # tx.conn: the SQL holds a literal "?"
+        tx.conn.execute(f"INSERT INTO record_facts ({', '.join(COLUMNS)}) {postgres_select('r.hash = ANY(%s)')}"
+                        + _UPSERT, (hashes,))
         return
     import json
 
-    if hashes:
-        tx.execute(f"{_INSERT} {sqlite_select('', batch=True)}", (json.dumps(hashes),))
-    if targets:
-        tx.execute(f"{_INSERT} {sqlite_select('', batch=True)}", (json.dumps(targets),))
+    tx.execute(f"{_INSERT} {sqlite_select('', batch=True)}", (json.dumps(hashes),))
 
 
 def refresh_one(tx: Any, record_hash: str) -> None:
@@ -213,18 +202,6 @@ def refresh_one(tx: Any, record_hash: str) -> None:
         tx.conn.execute(sql, (record_hash,))  # not tx.execute: the SQL holds a literal "?"
     else:
         tx.execute(f"{_INSERT} {sqlite_select('r.hash = ?')}", (record_hash,))
-
-
-def refresh_amended(central: Any) -> None:
-    """Re-derive the facts of every amended work record (few) on PostgreSQL.
-
-    Under READ COMMITTED a record and an amendment of it pushed at the same moment by two
-    devices do not see each other in their triggers, so the record's row may miss the
-    amendment; the report calls this first, so it never reads such a row. (SQLite runs one
-    writer at a time: nothing to repair.)"""
-    with central.transaction() as tx:
-        if tx.rewrite:
-            tx.conn.execute(POSTGRES_REFRESH_AMENDED)
 
 
 def ensure_facts(central: Any) -> None:
