@@ -18,10 +18,11 @@ builds the working set: pools, threads, allocator arenas). The last line is JSON
 benchmarks and tests only: the records are NOT re-checked (a real store accepts records only
 through ``CentralStore.push``). Rows are written as ``push`` writes them (body as canonical JSON,
 lookup columns from ``index_columns``) with ``executemany`` on SQLite and ``COPY`` on
-PostgreSQL, so the database's own triggers (append-only) fire as on a push, and their report
-facts are derived set-based in the same transaction as a push derives them; each batch is then
-folded into the report's summary tables, and, when the store has a stamper (the bench's
-stand-in server key), stamped, as a push does.
+PostgreSQL, so the database's own triggers (append-only) fire as on a push; their report facts
+are queued in the same transaction as a push queues them, and caught up (derived and folded into
+the report's summary tables, ``sync.central.catchup``) after each batch, so they are ready when
+it returns; when the store has a stamper (the bench's stand-in server key), the rows are
+stamped, as a push does.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ if __name__ == "__main__":  # run as `python bench/central_load.py`: bench/sync.
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from storage.store import index_columns  # noqa: E402
-from sync.central.facts import WORK_KINDS, derive  # noqa: E402
-from sync.central.summary import fold  # noqa: E402
+from sync.central.catchup import catch_up, queue  # noqa: E402
+from sync.central.facts import WORK_KINDS  # noqa: E402
 
 COLUMNS = ("id", "kind", "schema", "author", "device", "seq", "prev", "created_at", "body", "hash", "sig",
            "staff_id", "cohort_id", "ref_id", "amends", "received_at", "stamp")
@@ -77,11 +78,9 @@ def bulk_insert(central: Any, records: Iterable[dict[str, Any]], received_at: st
             else:
                 tx.executemany(f"INSERT INTO records ({', '.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})",
                                rows)
-            if tx.one("SELECT 1 FROM meta WHERE key = 'facts_version'"):  # as push derives them
-                derive(tx, [row[9] for row in rows if row[1] in WORK_KINDS],
-                       [row[14] for row in rows if row[1] == "amendment" and row[14]])
-        if getattr(central, "summary_ready", False):
-            fold(central)  # as every push does
+            queue(tx, [row[9] if row[1] in WORK_KINDS else row[14] for row in rows  # as push queues them
+                       if row[1] in WORK_KINDS or (row[1] == "amendment" and row[14])])
+        catch_up(central, chunk=batch)  # as every reader does first
         rows.clear()
 
     for record in records:

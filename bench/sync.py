@@ -15,6 +15,12 @@ and triggers included, which hides their cost) is printed too for comparison. Wi
 ``--pg-url`` a throwaway PostgreSQL 15 cluster is started as in the tests, but with fsync on
 (durable commits, like SQLite's ``synchronous=FULL``). Each figure is the best of ``--repeat``
 runs (default 3) because the machine is shared. The last line of output is JSON.
+
+The report facts of pushed records are derived after the push (``sync.central.catchup``: the
+server catches up ~0.5 s after the last push; every reader first), so right after each sync the
+bench reads the governance report and prints how long that took (``report_after_push_seconds``,
+the catch-up of whatever was still queued, ``queued_at_report``, included) and the server
+process's CPU seconds during the sync (``server_cpu_seconds``, Linux).
 """
 
 from __future__ import annotations
@@ -93,7 +99,20 @@ def floor(url: str, store: Store, bare: bool = True) -> float:
     return elapsed
 
 
-def end_to_end(url: str, store: Store, tmp: Path, count: int) -> tuple[float, int]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux ``/proc``; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def end_to_end(url: str, store: Store, tmp: Path, count: int) -> tuple[float, int, float, int, float]:
+    """(seconds, records held, seconds to read the report right after the sync, queue entries
+    it found waiting, server CPU seconds during the sync)."""
+    from sync.central.catchup import pending
+    from sync.central.export import central_report
     from tests.sync.helpers import ProcessServer
 
     with store.write() as conn:  # the laptop forgets earlier runs' receipts: everything unsynced
@@ -108,9 +127,18 @@ def end_to_end(url: str, store: Store, tmp: Path, count: int) -> tuple[float, in
     cmd = [sys.executable, "-m", "supervisor_tui.shell.launch", "sync", "--home", str(store.home),
            "--server", server.url, "--json"]
     try:
+        cpu = cpu_seconds(server.proc.pid)
         started = time.perf_counter()
         out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(server.proc.pid) - cpu
+        # the governance report read at once (the roster given to the store first, which does
+        # not touch the facts): it catches up whatever facts are still queued
+        central.import_roster(demo_roster(24), COHORT_NAMES)
+        queued = pending(central)
+        read = time.perf_counter()
+        central_report(central, dt.date.today(), incidents=[])
+        report_s = time.perf_counter() - read
         assert out.returncode == 0, out.stderr[-2000:]
         answer = json.loads(out.stdout)
         assert answer["ok"] and answer["accepted"] == count, answer
@@ -118,7 +146,7 @@ def end_to_end(url: str, store: Store, tmp: Path, count: int) -> tuple[float, in
     finally:
         server.stop()
         central.close()
-    return elapsed, held
+    return elapsed, held, report_s, queued, cpu
 
 
 def run_backend(name: str, url_factory, count: int, work: Path, repeat: int) -> dict:
@@ -131,16 +159,19 @@ def run_backend(name: str, url_factory, count: int, work: Path, repeat: int) -> 
     runs = []
     for i in range(repeat):
         runs.append(end_to_end(url_factory(), Store(home), work / f"{name}-run{i}", count))
-    e2e_s, held = min(runs)
+    e2e_s, held, report_s, queued, cpu = min(runs)
     result = {"backend": name, "records": count, "seconds": round(e2e_s, 3),
               "records_per_s": round(count / e2e_s), "floor_seconds": round(floor_s, 3),
               "floor_records_per_s": round(count / floor_s), "ratio_to_floor": round(e2e_s / floor_s, 2),
               "old_floor_seconds": round(old_floor_s, 3), "ratio_to_old_floor": round(e2e_s / old_floor_s, 2),
-              "held": held}
+              "held": held, "report_after_push_seconds": round(report_s, 3), "queued_at_report": queued,
+              "server_cpu_seconds": round(cpu, 2)}
     print(f"{name:10} end to end (client process start to exit) {count} records in {e2e_s:.2f} s ="
           f" {count / e2e_s:,.0f} rec/s; bare floor {floor_s:.2f} s = {count / floor_s:,.0f} rec/s;"
           f" ratio {e2e_s / floor_s:.2f}x floor (old floor, real records table: {old_floor_s:.2f} s,"
           f" ratio {e2e_s / old_floor_s:.2f}x)")
+    print(f"{'':10} server CPU during the sync {cpu:.2f} s; the report read right after it: {report_s:.2f} s"
+          f" ({queued} facts still queued, caught up by that read)")
     return result
 
 

@@ -28,8 +28,9 @@ from supervisor_tui.model.checks import (
     evaluate_batch,
 )
 from supervisor_tui.model.records import utc_now_iso
+from sync.central.catchup import queue
 from sync.central.exclusions import LIVE
-from sync.central.facts import WORK_KINDS, derive
+from sync.central.facts import WORK_KINDS
 from sync.central.rows import (  # noqa: F401 - re-exported for callers of sync.central.base
     INSERT_COLUMNS,
     RECORD_FIELDS,
@@ -38,13 +39,11 @@ from sync.central.rows import (  # noqa: F401 - re-exported for callers of sync.
     row_to_record,
 )
 from sync.central.stamps import Stamper
-from sync.central.summary import fold, fold_tx
 from sync.central.turns import Turns
 
 _SELECT = "SELECT id, kind, schema, author, device, seq, prev, created_at, body, hash, sig FROM records"
 RESTRICTION_KINDS = ("restriction_started", "restriction_reviewed", "restriction_lifted")
 PATHWAY_KINDS = ("pathway_assigned", "pathway_closed", "closure_decision", "pack_reviewed")
-FOLD_EVERY_S = 1.0  # PostgreSQL: fold summaries after a push at most this often per process
 
 
 class CentralError(Exception):
@@ -106,14 +105,12 @@ class CentralStore(ABC):
     # Set by whoever holds the server key (``serve``, ``export``, ``verify``): then every record
     # accepted gets a verification stamp (``sync.central.stamps``).
     stamper: Stamper | None = None
-    # True once the report's summary tables exist (``sync.central.summary``); then every push
-    # folds its fact changes into them.
+    # True once the report's summary tables exist (``sync.central.summary``); then every
+    # catch-up of the facts (``sync.central.catchup``) folds its fact changes into them.
     summary_ready: bool = False
-    fold_in_push: bool = False  # SQLite: fold inside the push transaction (one writer anyway)
     # The laptop's acceptance rules with the checklists this store serves (set by ``serve``;
     # None: the shipped checklists). See ``supervisor_tui.model.acceptance``.
     body_check: BodyCheck | None = None
-    _last_fold: float = float("-inf")
     turns: Turns  # pushes at work per device in this process (pipelined batches wait their turn)
 
     @abstractmethod
@@ -256,11 +253,6 @@ class CentralStore(ABC):
             while (outcome := self._push_once(device, records, verifier, strict_json, encoded, check, verified,
                                               checked, first, started)) is None:
                 self.turns.wait()
-        if self.summary_ready and not self.fold_in_push and outcome.insert:
-            now_s = time.monotonic()
-            if now_s - self._last_fold >= FOLD_EVERY_S:  # another fold running: it (or the next) takes ours
-                self._last_fold = now_s
-                fold(self, wait=False)
         return outcome
 
     def _push_once(self, device: DeviceInfo, records: list[Any], verifier: Verifier, strict_json: bool,
@@ -304,20 +296,19 @@ class CentralStore(ABC):
                 tx.execute("ROLLBACK TO SAVEPOINT push_batch")
                 outcome = decide_and_write(valid)
             tx.execute("RELEASE SAVEPOINT push_batch")
-            if self.summary_ready and self.fold_in_push and outcome.insert:
-                fold_tx(tx)
         return outcome
 
     def _write_batch(self, tx: Tx, device: DeviceInfo, outcome: BatchOutcome, now: str) -> None:
-        """Insert the accepted records, derive their report facts set-based (one statement for
-        the batch, one for the records its amendments amend), quarantine forks. Each row carries
-        its verification stamp (``records.stamp``) when the store has a stamper."""
+        """Insert the accepted records, queue their report facts (each work record and each
+        record an amendment amends, in ``facts_pending``: derived by ``catchup.catch_up``
+        before any reader reads them), quarantine forks. Each row carries its verification
+        stamp (``records.stamp``) when the store has a stamper."""
         self.insert_quarantine(tx, [
             (r["device"], r["seq"], r["hash"], reason, json.dumps(r, ensure_ascii=False), now)
             for r, reason in outcome.quarantine])
         if not outcome.insert:
             return
-        rows, work, amended = [], [], []
+        rows, queued = [], []
         stamp = self.stamper.stamp if self.stamper is not None else None
         key = device.public_key
         for r, body in outcome.insert:
@@ -326,22 +317,16 @@ class CentralStore(ABC):
                          r["created_at"], body, r["hash"], r["sig"], *index, now,
                          stamp(r["hash"], r["sig"], key) if stamp else None))
             if r["kind"] in WORK_KINDS:
-                work.append(r["hash"])
+                queued.append(r["hash"])
             elif r["kind"] == "amendment" and index[3]:
-                amended.append(index[3])
+                queued.append(index[3])
         self.insert_records(tx, rows)
-        if self._facts_ready(tx):
-            derive(tx, work, amended)
+        queue(tx, queued)
 
     def insert_records(self, tx: Tx, rows: list[tuple]) -> None:
         """Insert ``records`` rows (``INSERT_COLUMNS`` order); PostgreSQL uses COPY."""
         tx.executemany(f"INSERT INTO records ({', '.join(INSERT_COLUMNS)})"
                        f" VALUES ({','.join('?' * len(INSERT_COLUMNS))})", rows)
-
-    def _facts_ready(self, tx: Tx) -> bool:
-        """The fact table is installed (a store made before it gets it on its first report;
-        asked after the insert, which waits for that install's lock, so no record slips through)."""
-        return tx.one("SELECT 1 FROM meta WHERE key = 'facts_version'") is not None
 
     @abstractmethod
     def insert_quarantine(self, tx: Tx, rows: list[tuple]) -> None:

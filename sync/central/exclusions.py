@@ -16,6 +16,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from sync.central.sql import LIVE, LIVE_R  # noqa: F401 - every reader of records that serves evidence adds LIVE
+
 TABLE = """
 CREATE TABLE IF NOT EXISTS record_exclusions (
     hash TEXT PRIMARY KEY,
@@ -26,9 +28,6 @@ CREATE TABLE IF NOT EXISTS record_exclusions (
     decided_at TEXT NOT NULL
 );
 """
-# Every reader of ``records`` that serves evidence adds this (``r.`` prefixed where aliased).
-LIVE = "hash NOT IN (SELECT hash FROM record_exclusions)"
-LIVE_R = "r.hash NOT IN (SELECT hash FROM record_exclusions)"
 PAGE = 5000
 _COLUMNS = "id, kind, schema, author, device, seq, prev, created_at, body, hash, sig"
 
@@ -91,12 +90,17 @@ def describe(record: dict[str, Any], reason: str) -> str:
 def exclude(central: Any, items: list[tuple[dict[str, Any], str]], decided_by: str) -> int:
     """Record an exclusion decision for each record and copy it to quarantine; remove its row
     from the report's derived fact table (with the matching summary change). Returns how many
-    were newly excluded."""
+    were newly excluded. The queued facts are caught up first, and the decision holds the
+    catch-up's lock (``sync.central.catchup``), so no derivation that began before it can put
+    a row back after it; derivations after it leave set-aside records out."""
     from supervisor_tui.model.records import utc_now_iso
+    from sync.central.catchup import catch_up, lock
 
+    catch_up(central)
     now = utc_now_iso()
     added = 0
     with central.transaction() as tx:
+        lock(tx)
         for record, reason in items:
             if tx.one("SELECT 1 FROM record_exclusions WHERE hash = ?", (record["hash"],)):
                 continue

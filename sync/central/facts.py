@@ -1,12 +1,14 @@
 """The central fact table: the few typed fields of each work record the governance report needs.
 
 ``record_facts`` holds one row per scenario check, shadow-escalation note and note assessment,
-derived inside the push transaction by one set-based statement per batch (:func:`derive`:
-every work record of the batch, plus one for the records its amendments amend), so the rows are
-correct when the batch commits. (Earlier versions used row triggers on ``records``; opening a
-store drops them, see ``DROP_TRIGGERS``.) An amendment replaces the facts of the record it
-amends with those of its corrected body (the latest amendment in time order wins, whichever
-arrives first), so the report never parses JSON.
+derived by one set-based statement per chunk of queued records (:func:`derive`, called by
+``sync.central.catchup.catch_up``: the push queues each work record and each record an amendment
+amends in ``facts_pending``, in its own transaction; every reader of the facts catches up first,
+so the rows are complete whenever they are read). (Earlier versions used row triggers on
+``records``; opening a store drops them, see ``DROP_TRIGGERS``.) An amendment replaces the facts
+of the record it amends with those of its corrected body (the latest amendment in time order
+wins, whichever arrives first), so the report never parses JSON. Records set aside
+(``sync.central.exclusions``) have no row, and amendments set aside do not apply.
 
 The row is derived data like the ``staff_id`` lookup column, never signed; the reference
 definition is ``supervisor_tui.reports.facts.fact_from_record`` (the tests compare the two).
@@ -17,6 +19,8 @@ the table existed; new stores get them with the schema (``sync.central.schema``)
 from __future__ import annotations
 
 from typing import Any
+
+from sync.central.sql import LIVE_R
 
 FACTS_VERSION = "1"
 WORK_KINDS = ("scenario_check", "shadow_escalation", "note_assessment")
@@ -59,8 +63,19 @@ def _latest_amendment(body_expr: str) -> str:
             " ORDER BY a.created_at DESC, a.device DESC, a.seq DESC LIMIT 1)")
 
 
-def sqlite_select(where: str) -> str:
-    """Fact rows of the work records ``r`` matching ``where`` (their latest amendment applied)."""
+_SQLITE_SOURCE = ("r.hash, r.kind, r.created_at, r.device, r.seq, COALESCE("
+                  + _latest_amendment("json_extract(a.body, '$.body')") + ", r.body) AS b")
+
+
+def sqlite_select(where: str, batch: bool = False) -> str:
+    """Fact rows of the work records ``r`` matching ``where`` that are not set aside (their
+    latest amendment that is not set aside applied).
+
+    ``batch``: instead of ``where``, the records named by one parameter, a JSON array of hashes,
+    found by their hash (``CROSS JOIN``: SQLite keeps that order, so it never walks the kind
+    index over every work record held, testing each against the list), each body with its
+    amendment taken once (``MATERIALIZED``: a flattened subquery runs the amendment lookup once
+    per field read from it). A statement's cost then follows the batch, not the store."""
     def j(field: str) -> str:
         return f"json_extract(b, '$.{field}')"
 
@@ -69,7 +84,13 @@ def sqlite_select(where: str) -> str:
                " WHERE NOT COALESCE(json_extract(e.value, '$.present'), 0))), '[]')")
     agreed = (f"CASE json_type(b, '$.agreed') WHEN 'true' THEN 1 WHEN 'integer' THEN {j('agreed')} <> 0"
               f" WHEN 'real' THEN {j('agreed')} <> 0 WHEN 'text' THEN {j('agreed')} <> '' ELSE 0 END")
-    return f"""
+    head, source = "", (f"(SELECT {_SQLITE_SOURCE} FROM records r WHERE r.kind IN {_KINDS} AND {LIVE_R}"
+                        f" AND ({where})) AS src")
+    if batch:
+        head = (f"WITH src AS MATERIALIZED (SELECT {_SQLITE_SOURCE} FROM (SELECT DISTINCT value AS h FROM"
+                f" json_each(?)) AS q CROSS JOIN records r ON r.hash = q.h WHERE r.kind IN {_KINDS} AND {LIVE_R})")
+        source = "src"
+    return f"""{head}
 SELECT hash, kind, created_at, device, seq, date(substr(created_at, 1, 10), '-6 days', 'weekday 1'),
   COALESCE({j('staff_id')}, ''),
   CASE kind WHEN 'scenario_check' THEN {j('scenario_id')} END,
@@ -82,50 +103,7 @@ SELECT hash, kind, created_at, device, seq, date(substr(created_at, 1, 10), '-6 
   CASE kind WHEN 'shadow_escalation' THEN {j('shift_date')} END,
   CASE kind WHEN 'shadow_escalation' THEN {j('shift')} END,
   CASE kind WHEN 'shadow_escalation' THEN {agreed} ELSE 0 END
-FROM (SELECT r.hash, r.kind, r.created_at, r.device, r.seq,
-             COALESCE({_latest_amendment("json_extract(a.body, '$.body')")}, r.body) AS b
-      FROM records r WHERE r.kind IN {_KINDS} AND ({where})) AS src WHERE true"""
-
-
-def sqlite_select_one(where: str) -> str:
-    """The same rows as :func:`sqlite_select`, for the triggers (one record at a time): the body
-    is parsed once (``json_each`` over its top-level keys, pivoted) instead of once per field,
-    about half the cost per record; for a whole table (the backfill) the per-field form is
-    faster (no GROUP BY)."""
-    def v(field: str) -> str:
-        return f"MAX(CASE j.key WHEN '{field}' THEN j.value END) AS {field}"
-
-    def t(field: str) -> str:
-        return f"MAX(CASE j.key WHEN '{field}' THEN j.type END) AS {field}_type"
-
-    fields = ", ".join(v(f) for f in ("staff_id", "scenario_id", "outcome", "review", "sequence", "standard_id",
-                                      "standard_version", "missing_elements", "elements", "shift_date", "shift",
-                                      "agreed"))
-    types = ", ".join(t(f) for f in ("missing_elements", "elements", "agreed"))
-    missing = ("NULLIF(CASE WHEN missing_elements_type IS NOT NULL AND missing_elements_type <> 'null'"
-               " THEN missing_elements WHEN elements_type = 'array' THEN (SELECT json_group_array("
-               "json_extract(e.value, '$.element_id')) FROM json_each(elements) e"
-               " WHERE NOT COALESCE(json_extract(e.value, '$.present'), 0)) END, '[]')")
-    agreed = ("CASE agreed_type WHEN 'true' THEN 1 WHEN 'integer' THEN agreed <> 0 WHEN 'real' THEN agreed <> 0"
-              " WHEN 'text' THEN agreed <> '' ELSE 0 END")
-    return f"""
-SELECT hash, kind, created_at, device, seq, date(substr(created_at, 1, 10), '-6 days', 'weekday 1'),
-  COALESCE(staff_id, ''),
-  CASE kind WHEN 'scenario_check' THEN scenario_id END,
-  CASE WHEN kind <> 'shadow_escalation' THEN outcome END,
-  CASE kind WHEN 'note_assessment' THEN review END,
-  CASE kind WHEN 'note_assessment' THEN sequence END,
-  CASE kind WHEN 'note_assessment' THEN standard_id END,
-  CASE kind WHEN 'note_assessment' THEN standard_version END,
-  CASE kind WHEN 'note_assessment' THEN {missing} END,
-  CASE kind WHEN 'shadow_escalation' THEN shift_date END,
-  CASE kind WHEN 'shadow_escalation' THEN shift END,
-  CASE kind WHEN 'shadow_escalation' THEN {agreed} ELSE 0 END
-FROM (SELECT src.hash, src.kind, src.created_at, src.device, src.seq, {fields}, {types}
-      FROM (SELECT r.hash, r.kind, r.created_at, r.device, r.seq,
-                   COALESCE({_latest_amendment("json_extract(a.body, '$.body')")}, r.body) AS b
-            FROM records r WHERE r.kind IN {_KINDS} AND ({where})) AS src
-      LEFT JOIN json_each(src.b) AS j GROUP BY src.hash) AS p WHERE true"""
+FROM {source} WHERE true"""
 
 
 _INSERT = f"INSERT OR REPLACE INTO record_facts ({', '.join(COLUMNS)})"
@@ -175,7 +153,7 @@ FROM records r,
   LATERAL json_to_record(CASE WHEN json_typeof(eff.b) = 'object' THEN eff.b ELSE '{{}}'::json END) AS x(
     staff_id text, scenario_id text, outcome text, review text, sequence text, standard_id text,
     standard_version text, missing_elements json, elements json, shift_date text, shift text, agreed text)
-WHERE r.kind IN {_KINDS} AND ({where})"""
+WHERE r.kind IN {_KINDS} AND {LIVE_R} AND ({where})"""
 
 
 _UPSERT = (" ON CONFLICT (hash) DO UPDATE SET "
@@ -196,40 +174,25 @@ POSTGRES_BACKFILL = (f"INSERT INTO record_facts ({', '.join(COLUMNS)}) {postgres
                      + _UPSERT)
 
 
-POSTGRES_REFRESH_AMENDED = (
-    f"INSERT INTO record_facts ({', '.join(COLUMNS)}) "
-    + postgres_select("r.hash IN (SELECT amends FROM records WHERE kind = 'amendment' AND amends IS NOT NULL)")
-    + _UPSERT + " WHERE (" + ", ".join(f"record_facts.{c}" for c in COLUMNS[1:]) + ") IS DISTINCT FROM ("
-    + ", ".join(f"excluded.{c}" for c in COLUMNS[1:]) + ")")
-
-
 DROP_TRIGGERS_PG = ("DROP TRIGGER IF EXISTS records_facts ON records;"
                     " DROP FUNCTION IF EXISTS records_facts_refresh();")
 HAS_TRIGGER_PG = "SELECT 1 FROM pg_trigger WHERE tgname = 'records_facts' AND NOT tgisinternal"
 
 
-def derive(tx: Any, hashes: list[str], amended: list[str]) -> None:
-    """Derive the fact rows of newly inserted records in one set-based statement: those of the
-    work records among ``hashes``, then (one more statement, when there are any) those of the
-    held records ``amended`` by amendments among them. Runs in the inserting transaction, so the
-    rows (and, through the ``record_facts`` triggers, the pending summary changes) commit with
-    the records; a record and its amendment in one batch give the amended facts."""
-    targets = sorted(set(amended))
-    if tx.rewrite:
-        head = f"INSERT INTO record_facts ({', '.join(COLUMNS)}) "
-        if hashes:  # tx.conn: the SQL holds a literal "?"
-            tx.conn.execute(head + postgres_select("r.hash = ANY(%s)") + _UPSERT, (hashes,))
-        if targets:
-            tx.conn.execute(head + postgres_select("r.hash = ANY(%s)") + _UPSERT, (targets,))
+def derive(tx: Any, hashes: list[str]) -> None:
+    """Derive (again) the fact rows of the records ``hashes`` in one set-based statement: the
+    work records among them that are not set aside, each with its latest amendment that is not
+    set aside applied; other hashes (an amended record that is not a work record, a set-aside
+    one) give no row. Called by ``catchup.catch_up`` with the queued hashes."""
+    if not hashes:
+        return
+    if tx.rewrite:  # tx.conn: the SQL holds a literal "?"
+        tx.conn.execute(f"INSERT INTO record_facts ({', '.join(COLUMNS)}) {postgres_select('r.hash = ANY(%s)')}"
+                        + _UPSERT, (hashes,))
         return
     import json
 
-    if hashes:
-        tx.execute(f"{_INSERT} {sqlite_select('r.hash IN (SELECT value FROM json_each(?))')}",
-                   (json.dumps(hashes),))
-    if targets:
-        tx.execute(f"{_INSERT} {sqlite_select('r.hash IN (SELECT value FROM json_each(?))')}",
-                   (json.dumps(targets),))
+    tx.execute(f"{_INSERT} {sqlite_select('', batch=True)}", (json.dumps(hashes),))
 
 
 def refresh_one(tx: Any, record_hash: str) -> None:
@@ -239,18 +202,6 @@ def refresh_one(tx: Any, record_hash: str) -> None:
         tx.conn.execute(sql, (record_hash,))  # not tx.execute: the SQL holds a literal "?"
     else:
         tx.execute(f"{_INSERT} {sqlite_select('r.hash = ?')}", (record_hash,))
-
-
-def refresh_amended(central: Any) -> None:
-    """Re-derive the facts of every amended work record (few) on PostgreSQL.
-
-    Under READ COMMITTED a record and an amendment of it pushed at the same moment by two
-    devices do not see each other in their triggers, so the record's row may miss the
-    amendment; the report calls this first, so it never reads such a row. (SQLite runs one
-    writer at a time: nothing to repair.)"""
-    with central.transaction() as tx:
-        if tx.rewrite:
-            tx.conn.execute(POSTGRES_REFRESH_AMENDED)
 
 
 def ensure_facts(central: Any) -> None:

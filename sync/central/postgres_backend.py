@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from sync.central import exclusions, schema, stamps, summary, web_tables
+from sync.central import catchup, exclusions, schema, stamps, summary, web_tables
 from sync.central import facts as _facts
 from sync.central.base import CentralStore, Tx
 from sync.central.rows import INSERT_COLUMNS
@@ -45,6 +45,8 @@ class PostgresCentral(CentralStore):
                 tx.conn.execute(exclusions.TABLE)
             if not tx.one("SELECT to_regclass('access_log') IS NOT NULL")[0]:
                 tx.conn.execute(web_tables.POSTGRES)
+            if not tx.one("SELECT to_regclass('facts_pending') IS NOT NULL")[0]:
+                tx.conn.execute(catchup.POSTGRES)
             facts = tx.one("SELECT to_regclass('record_facts') IS NOT NULL")[0]
             if facts and tx.one(_facts.HAS_TRIGGER_PG):  # facts are derived by the push now
                 tx.conn.execute(_facts.DROP_TRIGGERS_PG)

@@ -1,11 +1,11 @@
 """The central governance report computed in the database from ``record_facts`` and its summaries.
 
-The fact table (``sync.central.facts``: typed columns filled by triggers when a record is
-accepted, amendments applied) is summed per person in small summary tables
-(``sync.central.summary``: per person and week, per person and element, per person and
-scenario), which the report groups per cohort: per cohort and week (checks, passes, notes,
-compliant and rework notes, shadow notes, agreements), per cohort and element (misses), per
-cohort and standard (which elements to list with zero misses); each person's first check of each
+The fact table (``sync.central.facts``: typed columns derived from each accepted record,
+amendments applied, caught up before the report reads it: ``sync.central.catchup``) is summed
+per person in small summary tables (``sync.central.summary``: per person and week, per person
+and element, per person and scenario), which the report groups per cohort: per cohort and week
+(checks, passes, notes, compliant and rework notes, shadow notes, agreements), per cohort and
+element (misses), per cohort and standard (which elements to list with zero misses); each person's first check of each
 scenario is one index seek per (person, scenario) pair. Only the people that pathways cover
 get per-person rows: their latest check per scenario, latest note per review slot and their
 distinct shadow shifts — the rows requirement progress needs. Those aggregates fill the same
@@ -21,7 +21,8 @@ from typing import Any
 
 from supervisor_tui.reports.facts import Fact
 from supervisor_tui.reports.report import UNKNOWN, new_accumulator, report_from_accumulator
-from sync.central.facts import ensure_facts, refresh_amended
+from sync.central.catchup import catch_up
+from sync.central.facts import ensure_facts
 from sync.central.summary import ensure_summary, fold, unkey
 
 _COHORT = f"COALESCE(s.cohort_id, '{UNKNOWN}')"
@@ -190,7 +191,7 @@ def report_in_database(central: Any, control: list[tuple[dict[str, Any], dict[st
     restriction records with their effective bodies, read by the caller)."""
     ensure_facts(central)
     ensure_summary(central)
-    refresh_amended(central)
+    catch_up(central)  # the facts of every record committed by now (sync.central.catchup)
     fold(central)
     acc = new_accumulator(roster)
     with central.reading() as tx:

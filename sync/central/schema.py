@@ -143,3 +143,10 @@ from sync.central import web_tables as _web  # noqa: E402
 
 SQLITE += _web.SQLITE
 POSTGRES += _web.POSTGRES
+
+# The queue of records whose report facts are still to be derived (sync/central/catchup.py):
+# a store made before it gets it on open.
+from sync.central import catchup as _catchup  # noqa: E402
+
+SQLITE += _catchup.SQLITE
+POSTGRES += _catchup.POSTGRES

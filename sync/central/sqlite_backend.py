@@ -36,7 +36,6 @@ class SQLiteCentral(CentralStore):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        self.fold_in_push = True
         summary.ensure_summary(self)
 
     def _conn(self) -> sqlite3.Connection:

@@ -8,7 +8,7 @@ read transaction, so memory does not follow the store and pushes are not held of
 one (a store made before stamps, or bulk-loaded records), and a stamp that does not match a
 record that passes is reported: the stamp table was written by someone without the key, or the
 server key was replaced. The report's fact table is checked against the records too
-(``sync.central.fact_check``).
+(``sync.central.fact_check``), after catching them up (``sync.central.catchup``).
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ def verify_store(central: Any, stamper: Stamper | None = None, key_path: str | N
     When the stamps were made with other receipt keys than ``stamper``'s (a key from another
     machine or an old one), that is said once and stamps are neither checked nor filled."""
     from sync.central import fact_check
+    from sync.central.catchup import catch_up
     from sync.central.exclusions import excluded
-    from sync.central.facts import refresh_amended
     from sync.central.rows import CentralVerifyReport, _index, row_to_record
 
     report = CentralVerifyReport()
@@ -89,7 +89,7 @@ def verify_store(central: Any, stamper: Stamper | None = None, key_path: str | N
     acceptance = _acceptance(central)
     facts = bool(central.summary_ready)  # the fact table exists (a store made before it: skipped)
     if facts:
-        refresh_amended(central)  # PostgreSQL: rows that raced their amendment, as the report does
+        catch_up(central)  # the facts of every record committed by now, as every reader does
         amended = fact_check.amendments(central)
     with central.reading() as tx:
         devices = {d: (s, k) for d, s, k in tx.all("SELECT device, supervisor, public_key FROM devices")}

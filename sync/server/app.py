@@ -8,10 +8,11 @@ unless the whole batch is well formed, and a batch is written in one transaction
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -27,6 +28,7 @@ from supervisor_tui.model.checks import Verifier, library_body_check, parse_stri
 from supervisor_tui.model.records import utc_now_iso
 from supervisor_tui.model.signing import DeviceKey, verify_signature
 from sync.central import CentralError, CentralStore, DeviceInfo
+from sync.central.catchup import CatchUpWorker
 from sync.central.stamps import note_stamp_key, stamper_for_key
 from sync.server.openapi import openapi_document
 from sync.wire import (
@@ -130,6 +132,9 @@ class Api:
         self.checklists = [c.model_dump(mode="json") for c in self.library.by_key.values()]
         self.gate = asyncio.Semaphore(concurrent)
         self.busy_wait = busy_wait
+        # the report facts of what a push queued are derived ~0.5 s after the last push (every
+        # reader catches up first anyway: sync.central.catchup)
+        self.catchup = CatchUpWorker(lambda: self.central)
 
     async def gated(self, work: Callable[[], Awaitable[JSONResponse]]) -> JSONResponse:
         """Run ``work`` when one of the ``concurrent`` places is free (waiting up to ``busy_wait``
@@ -205,6 +210,7 @@ class Api:
             raise Refused(413, f"batch of {len(records)} records is over the limit of {MAX_BATCH}")
         outcome = await run_in_threadpool(self.central.push, info, records, self.verifier, True,
                                           data.get("pipelined") is True)
+        self.catchup.queued(len(outcome.insert))
         counts = {s: 0 for s in ("accepted", "duplicate", "rejected", "fork", "gap")}
         for fate in outcome.fates:
             counts[fate.status] += 1
@@ -304,7 +310,12 @@ def create_app(central: CentralStore, server_key: DeviceKey, library: Library | 
         Route("/v1/pull", api.pull, methods=["GET"]),
         *web_routes(central, server_key),
     ]
-    app = Starlette(routes=routes, exception_handlers={
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(api.catchup.stop)  # before the store is closed
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         Refused: refused, CentralError: central_error, HTTPException: not_found, Exception: crashed})
     app.state.api = api
     app.state.web = routes[-1].app.state.web  # the web view (sync.web), mounted at /web

@@ -3,7 +3,7 @@
 The report comes from ``sync.central.export.central_report`` (the same figures as
 ``governance-store report``); :class:`ReportCache` keeps the last one per (day, cohort) and
 computes it again as soon as anything it depends on changes: a record arrives (the highest
-``pos``), the roster or cohort names change, incidents are imported.
+``pos``) or is set aside, the roster or cohort names change, incidents are imported.
 """
 
 from __future__ import annotations
@@ -80,13 +80,14 @@ class ReportCache:
         self._cache: dict[tuple[str, str | None], tuple[str, dict[str, Any], list[dict[str, Any]]]] = {}
 
     def version(self, incidents: list[dict[str, Any]]) -> str:
-        """Changes whenever a record arrives or the roster, cohort names or incidents change
-        (records and incidents are only ever added)."""
+        """Changes whenever a record arrives or is set aside, or the roster, cohort names or
+        incidents change (records, set-aside decisions and incidents are only ever added)."""
         with self.central.reading() as tx:
             pos = tx.one("SELECT MAX(pos) FROM records")[0]
+            aside = tx.one("SELECT COUNT(*) FROM record_exclusions")[0]
             staff = tx.all("SELECT staff_id, name, role, cohort_id FROM staff ORDER BY staff_id")
             cohorts = tx.all("SELECT cohort_id, name FROM cohorts ORDER BY cohort_id")
-        text = repr((pos, staff, cohorts, len(incidents)))
+        text = repr((pos, aside, staff, cohorts, len(incidents)))
         return hashlib.sha256(text.encode()).hexdigest()
 
     def get(self, today: dt.date, cohort: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:

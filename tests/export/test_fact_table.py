@@ -1,4 +1,4 @@
-"""The central ``record_facts`` table (triggers on SQLite and PostgreSQL) against the facts
+"""The central ``record_facts`` table (SQLite and PostgreSQL, caught up as readers do) against the facts
 derived from the JSON bodies (``facts.fact_from_record``), amendments in any arrival order, the
 one-time backfill of a store made before the table, and the database-aggregated report against
 the reference ``build_report`` on demo data."""
@@ -17,6 +17,7 @@ from storage.store import Store
 from supervisor_tui.reports.facts import WORK_KINDS, fact_from_record
 from supervisor_tui.reports.report import amended_bodies, build_report, week_of
 from sync.central import open_central
+from sync.central.catchup import catch_up
 from sync.central.export import central_report, central_report_streamed
 from sync.central.facts import COLUMNS, ensure_facts
 from tests.export.dataset import TODAY, at, note
@@ -25,6 +26,8 @@ from tests.sync.conftest import pg_cluster  # noqa: F401  (session fixture: a th
 
 
 def table_facts(c) -> dict[str, dict]:
+    """The fact table as a reader reads it: caught up first (``sync.central.catchup``)."""
+    catch_up(c)
     with c.reading() as tx:
         rows = tx.all(f"SELECT {', '.join(COLUMNS)} FROM record_facts")
     return {r[0]: dict(zip(COLUMNS, r, strict=True)) for r in rows}
@@ -167,14 +170,14 @@ def test_database_report_matches_the_reference_on_demo_data(central_url, laptop)
         c.close()
 
 
-def test_report_repairs_a_row_that_missed_its_amendment(central):  # noqa: F811
-    """PostgreSQL: a record and its amendment committed at once may miss each other in their
-    triggers; the report re-derives amended records' rows first."""
-    with central.reading() as tx:
-        if not tx.rewrite:
-            pytest.skip("SQLite runs one writer at a time")
+def test_report_repairs_a_row_derived_before_its_amendment_arrived(central):  # noqa: F811
+    """A record's row derived before its amendment was committed (PostgreSQL: two devices
+    pushing at once) is derived again: the amendment's push queued the record it amends."""
+    table_facts(central)  # caught up
     with central.transaction() as tx:
-        tx.execute("UPDATE record_facts SET outcome = 'rework', missing = '[\"x\"]' WHERE staff_id = 'S008'")
+        (amended,) = tx.one("SELECT hash FROM record_facts WHERE staff_id = 'S008'")
+        tx.execute("UPDATE record_facts SET outcome = 'rework', missing = '[\"x\"]' WHERE hash = ?", (amended,))
+        tx.execute("INSERT INTO facts_pending (hash) VALUES (?)", (amended,))  # what the amendment's push queues
     fast = central_report(central, TODAY, incidents=[])
     assert fast == reference(central, TODAY, (), fast["generated_at"])
     assert comparable(table_facts(central)) == expected_facts(central.records())

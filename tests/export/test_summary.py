@@ -8,6 +8,7 @@ import pytest
 from bench.central_load import bulk_insert
 from storage.demo_roster import COHORT_NAMES, demo_roster
 from sync.central import open_central
+from sync.central.catchup import catch_up
 from sync.central.summary import ensure_summary, fold
 from tests.export.test_central import central, central_url, push_all  # noqa: F401  (fixtures)
 from tests.export.test_fact_table import _amended_twice, laptop  # noqa: F401  (fixture)
@@ -31,6 +32,7 @@ FRESH = {
 
 
 def summaries(c) -> dict[str, set]:
+    catch_up(c)  # as every reader does (it folds what it derives)
     fold(c)
     with c.reading() as tx:
         each = ("json_array_elements_text(missing::json) AS e(value)" if tx.rewrite

@@ -61,6 +61,7 @@ class ThreadServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+        self.app.state.api.catchup.stop()  # (lifespan is off here)
 
 
 class ProcessServer:

@@ -1,12 +1,13 @@
-"""The push derives the report's facts set-based in its own transaction (issue 16), and checks
-signatures while it checks and writes the batch: on SQLite and PostgreSQL,
+"""The push queues the report's facts in its own transaction and readers catch them up first
+(``sync.central.catchup``, issue 16); it checks signatures while it checks and writes the batch:
+on SQLite and PostgreSQL,
 
 * after pushes in batches of every size, amendments arriving before, with and after the records
-  they amend, ``record_facts`` equals a full recomputation (the SQL over every record and the
-  Python reference ``fact_from_record``), and the summary tables equal their sums (on SQLite at
-  commit, with nothing left to fold; on PostgreSQL once folded, as every report folds first);
+  they amend, ``record_facts`` read as every reader reads it (caught up first) equals a full
+  recomputation (the SQL over every record and the Python reference ``fact_from_record``), and
+  the summary tables equal their sums (each catch-up folds what it derives);
 * a batch holding one record with a bad signature commits nothing of that record (no row, fact,
-  stamp or quarantine entry), and every fate is exactly what deciding with the signatures
+  stamp, quarantine or queue entry), and every fate is exactly what deciding with the signatures
   verified first gives.
 """
 
@@ -20,6 +21,7 @@ from storage.demo import bulk_items, load_story
 from storage.demo_roster import COHORT_NAMES, demo_roster
 from supervisor_tui.model.checks import Verifier, evaluate_batch
 from sync.central import open_central
+from sync.central.catchup import pending
 from sync.central.facts import COLUMNS, postgres_select, sqlite_select
 from sync.central.stamps import Stamper
 from tests.export.test_central import central_url  # noqa: F401  (fixture)
@@ -61,11 +63,11 @@ def test_facts_equal_a_full_recomputation_after_pushes_with_amendments(central_u
         for start in range(0, len(records), batch):
             outcome = c.push(info, records[start:start + batch])
             assert {f.status for f in outcome.fates} == {"accepted"}
-            if not c.fold_in_push:
-                continue
-            with c.reading() as tx:  # SQLite: facts and summaries are complete at commit
-                assert tx.one("SELECT COUNT(*) FROM fact_changes")[0] == 0
-        table = table_facts(c)
+        assert pending(c) > 0  # queued at commit, derived before any reader reads them
+        table = table_facts(c)  # catches up first, as every reader does
+        assert pending(c) == 0
+        with c.reading() as tx:  # each catch-up folds what it derives
+            assert tx.one("SELECT COUNT(*) FROM fact_changes")[0] == 0
         assert table == recomputed(c)
         assert comparable(table) == expected_facts(c.records())
         held, fresh = summaries(c)  # folds first (PostgreSQL), then compares with the sums
@@ -90,7 +92,7 @@ def test_an_amendment_in_the_batch_of_the_record_it_amends(central_url, laptop):
 def _held(c) -> dict[str, set]:
     with c.reading() as tx:
         held = {t: {r[0] for r in tx.all(f"SELECT hash FROM {t}")}
-                for t in ("records", "record_facts", "record_stamps", "quarantine")}
+                for t in ("records", "record_facts", "record_stamps", "quarantine", "facts_pending")}
         held["stamped"] = {r[0] for r in tx.all("SELECT hash FROM records WHERE stamp IS NOT NULL")}
         return held
 
@@ -117,6 +119,7 @@ def test_a_bad_signature_commits_nothing_of_its_record_and_keeps_the_fates(centr
         bad = records[bad_at]["hash"]
         assert all(bad not in hashes for hashes in held.values())
         assert held["records"] == {r["hash"] for r in records[:bad_at]} == held["stamped"]
+        assert held["facts_pending"] <= held["records"]  # queued with the batch, nothing of the bad record
         assert not held["record_stamps"]  # push stamps in the row
         assert c.head(info.device) == ((bad_at, records[bad_at - 1]["hash"]) if bad_at else (0, ""))
         assert table_facts(c) == recomputed(c)
