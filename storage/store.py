@@ -285,8 +285,8 @@ class Store(ProfilesMixin):
 
     def append_prepared(self, items: Iterable[tuple[str, dict[str, Any], dt.datetime]]) -> int:
         """Sign and append bodies that ``rules.prepare_body`` already validated against this
-        store (the bulk demo path validates in a worker process). One transaction; composing,
-        signing and inserting overlap (``storage/bulk.py``)."""
+        store (the bulk demo path validates in a worker process). One transaction, a thousand
+        rows an insert (``storage/bulk.py``)."""
         from storage.bulk import append_prepared
 
         return append_prepared(self, items)
