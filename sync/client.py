@@ -22,14 +22,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from checklists.shipped_keys import shipped_keys
 from storage import sync_state
 from storage.pulled_incidents import save_pulled_incidents
 from storage.store import Store
 from supervisor_tui.model.kinds import utc_now_iso
 from supervisor_tui.model.signing import check_record
+from sync.http_client import httpx
 from sync.transport import ServerRefused, Transport, Unreachable
 from sync.wire import receipt_valid
 

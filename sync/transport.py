@@ -14,9 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
-
 from supervisor_tui.model.signing import DeviceKey
+from sync.http_client import httpx, tls_context
 from sync.wire import sign_request
 
 RETRY_STATUSES = {502, 503, 504}
@@ -70,7 +69,7 @@ class Transport:
         self.offset = 0.0
         self.retried = 0.0  # seconds spent in outages so far (all calls of this transport)
         self.http = httpx.Client(base_url=self.url, timeout=httpx.Timeout(timeout, connect=5.0),
-                                 headers={"User-Agent": "supervisor-tui-sync"})
+                                 headers={"User-Agent": "supervisor-tui-sync"}, verify=tls_context(self.url))
         self.on_retry: Callable[[str], None] | None = None
 
     def close(self) -> None:
