@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.roster import RosterError, parse_roster
+from supervisor_tui.model.checks import warm_verifiers
 from supervisor_tui.model.signing import KeyFileError
 from sync.central import CentralError, CentralStore, default_url, open_central
 from sync.central import DatabaseURLError as _URLError
@@ -146,6 +147,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     key = load_or_create(key_path)
     library = load_library(Path(args.checklists)) if args.checklists else None
     app = create_app(central, key, library, concurrent)
+    warm_verifiers()  # the signature-checking workers start now, not in the first sync
     sys.stderr.write(f"governance-store: serving {url} on http://{args.host}:{args.port}/v1 and /web"
                      f" (receipt key {key_path})\n")
     from sync.web.app import hide_setup_tokens

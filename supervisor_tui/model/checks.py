@@ -9,6 +9,7 @@ shape (the same pydantic models the laptop uses) are all re-checked here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -227,8 +228,11 @@ def _plain_numbers(value: Any) -> bool:
 class Verifier:
     """Ed25519 verification with one ``VerifyKey`` per public key (built once)."""
 
-    def __init__(self) -> None:
+    def __init__(self, processes: bool = False) -> None:
+        """``processes``: check big batches in worker processes (``verify_processes``: the
+        server, whose own thread runs Python while they are checked) instead of threads."""
         self._keys: dict[str, nacl.signing.VerifyKey] = {}
+        self.processes = processes and _WORKERS > 1
 
     def verify(self, public_key_hex: str, data: bytes, sig_hex: str) -> bool:
         key = self._keys.get(public_key_hex)
@@ -252,6 +256,15 @@ class Verifier:
         if len(items) < 64:
             done = [self.verify(public_key_hex, data, sig) for data, sig in items]
             return lambda: done
+        if self.processes:
+            from supervisor_tui.model.verify_processes import shared_pool
+
+            pool = shared_pool(_WORKERS)
+            check = functools.partial(self.verify, public_key_hex)
+            size = -(-len(items) // _WORKERS)  # one chunk per worker: each is one request
+            futures = [_pool().submit(pool.verify, public_key_hex, items[i:i + size], check)
+                       for i in range(0, len(items), size)]
+            return lambda: [ok for future in futures for ok in future.result()]
         self.verify(public_key_hex, items[0][0], items[0][1])  # builds the key once, not per thread
         size = -(-len(items) // (_WORKERS * 4))  # several chunks per core: none waits on a slow one
         futures = [_pool().submit(self._verify_chunk, public_key_hex, items[i:i + size])
@@ -264,6 +277,14 @@ class Verifier:
 
 _WORKERS = max(1, os.cpu_count() or 1)
 _POOL: ThreadPoolExecutor | None = None
+
+
+def warm_verifiers() -> None:
+    """Start the worker processes that ``Verifier(processes=True)`` uses (a server's start)."""
+    if _WORKERS > 1:
+        from supervisor_tui.model.verify_processes import shared_pool
+
+        shared_pool(_WORKERS).start()
 
 
 def _pool() -> ThreadPoolExecutor:

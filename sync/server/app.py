@@ -128,7 +128,7 @@ class Api:
         self.central = central
         self.key = server_key
         self.library = library or shipped_library()
-        self.verifier = Verifier()
+        self.verifier = Verifier(processes=True)
         self.checklists = [c.model_dump(mode="json") for c in self.library.by_key.values()]
         self.gate = asyncio.Semaphore(concurrent)
         self.busy_wait = busy_wait

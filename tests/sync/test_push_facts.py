@@ -97,8 +97,10 @@ def _held(c) -> dict[str, set]:
         return held
 
 
+@pytest.mark.parametrize("processes", [False, True], ids=["threads", "processes"])
 @pytest.mark.parametrize("bad_at", [0, 5, 69])
-def test_a_bad_signature_commits_nothing_of_its_record_and_keeps_the_fates(central_url, laptop, bad_at):  # noqa: F811
+def test_a_bad_signature_commits_nothing_of_its_record_and_keeps_the_fates(central_url, laptop, bad_at,  # noqa: F811
+                                                                           processes):
     laptop.append_many(list(bulk_items(laptop, 70, NOW, seed=5)))  # over 64: verified on the pool
     records = own_records(laptop)
     other = records[(bad_at + 1) % len(records)]["sig"]
@@ -109,7 +111,7 @@ def test_a_bad_signature_commits_nothing_of_its_record_and_keeps_the_fates(centr
         c.stamper = Stamper(b"k" * 32)
         info = enrol_direct(c, laptop)
         expected = evaluate_batch(records, info.device, info.supervisor, info.public_key, (0, ""), {}, Verifier())
-        outcome = c.push(info, records)
+        outcome = c.push(info, records, Verifier(processes=processes))  # processes: as the server does
         assert [f.as_json() for f in outcome.fates] == [f.as_json() for f in expected.fates]
         assert outcome.fates[bad_at].status == "rejected" and outcome.fates[bad_at].reason == "bad signature"
         assert all(f.status == "accepted" for f in outcome.fates[:bad_at])
