@@ -229,8 +229,9 @@ class _Run:
         first = self.batch_size * PIPELINE
         pending = sync_state.pending_wire(self.store, device=self.device, limit=first)
         rest = len(pending) == first
-        self.total = sync_state.pending_count(self.store, self.device) if rest else len(pending)
-        self.report(f"{self.total} record(s) to send")
+        self.total = len(pending)
+        if not rest:
+            self.report(f"{self.total} record(s) to send")
         resumes, index = 0, 0
         with ThreadPoolExecutor(PIPELINE, thread_name_prefix="push") as senders:
             inflight: deque[tuple[list[dict[str, Any]], Future]] = deque()
@@ -243,10 +244,12 @@ class _Run:
                                + (',"pipelined":true}' if inflight else "}")).encode("utf-8")
                         inflight.append((batch, senders.submit(t.call, "POST", "/v1/push", raw=raw)))
                         ahead += len(batch)
-                    if rest:
+                    if rest:  # counted only now: the first batches left without waiting for it
                         rest = False
                         pending += sync_state.pending_wire(self.store, device=self.device,
                                                            after_seq=pending[-1]["seq"])
+                        self.total = len(pending)
+                        self.report(f"{self.total} record(s) to send")
                     batch, sending = inflight.popleft()
                     try:
                         answer = sending.result()

@@ -312,6 +312,7 @@ def create_app(central: CentralStore, server_key: DeviceKey, library: Library | 
     ]
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await run_in_threadpool(lambda: None)  # anyio's thread machinery loads now, not in the first push
         yield
         await run_in_threadpool(api.catchup.stop)  # before the store is closed
 
