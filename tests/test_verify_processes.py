@@ -5,6 +5,7 @@ signatures, malformed ones and odd messages, and stay right when a worker dies o
 from __future__ import annotations
 
 import sys
+import threading
 
 import nacl.signing
 import pytest
@@ -76,6 +77,23 @@ def test_a_worker_that_dies_mid_request_is_never_trusted_and_is_replaced(signed,
     monkeypatch.undo()
     assert pool.verify(key, items, lambda d, s: pytest.fail("a new worker should answer")) == expected
     assert len(pool._workers) == 2 and all(w.alive() for w in pool._workers)
+
+
+def test_a_stuck_worker_is_given_up_at_its_deadline(signed, pool, monkeypatch) -> None:
+    """A worker that neither reads nor answers (the request is far bigger than a pipe holds)
+    does not hold the caller forever: at the deadline it is stopped and the chunk checked here."""
+    key, items = signed
+    items = [(data * 400, sig) for data, sig in items[:40]]  # about 1 MB: the pipe fills up
+    expected = [Verifier().verify(key, data, sig) for data, sig in items]
+    monkeypatch.setattr(verify_processes._Worker, "COMMAND", [sys.executable, "-c", "import time; time.sleep(600)"])
+    monkeypatch.setattr(verify_processes._Worker, "TIMEOUT", 0.5)
+    answers: list[list[bool]] = []
+    caller = threading.Thread(target=lambda: answers.append(
+        pool.verify(key, items, lambda d, s: Verifier().verify(key, d, s))), daemon=True)
+    caller.start()
+    caller.join(120)  # without the deadline it would wait for the worker's 600 s
+    assert answers == [expected]
+    assert not all(w.alive() for w in pool._workers)  # the stuck one was stopped
 
 
 def test_a_worker_answering_short_is_not_trusted(signed, pool, monkeypatch) -> None:

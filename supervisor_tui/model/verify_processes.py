@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import atexit
 import os
+import selectors
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,10 +29,12 @@ from supervisor_tui.model.verify_worker import COUNT, KEY_BYTES, SIG_BYTES
 Check = Callable[[bytes, str], bool]  # (message, signature hex) -> verifies, in this process
 
 _ROOT = Path(__file__).resolve().parents[2]  # where ``supervisor_tui`` is importable from
+_CHUNK = 1 << 16  # bytes per write into the pipe
 
 
 class _Worker:
     COMMAND = [sys.executable, "-m", "supervisor_tui.model.verify_worker"]
+    TIMEOUT = 20.0  # seconds for one request (500 signatures take about 30 ms)
 
     def __init__(self) -> None:
         paths = [str(_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
@@ -38,24 +42,55 @@ class _Worker:
         self.proc = subprocess.Popen(
             self.COMMAND, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True)
+        assert self.proc.stdin is not None
+        os.set_blocking(self.proc.stdin.fileno(), False)  # writes never block: see _exchange
         self.lock = threading.Lock()
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def ask(self, request: bytes, count: int) -> bytes | None:
-        """The worker's answer, or None when it failed (then it is stopped)."""
+        """The worker's answer, or None when it failed or took over ``TIMEOUT`` seconds (then
+        it is stopped)."""
         try:
-            assert self.proc.stdin is not None and self.proc.stdout is not None
-            self.proc.stdin.write(request)
-            self.proc.stdin.flush()
-            answer = self.proc.stdout.read(count)
+            answer = self._exchange(request, count)
         except (OSError, ValueError):
             answer = None
         if answer is None or len(answer) != count or answer.translate(None, b"\x00\x01"):
             self.stop()
             return None
         return answer
+
+    def _exchange(self, request: bytes, count: int) -> bytes | None:
+        """Write the request and read the answer through the pipes, giving up at the deadline
+        (a stuck worker must not hold a push forever); the calling thread waits without the
+        interpreter lock."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        out_fd, in_fd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+        deadline = time.monotonic() + self.TIMEOUT
+        unsent, answer = memoryview(request), bytearray()
+        with selectors.DefaultSelector() as selector:
+            selector.register(in_fd, selectors.EVENT_READ)
+            if unsent:
+                selector.register(out_fd, selectors.EVENT_WRITE)
+            while len(answer) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                for key, _ in selector.select(remaining):
+                    if key.fd == out_fd:
+                        try:
+                            unsent = unsent[os.write(out_fd, unsent[:_CHUNK]):]
+                        except BlockingIOError:
+                            continue
+                        if not unsent:
+                            selector.unregister(out_fd)
+                    else:
+                        data = os.read(in_fd, count - len(answer))
+                        if not data:
+                            return None  # the worker went away
+                        answer += data
+        return bytes(answer)
 
     def stop(self) -> None:
         try:
