@@ -102,6 +102,12 @@ def test_record_add_invalid_input_exit_2_and_nothing_written(cli, tmp_path):
     assert any("staff_id: 'NOBODY' is not on the roster" in line for line in lines)
     assert any("remediation: required" in line for line in lines)
     assert "Traceback" not in result.err
+    # library wording in the forms' words, as the TUI says it
+    path.write_text(json.dumps({**scenario_body(), "decision_seconds": "abc", "mode": "x", "setting": None}))
+    worded = cli("record", "add", "scenario_check", "--json", str(path))
+    assert worded.code == 2
+    assert "decision_seconds: must be a whole number" in worded.err and "mode: unknown field" in worded.err
+    assert "Input should" not in worded.err and "Field required" not in worded.err
     path.write_text("{not json")
     broken = cli("record", "add", "scenario_check", "--json", str(path))
     assert broken.code == 2 and "not valid JSON" in broken.err

@@ -90,8 +90,12 @@ def _known_error(exc: Exception) -> int | None:
     """One line (or a few) on stderr for an error a person can act on; None for a bug."""
     invalid = _loaded("supervisor_tui.model.rules", "RecordInvalid")
     if invalid is not None and isinstance(exc, invalid):
+        from screens.wording import plain  # the forms' wording for library messages ("required")
+
         for problem in exc.problems:
-            sys.stderr.write(f"supervisor-tui: invalid: {problem}\n")
+            field, sep, message = problem.partition(": ")
+            line = f"{field}: {plain(message)}" if sep and " " not in field else plain(problem)
+            sys.stderr.write(f"supervisor-tui: invalid: {line}\n")
         return EXIT_INVALID
     ambiguous = _loaded("storage.profile", "AmbiguousProfile")
     if ambiguous is not None and isinstance(exc, ambiguous):
