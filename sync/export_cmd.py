@@ -122,7 +122,7 @@ def cmd_pack(args: argparse.Namespace, open_store: Callable[[argparse.Namespace]
     import json
 
     from supervisor_tui.reports.control_pack import PackError, parse_week
-    from supervisor_tui.reports.control_pack_render import render_html, render_text
+    from supervisor_tui.reports.control_pack_render import Names, render_html, render_text
     from sync.central.export import central_pack
 
     try:
@@ -130,9 +130,12 @@ def cmd_pack(args: argparse.Namespace, open_store: Callable[[argparse.Namespace]
     except PackError as exc:
         sys.stderr.write(f"governance-store: {exc}\n")
         return EXIT_INVALID
-    pack = central_pack(open_store(args), args.owner, monday)
+    central = open_store(args)
+    pack = central_pack(central, args.owner, monday)
+    roster, cohort_names = central.roster()  # type: ignore[attr-defined]
+    names = Names({p["staff_id"]: p["name"] for p in roster}, cohort_names)
     text = (json.dumps(pack, indent=2, ensure_ascii=False) + "\n" if args.format == "json"
-            else render_html(pack) if args.format == "html" else render_text(pack))
+            else render_html(pack, names) if args.format == "html" else render_text(pack, names))
     if args.out:
         path = write_output(text, Path(args.out))
         sys.stderr.write(f"Wrote the {args.format} control pack for {args.owner} {pack['week']} to {path}\n")

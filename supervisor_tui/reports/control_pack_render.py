@@ -24,32 +24,56 @@ def _change(value: int) -> str:
     return "no change" if value == 0 else f"{value:+d} since last week"
 
 
-def _line(section: str, item: dict[str, Any]) -> str:
+class Names:
+    """Staff and cohort names for the views (the pack's JSON, which is hashed and signed,
+    keeps the ids); an id without a name shows as itself."""
+
+    def __init__(self, staff: dict[str, str] | None = None, cohorts: dict[str, str] | None = None):
+        self.staff, self.cohorts = staff or {}, cohorts or {}
+
+    def person(self, staff_id: str) -> str:
+        name = self.staff.get(staff_id)
+        return f"{name} ({staff_id})" if name else staff_id
+
+    def subject(self, scope: str, subject: str) -> str:
+        if scope == "staff" and subject in self.staff:
+            return self.person(subject)
+        if scope == "cohort" and subject in self.cohorts:
+            return f"cohort {self.cohorts[subject]}"
+        return f"{scope} {subject}"
+
+    def cohort_list(self, cohorts: list[str]) -> str:
+        return ", ".join(self.cohorts.get(c, c) for c in cohorts) or "none"
+
+
+def _line(section: str, item: dict[str, Any], names: Names) -> str:
     if section == "open_pathways":
         flag = " OVERDUE" if item["overdue"] else ""
         wait = " · awaiting owner approval" if item.get("approval") == "awaiting_approval" else ""
         unmet = f" · still missing: {'; '.join(item['unmet'][:3])}" if item["unmet"] else " · all requirements met"
-        return f"{item['pathway_id']} ({item['scope']} {item['subject']}, {item['incident_ref']}) due {item['due_on']}{flag}{wait}{unmet}"
+        return (f"{item['pathway_id']} for {names.subject(item['scope'], item['subject'])}, {item['incident_ref']},"
+                f" due {item['due_on']}{flag}{wait}{unmet}")
     if section in ("reviews_due", "reviews_overdue", "expiring"):
-        return (f"{item['restriction_id']} ({item['scope']} {item['subject']}: "
-                f"{restrictions_in_words(item['codes'], with_codes=False)})"
+        return (f"{item['restriction_id']} on {names.subject(item['scope'], item['subject'])}: "
+                f"{restrictions_in_words(item['codes'], with_codes=False)} ·"
                 f" next review {item['next_review_on']}, expires {item['expires_on']}")
     if section == "fails":
         critical = f" · critical items failed: {', '.join(item['failed_critical'])}" if item["failed_critical"] else ""
-        return f"{item['staff_id']} {shipped_names().scenario(item['scenario_id'])} on {item['on']}{critical}"
+        return f"{names.person(item['staff_id'])} {shipped_names().scenario(item['scenario_id'])} on {item['on']}{critical}"
     if section == "rework":
         missing = f" · missing {', '.join(item['missing'])}" if item["missing"] else ""
-        return f"{item['staff_id']} {item['review']} note #{item['sequence']} on {item['on']}{missing}"
+        return f"{names.person(item['staff_id'])} {item['review']} note #{item['sequence']} on {item['on']}{missing}"
     return f"{item['pathway_id']} proposed by {item['proposed_by']}"
 
 
-def render_text(pack: dict[str, Any]) -> str:
+def render_text(pack: dict[str, Any], names: Names | None = None) -> str:
+    names = names or Names()
     out = [f"Weekly control pack · owner {pack['owner_id']} · {pack['week']} ({pack['from']} to {pack['to']})",
-           f"Cohorts: {', '.join(pack['cohorts']) or 'none'}", ""]
+           f"Cohorts: {names.cohort_list(pack['cohorts'])}", ""]
     for section, title in TITLES.items():
         items = pack[section]
         out.append(f"{title}: {len(items)} ({_change(pack['change'][section])})")
-        out += [f"  {_line(section, item)}" for item in items]
+        out += [f"  {_line(section, item, names)}" for item in items]
     out.append(f"Conflicting decisions: {len(pack['conflicts'])}")
     out += [f"  {c['text']}" for c in pack["conflicts"]]
     weekly = " ".join(f"{w['incidents']}" for w in pack["incidents_by_week"])
@@ -58,17 +82,18 @@ def render_text(pack: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_html(pack: dict[str, Any]) -> str:
+def render_html(pack: dict[str, Any], names: Names | None = None) -> str:
+    names = names or Names()
     parts = [f"<h1>Weekly control pack · {escape(pack['week'])}</h1>",
              kv_table([("Owner", escape(pack["owner_id"])), ("Week", f"{escape(pack['from'])} to {escape(pack['to'])}"),
-                       ("Cohorts", escape(", ".join(pack["cohorts"]) or "none")),
+                       ("Cohorts", escape(names.cohort_list(pack["cohorts"]))),
                        ("Pack SHA-256", f'<span class="hash">{escape(pack["pack_sha256"])}</span>')])]
     parts.append(table(["Figure", "This week", "Change since last week"],
                        [[TITLES[k], len(pack[k]), _change(pack["change"][k])] for k in TITLES]))
     for section, title in TITLES.items():
         if pack[section]:
             parts.append(f"<h2>{escape(title)}</h2><ul>"
-                         + "".join(f"<li>{escape(_line(section, item))}</li>" for item in pack[section]) + "</ul>")
+                         + "".join(f"<li>{escape(_line(section, item, names))}</li>" for item in pack[section]) + "</ul>")
     if pack["conflicts"]:
         parts.append("<h2>Conflicting decisions</h2><ul>"
                      + "".join(f"<li>{escape(c['text'])}</li>" for c in pack["conflicts"]) + "</ul>")

@@ -102,3 +102,27 @@ def test_html_pack_prints_to_pdf(store, data, tmp_path):
     text = print_pdf(html, tmp_path)
     assert "Weekly control pack · 2026-W37" in text and "RS-A" in text and "RS-D" in text
     assert "Incidents per week in these cohorts" in text
+
+
+def test_the_views_name_people_and_cohorts_and_the_hashed_json_keeps_ids(tmp_path) -> None:
+    from supervisor_tui.reports.control_pack_render import Names, render_text
+
+    pack = {"owner_id": "DIR01", "week": "2026-W49", "from": "2026-11-30", "to": "2026-12-06",
+            "cohorts": ["overnight-float"], "pack_sha256": "ab" * 32, "conflicts": [], "incidents_by_week": [],
+            "change": dict.fromkeys(("open_pathways", "reviews_due", "reviews_overdue", "expiring", "fails",
+                                     "rework", "awaiting_approval"), 0),
+            "open_pathways": [{"pathway_id": "PW-1", "scope": "staff", "subject": "S008", "incident_ref": "INC-1",
+                               "due_on": "2026-12-04", "overdue": True, "unmet": []}],
+            "reviews_due": [{"restriction_id": "RS-1", "scope": "cohort", "subject": "overnight-float",
+                             "codes": [], "next_review_on": "2026-12-04", "expires_on": "2026-12-18"}],
+            "reviews_overdue": [], "expiring": [], "fails": [], "awaiting_approval": [],
+            "rework": [{"staff_id": "S404", "review": "sample", "sequence": 2, "on": "2026-12-01", "missing": []}]}
+    names = Names({"S008": "Hugo Lindqvist"}, {"overnight-float": "Overnight float staff"})
+    text = render_text(pack, names)
+    assert "Cohorts: Overnight float staff\n" in text
+    assert "PW-1 for Hugo Lindqvist (S008), INC-1, due 2026-12-04 OVERDUE" in text
+    assert "RS-1 on cohort Overnight float staff:" in text
+    assert "  S404 sample note #2" in text  # not on the roster: the id alone
+    assert pack["cohorts"] == ["overnight-float"] and pack["open_pathways"][0]["subject"] == "S008"
+    plain = render_text(pack)  # without a roster: ids, as before
+    assert "PW-1 for staff S008, INC-1" in plain and "Cohorts: overnight-float" in plain

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_pack(args: argparse.Namespace) -> int:
     from storage.control_pack import build_pack
     from supervisor_tui.reports.control_pack import PackError, parse_week
-    from supervisor_tui.reports.control_pack_render import render_html, render_text
+    from supervisor_tui.reports.control_pack_render import Names, render_html, render_text
     from supervisor_tui.shell.commands.core import parse_today
 
     store = open_store(args)
@@ -44,7 +44,9 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
         text = json.dumps(pack, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = render_html(pack) if args.format == "html" else render_text(pack)
+        names = Names({p["staff_id"]: p["name"] for p in store.roster()},
+                      {c["cohort_id"]: c["name"] for c in store.cohorts()})
+        text = render_html(pack, names) if args.format == "html" else render_text(pack, names)
     if args.out:
         from storage.export import write_output
 
