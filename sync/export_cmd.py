@@ -132,8 +132,7 @@ def cmd_pack(args: argparse.Namespace, open_store: Callable[[argparse.Namespace]
         return EXIT_INVALID
     central = open_store(args)
     pack = central_pack(central, args.owner, monday)
-    roster, cohort_names = central.roster()  # type: ignore[attr-defined]
-    names = Names({p["staff_id"]: p["name"] for p in roster}, cohort_names)
+    names = Names.of(*central.roster())  # type: ignore[attr-defined]
     text = (json.dumps(pack, indent=2, ensure_ascii=False) + "\n" if args.format == "json"
             else render_html(pack, names) if args.format == "html" else render_text(pack, names))
     if args.out:

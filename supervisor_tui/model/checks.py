@@ -232,7 +232,7 @@ class Verifier:
         """``processes``: check big batches in worker processes (``verify_processes``: the
         server, whose own thread runs Python while they are checked) instead of threads."""
         self._keys: dict[str, nacl.signing.VerifyKey] = {}
-        self.processes = processes and _WORKERS > 1 and os.name == "posix"  # pipes are selectable there
+        self.processes = processes and _HELPERS_USABLE
 
     def verify(self, public_key_hex: str, data: bytes, sig_hex: str) -> bool:
         key = self._keys.get(public_key_hex)
@@ -276,12 +276,13 @@ class Verifier:
 
 
 _WORKERS = max(1, os.cpu_count() or 1)
+_HELPERS_USABLE = _WORKERS > 1 and os.name == "posix"  # worth it on several cores; pipes selectable there
 _POOL: ThreadPoolExecutor | None = None
 
 
 def warm_verifiers() -> None:
     """Start the worker processes that ``Verifier(processes=True)`` uses (a server's start)."""
-    if _WORKERS > 1 and os.name == "posix":
+    if _HELPERS_USABLE:
         from supervisor_tui.model.verify_processes import shared_pool
 
         shared_pool(_WORKERS).start()

@@ -142,7 +142,7 @@ class ProcessPool:
         worker = self._worker() if len(key) == KEY_BYTES else None
         if worker is None:
             return [check(data, sig) for data, sig in items]
-        parts = [key, COUNT.pack(len(items))]
+        parts: list[bytes] = []
         sent: list[int] = []  # indexes of the items sent; the others fail here (not hex, wrong size)
         for i, (data, sig) in enumerate(items):
             try:
@@ -153,9 +153,8 @@ class ProcessPool:
                 continue
             parts += (COUNT.pack(len(data)), data, raw_sig)
             sent.append(i)
-        parts[1] = COUNT.pack(len(sent))
         with worker.lock:
-            answer = worker.ask(b"".join(parts), len(sent))
+            answer = worker.ask(b"".join([key, COUNT.pack(len(sent)), *parts]), len(sent))
         if answer is None:
             return [check(data, sig) for data, sig in items]
         results = [False] * len(items)

@@ -31,6 +31,11 @@ class Names:
     def __init__(self, staff: dict[str, str] | None = None, cohorts: dict[str, str] | None = None):
         self.staff, self.cohorts = staff or {}, cohorts or {}
 
+    @classmethod
+    def of(cls, roster: list[dict[str, str]], cohorts: dict[str, str]) -> Names:
+        """From roster rows (``staff_id``, ``name``) and cohort names by id."""
+        return cls({p["staff_id"]: p["name"] for p in roster}, cohorts)
+
     def person(self, staff_id: str) -> str:
         name = self.staff.get(staff_id)
         return f"{name} ({staff_id})" if name else staff_id

@@ -44,8 +44,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
         text = json.dumps(pack, indent=2, ensure_ascii=False) + "\n"
     else:
-        names = Names({p["staff_id"]: p["name"] for p in store.roster()},
-                      {c["cohort_id"]: c["name"] for c in store.cohorts()})
+        names = Names.of(store.roster(), {c["cohort_id"]: c["name"] for c in store.cohorts()})
         text = render_html(pack, names) if args.format == "html" else render_text(pack, names)
     if args.out:
         from storage.export import write_output
