@@ -29,7 +29,8 @@ def local_receipts(store: Store, hashes: Iterable[str]) -> dict[str, dict[str, A
         chunk = wanted[start:start + 500]
         marks = ",".join("?" * len(chunk))
         for h, accepted_at, server, receipt in store.conn.execute(
-            f"SELECT hash, accepted_at, server, receipt FROM sync_receipts WHERE hash IN ({marks})",
+            f"SELECT s.hash, s.accepted_at, s.server, t.receipt FROM sync_receipts s"
+            f" JOIN sync_receipt_texts t ON t.id = s.receipt_id WHERE s.hash IN ({marks})",
             tuple(chunk),
         ):
             found[h] = {"accepted_at": accepted_at, "server": server, "receipt": parse_receipt(receipt)}

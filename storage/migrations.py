@@ -327,6 +327,29 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             shift, review, sequence, ord, outcome);
         """,
     ),
+    (
+        12,
+        "sync receipts: each central receipt held once, the records it covers pointing to it (a"
+        " receipt covers a whole batch: it was copied into every record's row), keyed by hash alone",
+        """
+        CREATE TABLE sync_receipt_texts (
+            id INTEGER PRIMARY KEY,
+            receipt TEXT NOT NULL UNIQUE
+        );
+        INSERT INTO sync_receipt_texts (receipt) SELECT DISTINCT receipt FROM sync_receipts ORDER BY receipt;
+        CREATE TABLE sync_receipts_by_text (
+            hash TEXT PRIMARY KEY,
+            accepted_at TEXT NOT NULL,
+            server TEXT NOT NULL,
+            receipt_id INTEGER NOT NULL REFERENCES sync_receipt_texts (id)
+        ) WITHOUT ROWID;
+        INSERT INTO sync_receipts_by_text (hash, accepted_at, server, receipt_id)
+            SELECT s.hash, s.accepted_at, s.server, t.id
+            FROM sync_receipts s JOIN sync_receipt_texts t ON t.receipt = s.receipt;
+        DROP TABLE sync_receipts;
+        ALTER TABLE sync_receipts_by_text RENAME TO sync_receipts;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

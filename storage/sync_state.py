@@ -31,9 +31,12 @@ def unsynced_records(store: Store, device: str | None = None) -> list[dict[str, 
     return [row_to_record(r) for r in rows]
 
 
-_WIRE = ("json_object('id', r.id, 'kind', r.kind, 'schema', r.schema, 'author', r.author,"
+# the envelope by json_object (its strings escaped), the stored body (canonical JSON text)
+# spliced in as it is: json(r.body) would parse every body again only to write it back
+_WIRE = ("rtrim(json_object('id', r.id, 'kind', r.kind, 'schema', r.schema, 'author', r.author,"
          " 'device', r.device, 'seq', r.seq, 'prev', r.prev, 'created_at', r.created_at,"
-         " 'body', json(r.body), 'hash', r.hash, 'sig', r.sig)")
+         " 'hash', r.hash, 'sig', r.sig), '}')"  # only its own '}': the last value is a string
+         " || ',\"body\":' || r.body || '}'")
 
 
 _UNSENT = "AND NOT EXISTS (SELECT 1 FROM sync_receipts s WHERE s.hash = r.hash)"
@@ -72,15 +75,19 @@ def own_records_from(store: Store, seq: int, device: str | None = None) -> list[
 
 
 def save_receipts(store: Store, hashes: list[str], server: str, receipt: dict[str, Any]) -> None:
-    """Record that the central store at ``server`` holds ``hashes`` (one receipt covers them)."""
+    """Record that the central store at ``server`` holds ``hashes`` (one receipt covers them:
+    stored once, in ``sync_receipt_texts``)."""
     text = json.dumps(receipt, sort_keys=True, separators=(",", ":"))
     with store.write() as conn:  # one statement for the batch (the hashes as one JSON array)
+        (receipt_id,) = conn.execute(
+            "INSERT INTO sync_receipt_texts (receipt) VALUES (?)"
+            " ON CONFLICT(receipt) DO UPDATE SET receipt = excluded.receipt RETURNING id", (text,)).fetchone()
         conn.execute(
-            "INSERT INTO sync_receipts (hash, accepted_at, server, receipt)"
+            "INSERT INTO sync_receipts (hash, accepted_at, server, receipt_id)"
             " SELECT value, ?, ?, ? FROM json_each(?) WHERE true"
             " ON CONFLICT(hash) DO UPDATE SET accepted_at=excluded.accepted_at, server=excluded.server,"
-            " receipt=excluded.receipt",
-            (receipt["accepted_at"], server, text, json.dumps(list(hashes))))
+            " receipt_id=excluded.receipt_id",
+            (receipt["accepted_at"], server, receipt_id, json.dumps(list(hashes))))
 
 
 def synced_hashes(store: Store) -> set[str]:

@@ -94,6 +94,10 @@ def _verify_store(store: Store, progress: Callable[[int], None] | None) -> Verif
         "SELECT hash FROM sync_receipts WHERE hash NOT IN (SELECT hash FROM records)"
     ):
         report.problems.append(f"record {missing[:12]}… was accepted by the central store but is missing here")
+    for (orphan,) in store.conn.execute(
+        "SELECT hash FROM sync_receipts WHERE receipt_id NOT IN (SELECT id FROM sync_receipt_texts)"
+    ):
+        report.problems.append(f"the central store's receipt for record {orphan[:12]}… is missing here")
     return report
 
 
@@ -130,8 +134,8 @@ def _check_key_files(store: Store, keys: dict[str, str], report: VerifyReport) -
 # their bookkeeping live in, and the triggers that keep records and set-aside records append-only.
 # (The roster's activity index is written by the store's own inserts, corrections included, and
 # checked row by row: ``_ActivityCheck``.)
-EXPECTED_TABLES = ("records", "devices", "staff", "cohorts", "drafts", "sync_receipts", "settings",
-                   "record_activity", "set_aside", "profiles", "own_devices", "enrolments")
+EXPECTED_TABLES = ("records", "devices", "staff", "cohorts", "drafts", "sync_receipts", "sync_receipt_texts",
+                   "settings", "record_activity", "set_aside", "profiles", "own_devices", "enrolments")
 EXPECTED_TRIGGERS = {
     "records_no_update": ("records", "records can be changed in place"),
     "records_no_delete": ("records", "records can be deleted"),

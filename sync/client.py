@@ -235,15 +235,18 @@ class _Run:
         resumes, index = 0, 0
         with ThreadPoolExecutor(PIPELINE, thread_name_prefix="push") as senders:
             inflight: deque[tuple[list[dict[str, Any]], Future]] = deque()
+            def refill(start: int) -> None:  # batches from ``start`` on, up to PIPELINE in flight
+                ahead = start + sum(len(b) for b, _ in inflight)
+                while len(inflight) < PIPELINE and ahead < len(pending):
+                    batch = pending[ahead:ahead + self.batch_size]
+                    raw = ('{"records":[' + ",".join(r["json"] for r in batch) + "]"
+                           + (',"pipelined":true}' if inflight else "}")).encode("utf-8")
+                    inflight.append((batch, senders.submit(t.call, "POST", "/v1/push", raw=raw)))
+                    ahead += len(batch)
+
             try:
                 while index < len(pending):
-                    ahead = index + sum(len(b) for b, _ in inflight)
-                    while len(inflight) < PIPELINE and ahead < len(pending):
-                        batch = pending[ahead:ahead + self.batch_size]
-                        raw = ('{"records":[' + ",".join(r["json"] for r in batch) + "]"
-                               + (',"pipelined":true}' if inflight else "}")).encode("utf-8")
-                        inflight.append((batch, senders.submit(t.call, "POST", "/v1/push", raw=raw)))
-                        ahead += len(batch)
+                    refill(index)
                     if rest:  # counted only now: the first batches left without waiting for it
                         rest = False
                         pending += sync_state.pending_wire(self.store, device=self.device,
@@ -262,6 +265,10 @@ class _Run:
                             self._reject_rest(pending[index:], exc.reason)
                             return
                         raise
+                    # the next batch leaves before this answer's receipts are stored, so the
+                    # server has it to check meanwhile (should this answer stop the push, it is
+                    # waited for and its answer unused, like any batch still on its way)
+                    refill(index + len(batch))
                     blocked = self._apply(batch, answer)
                     self.sent = min(self.total, self.sent + len(batch))
                     self.report(f"sent {self.sent} of {self.total}")

@@ -75,8 +75,9 @@ def test_csv_one_row_per_record_with_stable_columns(store, data):
 
 def test_receipts_mark_central_held_records(store, data):
     with store.write() as conn:
-        conn.execute("INSERT INTO sync_receipts VALUES (?, ?, ?, ?)",
-                     (data["c2"]["hash"], "2026-09-03T20:00:00Z", "https://gov.example", '{"seq": 5, "ok": true}'))
+        conn.execute("INSERT INTO sync_receipt_texts (id, receipt) VALUES (7, ?)", ('{"seq": 5, "ok": true}',))
+        conn.execute("INSERT INTO sync_receipts VALUES (?, ?, ?, 7)",
+                     (data["c2"]["hash"], "2026-09-03T20:00:00Z", "https://gov.example"))
     history = build_history(gather_local(store, "S002", NOW))
     held = {e["hash"]: e["central"] for e in history["entries"] if e["central"]}
     assert held == {data["c2"]["hash"]: {"accepted_at": "2026-09-03T20:00:00Z", "server": "https://gov.example",

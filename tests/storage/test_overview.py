@@ -72,8 +72,9 @@ def test_fast_unsynced_count_matches_store(demo_store: Store) -> None:
     assert unsynced_count(demo_store) == demo_store.unsynced_count() > 0
     some = demo_store.records()[:5]
     with demo_store.write() as conn:
+        conn.execute("INSERT INTO sync_receipt_texts (id, receipt) VALUES (1, '{}')")
         for r in some:
-            conn.execute("INSERT INTO sync_receipts VALUES (?, '2026-11-02T09:00:00Z', 'test', '{}')",
+            conn.execute("INSERT INTO sync_receipts VALUES (?, '2026-11-02T09:00:00Z', 'test', 1)",
                          (r["hash"],))
     assert unsynced_count(demo_store) == demo_store.unsynced_count()
 

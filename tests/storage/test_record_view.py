@@ -42,8 +42,9 @@ def test_amended_record_lists_its_amendment_and_the_amendment_points_back(story:
 def test_sync_receipt_shows_where_the_record_is_held(story: Store) -> None:
     record = story.records(kind="shadow_escalation")[0]
     with story.write() as conn:
-        conn.execute("INSERT INTO sync_receipts VALUES (?, ?, ?, ?)",
-                     (record["hash"], "2026-11-02T10:00:00Z", "https://gov.example", "{}"))
+        conn.execute("INSERT INTO sync_receipt_texts (id, receipt) VALUES (1, '{}')")
+        conn.execute("INSERT INTO sync_receipts VALUES (?, ?, ?, 1)",
+                     (record["hash"], "2026-11-02T10:00:00Z", "https://gov.example"))
     view = record_view(story, record["hash"])
     assert view["synced"] == {"accepted_at": "2026-11-02T10:00:00Z", "server": "https://gov.example"}
 

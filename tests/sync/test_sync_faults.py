@@ -7,6 +7,7 @@ duplicated (each record held once), and the central verify passes.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import threading
 import time
@@ -43,6 +44,13 @@ def test_clean_sync_stores_receipts_and_a_second_sync_sends_nothing(server, lapt
     assert seen[-1].sent == seen[-1].total == 120
     assert sync_state.outbox(laptop)["unsynced"] == 0
     assert sync_state.outbox(laptop)["last_sync"]
+    # each batch's receipt is held once, and it covers every record that points to it
+    texts = laptop.conn.execute("SELECT COUNT(*) FROM sync_receipt_texts").fetchone()[0]
+    assert texts == 3  # 120 records in batches of 50
+    covered = laptop.conn.execute(
+        "SELECT r.seq, t.receipt FROM sync_receipts s JOIN records r ON r.hash = s.hash"
+        " JOIN sync_receipt_texts t ON t.id = s.receipt_id").fetchall()
+    assert len(covered) == 120 and all(seq <= json.loads(text)["seq"] for seq, text in covered)
     again = sync_store(laptop)
     assert again.ok and again.accepted == 0
     assert_converged(server.central, laptop)
