@@ -38,11 +38,14 @@ class SessionSetupScreen(SelectTyping, Screen):
     BINDINGS = [Binding("ctrl+s", "start", "Start session", priority=True),
                 Binding("escape", "app.pop_screen", "Back")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.roster: list[dict[str, str]] = []
+        self.names: dict[str, str] = {}
+        self.cohorts: dict[str, str] = {}
+
     def compose(self) -> ComposeResult:
         app: Any = self.app
-        roster = app.store.roster()
-        self.names = {p["staff_id"]: p["name"] for p in roster}
-        self.cohorts = {c["cohort_id"]: c["name"] for c in app.store.cohorts()}
         yield AppHeader("training session · set up")
         with VerticalScroll(classes="form", can_focus=False):
             yield Static("One scenario for a group: choose it and the people once, then run the "
@@ -53,13 +56,35 @@ class SessionSetupScreen(SelectTyping, Screen):
                              prompt="choose", id="scenario", classes="field")
             with Horizontal(classes="row"):
                 yield Label("Whole cohort", classes="label")
-                yield Select([(name, cid) for cid, name in self.cohorts.items()],
-                             prompt="none (pick people below)", id="cohort", classes="field")
-            yield Label(self._people_title(0), id="people-title", classes="section-title")
-            yield TickList(*[(f"{p['name']} ({p['staff_id']}) · {self.cohorts.get(p['cohort'], p['cohort'])}",
-                                   p["staff_id"]) for p in roster], id="people", classes="field")
+                yield Select([], prompt="none (pick people below)", id="cohort", classes="field")
+            yield Label("People: loading the roster…", id="people-title", classes="section-title")
+            yield TickList(id="people", classes="field")
             yield Static(id="problems", classes="problems")
         yield AppFooter()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="session-setup")
+    def load(self) -> None:
+        """The roster and cohort names, read off the UI thread."""
+        app: Any = self.app
+        with app.store_lock:
+            roster = app.store.roster()
+            cohorts = {c["cohort_id"]: c["name"] for c in app.store.cohorts()}
+        app.call_from_thread(self._loaded, roster, cohorts)
+
+    @alive
+    def _loaded(self, roster: list[dict[str, str]], cohorts: dict[str, str]) -> None:
+        self.roster, self.cohorts = roster, cohorts
+        self.names = {p["staff_id"]: p["name"] for p in roster}
+        self.query_one("#cohort", Select).set_options([(name, cid) for cid, name in cohorts.items()])
+        people = self.query_one("#people", SelectionList)
+        people.add_options([(f"{p['name']} ({p['staff_id']}) · {cohorts.get(p['cohort'], p['cohort'])}",
+                             p["staff_id"]) for p in roster])
+        if roster and people.highlighted is None:
+            people.highlighted = 0  # as a list built with its options shows it
+        self.query_one("#people-title", Label).update(self._people_title(len(people.selected)))
 
     @staticmethod
     def _people_title(ticked: int) -> str:
@@ -72,10 +97,10 @@ class SessionSetupScreen(SelectTyping, Screen):
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id != "cohort" or event.value is Select.NULL:
             return
-        app: Any = self.app
         people = self.query_one("#people", SelectionList)
-        for person in app.store.roster(str(event.value)):
-            people.select(person["staff_id"])
+        for person in self.roster:
+            if person["cohort"] == event.value:
+                people.select(person["staff_id"])
 
     def action_start(self) -> None:
         scenario = self.query_one("#scenario", Select).value
@@ -91,7 +116,7 @@ class SessionSetupScreen(SelectTyping, Screen):
             box.display = True
             return
         app: Any = self.app
-        order = [p["staff_id"] for p in app.store.roster() if p["staff_id"] in set(people)]
+        order = [p["staff_id"] for p in self.roster if p["staff_id"] in set(people)]
         session = Session(new_session_id(), str(scenario), order, {p: self.names.get(p, p) for p in order},
                           started_at=app.now().isoformat(timespec="minutes"))
         app.switch_screen(SessionScreen(session, save_first=True))
