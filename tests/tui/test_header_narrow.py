@@ -1,6 +1,6 @@
-"""The header on a narrow terminal: the figures stay, the product name goes first, then the
-screen's title is shortened; the person signed in is cut last (a shared laptop: who is signed in
-matters more than the product's name)."""
+"""The header on a narrow terminal: the figures stay, the product name goes first, the gaps
+close up and the supervisor's id goes, then the screen's title is shortened; the person signed
+in is cut last (a shared laptop: who is signed in matters more than the product's name)."""
 
 from __future__ import annotations
 
@@ -44,3 +44,19 @@ async def test_at_80_columns_a_long_screen_title_gives_way_to_the_person(demo_ho
         header = str(app.screen.query_one("#app-header").render())
         assert "Alex Morgan (SUP01)" in header and "74 unsynced" in header, header
         assert header.startswith("close pathway"), header
+
+
+async def test_at_80_columns_the_gaps_close_up_and_the_id_goes_before_a_title_is_cut(demo_home) -> None:
+    from tests.tui.conftest import make_app, settle
+
+    app = make_app(demo_home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        header = str(app.screen.query_one("#app-header").render())
+        assert header.startswith("training session · set up   Alex Morgan (SUP01)   2026-11-02"), header
+        app.server_state = "offline"  # now three gaps and the id make the title too long
+        await settle(pilot)
+        header = str(app.screen.query_one("#app-header").render())
+        assert header.startswith("training session · set up  Alex Morgan  2026-11-02  74 unsynced  offline"), header
