@@ -155,8 +155,9 @@ def _push(task: tuple[list[tuple[str, str]], float]) -> list[dict[str, Any]]:
             ok, accepted, message = result.ok, result.accepted, result.message
         except Exception as exc:  # a crash is counted as an error, not hidden
             ok, accepted, message = False, 0, f"{type(exc).__name__}: {exc}"
-        return {"ok": ok, "accepted": accepted, "message": message, "seconds": time.perf_counter() - started,
-                "ended": time.time(), "batches": batches}
+        ended = time.perf_counter()
+        return {"ok": ok, "accepted": accepted, "message": message, "seconds": ended - started,
+                "ended": time.time(), "batches": batches, "after_push": ended - mark[0] if batches else 0.0}
 
     with ThreadPoolExecutor(len(stores) or 1) as pool:
         results = list(pool.map(one, stores))
@@ -189,15 +190,18 @@ def _round(ctx: Any, args: argparse.Namespace, jobs: list[tuple[str, str]], serv
     held = central.count() - sent_before
     latencies = [r["seconds"] for r in results]
     batches = [b for r in results for b in r["batches"]]
+    pulls = [r["after_push"] for r in results if r["batches"]]  # the last answer to the end: the pull
     out = {"round": round_no, "records_per_s": round(sent / wall), "seconds": round(wall, 2),
            "sync_p50_s": round(statistics.median(latencies), 3), "sync_p99_s": round(_p(latencies, 0.99), 3),
            "batch_p50_s": round(_p(batches, 0.5), 3), "batch_p99_s": round(_p(batches, 0.99), 3),
-           "batches": len(batches), "errors": len(errors), "held": held, "sent": sent,
+           "batches": len(batches), "pull_p50_s": round(_p(pulls, 0.5), 3), "pull_p99_s": round(_p(pulls, 0.99), 3),
+           "errors": len(errors), "held": held, "sent": sent,
            "rss_mb": [round(r["VmRSS"], 1) for r in rss], "peak_mb": [round(r["VmHWM"], 1) for r in rss]}
     print(f"round {round_no}: {args.laptops} laptops x {args.records} records at once to {args.instances} instances:"
           f" {out['records_per_s']:,} records/s ({wall:.1f} s); push batch p50 {out['batch_p50_s']:.2f} s,"
           f" p99 {out['batch_p99_s']:.2f} s ({len(batches)} batches); per-laptop sync p50 {out['sync_p50_s']:.2f} s,"
-          f" p99 {out['sync_p99_s']:.2f} s; errors {len(errors)}; held {held} of {sent}")
+          f" p99 {out['sync_p99_s']:.2f} s (of it after the push, the pull: p50 {out['pull_p50_s']:.2f} s,"
+          f" p99 {out['pull_p99_s']:.2f} s); errors {len(errors)}; held {held} of {sent}")
     print("  instance RSS after the round: " + ", ".join(
         f"{r['VmRSS']:.0f} MB (peak {r['VmHWM']:.0f})" for r in rss))
     for message in sorted(set(errors))[:5]:

@@ -395,21 +395,34 @@ class CentralStore(ABC):
     def pull(self, device: DeviceInfo, after: int = 0, limit: int = 1000) -> dict[str, Any]:
         """Other devices' records this supervisor needs, in arrival order after ``after``."""
         kinds = RESTRICTION_KINDS + PATHWAY_KINDS
-        marks = ",".join("?" * len(kinds))
         with self.reading() as tx:
-            # one index lookup per condition (kind, staff, cohort), not a scan of every record
-            # after ``after`` testing them all (a pull's cost follows what it returns)
-            mine = "SELECT staff_id FROM records WHERE author = ? AND staff_id IS NOT NULL"
-            rows = tx.all(
-                "SELECT pos, id, kind, schema, author, device, seq, prev, created_at, body, hash, sig"
-                f" FROM records WHERE pos IN ("
-                f"  SELECT pos FROM records WHERE kind IN ({marks}) AND pos > ?"
-                f"  UNION SELECT pos FROM records WHERE staff_id IN ({mine}) AND pos > ?"
-                "  UNION SELECT pos FROM records WHERE cohort_id IN (SELECT s.cohort_id FROM staff s"
-                f"   WHERE s.staff_id IN ({mine})) AND pos > ?"
-                "  UNION SELECT pos FROM records WHERE kind = 'amendment' AND ref_id IS NOT NULL AND pos > ?)"
-                f" AND device <> ? AND {LIVE} ORDER BY pos LIMIT ?",
-                (*kinds, after, device.supervisor, after, device.supervisor, after, after, device.device, limit + 1))
+            # A pull's cost follows what it returns, not the store's size: one index lookup per
+            # condition (kind, staff, cohort), each reading the whole rows it matches (their
+            # union is the answer), the staff and cohorts read first and named as lists. (As
+            # "pos IN (subqueries)", PostgreSQL could not tell how few they were and read every
+            # record to join them: pulls slowed as the store grew, bench/central_load.py.)
+            mine = "SELECT DISTINCT staff_id FROM records WHERE author = ? AND staff_id IS NOT NULL"
+            staff: Any = [s for (s,) in tx.all(mine, (device.supervisor,))]
+            if len(staff) > _LISTED:  # (beyond any real team: the subquery keeps the statement small)
+                staff_in, staff = mine, [device.supervisor]
+            else:
+                staff_in = _marks(staff)
+            ours = f"SELECT DISTINCT cohort_id FROM staff WHERE staff_id IN ({staff_in}) AND cohort_id IS NOT NULL"
+            cohorts = [c for (c,) in tx.all(ours, tuple(staff))] if staff else []
+            cohort_in = _marks(cohorts) if len(cohorts) <= _LISTED else ours
+            cols = "pos, id, kind, schema, author, device, seq, prev, created_at, body, hash, sig"
+            # (a first page has no lower bound: "pos > 0", every row, made PostgreSQL read the
+            # whole primary key to intersect it with each branch's index)
+            tail = f"{' AND pos > ?' if after else ''} AND device <> ? AND {LIVE}"
+            conditions = [(f"kind IN ({_marks(kinds)})", kinds),
+                          ("kind = 'amendment' AND ref_id IS NOT NULL", ())]
+            if staff:
+                conditions.append((f"staff_id IN ({staff_in})", staff))
+            if cohorts:
+                conditions.append((f"cohort_id IN ({cohort_in})", cohorts if cohort_in != ours else staff))
+            sql = " UNION ".join(f"SELECT {cols} FROM records WHERE {where}{tail}" for where, _ in conditions)
+            params = [p for _, values in conditions for p in (*values, *([after] if after else []), device.device)]
+            rows = tx.all(f"{sql} ORDER BY pos LIMIT ?", (*params, limit + 1))
             more = len(rows) > limit
             rows = rows[:limit]
             records = [row_to_record(r[1:]) for r in rows]
@@ -430,6 +443,13 @@ class CentralStore(ABC):
         from sync.central.verify import verify_store
 
         return verify_store(self, self.stamper if fill_stamps else None, key_path)
+
+
+_LISTED = 1000  # staff or cohorts a pull names in its statement (more: read by a subquery)
+
+
+def _marks(values: Any) -> str:
+    return ",".join("?" * len(values))
 
 
 def _refuse_after_rotation(tx: Tx, device: str, outcome: BatchOutcome, head: tuple[int, str]) -> None:

@@ -196,7 +196,9 @@ def test_roster_import_and_staff_records(central, laptop):
     assert {r["hash"] for r in held} == {r["hash"] for r in laptop.records(staff=staff)}
 
 
-def test_pull_gives_other_supervisors_records_about_staff_i_assess(central, tmp_path):
+@pytest.mark.parametrize("listed", [1000, 1], ids=["staff-listed", "staff-by-subquery"])
+def test_pull_gives_other_supervisors_records_about_staff_i_assess(central, tmp_path, monkeypatch, listed):
+    monkeypatch.setattr("sync.central.base._LISTED", listed)  # 1: more staff than it names in the statement
     mine = make_laptop(tmp_path / "a", "SUP01", records=10, seed=1)
     theirs = make_laptop(tmp_path / "b", "SUP02", records=30, seed=2)
     central.import_roster(mine.roster())
@@ -214,3 +216,30 @@ def test_pull_gives_other_supervisors_records_about_staff_i_assess(central, tmp_
     assert first["more"] and len(first["records"]) == 3
     rest = central.pull(a, after=first["next_after"], limit=1000)
     assert [r["hash"] for r in first["records"] + rest["records"]] == [r["hash"] for r in page["records"]]
+
+
+def test_a_pull_reads_records_only_through_indexes(tmp_path, monkeypatch):
+    """A pull's cost follows what it returns, not the store's size: every read of ``records`` in
+    its statements is an index search, first page and later ones (SQLite's plans are fixed;
+    on PostgreSQL ``bench/central_load.py`` shows the pull flat from round to round)."""
+    from sync.central import open_central
+    from sync.central.base import Tx
+
+    central = open_central(f"sqlite:///{tmp_path}/central.db")
+    laptop = make_laptop(tmp_path / "a", "SUP01", records=20, seed=1, team="T1")
+    info = _register(central, laptop)
+    central.push(info, laptop.records())
+    statements: list[tuple[str, tuple]] = []
+    real = Tx.all
+    monkeypatch.setattr(Tx, "all", lambda self, sql, params=(): statements.append((sql, params)) or real(self, sql, params))
+    for after in (0, 5):
+        central.pull(info, after=after, limit=10)
+    monkeypatch.setattr(Tx, "all", real)
+    assert any("FROM records" in sql for sql, _ in statements)
+    with central.reading() as tx:
+        for sql, params in statements:
+            plan = [row[3] for row in tx.all("EXPLAIN QUERY PLAN " + sql, params)]
+            assert not any(step.startswith("SCAN") for step in plan), (sql, plan)
+            if "FROM records" in sql:
+                assert any(step.startswith("SEARCH records USING") for step in plan), (sql, plan)
+    central.close()
