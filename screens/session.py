@@ -50,6 +50,7 @@ class SessionSetupScreen(SelectTyping, Screen):
         with VerticalScroll(classes="form", can_focus=False):
             yield Static("One scenario for a group: choose it and the people once, then run the "
                          "check person by person. Each check is signed on its own.", classes="hint")
+            yield Static(id="problems", classes="problems")  # at the top: the list below is long
             with Horizontal(classes="row"):
                 yield Label("Scenario", classes="label")
                 yield Select([(f"{s.title} (v{s.version})", s.id) for s in app.store.library.scenarios()],
@@ -59,7 +60,6 @@ class SessionSetupScreen(SelectTyping, Screen):
                 yield Select([], prompt="none (pick people below)", id="cohort", classes="field")
             yield Label("People: loading the roster…", id="people-title", classes="section-title")
             yield TickList(id="people", classes="field")
-            yield Static(id="problems", classes="problems")
         yield AppFooter()
 
     def on_mount(self) -> None:
@@ -114,6 +114,8 @@ class SessionSetupScreen(SelectTyping, Screen):
         if problems:
             box.update("\n".join(f"✗ {p}" for p in problems))
             box.display = True
+            self.query_one("#scenario" if scenario is Select.NULL else "#people").focus()
+            box.scroll_visible(animate=False)
             return
         app: Any = self.app
         order = [p["staff_id"] for p in self.roster if p["staff_id"] in set(people)]

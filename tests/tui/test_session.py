@@ -209,3 +209,25 @@ def test_the_session_summary_and_the_report_agree_on_the_median() -> None:
         checks.append((record, body))
     (row,) = session_figures(checks)
     assert session.figures()["median_seconds"] == row["median_decision_seconds"] == 40.5
+
+
+async def test_at_80x24_a_refused_start_says_why_where_it_can_be_seen(demo_home: Path) -> None:
+    """The people list is long: the reasons are shown above it, in view, and the cursor goes to
+    what needs choosing."""
+    app = make_app(demo_home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        box = app.screen.query_one("#problems", Static)
+        assert "Scenario: choose one" in str(box.render()) and "People: tick at least one" in str(box.render())
+        assert box.region.height >= 2 and 0 < box.region.y and box.region.bottom <= 23  # on screen
+        assert app.focused is not None and app.focused.id == "scenario"
+        await pick(pilot, "#scenario", SCENARIO)
+        await pilot.press("ctrl+s")  # a scenario, still nobody ticked: the list is where to go
+        await settle(pilot)
+        assert "Scenario: choose one" not in str(box.render()) and "People: tick" in str(box.render())
+        assert app.focused is not None and app.focused.id == "people"
+        assert type(app.screen).__name__ == "SessionSetupScreen"
