@@ -47,6 +47,12 @@ class Names:
             return f"cohort {self.cohorts[subject]}"
         return f"{scope} {subject}"
 
+    def requirement(self, line: str) -> str:
+        """A cohort pathway's unmet requirement ("S005: shadow shifts 1 of 3") with the person
+        named; other lines as they are."""
+        staff_id, sep, rest = line.partition(": ")
+        return f"{self.person(staff_id)}: {rest}" if sep and staff_id in self.staff else line
+
     def cohort_list(self, cohorts: list[str]) -> str:
         return ", ".join(self.cohorts.get(c, c) for c in cohorts) or "none"
 
@@ -55,7 +61,8 @@ def _line(section: str, item: dict[str, Any], names: Names) -> str:
     if section == "open_pathways":
         flag = " OVERDUE" if item["overdue"] else ""
         wait = " · awaiting owner approval" if item.get("approval") == "awaiting_approval" else ""
-        unmet = f" · still missing: {'; '.join(item['unmet'][:3])}" if item["unmet"] else " · all requirements met"
+        unmet = (f" · still missing: {'; '.join(names.requirement(u) for u in item['unmet'][:3])}"
+                 if item["unmet"] else " · all requirements met")
         return (f"{item['pathway_id']} for {names.subject(item['scope'], item['subject'])}, {item['incident_ref']},"
                 f" due {item['due_on']}{flag}{wait}{unmet}")
     if section in ("reviews_due", "reviews_overdue", "expiring"):

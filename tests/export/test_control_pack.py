@@ -112,7 +112,10 @@ def test_the_views_name_people_and_cohorts_and_the_hashed_json_keeps_ids(tmp_pat
             "change": dict.fromkeys(("open_pathways", "reviews_due", "reviews_overdue", "expiring", "fails",
                                      "rework", "awaiting_approval"), 0),
             "open_pathways": [{"pathway_id": "PW-1", "scope": "staff", "subject": "S008", "incident_ref": "INC-1",
-                               "due_on": "2026-12-04", "overdue": True, "unmet": []}],
+                               "due_on": "2026-12-04", "overdue": True, "unmet": []},
+                              {"pathway_id": "PW-2", "scope": "cohort", "subject": "overnight-float",
+                               "incident_ref": "INC-2", "due_on": "2026-12-11", "overdue": False,
+                               "unmet": ["S008: shadow shifts 1 of 3", "S404: shadow shifts 0 of 3"]}],
             "reviews_due": [{"restriction_id": "RS-1", "scope": "cohort", "subject": "overnight-float",
                              "codes": [], "next_review_on": "2026-12-04", "expires_on": "2026-12-18"}],
             "reviews_overdue": [], "expiring": [], "fails": [], "awaiting_approval": [],
@@ -123,6 +126,9 @@ def test_the_views_name_people_and_cohorts_and_the_hashed_json_keeps_ids(tmp_pat
     assert "PW-1 for Hugo Lindqvist (S008), INC-1, due 2026-12-04 OVERDUE" in text
     assert "RS-1 on cohort Overnight float staff:" in text
     assert "  S404 sample note #2" in text  # not on the roster: the id alone
+    assert ("still missing: Hugo Lindqvist (S008): shadow shifts 1 of 3; S404: shadow shifts 0 of 3"
+            in text)  # the JSON's own line keeps the id: it is hashed and signed
+    assert pack["open_pathways"][1]["unmet"][0] == "S008: shadow shifts 1 of 3"
     assert pack["cohorts"] == ["overnight-float"] and pack["open_pathways"][0]["subject"] == "S008"
     plain = render_text(pack)  # without a roster: ids, as before
     assert "PW-1 for staff S008, INC-1" in plain and "Cohorts: overnight-float" in plain
