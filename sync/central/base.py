@@ -402,26 +402,24 @@ class CentralStore(ABC):
             # "pos IN (subqueries)", PostgreSQL could not tell how few they were and read every
             # record to join them: pulls slowed as the store grew, bench/central_load.py.)
             mine = "SELECT DISTINCT staff_id FROM records WHERE author = ? AND staff_id IS NOT NULL"
-            staff: Any = [s for (s,) in tx.all(mine, (device.supervisor,))]
-            if len(staff) > _LISTED:  # (beyond any real team: the subquery keeps the statement small)
-                staff_in, staff = mine, [device.supervisor]
-            else:
-                staff_in = _marks(staff)
-            ours = f"SELECT DISTINCT cohort_id FROM staff WHERE staff_id IN ({staff_in}) AND cohort_id IS NOT NULL"
-            cohorts = [c for (c,) in tx.all(ours, tuple(staff))] if staff else []
-            cohort_in = _marks(cohorts) if len(cohorts) <= _LISTED else ours
+            staff = [s for (s,) in tx.all(mine, (device.supervisor,))]
+            staff_in = _named(staff, mine, [device.supervisor])
+            ours = f"SELECT DISTINCT cohort_id FROM staff WHERE staff_id IN ({staff_in[0]}) AND cohort_id IS NOT NULL"
+            cohorts = [c for (c,) in tx.all(ours, tuple(staff_in[1]))] if staff else []
             cols = "pos, id, kind, schema, author, device, seq, prev, created_at, body, hash, sig"
             # (a first page has no lower bound: "pos > 0", every row, made PostgreSQL read the
             # whole primary key to intersect it with each branch's index)
             tail = f"{' AND pos > ?' if after else ''} AND device <> ? AND {LIVE}"
-            conditions = [(f"kind IN ({_marks(kinds)})", kinds),
-                          ("kind = 'amendment' AND ref_id IS NOT NULL", ())]
+            conditions = [(f"kind IN ({_marks(kinds)})", list(kinds)),
+                          ("kind = 'amendment' AND ref_id IS NOT NULL", [])]
             if staff:
-                conditions.append((f"staff_id IN ({staff_in})", staff))
+                conditions.append((f"staff_id IN ({staff_in[0]})", staff_in[1]))
             if cohorts:
-                conditions.append((f"cohort_id IN ({cohort_in})", cohorts if cohort_in != ours else staff))
+                cohort_in = _named(cohorts, ours, staff_in[1])
+                conditions.append((f"cohort_id IN ({cohort_in[0]})", cohort_in[1]))
             sql = " UNION ".join(f"SELECT {cols} FROM records WHERE {where}{tail}" for where, _ in conditions)
-            params = [p for _, values in conditions for p in (*values, *([after] if after else []), device.device)]
+            bounds = [after] if after else []
+            params = [p for _, values in conditions for p in (*values, *bounds, device.device)]
             rows = tx.all(f"{sql} ORDER BY pos LIMIT ?", (*params, limit + 1))
             more = len(rows) > limit
             rows = rows[:limit]
@@ -446,6 +444,12 @@ class CentralStore(ABC):
 
 
 _LISTED = 1000  # staff or cohorts a pull names in its statement (more: read by a subquery)
+
+
+def _named(values: list[str], subquery: str, subquery_params: list[str]) -> tuple[str, list[str]]:
+    """What goes inside ``IN (...)`` and its parameters: the values themselves, or beyond
+    ``_LISTED`` of them (no real team) the subquery that found them, keeping the statement small."""
+    return (_marks(values), values) if len(values) <= _LISTED else (subquery, subquery_params)
 
 
 def _marks(values: Any) -> str:
