@@ -222,6 +222,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3,
                         help="rounds of every laptop syncing at once (new records each round): memory must stay flat")
     parser.add_argument("--clients", type=int, default=4, help="client processes the laptops are spread over")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory (laptop stores, server logs)")
     args = parser.parse_args()
     os.environ.setdefault("SUPERVISOR_TUI_PASSPHRASE", "bench passphrase, not a secret")
     os.environ["SUPERVISOR_TUI_INSECURE_TEST_KDF"] = "1"  # 200 bench laptops: the minimum KDF
@@ -274,6 +275,10 @@ def main() -> int:
         for server in servers:
             server.stop()
         cluster.stop()
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)  # 200 laptop stores: about 250 MB
     sent = args.laptops * args.records * args.rounds
     errors = sum(r["errors"] for r in rounds)
     last = rounds[-1]["rss_mb"]

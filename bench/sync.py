@@ -32,6 +32,7 @@ import datetime as dt
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -210,11 +211,22 @@ def main() -> int:
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory (stores, server logs)")
     args = parser.parse_args()
     from bench.warm import compile_sources
 
     compile_sources()  # the client's start is timed: as a user's second start, from bytecode
     work = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    try:
+        return _run(args, work)
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, work: Path) -> int:
     results = []
     counter = iter(range(1000))
     if not args.skip_sqlite:
