@@ -6,6 +6,7 @@ from typing import Any
 
 from checklists.labels import ENDPOINT_LABELS
 from checklists.names import Names, shipped_names
+from supervisor_tui.reports.describe import PROPOSAL_LABEL, proposal_pathways  # noqa: F401 - re-exported
 
 KIND_LABELS = {
     "pathway_assigned": "Pathway assigned",
@@ -21,13 +22,20 @@ KIND_LABELS = {
 }
 
 
+def kind_label(kind: str, proposal: bool = False) -> str:
+    """The kind as the timeline names it; a closure awaiting its owner is "Closure proposed"."""
+    return PROPOSAL_LABEL if proposal and kind == "pathway_closed" else KIND_LABELS.get(kind, kind)
+
+
 def endpoint(value: str | None) -> str:
     return ENDPOINT_LABELS.get(value or "", value or "—")
 
 
-def summarise(record: dict[str, Any], body: dict[str, Any] | None = None, names: Names | None = None) -> str:
+def summarise(record: dict[str, Any], body: dict[str, Any] | None = None, names: Names | None = None,
+              proposal: bool = False) -> str:
     """One line about a record (``body`` overrides with the amended body; ``names`` gives
-    scenario titles and restriction texts, the shipped checklists' by default)."""
+    scenario titles and restriction texts, the shipped checklists' by default; ``proposal``: a
+    ``pathway_closed`` that awaits its owner's decision, see ``reports.describe.kind_label``)."""
     kind = record["kind"]
     b = body or record["body"]
     names = names or shipped_names()
@@ -46,7 +54,8 @@ def summarise(record: dict[str, Any], body: dict[str, Any] | None = None, names:
         subject = b.get("staff_id") or f"cohort {b.get('cohort_id')}"
         return f"{b['pathway_id']} for {subject} · {b['incident_ref']} · due {b['due_on']}"
     if kind == "pathway_closed":
-        return f"{b['pathway_id']} closed: {b['verification']['result']}"
+        done = "closure proposed" if proposal else "closed"
+        return f"{b['pathway_id']} {done}: {b['verification']['result']}"
     if kind == "restriction_started":
         subject = b.get("staff_id") or f"cohort {b.get('cohort_id')}"
         codes = ", ".join(names.restriction(c) for c in b["restrictions"])

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from screens.common import alive
-from screens.describe import KIND_LABELS
+from screens.describe import KIND_LABELS, kind_label
 from screens.footer import AppFooter
 from storage.record_view import record_view
 
@@ -38,13 +38,13 @@ def _grid(label_style: str = "bold") -> Table:
     return grid
 
 
-def _details(kind: str, body: dict[str, Any], library: Any) -> list[RenderableType]:
+def _details(kind: str, body: dict[str, Any], library: Any, proposal: bool = False) -> list[RenderableType]:
     """The body in words: the export's plain-language details, with scenario items and note
     elements one per line in the checklist's own wording."""
     from supervisor_tui.reports.describe import describe
 
     titles = {key: c.title for key, c in library.by_key.items()} if library else {}
-    title, _outcome, details = describe(kind, body, titles)
+    title, _outcome, details = describe(kind, body, titles, proposal)
     grid = _grid()
     for label, value in details:
         if label == "Items" and kind == "scenario_check":
@@ -114,7 +114,7 @@ def record_renderable(view: dict[str, Any], library: Any) -> Group:
     """What the record view shows for ``record_view``'s answer."""
     record = view["record"]
     parts: list[RenderableType] = []
-    head = Text(f"{KIND_LABELS.get(record['kind'], record['kind'])}", style="bold reverse")
+    head = Text(kind_label(record["kind"], bool(view.get("proposal"))), style="bold reverse")
     head.append(f"  {_when(record['created_at'])} · signed by {record['author']} on device "
                 f"{record['device']} (record {record['seq']})\n", style="not reverse")
     parts.append(head)
@@ -133,7 +133,7 @@ def record_renderable(view: dict[str, Any], library: Any) -> Group:
             parts += [_changes(original["body"], corrected, library), Text("\nCorrected record", style="bold"),
                       *_details(original["kind"], corrected, library)]
     else:
-        parts += _details(record["kind"], record["body"], library)
+        parts += _details(record["kind"], record["body"], library, bool(view.get("proposal")))
         body = record["body"]
         for amendment in view["amendments"]:
             line = Text(f"\nAmended {_when(amendment['created_at'])} by {amendment['author']}",

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from checklists.names import names_of, short_restriction
 from screens.common import ChoiceModal, alive
-from screens.describe import KIND_LABELS, requirement_lines, summarise
+from screens.describe import kind_label, proposal_pathways, requirement_lines, summarise
 from screens.drafts import Draft, read_drafts
 from screens.footer import AppFooter
 from screens.header import AppHeader
@@ -144,7 +144,10 @@ class StaffScreen(Screen):
                 # Pathways, restrictions and scenario checks: one widget (fewer to build and
                 # style when the screen opens).
                 yield Static(id="status")
-            with Vertical(id="right"):
+            with Vertical(id="right") as right:
+                # Shown only below 100 columns, where the timeline sits under the summary and its
+                # header row would otherwise read as the last summary heading's table.
+                right.border_title = " Timeline "
                 yield LineTable(("When", "Record", "Summary", "By"), flex=2, id="timeline")
                 yield Static(id="pageinfo")
         yield AppFooter()
@@ -292,11 +295,13 @@ class StaffScreen(Screen):
                   pathways: list[dict[str, Any]] = ()) -> None:
         self.records = {}
         amended = {r["body"]["amends"] for r in records if r["kind"] == "amendment"}
+        proposing = proposal_pathways(pathways)
         rows = []
         for record in records:
             self.records[record["hash"]] = record
-            label = KIND_LABELS[record["kind"]] + (" (amended)" if record["hash"] in amended else "")
-            summary = summarise(record) + (rework or {}).get(record["hash"], "")
+            proposal = record["kind"] == "pathway_closed" and record["body"].get("pathway_id") in proposing
+            label = kind_label(record["kind"], proposal) + (" (amended)" if record["hash"] in amended else "")
+            summary = summarise(record, proposal=proposal) + (rework or {}).get(record["hash"], "")
             if record["kind"] == "shadow_escalation":
                 summary += not_counted(record["body"], pathways)
             rows.append((record["created_at"][:16].replace("T", " "), label, summary,

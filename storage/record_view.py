@@ -4,6 +4,7 @@ No Textual: the record view screen and tests call ``record_view`` from a worker 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from storage.store import RECORD_COLUMNS, Store, row_to_record
@@ -17,7 +18,8 @@ def record_view(store: Store, record_hash: str) -> dict[str, Any] | None:
     device-key problems found now with the public keys held here (empty when sound);
     ``synced``: when and where the central store accepted it, or None; ``own``: signed on
     this laptop (False for another supervisor's record pulled from the central store);
-    ``attempts``: for a note assessment, every attempt at the same note (its rework chain).
+    ``attempts``: for a note assessment, every attempt at the same note (its rework chain);
+    ``proposal``: a ``pathway_closed`` that proposes closure to the pathway's owner.
     """
     from supervisor_tui.model.signing import check_record
 
@@ -43,4 +45,13 @@ def record_view(store: Store, record_hash: str) -> dict[str, Any] | None:
         body = amendments[-1]["body"]["body"] if amendments else record["body"]
         attempts = note_attempts(store, body["staff_id"]).get((body["review"], body["sequence"]), [])
     return {"record": record, "amendments": amendments, "amends": amends, "problems": problems,
-            "synced": synced, "own": own, "attempts": attempts}
+            "synced": synced, "own": own, "attempts": attempts, "proposal": _proposes(store, record)}
+
+
+def _proposes(store: Store, record: dict[str, Any]) -> bool:
+    """Whether a ``pathway_closed`` only proposes closure: its pathway names a signing owner."""
+    if record["kind"] != "pathway_closed":
+        return False
+    rows = store.conn.execute("SELECT body FROM records WHERE kind = 'pathway_assigned' AND ref_id = ?",
+                              (str(record["body"].get("pathway_id")),))
+    return any(isinstance(body := json.loads(text), dict) and body.get("owner_id") for (text,) in rows)

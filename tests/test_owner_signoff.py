@@ -127,3 +127,37 @@ def test_an_amendment_cannot_change_who_signs_off(store):
         store.append("amendment", {"amends": assigned["hash"], "reason": "x", "body": {**body, "owner_id": "SUP01"}},
                      now=NOW + DAY)
     assert refused.value.problems == ["body.owner_id: an amendment cannot change owner_id"]
+
+
+def test_a_proposal_is_never_called_closed(store):
+    """On a pathway with a signing owner, ``pathway_closed`` only proposes: the timeline, the
+    record view and the HTML and CSV exports say "Closure proposed", never "closed"; a
+    schema-1 pathway's ``pathway_closed`` still reads "Pathway closed"."""
+    from screens.describe import kind_label, proposal_pathways, summarise
+    from storage.export import gather_local, render_local
+    from storage.record_view import record_view
+    from supervisor_tui.reports.history import build_history
+
+    _pathway(store, "PW-OLD", schema=1)
+    _pathway(store, "PW-NEW", owner_id="DIR01")
+    store.append("scenario_check", scenario_body("S002"), now=NOW + DAY)
+    old = store.append("pathway_closed", {**CLOSE, "pathway_id": "PW-OLD"}, now=NOW + 2 * DAY)
+    new = store.append("pathway_closed", {**CLOSE, "pathway_id": "PW-NEW"}, now=NOW + 2 * DAY)
+
+    proposing = proposal_pathways(store.status("S002", NOW.date() + 2 * DAY)["pathways"])
+    assert proposing == {"PW-NEW"}
+    assert (kind_label("pathway_closed", True), summarise(new, proposal=True)) == (
+        "Closure proposed", "PW-NEW closure proposed: Competent")
+    assert (kind_label("pathway_closed"), summarise(old)) == ("Pathway closed", "PW-OLD closed: Competent")
+    assert record_view(store, new["hash"])["proposal"] and not record_view(store, old["hash"])["proposal"]
+
+    now = NOW + 2 * DAY
+    entries = {e["hash"]: e for e in build_history(gather_local(store, "S002", now))["entries"]}
+    assert (entries[new["hash"]]["kind_label"], entries[new["hash"]]["outcome"]) == ("Closure proposed", "proposed")
+    assert entries[new["hash"]]["title"] == "Closure of pathway PW-NEW proposed, with verification"
+    assert (entries[old["hash"]]["kind_label"], entries[old["hash"]]["outcome"]) == ("Pathway closed", "closed")
+    html = render_local(store, "S002", "html", now)
+    assert "Closure of pathway PW-NEW proposed, with verification" in html
+    assert "Pathway PW-NEW closed" not in html and "Pathway PW-OLD closed with verification" in html
+    csv_text = render_local(store, "S002", "csv", now)
+    assert '"Closure of pathway PW-NEW proposed, with verification",proposed' in csv_text

@@ -30,6 +30,19 @@ KIND_LABELS = {
 }
 
 Details = list[tuple[str, str]]
+PROPOSAL_LABEL = "Closure proposed"
+
+
+def kind_label(kind: str, proposal: bool = False) -> str:
+    """The record kind in words; a ``pathway_closed`` on a pathway with a signing owner
+    (``proposal``) only proposes closure, so it is not called closed."""
+    return PROPOSAL_LABEL if proposal and kind == "pathway_closed" else KIND_LABELS.get(kind, kind)
+
+
+def proposal_pathways(pathways: Any) -> set[str]:
+    """Ids of the pathway views whose ``pathway_closed`` records are proposals awaiting the
+    owner's decision (schema 2: the pathway names an ``owner_id``)."""
+    return {str(p.get("pathway_id")) for p in pathways if isinstance(p, dict) and p.get("owner_id")}
 
 
 def endpoint(value: Any) -> str:
@@ -55,9 +68,9 @@ def _checklist(titles: dict[tuple[str, int], str], cid: str, version: Any) -> st
     return f"{title} ({label})" if title else label
 
 
-def describe(kind: str, body: dict[str, Any],
-             titles: dict[tuple[str, int], str] | None = None) -> tuple[str, str, Details]:
-    """(title, outcome, details) for one record body."""
+def describe(kind: str, body: dict[str, Any], titles: dict[tuple[str, int], str] | None = None,
+             proposal: bool = False) -> tuple[str, str, Details]:
+    """(title, outcome, details) for one record body (``proposal``: see :func:`kind_label`)."""
     titles = titles or {}
     b = body
     if kind == "pathway_assigned":
@@ -129,6 +142,10 @@ def describe(kind: str, body: dict[str, Any],
         return (f"Restriction {b['restriction_id']} lifted", "lifted", [("Reason", b["reason"])])
     if kind == "pathway_closed":
         v = b.get("verification", {})
+        if proposal:
+            return (f"Closure of pathway {b['pathway_id']} proposed, with verification", "proposed", [
+                ("Verified", v.get("what", "")), ("Verified by", v.get("by", "")), ("Result", v.get("result", "")),
+            ])
         return (f"Pathway {b['pathway_id']} closed with verification", "closed", [
             ("Verified", v.get("what", "")), ("Verified by", v.get("by", "")), ("Result", v.get("result", "")),
         ])

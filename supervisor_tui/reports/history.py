@@ -12,7 +12,7 @@ from typing import Any
 
 from supervisor_tui.model.signing import check_record
 from supervisor_tui.reports import projections
-from supervisor_tui.reports.describe import KIND_LABELS, describe
+from supervisor_tui.reports.describe import KIND_LABELS, describe, kind_label, proposal_pathways
 from supervisor_tui.reports.inputs import ExportInputs
 
 OTHER = "other"
@@ -138,8 +138,10 @@ def build_history(inputs: ExportInputs, describe_records: bool = True) -> dict[s
     entries: dict[str, dict[str, Any]] = {}
     sections: dict[str, list[dict[str, Any]]] = defaultdict(list)
     eff_by_hash = {e.record["hash"]: e for e in effective}
+    proposing = proposal_pathways(pathways)
     for record in records:
-        entry = _entry(record, inputs, problems.get(record["hash"], []), describe_records)
+        entry = _entry(record, inputs, problems.get(record["hash"], []), describe_records,
+                       record["kind"] == "pathway_closed" and record["body"].get("pathway_id") in proposing)
         entries[record["hash"]] = entry
         if record["kind"] == "amendment":
             target = by_hash.get(record["body"].get("amends"))
@@ -158,7 +160,7 @@ def build_history(inputs: ExportInputs, describe_records: bool = True) -> dict[s
         section = section_of(eff) if eff else OTHER
         entry["section"] = section
         if eff and eff.amended_by and describe_records:
-            entry["current"] = describe(record["kind"], eff.body, inputs.checklist_titles)[2]
+            entry["current"] = describe(record["kind"], eff.body, inputs.checklist_titles, entry["proposal"])[2]
         sections[section].append(entry)
     for p in pathways:
         p["entries"] = sections.get(p["pathway_id"], [])
@@ -202,15 +204,17 @@ def _amendable(body: dict[str, Any]) -> dict[str, Any]:
                                                        "missing_elements", "agreed")}
 
 
-def _entry(record: dict[str, Any], inputs: ExportInputs, problems: list[str], described: bool = True) -> dict[str, Any]:
-    title, outcome, details = (describe(record["kind"], record["body"], inputs.checklist_titles) if described
-                               else ("", "", []))
+def _entry(record: dict[str, Any], inputs: ExportInputs, problems: list[str], described: bool = True,
+           proposal: bool = False) -> dict[str, Any]:
+    title, outcome, details = (describe(record["kind"], record["body"], inputs.checklist_titles, proposal)
+                               if described else ("", "", []))
     author = record["author"]
     return {
         "record": record,
         "id": record["id"],
         "kind": record["kind"],
-        "kind_label": KIND_LABELS.get(record["kind"], record["kind"]),
+        "kind_label": kind_label(record["kind"], proposal),
+        "proposal": proposal,
         "created_at": record["created_at"],
         "hash": record["hash"],
         "device": record["device"],
