@@ -29,8 +29,8 @@ def evidence_summary(view: dict[str, Any]) -> Text:
     """The pathway, its requirements against the records, and the proposer's verification."""
     text = Text()
     text.append(f"{view['pathway_id']} · {view['incident_ref']} · {view['gap']} gap · "
-                f"{view['scope']} {view['subject']} · due {view['due_on']}\n", style="bold")
-    text.append(f"Proposed by {view['proposed_by']}; owner {view['owner']} ({view['owner_id']})"
+                f"{subject_words(view)} · due {view['due_on']}\n", style="bold")
+    text.append(f"Proposed by {proposer_words(view)}; owner {view['owner']} ({view['owner_id']})"
                 + (f", deputy {view['deputy_id']}" if view.get("deputy_id") else "") + "\n")
     text.append("Requirements and the records meeting them\n", style="bold")
     progress = view.get("progress")
@@ -52,6 +52,29 @@ def evidence_summary(view: dict[str, Any]) -> Text:
     return text
 
 
+def subject_words(view: dict[str, Any]) -> str:
+    """Who the pathway is for, by name where the roster has it: "Hugo Lindqvist (S008)"."""
+    name = view.get("subject_name")
+    if view["scope"] == "cohort":
+        return f"cohort {name} ({view['subject']})" if name else f"cohort {view['subject']}"
+    return f"{name} ({view['subject']})" if name else f"staff {view['subject']}"
+
+
+def proposer_words(view: dict[str, Any]) -> str:
+    """The proposer by name when they have a profile on this laptop, else by their id."""
+    name = view.get("proposer_name")
+    return f"{name} ({view['proposed_by']})" if name else str(view["proposed_by"])
+
+
+def with_names(views: list[dict[str, Any]], store: Any) -> list[dict[str, Any]]:
+    """The views with ``subject_name`` (roster or cohort name) and ``proposer_name`` (profile)."""
+    staff = {p["staff_id"]: p["name"] for p in store.roster()}
+    cohorts = {c["cohort_id"]: c["name"] for c in store.cohorts()}
+    people = {p.supervisor: p.name for p in store.profiles()}
+    return [{**v, "subject_name": (cohorts if v["scope"] == "cohort" else staff).get(v["subject"]),
+             "proposer_name": people.get(v["proposed_by"])} for v in views]
+
+
 class ApprovalsScreen(Screen):
     CSS_PATH = "restrictions.tcss"
     BINDINGS = [
@@ -67,7 +90,7 @@ class ApprovalsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader("awaiting your approval")
         table = DataTable(id="approvals", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Pathway", "For", "Incident", "Proposed by", "Requirements")
+        table.add_columns("Pathway", "For", "Incident", "Proposed by", "Evidence")
         yield table
         with VerticalScroll(id="evidence-box"):
             yield Static("Loading…", id="evidence")
@@ -85,7 +108,7 @@ class ApprovalsScreen(Screen):
         with app.store_lock:
             profile = app.store.profile
             me = profile.supervisor if profile is not None else ""
-            rows = awaiting_decision(pathway_views(app.store, app.today()), me)
+            rows = with_names(awaiting_decision(pathway_views(app.store, app.today()), me), app.store)
         app.call_from_thread(self._loaded, rows, me)
 
     @alive
@@ -95,7 +118,7 @@ class ApprovalsScreen(Screen):
         self.items = {v["pathway_id"]: v for v in rows}
         for v in rows:
             met = Text("✓ met", style="green") if not v["unmet"] else Text("✗ not met", style="bold red")
-            table.add_row(v["pathway_id"], f"{v['scope']} {v['subject']}", v["incident_ref"], v["proposed_by"],
+            table.add_row(v["pathway_id"], subject_words(v), v["incident_ref"], proposer_words(v),
                           met, key=v["pathway_id"])
         fit_columns(table)
         self.query_one("#evidence", Static).update(
@@ -153,7 +176,7 @@ class ClosureDecisionScreen(FormScreen):
     def saved_message(self, record: dict[str, Any]) -> str:
         pid, seq = self.view["pathway_id"], record["seq"]
         if record["body"].get("decision") == "return":
-            return (f"Closure of {pid} returned to {self.view.get('proposed_by') or 'the proposer'} and signed"
+            return (f"Closure of {pid} returned to {proposer_words(self.view) or 'the proposer'} and signed"
                     f" (record {seq} of this laptop): the pathway stays open.")
         return f"Closure of {pid} approved and signed (record {seq} of this laptop): the pathway is closed."
 

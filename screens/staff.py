@@ -241,10 +241,12 @@ class StaffScreen(Screen):
                 pathways.append(f"  owner {owner}\n", style="dim")
             if view.get("conflict_text"):
                 pathways.append(f"  ⚠ CONFLICT {view['conflict_text']}\n", style="bold yellow")
+            # the decider by name when it is the owner (the deputy is known by id only)
+            decider = owner if view.get("decided_by") == view.get("owner_id") else view.get("decided_by")
             if view.get("approval") == "returned":
-                pathways.append(f"  returned by {view['decided_by']}: {view['decision_reason']}\n")
+                pathways.append(f"  returned by {decider}: {view['decision_reason']}\n")
             elif view.get("approval") == "closed" and view.get("decided_by"):
-                pathways.append(f"  closure approved by {view['decided_by']}\n", style="dim")
+                pathways.append(f"  closure approved by {decider}\n", style="dim")
             if view["status"] == "open":
                 pathways.append("\n".join(requirement_lines(view, names)) + "\n")
                 if view["scope"] == "cohort" and view["unmet"]:

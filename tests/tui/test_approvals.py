@@ -7,11 +7,12 @@ import datetime as dt
 from pathlib import Path
 
 from screens.approvals import ApprovalsScreen, ClosureDecisionScreen
+from screens.linetable import LineTable
 from storage.demo import ensure_demo_roster, sign_as_owner
 from storage.store import Store
 from tests.conftest import scenario_body
 from tests.tui.conftest import FIXED, make_app, settle
-from tests.tui.helpers import problems_text, type_into
+from tests.tui.helpers import open_staff, problems_text, type_into
 
 
 def _owner_home(tmp_path: Path, pathways: int = 2) -> Path:
@@ -46,6 +47,10 @@ async def test_owner_approves_and_returns_from_the_list(tmp_path: Path) -> None:
         assert sorted(app.screen.items) == ["PW-T1", "PW-T2"]
         shown = str(app.screen.query_one("#evidence").render())
         assert "Proposed by SUP07" in shown and "✓ scenario: New confusion with raised breathing rate" in shown
+        # people by name (the roster's), the proposer by id: SUP07 has no profile on this laptop
+        assert "knowledge gap · Ben Kowalski (S002) · due" in shown
+        table = app.screen.query_one("#approvals")
+        assert [str(c) for c in table.get_row("PW-T1")][1:4] == ["Ben Kowalski (S002)", "INC-2026-0300", "SUP07"]
         assert "What was checked: Scenario re-run as a simulated call" in shown  # the form's label, not "what:"
 
         await pilot.press("a")
@@ -71,6 +76,14 @@ async def test_owner_approves_and_returns_from_the_list(tmp_path: Path) -> None:
         assert isinstance(app.screen, ApprovalsScreen) and not app.screen.items
         said = [n.message for n in app._notifications]  # noqa: SLF001
         assert any(m.startswith("Closure of PW-T2 returned to SUP07 and signed") for m in said), said
+        await pilot.press("escape")
+        await open_staff(pilot, "S003")
+        status = str(app.screen.query_one("#status").render())
+        assert "returned by Rosa Alvarez (DIR01): Add a shadow shift first" in status
+        rows = app.screen.query_one(LineTable)._rows  # noqa: SLF001 - what the table draws
+        assert [r[1:3] for r in rows[:2]] == [
+            ("Closure decision", "PW-T2 closure returned: Add a shadow shift first"),
+            ("Closure proposed", "PW-T2 closure proposed: Passed")], rows[:2]
     store = Store(home)
     views = {p["pathway_id"]: p for s in ("S002", "S003") for p in store.status(s, FIXED.date())["pathways"]}
     assert views["PW-T1"]["status"] == "closed" and views["PW-T1"]["decided_by"] == "DIR01"
