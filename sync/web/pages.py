@@ -20,6 +20,7 @@ from starlette.routing import Route
 from supervisor_tui.reports.history import build_history
 from supervisor_tui.reports.inputs import ExportError
 from supervisor_tui.reports.render_html import STATE_TEXT
+from supervisor_tui.reports.report import UNKNOWN
 from supervisor_tui.reports.report_render import cohort_html
 from supervisor_tui.reports.svg import bar_chart
 from sync.central.export import central_export, gather_central
@@ -60,13 +61,15 @@ def routes(web: Web) -> list[Route]:
     def dashboard_data() -> dict[str, Any]:
         today = web.today()
         report, incidents = web.reports.get(today)
-        members = _members(central.roster()[0])
+        roster, cohort_names = central.roster()
+        members = _members(roster)
         cohorts = []
         for c in report["cohorts"]:
             f = cohort_figures(c, members.get(c["cohort_id"], []), incidents, today)
             f["chart"] = _chart(f["rates"]["weeks"], "Checks per week (bars), % passed (line)", 380)
             cohorts.append(f)
-        return {"cohorts": cohorts, "today": today.isoformat(), "generated_at": report["generated_at"]}
+        return {"cohorts": cohorts, "today": today.isoformat(), "generated_at": report["generated_at"],
+                "roster_empty": not roster, "unknown": UNKNOWN, "listed": set(cohort_names)}
 
     @page(web, "viewer")
     async def dashboard(request: Request, session: Session) -> Response:

@@ -235,23 +235,33 @@ def test_a_long_timeline_is_paged(sqlite_site, store):
     assert "2026-10-01 11:24" in first and "2026-10-01 08:00" in second  # newest first
 
 
-def test_closures_awaiting_the_owners_approval_are_on_the_dashboard_and_cohort_page(tmp_path):
-    """The demo story (owners' sign-off, issue 13): each figure opens its list."""
-    import re
-
+def _seeded_and_pushed(tmp_path, roster: bool):
+    """The seeded demo laptop (tests.tui) enrolled and pushed to a new central SQLite store,
+    with the demo roster imported there or not."""
     from storage.demo_roster import COHORT_NAMES, demo_roster
     from storage.store import Store
     from sync.central import open_central
-    from tests.tui.conftest import FIXED, build_seeded
-    from tests.web.helpers import Clock, make_accounts
+    from tests.tui.conftest import build_seeded
 
     laptop = Store(build_seeded(tmp_path / "home"))
     central = open_central(f"sqlite:///{tmp_path / 'central.db'}")
-    central.import_roster(demo_roster(24), COHORT_NAMES)
+    if roster:
+        central.import_roster(demo_roster(24), COHORT_NAMES)
     profile = laptop.require_profile()
     info = central.enrol(central.create_token(profile.supervisor), profile.device, profile.supervisor,
                          laptop.key.public_key_hex)
     central.push(info, sorted((r for r in laptop.records() if r["device"] == profile.device), key=lambda r: r["seq"]))
+    return laptop, central
+
+
+def test_closures_awaiting_the_owners_approval_are_on_the_dashboard_and_cohort_page(tmp_path):
+    """The demo story (owners' sign-off, issue 13): each figure opens its list."""
+    import re
+
+    from tests.tui.conftest import FIXED
+    from tests.web.helpers import Clock, make_accounts
+
+    laptop, central = _seeded_and_pushed(tmp_path, roster=True)
     make_accounts(central)
     server = WebServer(central, Clock(FIXED)).start()
     try:
@@ -264,6 +274,50 @@ def test_closures_awaiting_the_owners_approval_are_on_the_dashboard_and_cohort_p
                 page = c.get(path).text
                 section = page.split('id="awaiting-approval"')[1].split("<h2")[0]
                 assert f"({n})" in section and section.count("<tr>") == int(n) + 1  # header + rows
+    finally:
+        server.stop()
+        central.close()
+        laptop.close()
+
+
+def test_a_central_store_without_a_roster_says_so_and_links_no_dead_lists(tmp_path, cli):
+    """An IT admin's first sync before importing the roster: the dashboard says the roster is
+    empty and how to import it; the card of records about people the roster does not list is
+    named in words and links nowhere (its cohort page does not exist: every figure was a 404).
+    The laptop's ``roster list --csv`` is what ``governance-store roster import`` reads."""
+    import csv as csv_module
+    import re
+
+    from sync.server_cli import main as gov_main
+    from tests.tui.conftest import FIXED
+    from tests.web.helpers import Clock, make_accounts
+
+    laptop, central = _seeded_and_pushed(tmp_path, roster=False)
+    url = f"sqlite:///{tmp_path / 'central.db'}"
+    make_accounts(central)
+    server = WebServer(central, Clock(FIXED)).start()
+    try:
+        with server.client() as c:
+            login(c, "viewer")
+            before = c.get("/web/").text
+            assert "The central roster is empty" in before and "governance-store roster import staff.csv" in before
+            assert "Not on the central roster" in before and "(not on roster)" not in before
+            assert "/web/cohorts/%28not" not in before
+            for path in re.findall(r'href="(/web/cohorts/[^"#]+)', before):  # every link opens a list
+                assert c.get(path).status_code == 200, path
+
+            result = cli("roster", "list", "--csv")  # (the cli fixture's home is this laptop's)
+            assert result.code == 0
+            rows = list(csv_module.reader(result.out.splitlines()))
+            assert rows[0] == ["staff_id", "name", "role", "cohort"] and len(rows) == 1 + len(laptop.roster())
+            staff_csv = tmp_path / "staff.csv"
+            staff_csv.write_text(result.out, "utf-8")
+            assert gov_main(["roster", "import", "--db", url, str(staff_csv)]) == 0
+            after = c.get("/web/").text
+            assert "The central roster is empty" not in after and "Not on the central roster" not in after
+            linked = re.findall(r'href="(/web/cohorts/[^"#]+)"', after)
+            assert "/web/cohorts/overnight-float" in linked
+            assert all(c.get(path).status_code == 200 for path in linked)
     finally:
         server.stop()
         central.close()

@@ -1,8 +1,10 @@
-"""roster import / roster list."""
+"""roster import / roster list (as text, JSON or the import CSV)."""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import sys
 from pathlib import Path
 
 from supervisor_tui.shell.commands.common import (
@@ -12,6 +14,8 @@ from supervisor_tui.shell.commands.common import (
     open_store,
     print_json,
 )
+
+CSV_COLUMNS = ("staff_id", "name", "role", "cohort")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_home(ls)
     add_json(ls)
     ls.add_argument("--cohort", metavar="ID", help="only this cohort")
+    ls.add_argument("--csv", action="store_true",
+                    help="print the roster as the CSV that 'roster import' and 'governance-store roster import' read")
     ls.set_defaults(handler=cmd_list)
 
 
@@ -46,6 +52,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = store.roster(args.cohort)
     if args.json:
         print_json(rows)
+    elif args.csv:
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(CSV_COLUMNS)
+        out.writerows([r[c] for c in CSV_COLUMNS] for r in rows)
     else:
         for r in rows:
             print(f"{r['staff_id']:10} {r['name']:26} {r['role']:24} {r['cohort']}")
