@@ -205,6 +205,12 @@ def test_profiles_and_as_ambiguity(cli, home, monkeypatch):
     assert outbox["profiles"]["SUP02"]["unsynced"] == 3 and outbox["unsynced"] == outbox["profiles"][
         "SUP01"]["unsynced"] + 3
     assert cli("--as", "SUP02", "outbox", "--json").json()["unsynced"] == 3
+    staff = cli("roster", "list", "--json").json()[0]["staff_id"]
+    unsigned = cli("export", "--staff", staff, "--format", "json")
+    assert unsigned.code == 0 and "manifest_signature" not in json.loads(unsigned.out)
+    assert "not signed" in unsigned.err and "--as ID" in unsigned.err and "SUP02 (Bo Night)" in unsigned.err
+    signed = cli("export", "--staff", staff, "--format", "json", "--as", "SUP02")
+    assert signed.code == 0 and signed.err == "" and json.loads(signed.out)["manifest_signature"]["device"]
     verify = cli("verify", "--json").json()
     assert verify["ok"] and verify["count"] == len(cli("record", "list", "--json").json())
     two = Store(home)

@@ -62,6 +62,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = open_store(args)
     if args.format == "json" and store.profile is not None:  # the manifest is signed
         unlock(store, args)
+    elif args.format == "json" and store.profiles():
+        ids = ", ".join(f"{p.supervisor} ({p.name})" for p in store.profiles())
+        sys.stderr.write("note: this evidence pack's manifest is not signed: several supervisors have profiles"
+                         f" on this laptop and none was chosen; add --as ID to sign it (profiles: {ids})\n")
     try:
         text = render_local(store, args.staff, args.format)
         path = _emit(text, args.out)
