@@ -107,6 +107,12 @@ class AssignPathwayScreen(FormScreen):
         return body
 
 
+def named_member(line: str, people: dict[str, str]) -> str:
+    """A cohort pathway's unmet line ("S005: shadow shifts 1 of 3") with the person's name."""
+    staff_id, sep, rest = line.partition(": ")
+    return f"{people[staff_id]} ({staff_id}): {rest}" if sep and staff_id in people else line
+
+
 class ClosePathwayScreen(FormScreen):
     KIND = "pathway_closed"
     CSS_PATH = "forms.tcss"
@@ -136,7 +142,8 @@ class ClosePathwayScreen(FormScreen):
             unmet = Text()
             if view["unmet"]:
                 unmet.append("Not closable yet. Unmet requirements:\n", style="bold red")
-                unmet.append("\n".join(f"  ✗ {u}" for u in view["unmet"]))
+                unmet.append("\n".join(f"  ✗ {named_member(u, view.get('people') or {})}"
+                                        for u in view["unmet"]))
             else:
                 unmet.append("Every requirement is met by records:\n", style="bold green")
                 unmet.append("\n".join(requirement_lines(view)))

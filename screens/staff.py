@@ -46,6 +46,8 @@ def read_staff(app: Any, staff_id: str, page: int = 0) -> tuple:
         if detail is not None:
             detail["rework"] = rework_links(note_attempts(app.store, staff_id))
             detail["names"] = names_of(app.store.loaded_library)
+            if any(p["scope"] == "cohort" for p in detail["pathways"]):  # members named when closing
+                detail["people"] = {p["staff_id"]: p["name"] for p in app.store.roster()}
     return detail, records, total, drafts
 
 
@@ -405,6 +407,8 @@ class StaffScreen(Screen):
         if not pathways:
             self.notify("No open pathway to close.", severity="warning")
             return
+        people = (self.detail or {}).get("people") or {}
+        pathways = [{**p, "people": people} if p["scope"] == "cohort" else p for p in pathways]
         if len(pathways) == 1:
             self.app.push_screen(ClosePathwayScreen(pathways[0]))
             return

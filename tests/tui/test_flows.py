@@ -183,7 +183,8 @@ async def test_close_pathway_refused_with_unmet_list_then_closed_when_met(demo_h
         await open_staff(pilot, "S005")
         await pilot.press("x")
         await settle(pilot)
-        assert "Unmet requirements" in str(app.screen.query_one("#unmet", Static).render())
+        unmet = str(app.screen.query_one("#unmet", Static).render())
+        assert "Unmet requirements" in unmet and "✗ Farid Haddad (S006): shadow shifts 1 of 3" in unmet
         await type_into(pilot, "#what", "Scenarios and shadow shifts")
         await type_into(pilot, "#result", "All passed")
         await pilot.press("ctrl+s")
