@@ -19,6 +19,7 @@ from screens.footer import AppFooter
 from screens.form import make_input
 from screens.header import AppHeader
 from screens.tables import fit_columns
+from sync.server_url import unencrypted_warning, url_problem
 
 
 class SyncScreen(Screen):
@@ -28,6 +29,7 @@ class SyncScreen(Screen):
 
     AUTO_FOCUS = ""  # the enrol fields are focused only when shown (else they'd swallow "s")
     enrolled: bool | None = None  # None until the store has been read
+    warned_url: str | None = None  # an http:// address of another machine, warned about once
 
     def compose(self) -> ComposeResult:
         yield AppHeader("sync")
@@ -116,10 +118,15 @@ class SyncScreen(Screen):
         url = self.query_one("#enrol-url", Input).value.strip().rstrip("/")
         token = self.query_one("#enrol-token", Input).value.strip()
         problems = []
-        if not url.startswith(("http://", "https://")) or len(url) < 10:
-            problems.append("server URL: give an http:// or https:// address")
+        problem = url_problem(url)
+        if problem:
+            problems.append(f"server URL: {problem}")
         if not token:
             problems.append("token: required (from 'governance-store enrol-token')")
+        warning = None if problems else unencrypted_warning(url)
+        if warning and self.warned_url != url:  # said once; Ctrl+E again enrols anyway
+            self.warned_url = url
+            problems.append(f"{warning}. Ctrl+E again to enrol with it anyway.")
         self._enrol_problems(problems)
         if not problems:
             self.query_one("#message", Static).update(f"Enrolling with {url}…")

@@ -60,7 +60,13 @@ async def test_enrol_from_the_sync_screen_then_sync(demo_home: Path, tmp_path: P
             await pilot.press("s")  # lands in the focused URL field, never syncs
             await settle(pilot)
             assert screen.query_one("#enrol-url").value == "s"
-            await pilot.press("backspace", *server.url, "enter", *"not-a-token", "enter")
+            await pilot.press("backspace", *"http://governance.example.org", "enter", *"abc", "enter")
+            await settle(pilot)
+            problems = str(screen.query_one("#enrol-problems", Static).render())
+            assert "http://governance.example.org is not encrypted (http://)" in problems
+            assert "Ctrl+E again to enrol with it anyway" in problems
+            assert str(screen.query_one("#message", Static).render()) == ""  # nothing sent yet
+            await pilot.press("ctrl+u", "shift+tab", "ctrl+u", *server.url, "enter", *"not-a-token", "enter")
             await settle(pilot)
             problems = str(screen.query_one("#enrol-problems", Static).render())
             assert "enrolment refused" in problems

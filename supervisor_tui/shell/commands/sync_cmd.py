@@ -58,8 +58,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check_url(url: str) -> str:
-    if not url.startswith(("http://", "https://")) or len(url) < 10:
-        raise CliError(f"--server {url!r}: give an http:// or https:// URL")
+    from sync.server_url import unencrypted_warning, url_problem
+
+    problem = url_problem(url)
+    if problem:
+        raise CliError(f"--server {url!r}: {problem}")
+    warning = unencrypted_warning(url)
+    if warning:
+        sys.stderr.write(f"warning: {warning}\n")
     return url.rstrip("/")
 
 
