@@ -118,8 +118,13 @@ class ReportScreen(Screen):
         assert self.report is not None
         lines = [f"Governance report as of {self.report['today']}"]
         source = self.report.get("incidents_source")
-        lines.append(f"Incidents from {source}" if source else
-                     "No incidents yet: they arrive with the next sync (imported centrally)")
+        if source:
+            lines.append(f"Incidents from {source}")
+        elif self.report.get("incidents_none_in"):
+            lines.append(f"No incidents in {self.report['incidents_none_in']}: the IT admin imports them"
+                         " ('governance-store incidents import'); recurrence rates need them")
+        else:
+            lines.append("No incidents yet: they arrive with the next sync (imported centrally)")
         shown = [c for c in self.report["cohorts"] if self.cohort in (None, c["cohort_id"])]
         for c in shown:
             lines += [""] + text_lines(c)

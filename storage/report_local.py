@@ -106,6 +106,7 @@ def local_report(store: Store, today: dt.date, cohort: str | None = None,
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     report = build_report_from_facts(facts, control, roster, incidents, today, cohort, names, now)
     report["incidents_source"] = incidents_source if incidents else None
+    report["incidents_none_in"] = None if incidents else incidents_source  # looked, found none
     from supervisor_tui.reports.sessions import session_figures
 
     checks = _records(store, "WHERE kind = 'scenario_check' AND json_extract(body, '$.session_id') IS NOT NULL")

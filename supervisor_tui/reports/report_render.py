@@ -82,6 +82,8 @@ def render_report_text(report: dict[str, Any]) -> str:
     lines = [f"Governance report as of {report['today']}"]
     if report.get("incidents_source"):
         lines.append(f"Incidents from {report['incidents_source']}")
+    elif report.get("incidents_none_in"):
+        lines.append(f"No incidents in {report['incidents_none_in']}: recurrence rates need them")
     if not report["cohorts"]:
         lines.append("No cohorts on the roster.")
     for c in report["cohorts"]:

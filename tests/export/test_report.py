@@ -152,7 +152,7 @@ def _pure(store, today, generated_at):
 def test_sql_facts_match_the_reference_definition(store, data):
     """local_report (facts extracted by SQLite) == build_report over full records."""
     fast = local_report(store, TODAY)
-    assert fast.pop("incidents_source") is None  # no incidents given or pulled
+    assert fast.pop("incidents_source") is None and fast.pop("incidents_none_in") is None  # none given or pulled
     assert fast == _pure(store, TODAY, fast["generated_at"])
 
 
@@ -164,6 +164,6 @@ def test_sql_facts_match_on_demo_data(store):
     store.append_many(list(bulk_items(store, 1500, now)))
     today = now.date()
     fast = local_report(store, today)
-    assert fast.pop("incidents_source") is None
+    assert fast.pop("incidents_source") is None and fast.pop("incidents_none_in") is None
     assert fast == _pure(store, today, fast["generated_at"])
     assert sum(c["rework"]["assessments"] for c in fast["cohorts"]) > 100

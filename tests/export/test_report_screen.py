@@ -90,3 +90,23 @@ async def test_report_screen_shows_incidents_pulled_at_the_last_sync(store, data
         assert "Incidents from the central store, pulled 2026-10-19T17:30:00Z" in text
         assert "PW-A (delayed escalation): before 1.5/quarter, after n/a" in text
         assert "PW-B (documentation error): before 0.5/quarter, after 1/quarter" in text
+
+
+async def test_report_screen_says_the_central_store_had_no_incidents(store, data):
+    """Synced, and the central store had none: not "they arrive with the next sync" (they won't)."""
+    from storage.pulled_incidents import save_pulled_incidents
+
+    app = _App(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "No incidents yet: they arrive with the next sync" in app.screen.report_text
+    save_pulled_incidents(store.home, [], "2026-10-19T17:30:00Z")
+    app = _App(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = app.screen.report_text
+        assert ("No incidents in the central store, pulled 2026-10-19T17:30:00Z: the IT admin imports them"
+                " ('governance-store incidents import')") in text
+        assert "arrive with the next sync" not in text
